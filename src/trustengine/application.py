@@ -1,0 +1,239 @@
+"""The ``TrustEngine`` application: load customers, record events, save, return simple values.
+
+It is deliberately thin. Rules live in :mod:`trustengine.domain`; the contract's JSON face
+in :mod:`trustengine.interchange`; scoring in the projections.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import (
+    IntegrityError,
+    Notification,
+    OperationalError,
+    PersistenceError,
+)
+
+from trustengine.commands import CommandsMixin
+from trustengine.domain.base import CustomerEvent
+from trustengine.domain.customer import Customer, customer_id
+from trustengine.exceptions import (
+    BatchRejectedError,
+    ConcurrencyError,
+    CustomerNotFoundError,
+    DomainRuleError,
+    InvalidEventError,
+    StoreError,
+)
+from trustengine.interchange import parse_event
+from trustengine.persistence.target import StoreTarget, parse_target
+
+Progress = Callable[[int], None]
+EventInput = CustomerEvent | Mapping[str, Any]
+
+MAX_ATTEMPTS = 8
+"""How many times a write is tried when another writer changed the same customers."""
+READ_BATCH = 2000
+
+
+def utc_now() -> datetime:
+    """The recorded time for events stored now."""
+    return datetime.now(tz=UTC)
+
+
+class TrustEngine(CommandsMixin, Application[UUID]):
+    """The customer trust ledger over one store (``db``: a ``--db`` target string).
+
+    >>> engine = TrustEngine(":memory:")
+    >>> engine.file_complaint("cust-1", "C-1", category="delivery", severity=2,
+    ...                       cause="broken_promise", summary="Parcel late")
+    1
+    """
+
+    name = "TrustEngine"
+    env: ClassVar[dict[str, str]] = {}
+
+    def __init__(
+        self,
+        db: str | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.target: StoreTarget = parse_target(db)
+        self.clock = clock
+        settings = {**self.target.env, **(env or {})}
+        try:
+            super().__init__(env=settings)
+        except (PersistenceError, OSError) as error:
+            raise StoreError(f"cannot open store {self.target.display}: {error}") from None
+
+    # --- writing -------------------------------------------------------------------
+
+    def record(self, event: EventInput) -> bool:
+        """Record one event (a model or a contract-shaped dict).
+
+        Returns False, storing nothing, when the very same fact is already stored. Raises
+        :class:`InvalidEventError` or a :class:`DomainRuleError` when it is not acceptable.
+        """
+        draft = _as_draft(event)
+        try:
+            return self._write([draft]) == 1
+        except BatchRejectedError as rejected:
+            raise rejected.causes[0] from None
+
+    def record_many(self, events: Iterable[EventInput], *, progress: Progress | None = None) -> int:
+        """Record a batch all or nothing; return how many events were new.
+
+        Every item is checked first; if any is bad, :class:`BatchRejectedError` lists each
+        (by 1-based position) and nothing is stored. Facts already stored are skipped, so
+        recording the same batch twice stores nothing the second time.
+        """
+        drafts: list[CustomerEvent] = []
+        problems: list[tuple[int, str]] = []
+        causes: list[Exception] = []
+        positions: list[int] = []
+        for position, item in enumerate(events, start=1):
+            try:
+                drafts.append(_as_draft(item))
+                positions.append(position)
+            except InvalidEventError as error:
+                problems.append((position, str(error)))
+                causes.append(error)
+        if problems:
+            # Check the good ones too, so one pass reports every bad item.
+            try:
+                self._check_batch(drafts, positions)
+            except BatchRejectedError as rejected:
+                problems.extend(rejected.problems)
+                causes.extend(rejected.causes)
+            raise BatchRejectedError(problems, causes)
+        return self._write(drafts, positions, progress=progress)
+
+    def _check_batch(self, drafts: Sequence[CustomerEvent], positions: Sequence[int]) -> None:
+        self._stage(drafts, positions, utc_now())
+
+    def _write(
+        self,
+        drafts: Sequence[CustomerEvent],
+        positions: Sequence[int] | None = None,
+        *,
+        progress: Progress | None = None,
+    ) -> int:
+        positions = positions or range(1, len(drafts) + 1)
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            customers, stored = self._stage(drafts, positions, self.clock(), progress)
+            if not stored:
+                return 0
+            try:
+                self.save(*customers)
+            except IntegrityError:
+                # Another writer appended to one of these customers first: reload, recheck.
+                time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 (jitter)
+                continue
+            except OperationalError as error:
+                raise StoreError(f"cannot write to {self.target.display}: {error}") from None
+            return stored
+        raise ConcurrencyError(
+            f"other writers kept changing these customers; gave up after {MAX_ATTEMPTS} tries"
+        )
+
+    def _stage(
+        self,
+        drafts: Sequence[CustomerEvent],
+        positions: Sequence[int],
+        now: datetime,
+        progress: Progress | None = None,
+    ) -> tuple[list[Customer], int]:
+        """Apply drafts to freshly loaded customers; raise if any breaks a rule."""
+        customers: dict[str, Customer] = {}
+        problems: list[tuple[int, str]] = []
+        causes: list[Exception] = []
+        empty_store = not self.recorder.max_notification_id()
+        stored = 0
+        for position, draft in zip(positions, drafts, strict=True):
+            customer = customers.get(draft.customer)
+            if customer is None:
+                customer = self._load(draft.customer, draft.timestamp, empty_store)
+                customers[draft.customer] = customer
+            if customer.has_recorded(draft):
+                continue
+            try:
+                customer.record(draft, recorded_at=now)
+            except (DomainRuleError, InvalidEventError) as error:
+                problems.append((position, _describe(error)))
+                causes.append(error)
+                continue
+            stored += 1
+            if progress is not None:
+                progress(1)
+        if problems:
+            raise BatchRejectedError(problems, causes)
+        return [c for c in customers.values() if c.pending_events], stored
+
+    def _load(self, key: str, first_at: datetime, empty_store: bool) -> Customer:
+        if not empty_store:
+            try:
+                customer: Customer = self.repository.get(customer_id(key))
+                return customer
+            except AggregateNotFoundError:
+                pass
+        return Customer.new(key, first_at)
+
+    # --- reading -------------------------------------------------------------------
+
+    def history(
+        self,
+        customer: str,
+        *,
+        as_of: datetime | None = None,
+        as_known_at: datetime | None = None,
+    ) -> list[CustomerEvent]:
+        """One customer's events, oldest first.
+
+        ``as_of`` keeps events whose business time is at or before it; ``as_known_at``
+        keeps events the store had recorded by then. Raises :class:`CustomerNotFoundError`
+        when the customer has no events at all.
+        """
+        events: list[CustomerEvent] = list(self.events.get(customer_id(customer)))
+        if not events:
+            raise CustomerNotFoundError(f"no customer {customer!r} in {self.target.display}")
+        return [
+            event
+            for event in events
+            if (as_of is None or event.timestamp <= as_of)
+            and (as_known_at is None or event.recorded_at <= as_known_at)
+        ]
+
+    def notifications(self, *, start: int = 1) -> Iterator[Notification]:
+        """Every stored event record in the order it was stored, read in bulk."""
+        while True:
+            batch = self.recorder.select_notifications(start, READ_BATCH)
+            if not batch:
+                return
+            yield from batch
+            start = batch[-1].id + 1
+
+    def all_events(self) -> Iterator[CustomerEvent]:
+        """Every stored event, decoded, in the order the store recorded them."""
+        for notification in self.notifications():
+            yield self.mapper.to_domain_event(notification)
+
+
+def _as_draft(event: EventInput) -> CustomerEvent:
+    if isinstance(event, CustomerEvent):
+        return event
+    return parse_event(event)
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, DomainRuleError):
+        return f"{error} (rule: {error.rule})"
+    return str(error)

@@ -1,0 +1,122 @@
+"""The base of every customer event: a frozen pydantic model that eventsourcing can apply.
+
+An event is built first as a *draft* (validated fields, no place in any history yet);
+:meth:`trustengine.domain.customer.Customer.record` checks the contract's rules against
+the customer's history and only then gives the draft its id, version and recorded time.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+from uuid import UUID
+
+from eventsourcing.domain import CanMutateAggregate
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+if TYPE_CHECKING:
+    from trustengine.domain.customer import Customer
+
+NIL_ID = UUID(int=0)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+Key = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Text = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
+Channel = Literal["email", "phone", "chat", "sms", "social", "in_person", "web", "other"]
+Scope = Literal["customer", "case", "either"]
+CommitmentKind = Literal["promise", "action", "offer", "follow_up"]
+
+# Fields every event has that are not part of the fact itself.
+_PLACEMENT_FIELDS = frozenset({"originator_id", "originator_version", "recorded_at"})
+
+
+class CustomerEvent(BaseModel, CanMutateAggregate[UUID]):
+    """Something that happened in a customer relationship; immutable once recorded."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=False)
+
+    originator_id: UUID = NIL_ID
+    """The customer's aggregate id (assigned when the customer records the event)."""
+    originator_version: int = 0
+    """The event's position in the customer's history (assigned when recorded)."""
+    timestamp: AwareDatetime
+    """Business time: when it happened (the contract's ``at``)."""
+    recorded_at: AwareDatetime = EPOCH
+    """Recorded time: when the store learned of it (assigned when recorded)."""
+    customer: Key
+    case: Key | None = None
+    actor: Annotated[str, StringConstraints(max_length=200)] | None = None
+    channel: Channel | None = None
+
+    scope: ClassVar[Scope] = "case"
+    """``customer``: never has a case; ``case``: needs one; ``either``: may have one."""
+    on_closed_case: ClassVar[bool] = False
+    """Whether a closed case takes this event without being reopened."""
+    creates: ClassVar[CommitmentKind | None] = None
+    """The kind of commitment this event makes; its id is the field of the same name."""
+    settles: ClassVar[CommitmentKind | None] = None
+    """The kind of commitment this event settles; its id is the field of the same name."""
+
+    @property
+    def at(self) -> datetime:
+        """Business time (the contract's name for :attr:`timestamp`)."""
+        return self.timestamp
+
+    @property
+    def type_name(self) -> str:
+        """The contract's name for this event type."""
+        return type(self).__name__
+
+    @classmethod
+    def data_fields(cls) -> tuple[str, ...]:
+        """The names of the type-specific fields (the contract's ``data`` object)."""
+        return tuple(name for name in cls.model_fields if name not in _ENVELOPE_FIELDS)
+
+    def data(self) -> dict[str, Any]:
+        """The type-specific fields, leaving out optional ones that have no value."""
+        values = ((name, getattr(self, name)) for name in self.data_fields())
+        return {name: value for name, value in values if value is not None}
+
+    def commitment_id(self) -> str | None:
+        """The id of the commitment this event makes or settles, if any."""
+        kind = self.creates or self.settles
+        return None if kind is None else str(getattr(self, kind))
+
+    def fact_key(self) -> tuple[Any, ...]:
+        """What makes two events the same fact: everything but where and when it was stored."""
+        names = _fact_fields(type(self))
+        return (type(self).__name__, *(getattr(self, name) for name in names))
+
+    def apply(self, aggregate: Customer) -> None:
+        """Note the event in the customer's rule-relevant state."""
+        aggregate.last_at = self.timestamp
+        aggregate.facts.add(self.fact_key())
+        commitment = self.commitment_id()
+        if self.creates is not None and commitment is not None:
+            aggregate.open_commitment(self.creates, commitment, self.case)
+        elif self.settles is not None and commitment is not None:
+            aggregate.settle_commitment(self.settles, commitment)
+
+    def mutate(self, aggregate: Any) -> Any:
+        """Apply to ``aggregate``; the first event of a customer creates the customer."""
+        if aggregate is None:
+            from trustengine.domain.customer import Customer
+
+            aggregate = Customer.blank(self.originator_id, self.customer, self.timestamp)
+        return super().mutate(aggregate)
+
+
+_ENVELOPE_FIELDS = frozenset(CustomerEvent.model_fields)
+_FACT_FIELDS: dict[type[CustomerEvent], tuple[str, ...]] = {}
+
+
+def _fact_fields(cls: type[CustomerEvent]) -> tuple[str, ...]:
+    try:
+        return _FACT_FIELDS[cls]
+    except KeyError:
+        names = tuple(name for name in cls.model_fields if name not in _PLACEMENT_FIELDS)
+        _FACT_FIELDS[cls] = names
+        return names
+
+
+PositiveInt = Annotated[int, Field(strict=True, ge=1)]

@@ -1,0 +1,339 @@
+"""The contract's event vocabulary: one frozen pydantic model per event type.
+
+Field names, types and constraints follow the interchange contract (section 2). Each class
+declares, as class variables, how the customer's rules treat it (see
+:class:`~trustengine.domain.base.CustomerEvent`); the rules themselves live in
+:mod:`trustengine.domain.customer`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
+
+from pydantic import (
+    AwareDatetime,
+    Field,
+    StrictBool,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+
+from trustengine.domain.base import Key, PositiveInt, Text
+from trustengine.domain.base import CustomerEvent as _Base
+
+if TYPE_CHECKING:
+    from trustengine.domain.customer import Customer
+
+Tier = Literal["standard", "priority", "vip"]
+Cause = Literal[
+    "broken_promise",
+    "slow_follow_up",
+    "unclear_communication",
+    "poor_touchpoint",
+    "expectation_mismatch",
+    "product_defect",
+    "billing_error",
+    "data_incident",
+    "other",
+]
+CompensationKind = Literal[
+    "refund",
+    "replacement",
+    "discount",
+    "credit",
+    "fee_waiver",
+    "free_service",
+    "upgrade",
+    "gift",
+]
+Clock = Literal["first_response", "resolution", "follow_up", "final_response"]
+Outcome = Literal["satisfied", "issue_persists", "no_answer"]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Severity = Annotated[int, Field(strict=True, ge=1, le=4)]
+
+
+# --- Customer-level ----------------------------------------------------------------------
+
+
+class CustomerRegistered(_Base):
+    """The customer became known to the business (optional: any first event creates one)."""
+
+    scope: ClassVar = "customer"
+    name: Text | None = None
+    tier: Tier = "standard"
+
+
+class ConsentUpdated(_Base):
+    """The customer said which channels may be used to reach them."""
+
+    scope: ClassVar = "customer"
+    email: StrictBool | None = None
+    sms: StrictBool | None = None
+    phone: StrictBool | None = None
+    marketing: StrictBool | None = None
+
+
+class CustomerContacted(_Base):
+    """A conversation took place, started by the customer or by the business."""
+
+    scope: ClassVar = "either"
+    on_closed_case: ClassVar = True
+    direction: Literal["inbound", "outbound"]
+    sentiment: Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)] | None = None
+    summary: Text | None = None
+
+
+class ContactUnanswered(_Base):
+    """An outreach got no reply: a sign the customer is disengaging."""
+
+    scope: ClassVar = "either"
+    attempts: PositiveInt = 1
+
+
+class SatisfactionRecorded(_Base):
+    """The customer gave a CSAT (1-5) or NPS (0-10) score."""
+
+    scope: ClassVar = "either"
+    on_closed_case: ClassVar = True
+    metric: Literal["csat", "nps"]
+    score: Annotated[int, Field(strict=True)]
+    comment: Text | None = None
+
+    @field_validator("score")
+    @classmethod
+    def _score_fits_metric(cls, score: int, info: ValidationInfo) -> int:
+        metric = info.data.get("metric")
+        low, high = (1, 5) if metric == "csat" else (0, 10)
+        if metric is not None and not low <= score <= high:
+            raise ValueError(f"a {metric} score must be from {low} to {high}")
+        return score
+
+
+class CustomerErased(_Base):
+    """The customer's personal data was erased; the shape of the history remains."""
+
+    scope: ClassVar = "customer"
+    legal_basis: Text
+
+    def apply(self, aggregate: Customer) -> None:
+        super().apply(aggregate)
+        aggregate.erased = True
+
+
+# --- Case lifecycle ----------------------------------------------------------------------
+
+
+class ComplaintFiled(_Base):
+    """The customer complained; this opens the case."""
+
+    category: Key
+    severity: Severity
+    cause: Cause
+    summary: Text
+    remedy_sought: Text | None = None
+
+    def apply(self, aggregate: Customer) -> None:
+        super().apply(aggregate)
+        aggregate.open_case(self.case or "")
+
+
+class ComplaintAcknowledged(_Base):
+    """The business first responded to the complaint."""
+
+    message: Text | None = None
+
+
+class ApologyIssued(_Base):
+    """The business apologised, owning the failure or not."""
+
+    accepts_responsibility: StrictBool
+    explanation: Text | None = None
+
+
+class JustificationGiven(_Base):
+    """The business defended itself or blamed others instead of solving the problem."""
+
+    summary: Text
+
+
+class CaseEscalated(_Base):
+    """The case went up to a higher support level."""
+
+    level: Annotated[int, Field(strict=True, ge=2)]
+    reason: Text
+
+
+class CaseReassigned(_Base):
+    """The case was handed to another owner."""
+
+    owner: Key
+    reason: Text | None = None
+
+
+class ResolutionProposed(_Base):
+    """The business proposed how the case is resolved."""
+
+    summary: Text
+
+
+class ResolutionConfirmed(_Base):
+    """The customer said the problem is solved."""
+
+
+class CaseClosed(_Base):
+    """The case was closed, with or without the customer's confirmation."""
+
+    confirmed_by_customer: StrictBool
+    reason: Text | None = None
+
+    def apply(self, aggregate: Customer) -> None:
+        super().apply(aggregate)
+        aggregate.close_case(self.case or "")
+
+
+class CaseReopened(_Base):
+    """A closed case was opened again."""
+
+    on_closed_case: ClassVar = True
+    reason: Text
+
+    def apply(self, aggregate: Customer) -> None:
+        super().apply(aggregate)
+        aggregate.open_case(self.case or "")
+
+
+class SlaBreached(_Base):
+    """A service-level clock ran out before the business acted."""
+
+    on_closed_case: ClassVar = True
+    clock: Clock
+    due: AwareDatetime
+
+
+# --- Commitments -------------------------------------------------------------------------
+
+
+class PromiseMade(_Base):
+    """The business promised something by a date."""
+
+    creates: ClassVar = "promise"
+    promise: Key
+    description: Text
+    due: AwareDatetime
+
+
+class PromiseKept(_Base):
+    """A promise was kept."""
+
+    settles: ClassVar = "promise"
+    on_closed_case: ClassVar = True
+    promise: Key
+
+
+class PromiseBroken(_Base):
+    """A promise was broken."""
+
+    settles: ClassVar = "promise"
+    on_closed_case: ClassVar = True
+    promise: Key
+    reason: Text | None = None
+
+
+class CorrectiveActionCommitted(_Base):
+    """The business committed to fix the cause, by a date."""
+
+    creates: ClassVar = "action"
+    action: Key
+    description: Text
+    due: AwareDatetime
+    prevents_recurrence: StrictBool = False
+
+
+class CorrectiveActionCompleted(_Base):
+    """A committed corrective action was carried out."""
+
+    settles: ClassVar = "action"
+    on_closed_case: ClassVar = True
+    action: Key
+    evidence: Text | None = None
+
+
+class CompensationOffered(_Base):
+    """The business offered redress."""
+
+    creates: ClassVar = "offer"
+    offer: Key
+    kind: CompensationKind
+    amount: Annotated[Decimal, Field(ge=0, allow_inf_nan=False)] | None = None
+    currency: Currency | None = None
+    addresses_failure: StrictBool
+
+
+class CompensationAccepted(_Base):
+    """The customer accepted an offer."""
+
+    settles: ClassVar = "offer"
+    offer: Key
+
+
+class CompensationDeclined(_Base):
+    """The customer declined an offer."""
+
+    settles: ClassVar = "offer"
+    offer: Key
+    reason: Text | None = None
+
+
+class FollowUpScheduled(_Base):
+    """A follow-up with the customer was planned."""
+
+    creates: ClassVar = "follow_up"
+    on_closed_case: ClassVar = True
+    follow_up: Key
+    due: AwareDatetime
+
+
+class FollowUpCompleted(_Base):
+    """A planned follow-up took place."""
+
+    settles: ClassVar = "follow_up"
+    on_closed_case: ClassVar = True
+    follow_up: Key
+    outcome: Outcome
+
+
+EVENT_TYPES: dict[str, type[_Base]] = {
+    cls.__name__: cls
+    for cls in (
+        CustomerRegistered,
+        ConsentUpdated,
+        CustomerContacted,
+        ContactUnanswered,
+        SatisfactionRecorded,
+        CustomerErased,
+        ComplaintFiled,
+        ComplaintAcknowledged,
+        ApologyIssued,
+        JustificationGiven,
+        PromiseMade,
+        PromiseKept,
+        PromiseBroken,
+        CorrectiveActionCommitted,
+        CorrectiveActionCompleted,
+        CompensationOffered,
+        CompensationAccepted,
+        CompensationDeclined,
+        CaseEscalated,
+        CaseReassigned,
+        ResolutionProposed,
+        ResolutionConfirmed,
+        CaseClosed,
+        CaseReopened,
+        FollowUpScheduled,
+        FollowUpCompleted,
+        SlaBreached,
+    )
+}
+"""Every event type of the contract, by its exact name."""

@@ -1,0 +1,136 @@
+"""Every error trustengine raises, under one root: :class:`TrustEngineError`.
+
+Domain rule errors carry the name of the rule they enforce (``rule``), so that an
+importer can say which rule a line broke without parsing messages.
+"""
+
+from __future__ import annotations
+
+
+class TrustEngineError(Exception):
+    """Raised when anything in trustengine fails; the root of every error here."""
+
+
+# --- Input -------------------------------------------------------------------------------
+
+
+class InvalidEventError(TrustEngineError, ValueError):
+    """Raised when an event's fields do not satisfy the interchange contract."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class UnknownEventTypeError(InvalidEventError):
+    """Raised when an event names a type that is not in the contract's vocabulary."""
+
+
+class BatchRejectedError(TrustEngineError):
+    """Raised when some events of a batch are bad; none of the batch was stored.
+
+    ``problems`` holds ``(position, message)`` pairs: the 1-based position of each bad
+    item in the batch (a line number for a file) and what is wrong with it.
+    """
+
+    def __init__(
+        self, problems: list[tuple[int, str]], causes: list[Exception] | None = None
+    ) -> None:
+        self.problems = sorted(problems)
+        self.causes = causes or []
+        count = len(problems)
+        noun = "event" if count == 1 else "events"
+        lines = [f"item {position}: {message}" for position, message in self.problems]
+        super().__init__(f"{count} bad {noun}; nothing was stored\n" + "\n".join(lines))
+
+
+class InvalidTimeError(TrustEngineError, ValueError):
+    """Raised when a time given to a query is not ISO 8601 with an offset."""
+
+
+# --- Domain rules --------------------------------------------------------------------------
+
+
+class DomainRuleError(TrustEngineError):
+    """Raised when an event would break one of the contract's rules for a customer."""
+
+    rule = "domain-rule"
+
+
+class CaseNotFoundError(DomainRuleError):
+    """Raised when a case event names a case the customer has never opened."""
+
+    rule = "case-must-exist"
+
+
+class CaseAlreadyExistsError(DomainRuleError):
+    """Raised when a complaint would open a case key the customer already has."""
+
+    rule = "case-key-unique"
+
+
+class CaseClosedError(DomainRuleError):
+    """Raised when a closed case is given an event that needs it reopened first."""
+
+    rule = "closed-case-takes-only-settlements"
+
+
+class CaseNotClosedError(DomainRuleError):
+    """Raised when a case that is still open is reopened."""
+
+    rule = "reopen-needs-closed-case"
+
+
+class DuplicateCommitmentError(DomainRuleError):
+    """Raised when a promise, action, offer or follow-up id is reused for the customer."""
+
+    rule = "commitment-id-unique"
+
+
+class UnknownCommitmentError(DomainRuleError):
+    """Raised when an event settles a promise, action, offer or follow-up never made."""
+
+    rule = "commitment-must-exist"
+
+
+class CommitmentAlreadySettledError(DomainRuleError):
+    """Raised when a promise, action, offer or follow-up is settled a second time."""
+
+    rule = "commitment-settles-once"
+
+
+class CommitmentCaseMismatchError(DomainRuleError):
+    """Raised when a commitment is settled under a different case than it was made in."""
+
+    rule = "commitment-settles-in-its-case"
+
+
+class TimeWentBackwardsError(DomainRuleError):
+    """Raised when an event's business time is before the customer's last event."""
+
+    rule = "time-never-goes-back"
+
+
+class CustomerErasedError(DomainRuleError):
+    """Raised when an event is recorded for a customer whose personal data was erased."""
+
+    rule = "erased-customer-takes-nothing"
+
+
+# --- Store -------------------------------------------------------------------------------
+
+
+class StoreError(TrustEngineError):
+    """Raised when the event store cannot be opened, read or written."""
+
+
+class StoreTargetError(StoreError, ValueError):
+    """Raised when a ``--db`` target is not a file path, ``:memory:`` or a PostgreSQL URL."""
+
+
+class ConcurrencyError(StoreError):
+    """Raised when another writer kept changing a customer and retries ran out."""
+
+
+class CustomerNotFoundError(TrustEngineError, LookupError):
+    """Raised when a customer key has no events in the store."""

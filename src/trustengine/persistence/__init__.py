@@ -1,0 +1,1 @@
+"""Storage: the pydantic mapper and the one place that opens a store from a target."""

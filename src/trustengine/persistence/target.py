@@ -1,0 +1,108 @@
+"""One place that turns a ``--db`` target string into eventsourcing settings.
+
+- a file path selects the embedded SQLite store (the default is ``./trustengine.db``, or
+  ``$TRUSTENGINE_DB`` when set);
+- ``:memory:`` selects an in-memory store that lives as long as the process;
+- ``postgresql://user[:password]@host[:port]/dbname[?schema=name]`` selects PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from trustengine.exceptions import StoreTargetError
+
+DEFAULT_TARGET = "./trustengine.db"
+ENV_VAR = "TRUSTENGINE_DB"
+MAPPER_TOPIC = "trustengine.persistence.mapper:PydanticMapper"
+
+Backend = Literal["memory", "sqlite", "postgres"]
+
+
+@dataclass(frozen=True)
+class StoreTarget:
+    """A parsed ``--db`` target: which backend, and the settings eventsourcing needs."""
+
+    backend: Backend
+    env: dict[str, str]
+    display: str
+    """The target as it can be shown to a person (no password)."""
+    path: Path | None = None
+    """The SQLite file, for the SQLite backend."""
+
+
+def default_target() -> str:
+    """``$TRUSTENGINE_DB`` when set and not empty, else ``./trustengine.db``."""
+    return os.environ.get(ENV_VAR) or DEFAULT_TARGET
+
+
+def parse_target(target: str | None) -> StoreTarget:
+    """Parse a ``--db`` target; raise :class:`StoreTargetError` when it is not one."""
+    text = default_target() if target is None else target.strip()
+    if not text:
+        raise StoreTargetError("the store target is empty: give a file path or a URL")
+    base = {"MAPPER_TOPIC": MAPPER_TOPIC}
+    if text == ":memory:":
+        return StoreTarget("memory", {**base, "PERSISTENCE_MODULE": "eventsourcing.popo"}, text)
+    scheme = urlsplit(text).scheme.lower()
+    if scheme in ("postgresql", "postgres"):
+        return _postgres(text, base)
+    if "://" in text:
+        raise StoreTargetError(
+            f"unknown store target {text!r}: use a file path, ':memory:' or postgresql://..."
+        )
+    path = Path(text).expanduser()
+    if path.is_dir():
+        raise StoreTargetError(f"store target {text!r} is a directory, not a database file")
+    if not path.parent.is_dir():
+        raise StoreTargetError(f"store target {text!r}: folder {str(path.parent)!r} does not exist")
+    env = {
+        **base,
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(path),
+        "SQLITE_LOCK_TIMEOUT": "30",
+    }
+    return StoreTarget("sqlite", env, str(path), path=path)
+
+
+def _postgres(text: str, base: dict[str, str]) -> StoreTarget:
+    parts = urlsplit(text)
+    dbname = unquote(parts.path.lstrip("/"))
+    if not dbname:
+        raise StoreTargetError(f"PostgreSQL target {_redact(text)!r} names no database")
+    try:
+        port = parts.port or 5432
+    except ValueError as error:
+        raise StoreTargetError(f"PostgreSQL target {_redact(text)!r}: {error}") from None
+    query = parse_qs(parts.query)
+    unknown = sorted(set(query) - {"schema"})
+    if unknown:
+        raise StoreTargetError(
+            f"PostgreSQL target {_redact(text)!r}: unknown option(s) {', '.join(unknown)}"
+            " (only 'schema' is understood)"
+        )
+    env = {
+        **base,
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": dbname,
+        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(port),
+        "POSTGRES_USER": unquote(parts.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+    }
+    if "schema" in query:
+        env["POSTGRES_SCHEMA"] = query["schema"][-1]
+    return StoreTarget("postgres", env, _redact(text))
+
+
+def _redact(text: str) -> str:
+    parts = urlsplit(text)
+    if parts.password is None:
+        return text
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    return parts._replace(netloc=netloc).geturl()
