@@ -32,11 +32,11 @@ from trustengine.exceptions import (
     InvalidEventError,
     StoreError,
 )
-from trustengine.interchange import parse_event
+from trustengine.interchange import parse_event, parse_line
 from trustengine.persistence.target import StoreTarget, parse_target
 
 Progress = Callable[[int], None]
-EventInput = CustomerEvent | Mapping[str, Any]
+EventInput = CustomerEvent | Mapping[str, Any] | str
 
 MAX_ATTEMPTS = 8
 """How many times a write is tried when another writer changed the same customers."""
@@ -96,29 +96,36 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         (by 1-based position) and nothing is stored. Facts already stored are skipped, so
         recording the same batch twice stores nothing the second time.
         """
+        return self.record_numbered(enumerate(events, start=1), progress=progress)
+
+    def record_numbered(
+        self, items: Iterable[tuple[int, EventInput]], *, progress: Progress | None = None
+    ) -> int:
+        """Like :meth:`record_many`, with each item's position given (e.g. a line number).
+
+        An item may also be one JSON Lines line (a ``str``).
+        """
         drafts: list[CustomerEvent] = []
+        positions: list[int] = []
         problems: list[tuple[int, str]] = []
         causes: list[Exception] = []
-        positions: list[int] = []
-        for position, item in enumerate(events, start=1):
+        for position, item in items:
             try:
                 drafts.append(_as_draft(item))
-                positions.append(position)
             except InvalidEventError as error:
                 problems.append((position, str(error)))
                 causes.append(error)
+            else:
+                positions.append(position)
         if problems:
-            # Check the good ones too, so one pass reports every bad item.
+            # Check the good ones too, so that one pass reports every bad item.
             try:
-                self._check_batch(drafts, positions)
+                self._stage(drafts, positions, self.clock())
             except BatchRejectedError as rejected:
                 problems.extend(rejected.problems)
                 causes.extend(rejected.causes)
             raise BatchRejectedError(problems, causes)
         return self._write(drafts, positions, progress=progress)
-
-    def _check_batch(self, drafts: Sequence[CustomerEvent], positions: Sequence[int]) -> None:
-        self._stage(drafts, positions, utc_now())
 
     def _write(
         self,
@@ -230,6 +237,8 @@ class TrustEngine(CommandsMixin, Application[UUID]):
 def _as_draft(event: EventInput) -> CustomerEvent:
     if isinstance(event, CustomerEvent):
         return event
+    if isinstance(event, str):
+        return parse_line(event)
     return parse_event(event)
 
 

@@ -1,0 +1,28 @@
+"""The ``trustengine`` command line: parse, call the library, render."""
+
+from __future__ import annotations
+
+import click
+
+from trustengine import __version__
+from trustengine.cli.ledger import demo, export, import_, verify
+from trustengine.cli.read import timeline
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    epilog="Example: trustengine demo && trustengine timeline cust-boris",
+)
+@click.version_option(__version__, prog_name="trustengine")
+def main() -> None:
+    """Record how a business repairs a customer's trust, and see where it stands.
+
+    Every command takes --db TARGET: an SQLite file (default ./trustengine.db, or
+    $TRUSTENGINE_DB), ':memory:', or a postgresql:// URL.
+    """
+
+
+for command in (demo, import_, export, verify, timeline):
+    main.add_command(command)
+
+__all__ = ["main"]

@@ -1,0 +1,151 @@
+"""What every command shares: the ``--db`` option, error handling, output and progress.
+
+Listing commands return rows (a list of dicts) and :func:`listing` renders them as a
+``rich`` table by default, or as ``--json`` (one array) or ``--csv``.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import sys
+from datetime import datetime
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import click
+from eventsourcing.persistence import PersistenceError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from trustengine.application import TrustEngine
+from trustengine.exceptions import TrustEngineError
+from trustengine.persistence.target import DEFAULT_TARGET, ENV_VAR
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class InputError(click.ClickException):
+    """Bad input or an unusable store: exit status 2, one clear message, no traceback."""
+
+    exit_code = 2
+
+
+def db_option(func: F) -> F:
+    """Add ``--db TARGET`` (default ``$TRUSTENGINE_DB``, else ``./trustengine.db``)."""
+    return click.option(
+        "--db",
+        "db",
+        envvar=ENV_VAR,
+        default=DEFAULT_TARGET,
+        show_default=True,
+        metavar="TARGET",
+        help="Store: an SQLite file, ':memory:', or a postgresql:// URL "
+        f"(env {ENV_VAR}).",
+    )(func)
+
+
+def handle_errors(func: F) -> F:
+    """Turn library and store errors into one-line messages with exit status 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except TrustEngineError as error:
+            raise InputError(str(error)) from None
+        except PersistenceError as error:
+            raise InputError(f"store error: {error}") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@contextmanager
+def open_engine(db: str) -> Iterator[TrustEngine]:
+    """Open the store named by ``db`` for the length of one command."""
+    engine = TrustEngine(db)
+    try:
+        yield engine
+    finally:
+        engine.close()
+
+
+@contextmanager
+def progress_bar(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr when it is a terminal; otherwise silent."""
+    console = Console(stderr=True)
+    if not console.is_terminal:
+        yield lambda _n: None
+        return
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _short(value: Any) -> str:
+    """A table cell: ISO times shortened to minutes (JSON and CSV keep them whole)."""
+    text = _cell(value)
+    if len(text) >= 16 and text[4] == "-" and text[10] == "T":
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            return text
+        offset = moment.strftime("%z")
+        return moment.strftime("%Y-%m-%d %H:%M") + ("" if offset == "+0000" else f" {offset}")
+    return text
+
+
+def render_rows(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str],
+                title: str | None = None) -> None:
+    """Write ``rows`` to stdout as a table, JSON array or CSV."""
+    if fmt == "json":
+        click.echo(json.dumps(list(rows), indent=2, ensure_ascii=False, default=str))
+        return
+    if fmt == "csv":
+        names = list(columns) + [k for k in (rows[0] if rows else {}) if k not in columns]
+        writer = csv.DictWriter(sys.stdout, fieldnames=names, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _cell(row.get(k)) for k in names})
+        return
+    table = Table(title=title, show_lines=False)
+    for index, name in enumerate(columns):
+        last = index == len(columns) - 1
+        table.add_column(name, overflow="fold", no_wrap=not last, ratio=1 if last else None)
+    for row in rows:
+        table.add_row(*(_short(row.get(name)) for name in columns))
+    console = Console()
+    if not console.is_terminal:
+        console = Console(width=160)
+    console.print(table)
+
+
+def listing(columns: Sequence[str], title: str | None = None) -> Callable[[F], F]:
+    """Make a command that returns rows print them as a table, ``--json`` or ``--csv``."""
+
+    def decorate(func: F) -> F:
+        @functools.wraps(func)
+        def wrapper(*args: Any, fmt: str, **kwargs: Any) -> None:
+            rows = func(*args, **kwargs)
+            render_rows(rows, fmt, columns, title)
+
+        wrapper = click.option("--csv", "fmt", flag_value="csv", help="Output CSV.")(wrapper)
+        wrapper = click.option("--json", "fmt", flag_value="json", help="Output JSON.")(wrapper)
+        wrapper = click.option("--table", "fmt", flag_value="table", default=True,
+                               hidden=True)(wrapper)
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
