@@ -10,7 +10,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -143,7 +143,7 @@ class TrustEngine(CommandsMixin, Application[UUID]):
                 self.save(*customers)
             except IntegrityError:
                 # Another writer appended to one of these customers first: reload, recheck.
-                time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 (jitter)
+                time.sleep(random.uniform(0, 0.01 * 2**attempt))
                 continue
             except OperationalError as error:
                 raise StoreError(f"cannot write to {self.target.display}: {error}") from None
@@ -209,7 +209,7 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         keeps events the store had recorded by then. Raises :class:`CustomerNotFoundError`
         when the customer has no events at all.
         """
-        events: list[CustomerEvent] = list(self.events.get(customer_id(customer)))
+        events = cast(list[CustomerEvent], list(self.events.get(customer_id(customer))))
         if not events:
             raise CustomerNotFoundError(f"no customer {customer!r} in {self.target.display}")
         return [
@@ -231,7 +231,7 @@ class TrustEngine(CommandsMixin, Application[UUID]):
     def all_events(self) -> Iterator[CustomerEvent]:
         """Every stored event, decoded, in the order the store recorded them."""
         for notification in self.notifications():
-            yield self.mapper.to_domain_event(notification)
+            yield cast(CustomerEvent, self.mapper.to_domain_event(notification))
 
 
 def _as_draft(event: EventInput) -> CustomerEvent:

@@ -48,230 +48,520 @@ class CommandsMixin(ABC):
     # --- customer-level ------------------------------------------------------------
 
     def register_customer(
-        self, customer: str, *, name: str | None = None, tier: str | None = None,
-        at: datetime | None = None, actor: str | None = None, channel: str | None = None,
+        self,
+        customer: str,
+        *,
+        name: str | None = None,
+        tier: str | None = None,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: str | None = None,
     ) -> bool:
         """Record ``CustomerRegistered``."""
-        return self._command("CustomerRegistered", customer, None, at, actor, channel,
-                             name=name, tier=tier)
+        return self._command(
+            "CustomerRegistered", customer, None, at, actor, channel, name=name, tier=tier
+        )
 
     def update_consent(
-        self, customer: str, *, email: bool | None = None, sms: bool | None = None,
-        phone: bool | None = None, marketing: bool | None = None,
-        at: datetime | None = None, actor: str | None = None, channel: str | None = None,
+        self,
+        customer: str,
+        *,
+        email: bool | None = None,
+        sms: bool | None = None,
+        phone: bool | None = None,
+        marketing: bool | None = None,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: str | None = None,
     ) -> bool:
         """Record ``ConsentUpdated``."""
-        return self._command("ConsentUpdated", customer, None, at, actor, channel,
-                             email=email, sms=sms, phone=phone, marketing=marketing)
+        return self._command(
+            "ConsentUpdated",
+            customer,
+            None,
+            at,
+            actor,
+            channel,
+            email=email,
+            sms=sms,
+            phone=phone,
+            marketing=marketing,
+        )
 
     def contact(
-        self, customer: str, *, direction: str, case: str | None = None,
-        sentiment: float | None = None, summary: str | None = None,
-        at: datetime | None = None, actor: str | None = None, channel: str | None = None,
+        self,
+        customer: str,
+        *,
+        direction: str,
+        case: str | None = None,
+        sentiment: float | None = None,
+        summary: str | None = None,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: str | None = None,
     ) -> bool:
         """Record ``CustomerContacted``."""
-        return self._command("CustomerContacted", customer, case, at, actor, channel,
-                             direction=direction, sentiment=sentiment, summary=summary)
+        return self._command(
+            "CustomerContacted",
+            customer,
+            case,
+            at,
+            actor,
+            channel,
+            direction=direction,
+            sentiment=sentiment,
+            summary=summary,
+        )
 
     def contact_unanswered(
-        self, customer: str, *, attempts: int = 1, case: str | None = None,
-        at: datetime | None = None, actor: str | None = None, channel: str | None = None,
+        self,
+        customer: str,
+        *,
+        attempts: int = 1,
+        case: str | None = None,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: str | None = None,
     ) -> bool:
         """Record ``ContactUnanswered``."""
-        return self._command("ContactUnanswered", customer, case, at, actor, channel,
-                             attempts=attempts)
+        return self._command(
+            "ContactUnanswered", customer, case, at, actor, channel, attempts=attempts
+        )
 
     def record_satisfaction(
-        self, customer: str, *, metric: str, score: int, case: str | None = None,
+        self,
+        customer: str,
+        *,
+        metric: str,
+        score: int,
+        case: str | None = None,
         comment: str | None = None,
-        at: datetime | None = None, actor: str | None = None, channel: str | None = None,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: str | None = None,
     ) -> bool:
         """Record ``SatisfactionRecorded`` (csat 1-5 or nps 0-10)."""
-        return self._command("SatisfactionRecorded", customer, case, at, actor, channel,
-                             metric=metric, score=score, comment=comment)
+        return self._command(
+            "SatisfactionRecorded",
+            customer,
+            case,
+            at,
+            actor,
+            channel,
+            metric=metric,
+            score=score,
+            comment=comment,
+        )
 
     def erase_customer(
-        self, customer: str, *, legal_basis: str,
-        at: datetime | None = None, actor: str | None = None, channel: str | None = None,
+        self,
+        customer: str,
+        *,
+        legal_basis: str,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: str | None = None,
     ) -> bool:
         """Record ``CustomerErased``."""
-        return self._command("CustomerErased", customer, None, at, actor, channel,
-                             legal_basis=legal_basis)
+        return self._command(
+            "CustomerErased", customer, None, at, actor, channel, legal_basis=legal_basis
+        )
 
     # --- case lifecycle ------------------------------------------------------------
 
     def file_complaint(
-        self, customer: str, case: str, *, category: str, severity: int, cause: str,
-        summary: str, remedy_sought: str | None = None,
-        at: datetime | None = None, actor: str | None = None, channel: str | None = None,
+        self,
+        customer: str,
+        case: str,
+        *,
+        category: str,
+        severity: int,
+        cause: str,
+        summary: str,
+        remedy_sought: str | None = None,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: str | None = None,
     ) -> bool:
         """Record ``ComplaintFiled``, which opens ``case``."""
-        return self._command("ComplaintFiled", customer, case, at, actor, channel,
-                             category=category, severity=severity, cause=cause,
-                             summary=summary, remedy_sought=remedy_sought)
+        return self._command(
+            "ComplaintFiled",
+            customer,
+            case,
+            at,
+            actor,
+            channel,
+            category=category,
+            severity=severity,
+            cause=cause,
+            summary=summary,
+            remedy_sought=remedy_sought,
+        )
 
     def acknowledge(
-        self, customer: str, case: str, *, message: str | None = None,
-        at: datetime | None = None, actor: str | None = None, channel: str | None = None,
+        self,
+        customer: str,
+        case: str,
+        *,
+        message: str | None = None,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: str | None = None,
     ) -> bool:
         """Record ``ComplaintAcknowledged``: the first response."""
-        return self._command("ComplaintAcknowledged", customer, case, at, actor, channel,
-                             message=message)
+        return self._command(
+            "ComplaintAcknowledged", customer, case, at, actor, channel, message=message
+        )
 
     def apologize(
-        self, customer: str, case: str, *, accepts_responsibility: bool,
+        self,
+        customer: str,
+        case: str,
+        *,
+        accepts_responsibility: bool,
         explanation: str | None = None,
-        at: datetime | None = None, actor: str | None = None, channel: str | None = None,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: str | None = None,
     ) -> bool:
         """Record ``ApologyIssued``."""
-        return self._command("ApologyIssued", customer, case, at, actor, channel,
-                             accepts_responsibility=accepts_responsibility,
-                             explanation=explanation)
+        return self._command(
+            "ApologyIssued",
+            customer,
+            case,
+            at,
+            actor,
+            channel,
+            accepts_responsibility=accepts_responsibility,
+            explanation=explanation,
+        )
 
     def justify(
-        self, customer: str, case: str, *, summary: str,
-        at: datetime | None = None, actor: str | None = None, channel: str | None = None,
+        self,
+        customer: str,
+        case: str,
+        *,
+        summary: str,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: str | None = None,
     ) -> bool:
         """Record ``JustificationGiven`` (defending instead of solving)."""
-        return self._command("JustificationGiven", customer, case, at, actor, channel,
-                             summary=summary)
+        return self._command(
+            "JustificationGiven", customer, case, at, actor, channel, summary=summary
+        )
 
     def escalate(
-        self, customer: str, case: str, *, level: int, reason: str,
-        at: datetime | None = None, actor: str | None = None, channel: str | None = None,
+        self,
+        customer: str,
+        case: str,
+        *,
+        level: int,
+        reason: str,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: str | None = None,
     ) -> bool:
         """Record ``CaseEscalated``."""
-        return self._command("CaseEscalated", customer, case, at, actor, channel,
-                             level=level, reason=reason)
+        return self._command(
+            "CaseEscalated", customer, case, at, actor, channel, level=level, reason=reason
+        )
 
     def reassign(
-        self, customer: str, case: str, *, owner: str, reason: str | None = None,
-        at: datetime | None = None, actor: str | None = None, channel: str | None = None,
+        self,
+        customer: str,
+        case: str,
+        *,
+        owner: str,
+        reason: str | None = None,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: str | None = None,
     ) -> bool:
         """Record ``CaseReassigned``: a hand-off."""
-        return self._command("CaseReassigned", customer, case, at, actor, channel,
-                             owner=owner, reason=reason)
+        return self._command(
+            "CaseReassigned", customer, case, at, actor, channel, owner=owner, reason=reason
+        )
 
     def propose_resolution(
-        self, customer: str, case: str, *, summary: str,
-        at: datetime | None = None, actor: str | None = None, channel: str | None = None,
+        self,
+        customer: str,
+        case: str,
+        *,
+        summary: str,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: str | None = None,
     ) -> bool:
         """Record ``ResolutionProposed``."""
-        return self._command("ResolutionProposed", customer, case, at, actor, channel,
-                             summary=summary)
+        return self._command(
+            "ResolutionProposed", customer, case, at, actor, channel, summary=summary
+        )
 
     def confirm_resolution(
-        self, customer: str, case: str,
-        at: datetime | None = None, actor: str | None = None, channel: str | None = None,
+        self,
+        customer: str,
+        case: str,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: str | None = None,
     ) -> bool:
         """Record ``ResolutionConfirmed``: the customer says it is solved."""
         return self._command("ResolutionConfirmed", customer, case, at, actor, channel)
 
     def close_case(
-        self, customer: str, case: str, *, confirmed_by_customer: bool,
+        self,
+        customer: str,
+        case: str,
+        *,
+        confirmed_by_customer: bool,
         reason: str | None = None,
-        at: datetime | None = None, actor: str | None = None, channel: str | None = None,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: str | None = None,
     ) -> bool:
         """Record ``CaseClosed``."""
-        return self._command("CaseClosed", customer, case, at, actor, channel,
-                             confirmed_by_customer=confirmed_by_customer, reason=reason)
+        return self._command(
+            "CaseClosed",
+            customer,
+            case,
+            at,
+            actor,
+            channel,
+            confirmed_by_customer=confirmed_by_customer,
+            reason=reason,
+        )
 
     def reopen_case(
-        self, customer: str, case: str, *, reason: str,
-        at: datetime | None = None, actor: str | None = None, channel: str | None = None,
+        self,
+        customer: str,
+        case: str,
+        *,
+        reason: str,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: str | None = None,
     ) -> bool:
         """Record ``CaseReopened``."""
         return self._command("CaseReopened", customer, case, at, actor, channel, reason=reason)
 
     def breach_sla(
-        self, customer: str, case: str, *, clock: str, due: datetime,
-        at: datetime | None = None, actor: str | None = None, channel: str | None = None,
+        self,
+        customer: str,
+        case: str,
+        *,
+        clock: str,
+        due: datetime,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: str | None = None,
     ) -> bool:
         """Record ``SlaBreached``."""
-        return self._command("SlaBreached", customer, case, at, actor, channel,
-                             clock=clock, due=due)
+        return self._command(
+            "SlaBreached", customer, case, at, actor, channel, clock=clock, due=due
+        )
 
     # --- commitments ---------------------------------------------------------------
 
     def make_promise(
-        self, customer: str, case: str, *, promise: str, description: str, due: datetime,
-        at: datetime | None = None, actor: str | None = None, channel: str | None = None,
+        self,
+        customer: str,
+        case: str,
+        *,
+        promise: str,
+        description: str,
+        due: datetime,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: str | None = None,
     ) -> bool:
         """Record ``PromiseMade``."""
-        return self._command("PromiseMade", customer, case, at, actor, channel,
-                             promise=promise, description=description, due=due)
+        return self._command(
+            "PromiseMade",
+            customer,
+            case,
+            at,
+            actor,
+            channel,
+            promise=promise,
+            description=description,
+            due=due,
+        )
 
     def keep_promise(
-        self, customer: str, case: str, *, promise: str,
-        at: datetime | None = None, actor: str | None = None, channel: str | None = None,
+        self,
+        customer: str,
+        case: str,
+        *,
+        promise: str,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: str | None = None,
     ) -> bool:
         """Record ``PromiseKept``."""
         return self._command("PromiseKept", customer, case, at, actor, channel, promise=promise)
 
     def break_promise(
-        self, customer: str, case: str, *, promise: str, reason: str | None = None,
-        at: datetime | None = None, actor: str | None = None, channel: str | None = None,
+        self,
+        customer: str,
+        case: str,
+        *,
+        promise: str,
+        reason: str | None = None,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: str | None = None,
     ) -> bool:
         """Record ``PromiseBroken``."""
-        return self._command("PromiseBroken", customer, case, at, actor, channel,
-                             promise=promise, reason=reason)
+        return self._command(
+            "PromiseBroken", customer, case, at, actor, channel, promise=promise, reason=reason
+        )
 
     def commit_action(
-        self, customer: str, case: str, *, action: str, description: str, due: datetime,
+        self,
+        customer: str,
+        case: str,
+        *,
+        action: str,
+        description: str,
+        due: datetime,
         prevents_recurrence: bool = False,
-        at: datetime | None = None, actor: str | None = None, channel: str | None = None,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: str | None = None,
     ) -> bool:
         """Record ``CorrectiveActionCommitted``."""
-        return self._command("CorrectiveActionCommitted", customer, case, at, actor, channel,
-                             action=action, description=description, due=due,
-                             prevents_recurrence=prevents_recurrence)
+        return self._command(
+            "CorrectiveActionCommitted",
+            customer,
+            case,
+            at,
+            actor,
+            channel,
+            action=action,
+            description=description,
+            due=due,
+            prevents_recurrence=prevents_recurrence,
+        )
 
     def complete_action(
-        self, customer: str, case: str, *, action: str, evidence: str | None = None,
-        at: datetime | None = None, actor: str | None = None, channel: str | None = None,
+        self,
+        customer: str,
+        case: str,
+        *,
+        action: str,
+        evidence: str | None = None,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: str | None = None,
     ) -> bool:
         """Record ``CorrectiveActionCompleted``."""
-        return self._command("CorrectiveActionCompleted", customer, case, at, actor, channel,
-                             action=action, evidence=evidence)
+        return self._command(
+            "CorrectiveActionCompleted",
+            customer,
+            case,
+            at,
+            actor,
+            channel,
+            action=action,
+            evidence=evidence,
+        )
 
     def offer_compensation(
-        self, customer: str, case: str, *, offer: str, kind: str, addresses_failure: bool,
-        amount: Decimal | int | str | None = None, currency: str | None = None,
-        at: datetime | None = None, actor: str | None = None, channel: str | None = None,
+        self,
+        customer: str,
+        case: str,
+        *,
+        offer: str,
+        kind: str,
+        addresses_failure: bool,
+        amount: Decimal | int | str | None = None,
+        currency: str | None = None,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: str | None = None,
     ) -> bool:
         """Record ``CompensationOffered``."""
-        return self._command("CompensationOffered", customer, case, at, actor, channel,
-                             offer=offer, kind=kind, amount=amount, currency=currency,
-                             addresses_failure=addresses_failure)
+        return self._command(
+            "CompensationOffered",
+            customer,
+            case,
+            at,
+            actor,
+            channel,
+            offer=offer,
+            kind=kind,
+            amount=amount,
+            currency=currency,
+            addresses_failure=addresses_failure,
+        )
 
     def accept_compensation(
-        self, customer: str, case: str, *, offer: str,
-        at: datetime | None = None, actor: str | None = None, channel: str | None = None,
+        self,
+        customer: str,
+        case: str,
+        *,
+        offer: str,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: str | None = None,
     ) -> bool:
         """Record ``CompensationAccepted``."""
-        return self._command("CompensationAccepted", customer, case, at, actor, channel,
-                             offer=offer)
+        return self._command(
+            "CompensationAccepted", customer, case, at, actor, channel, offer=offer
+        )
 
     def decline_compensation(
-        self, customer: str, case: str, *, offer: str, reason: str | None = None,
-        at: datetime | None = None, actor: str | None = None, channel: str | None = None,
+        self,
+        customer: str,
+        case: str,
+        *,
+        offer: str,
+        reason: str | None = None,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: str | None = None,
     ) -> bool:
         """Record ``CompensationDeclined``."""
-        return self._command("CompensationDeclined", customer, case, at, actor, channel,
-                             offer=offer, reason=reason)
+        return self._command(
+            "CompensationDeclined", customer, case, at, actor, channel, offer=offer, reason=reason
+        )
 
     def schedule_follow_up(
-        self, customer: str, case: str, *, follow_up: str, due: datetime,
-        at: datetime | None = None, actor: str | None = None, channel: str | None = None,
+        self,
+        customer: str,
+        case: str,
+        *,
+        follow_up: str,
+        due: datetime,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: str | None = None,
     ) -> bool:
         """Record ``FollowUpScheduled``."""
-        return self._command("FollowUpScheduled", customer, case, at, actor, channel,
-                             follow_up=follow_up, due=due)
+        return self._command(
+            "FollowUpScheduled", customer, case, at, actor, channel, follow_up=follow_up, due=due
+        )
 
     def complete_follow_up(
-        self, customer: str, case: str, *, follow_up: str, outcome: str,
-        at: datetime | None = None, actor: str | None = None, channel: str | None = None,
+        self,
+        customer: str,
+        case: str,
+        *,
+        follow_up: str,
+        outcome: str,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: str | None = None,
     ) -> bool:
         """Record ``FollowUpCompleted``."""
-        return self._command("FollowUpCompleted", customer, case, at, actor, channel,
-                             follow_up=follow_up, outcome=outcome)
+        return self._command(
+            "FollowUpCompleted",
+            customer,
+            case,
+            at,
+            actor,
+            channel,
+            follow_up=follow_up,
+            outcome=outcome,
+        )

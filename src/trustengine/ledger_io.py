@@ -23,7 +23,9 @@ class ImportRejectedError(TrustEngineError):
         self.lines = [f"{name}:{line}: {message}" for line, message in problems]
         count = len(problems)
         noun = "line" if count == 1 else "lines"
-        super().__init__("\n".join([*self.lines, f"{count} bad {noun} in {name}; nothing imported"]))
+        super().__init__(
+            "\n".join([*self.lines, f"{count} bad {noun} in {name}; nothing imported"])
+        )
 
 
 @dataclass(frozen=True)

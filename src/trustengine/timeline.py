@@ -29,10 +29,7 @@ def _money(event: ev.CompensationOffered) -> str:
 
 
 def _consent(event: ev.ConsentUpdated) -> str:
-    parts = [
-        f"{name} {'yes' if value else 'no'}"
-        for name, value in event.data().items()
-    ]
+    parts = [f"{name} {'yes' if value else 'no'}" for name, value in event.data().items()]
     return "Consent updated: " + (", ".join(parts) or "no change")
 
 
@@ -44,19 +41,19 @@ _SUMMARIES: dict[type[CustomerEvent], Callable[[Any], str]] = {
         + (f" (sentiment {e.sentiment:+.1f})" if e.sentiment is not None else "")
         + _tail(e.summary)
     ),
-    ev.ContactUnanswered: lambda e: f"Outreach unanswered ({e.attempts} attempt"
-    + ("s)" if e.attempts != 1 else ")"),
+    ev.ContactUnanswered: lambda e: (
+        f"Outreach unanswered ({e.attempts} attempt" + ("s)" if e.attempts != 1 else ")")
+    ),
     ev.SatisfactionRecorded: lambda e: f"{e.metric.upper()} {e.score}{_tail(e.comment)}",
     ev.CustomerErased: lambda e: f"Personal data erased ({e.legal_basis})",
     ev.ComplaintFiled: lambda e: (
-        f"Complaint: {e.summary} ({e.category}, severity {e.severity}, "
-        f"{e.cause.replace('_', ' ')})"
+        f"Complaint: {e.summary} ({e.category}, severity {e.severity}, {e.cause.replace('_', ' ')})"
     ),
     ev.ComplaintAcknowledged: lambda e: f"Complaint acknowledged{_tail(e.message)}",
     ev.ApologyIssued: lambda e: (
-        "Apology, owning the failure" if e.accepts_responsibility else "Apology, not owning it"
-    )
-    + _tail(e.explanation),
+        ("Apology, owning the failure" if e.accepts_responsibility else "Apology, not owning it")
+        + _tail(e.explanation)
+    ),
     ev.JustificationGiven: lambda e: f"Justification instead of a fix: {e.summary}",
     ev.PromiseMade: lambda e: f"Promise {e.promise}: {e.description} (due {_day(e.due)})",
     ev.PromiseKept: lambda e: f"Promise {e.promise} kept",
@@ -77,11 +74,13 @@ _SUMMARIES: dict[type[CustomerEvent], Callable[[Any], str]] = {
     ev.ResolutionProposed: lambda e: f"Resolution proposed: {e.summary}",
     ev.ResolutionConfirmed: lambda e: "Customer confirmed the fix",
     ev.CaseClosed: lambda e: (
-        "Case closed, confirmed by the customer"
-        if e.confirmed_by_customer
-        else "Case closed without the customer's confirmation"
-    )
-    + _tail(e.reason),
+        (
+            "Case closed, confirmed by the customer"
+            if e.confirmed_by_customer
+            else "Case closed without the customer's confirmation"
+        )
+        + _tail(e.reason)
+    ),
     ev.CaseReopened: lambda e: f"Case reopened: {e.reason}",
     ev.FollowUpScheduled: lambda e: f"Follow-up {e.follow_up} scheduled for {_day(e.due)}",
     ev.FollowUpCompleted: lambda e: f"Follow-up {e.follow_up}: {e.outcome.replace('_', ' ')}",
@@ -94,7 +93,9 @@ def summarize(event: CustomerEvent) -> str:
     return _SUMMARIES[type(event)](event)
 
 
-def timeline_rows(events: Iterable[CustomerEvent], *, case: str | None = None) -> list[dict[str, Any]]:
+def timeline_rows(
+    events: Iterable[CustomerEvent], *, case: str | None = None
+) -> list[dict[str, Any]]:
     """Timeline rows, oldest first, with the contract's keys (and position, recorded_at)."""
     return [
         {

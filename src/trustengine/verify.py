@@ -41,12 +41,13 @@ def verify(engine: TrustEngine, *, progress: Progress | None = None) -> VerifyRe
         report.events += 1
         if progress is not None:
             progress(1)
-        where = f"event #{notification.id} ({notification.originator_id} v{notification.originator_version})"
-        expected = last_version.get(notification.originator_id, 0) + 1
-        last_version[notification.originator_id] = notification.originator_version
-        if notification.originator_version != expected:
+        stream, version = UUID(str(notification.originator_id)), notification.originator_version
+        where = f"event #{notification.id} ({stream} v{version})"
+        expected = last_version.get(stream, 0) + 1
+        last_version[stream] = version
+        if version != expected:
             report.problems.append(
-                f"{where}: position {notification.originator_version} follows "
+                f"{where}: position {version} follows "
                 f"{expected - 1}: events are missing or out of order"
             )
         try:
@@ -57,7 +58,7 @@ def verify(engine: TrustEngine, *, progress: Progress | None = None) -> VerifyRe
         if not isinstance(event, CustomerEvent):
             report.problems.append(f"{where}: not a customer event ({notification.topic})")
             continue
-        if customer_id(event.customer) != notification.originator_id:
+        if customer_id(event.customer) != stream:
             report.problems.append(
                 f"{where}: names customer {event.customer!r}, whose id is not this stream's"
             )

@@ -31,8 +31,12 @@ def _demo_lines() -> list[str]:
 
 
 @click.command(epilog="Example: trustengine demo --customer cust-boris")
-@click.option("--customer", default=DEMO_CUSTOMER, show_default=True,
-              help="Whose timeline to print afterwards.")
+@click.option(
+    "--customer",
+    default=DEMO_CUSTOMER,
+    show_default=True,
+    help="Whose timeline to print afterwards.",
+)
 @db_option
 @handle_errors
 def demo(customer: str, db: str) -> None:
@@ -75,8 +79,13 @@ def import_(file: IO[str], db: str) -> None:
 
 @click.command(epilog="Example: trustengine export --customer cust-042 > cust-042.jsonl")
 @click.option("--customer", metavar="KEY", help="Only this customer's events.")
-@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-",
-              help="Write here instead of stdout.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="Write here instead of stdout.",
+)
 @db_option
 @handle_errors
 def export(customer: str | None, output: IO[str], db: str) -> None:

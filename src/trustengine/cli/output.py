@@ -10,10 +10,10 @@ import csv
 import functools
 import json
 import sys
-from datetime import datetime
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import Any, TypeVar, cast
 
 import click
 from eventsourcing.persistence import PersistenceError
@@ -43,8 +43,7 @@ def db_option(func: F) -> F:
         default=DEFAULT_TARGET,
         show_default=True,
         metavar="TARGET",
-        help="Store: an SQLite file, ':memory:', or a postgresql:// URL "
-        f"(env {ENV_VAR}).",
+        help=f"Store: an SQLite file, ':memory:', or a postgresql:// URL (env {ENV_VAR}).",
     )(func)
 
 
@@ -80,8 +79,12 @@ def progress_bar(label: str, total: int | None) -> Iterator[Callable[[int], None
     if not console.is_terminal:
         yield lambda _n: None
         return
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(label, total=total)
         yield lambda n: bar.advance(task, n)
@@ -108,8 +111,9 @@ def _short(value: Any) -> str:
     return text
 
 
-def render_rows(rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str],
-                title: str | None = None) -> None:
+def render_rows(
+    rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str], title: str | None = None
+) -> None:
     """Write ``rows`` to stdout as a table, JSON array or CSV."""
     if fmt == "json":
         click.echo(json.dumps(list(rows), indent=2, ensure_ascii=False, default=str))
@@ -142,10 +146,14 @@ def listing(columns: Sequence[str], title: str | None = None) -> Callable[[F], F
             rows = func(*args, **kwargs)
             render_rows(rows, fmt, columns, title)
 
-        wrapper = click.option("--csv", "fmt", flag_value="csv", help="Output CSV.")(wrapper)
-        wrapper = click.option("--json", "fmt", flag_value="json", help="Output JSON.")(wrapper)
-        wrapper = click.option("--table", "fmt", flag_value="table", default=True,
-                               hidden=True)(wrapper)
-        return wrapper  # type: ignore[return-value]
+        options = (
+            click.option("--table", "fmt", flag_value="table", default=True, hidden=True),
+            click.option("--json", "fmt", flag_value="json", help="Output JSON."),
+            click.option("--csv", "fmt", flag_value="csv", help="Output CSV."),
+        )
+        command: Any = wrapper
+        for option in options:
+            command = option(command)
+        return cast(F, command)
 
     return decorate
