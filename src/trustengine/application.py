@@ -69,6 +69,8 @@ class TrustEngine(CommandsMixin, Application[UUID]):
     ) -> None:
         self.target: StoreTarget = parse_target(db)
         self.clock = clock
+        self.conflicts = 0
+        """How many writes had to be retried because another writer got there first."""
         settings = {**self.target.env, **(env or {})}
         try:
             super().__init__(env=settings)
@@ -143,6 +145,7 @@ class TrustEngine(CommandsMixin, Application[UUID]):
                 self.save(*customers)
             except IntegrityError:
                 # Another writer appended to one of these customers first: reload, recheck.
+                self.conflicts += 1
                 time.sleep(random.uniform(0, 0.01 * 2**attempt))
                 continue
             except OperationalError as error:

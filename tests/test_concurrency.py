@@ -1,0 +1,92 @@
+"""Writers in separate processes appending to the same customers lose nothing."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from trustengine import TrustEngine
+
+WRITERS = 2
+EVENTS_PER_WRITER = 300
+CUSTOMERS = [f"cust-{n}" for n in range(4)]
+AT = "2026-03-01T09:00:00+00:00"
+
+
+def write_events(target: str, writer: int, start: Any, results: Any) -> None:
+    engine = TrustEngine(target)
+    start.wait()
+    stored = 0
+    for n in range(EVENTS_PER_WRITER):
+        stored += engine.record(
+            {
+                "type": "CustomerContacted",
+                "customer": CUSTOMERS[n % len(CUSTOMERS)],
+                "at": AT,
+                "actor": f"writer-{writer}",
+                "data": {"direction": "outbound", "summary": f"call {n}"},
+            }
+        )
+    results.put((writer, stored, engine.conflicts))
+    engine.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def shared_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield str(tmp_path / "shared.db")
+        return
+    psycopg = pytest.importorskip("psycopg")
+    schema = f"te_conc_{uuid.uuid4().hex[:12]}"
+    url = "postgresql://postgres@127.0.0.1:5432/test"
+    try:
+        conn = psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=test", autocommit=True)
+    except psycopg.OperationalError as error:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(f"PostgreSQL is required in CI and unreachable: {error}")
+        pytest.skip(f"PostgreSQL unreachable: {error}")
+    with conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+        try:
+            yield f"{url}?schema={schema}"
+        finally:
+            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+def test_two_writer_processes_on_the_same_customers_lose_and_duplicate_nothing(
+    shared_target: str,
+) -> None:
+    TrustEngine(shared_target).close()  # create the tables before the race
+    context = multiprocessing.get_context("spawn")
+    start, results = context.Barrier(WRITERS), context.Queue()
+    writers = [
+        context.Process(target=write_events, args=(shared_target, w, start, results))
+        for w in range(WRITERS)
+    ]
+    for process in writers:
+        process.start()
+    outcomes = sorted(results.get(timeout=120) for _ in writers)
+    for process in writers:
+        process.join(timeout=60)
+    stored = [count for _, count, _ in outcomes]
+    conflicts = sum(retried for _, _, retried in outcomes)
+
+    engine = TrustEngine(shared_target)
+    events = list(engine.all_events())
+    per_writer = Counter(event.actor for event in events)
+    engine.close()
+
+    assert conflicts > 0, "the writers never raced: the retry path was not exercised"
+    assert stored == [EVENTS_PER_WRITER] * WRITERS
+    assert len(events) == WRITERS * EVENTS_PER_WRITER
+    assert per_writer == {f"writer-{w}": EVENTS_PER_WRITER for w in range(WRITERS)}
+    for key in CUSTOMERS:
+        versions = [e.originator_version for e in events if e.customer == key]
+        assert sorted(versions) == list(range(1, len(versions) + 1))
