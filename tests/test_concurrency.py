@@ -47,7 +47,9 @@ def shared_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[st
     schema = f"te_conc_{uuid.uuid4().hex[:12]}"
     url = "postgresql://postgres@127.0.0.1:5432/test"
     try:
-        conn = psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=test", autocommit=True)
+        conn = psycopg.connect(
+            "host=127.0.0.1 port=5432 user=postgres dbname=test", autocommit=True
+        )
     except psycopg.OperationalError as error:
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(f"PostgreSQL is required in CI and unreachable: {error}")

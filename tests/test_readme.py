@@ -87,9 +87,11 @@ def test_the_main_job_command_works_on_a_fresh_copy(tmp_path: Path) -> None:
     """Run the README's first command verbatim in a clean copy of the repository."""
     main_job, _ = setup_commands()
     copy = tmp_path / "fresh"
-    tracked = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True
-    ).stdout.decode().split("\0")
+    tracked = (
+        subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True)
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, tracked):
         source = ROOT / name
         if source.is_file():

@@ -44,6 +44,18 @@ class BatchRejectedError(TrustEngineError):
         super().__init__(f"{count} bad {noun}; nothing was stored\n" + "\n".join(lines))
 
 
+class ImportRejectedError(TrustEngineError):
+    """Raised when an import file has bad lines; nothing of it was stored."""
+
+    def __init__(self, name: str, problems: list[tuple[int, str]]) -> None:
+        self.lines = [f"{name}:{line}: {message}" for line, message in problems]
+        count = len(problems)
+        noun = "line" if count == 1 else "lines"
+        super().__init__(
+            "\n".join([*self.lines, f"{count} bad {noun} in {name}; nothing imported"])
+        )
+
+
 class InvalidTimeError(TrustEngineError, ValueError):
     """Raised when a time given to a query is not ISO 8601 with an offset."""
 

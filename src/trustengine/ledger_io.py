@@ -12,20 +12,8 @@ from dataclasses import dataclass
 from typing import IO
 
 from trustengine.application import Progress, TrustEngine
-from trustengine.exceptions import BatchRejectedError, TrustEngineError
+from trustengine.exceptions import BatchRejectedError, ImportRejectedError
 from trustengine.interchange import dumps
-
-
-class ImportRejectedError(TrustEngineError):
-    """Raised when an import file has bad lines; nothing of it was stored."""
-
-    def __init__(self, name: str, problems: list[tuple[int, str]]) -> None:
-        self.lines = [f"{name}:{line}: {message}" for line, message in problems]
-        count = len(problems)
-        noun = "line" if count == 1 else "lines"
-        super().__init__(
-            "\n".join([*self.lines, f"{count} bad {noun} in {name}; nothing imported"])
-        )
 
 
 @dataclass(frozen=True)
