@@ -1,15 +1,11 @@
 """Deterministic synthetic histories in the interchange format, for benchmarks and tests.
 
-:func:`generate_history` writes realistic customer histories as contract-shaped dicts (the
-JSON Lines shape of ``/work/shared/spec/interchange.md``): good recoveries, botched
-complaints, escalations, quick fixes, cases still in progress, repeat complaints on new case
-keys, and customer-level contacts, consent changes and satisfaction scores. Every history
-obeys the contract's rules, and the same arguments always give the same list.
-
-Each complaint is written as a *story* on its own clock; a customer's stories (which may
-overlap in time) are merged by time and cut to the customer's share of the event budget.
-Any prefix of a valid history is valid, so the cut keeps every rule; a cut story is simply
-a case still in progress.
+:func:`generate_history` returns contract-shaped event dicts (the JSON Lines shape of the
+interchange contract, v1) telling realistic stories: good recoveries, botched complaints,
+escalations, quick fixes, repeat complaints and customer-level traffic. Each complaint is
+written on its own clock, then a customer's stories are merged by time and cut to the
+customer's event budget: any prefix of a valid history is valid, so a cut story is simply a
+case still in progress.
 
 Run ``python -m trustengine.synth --customers N --events M --seed S OUT.jsonl``.
 """
@@ -19,7 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -31,26 +27,18 @@ _FIRST = ("Ana", "Ben", "Chloe", "Dev", "Elif", "Femi", "Greta", "Hiro", "Ines",
           "Kemal", "Lena", "Mateo", "Noor", "Olek", "Priya", "Rosa", "Sami", "Tess", "Yuki")
 _LAST = ("Novak", "Okafor", "Silva", "Berg", "Kowalski", "Moreau", "Haddad", "Lindqvist",
          "Tanaka", "Byrne", "Costa", "Meyer", "Nash", "Petrov", "Reyes", "Weber")
-_COMPLAINTS: dict[str, tuple[tuple[str, str], ...]] = {
-    "broken_promise": (("delivery", "Delivery promised for the weekend never came"),
-                       ("installation", "Installer did not turn up on the agreed day")),
-    "slow_follow_up": (("support", "Asked for a call back three times; nobody called"),
-                       ("returns", "Return sent four weeks ago, still no refund or update")),
-    "unclear_communication": (("contract", "Nobody can tell me when my contract ends"),
-                              ("billing", "Invoice lists charges no one can explain")),
-    "poor_touchpoint": (("store", "Staff in store were dismissive about my question"),
-                        ("support", "Chat agent closed the conversation mid-sentence")),
-    "expectation_mismatch": (("subscription", "The plan did not include what the page said"),
-                             ("product", "Item looks nothing like the product photos")),
-    "product_defect": (("product", "Appliance stopped working after two weeks"),
-                       ("product", "Screen cracked on first use")),
-    "billing_error": (("billing", "Charged twice for the same month"),
-                      ("billing", "Cancelled subscription still being charged")),
-    "data_incident": (("privacy", "Received another customer's invoice by email"),
-                      ("privacy", "My address was shown to another customer")),
-    "other": (("other", "Parking at the service centre was closed without notice"),),
+_COMPLAINTS = {  # cause: (category, summary)
+    "broken_promise": ("delivery", "Delivery promised for the weekend never came"),
+    "slow_follow_up": ("support", "Asked for a call back three times; nobody called"),
+    "unclear_communication": ("contract", "Nobody can tell me when my contract ends"),
+    "poor_touchpoint": ("support", "Chat agent closed the conversation mid-sentence"),
+    "expectation_mismatch": ("subscription", "The plan did not include what the page said"),
+    "product_defect": ("product", "Appliance stopped working after two weeks"),
+    "billing_error": ("billing", "Charged twice for the same month"),
+    "data_incident": ("privacy", "Received another customer's invoice by email"),
+    "other": ("other", "Service centre car park closed without notice"),
 }
-_GOOD_CAUSES = tuple(_COMPLAINTS)
+_ANY_CAUSE = tuple(_COMPLAINTS)
 _BAD_CAUSES = ("billing_error", "broken_promise", "slow_follow_up", "unclear_communication")
 _EXPLANATIONS = ("We missed a step in our own process and did not tell you. That is on us.",
                  "A system change went out untested and caused this; we should have caught it.",
@@ -64,15 +52,13 @@ _FIXES = ("Add an automatic check for this case to the process",
 _TEAMS = ("billing-team", "tier2-support", "logistics-desk", "complaints-office")
 _FAIR_KINDS = ("refund", "replacement", "credit", "fee_waiver", "discount", "free_service")
 _MONEY_KINDS = frozenset({"refund", "credit", "fee_waiver", "discount", "gift"})
-_SLA_HOURS = {"standard": 24.0, "priority": 4.0, "vip": 2.0}
-
-
-def _iso(moment: datetime) -> str:
-    return moment.isoformat()
+_FIRST_RESPONSE_HOURS = {"standard": 24, "priority": 4, "vip": 2}
+_REDRAWS = 3
+_SMALL = 4
 
 
 class _Customer:
-    """One customer's events while they are being written, each with its time."""
+    """One customer's events while they are being written, each with its business time."""
 
     def __init__(self, rng: random.Random, key: str) -> None:
         self.rng = rng
@@ -83,32 +69,24 @@ class _Customer:
 
     def add(self, at: datetime, type_: str, data: Event, actor: str, channel: str | None,
             case: str | None = None) -> None:
-        event: Event = {"type": type_, "customer": self.key}
-        if case is not None:
-            event["case"] = case
-        event["actor"] = actor
-        if channel is not None:
-            event["channel"] = channel
-        event["data"] = data
-        self.timed.append((at, len(self.timed), event))
+        event = {"type": type_, "customer": self.key, "case": case, "at": "", "actor": actor,
+                 "channel": channel, "data": data}  # `at` is written when merged
+        self.timed.append((at, len(self.timed), {k: v for k, v in event.items() if v is not None}))
 
     def finish(self, budget: int, erase: bool) -> list[Event]:
         """Merge the stories by time, cut to ``budget`` and make the times strictly rise."""
         self.timed.sort(key=lambda item: (item[0], item[1]))
-        kept = self.timed[: budget - 1 if erase else budget]
         out: list[Event] = []
         last: datetime | None = None
-        for at, _, event in kept:
+        for at, _, event in self.timed[: budget - 1 if erase else budget]:
             # Strictly rising times also keep two identical-looking facts apart.
-            moment = at if last is None or at > last else last + timedelta(minutes=1)
-            event["at"] = _iso(moment)
+            last = at if last is None or at > last else last + timedelta(minutes=1)
+            event["at"] = last.isoformat()
             out.append(event)
-            last = moment
         if erase and last is not None:
-            erased: Event = {"type": "CustomerErased", "customer": self.key, "at":
-                             _iso(last + timedelta(days=30)), "actor": "system",
-                             "data": {"legal_basis": "GDPR Art. 17 request"}}
-            out.append(erased)
+            out.append({"type": "CustomerErased", "customer": self.key,
+                        "at": (last + timedelta(days=30)).isoformat(), "actor": "system",
+                        "data": {"legal_basis": "GDPR Art. 17 erasure request"}})
         return out
 
 
@@ -123,18 +101,26 @@ class _Story:
         self.agent = f"agent-{self.rng.randint(1, 60)}"
         self.channel = self.rng.choice(("email", "phone", "chat", "web", "email", "social"))
         self.clocks: dict[str, datetime] = {}
+        self.dues: dict[str, datetime] = {}
         self.count = 0
-        self.closed = False
 
-    def wait(self, low: float, high: float) -> None:
+    def chance(self, p: float) -> bool:
+        return self.rng.random() < p
+
+    def maybe(self, p: float, data: Mapping[str, object], **optional: object) -> Event:
+        """``data``, with the ``optional`` fields added with probability ``p``."""
+        return {**data, **optional} if self.chance(p) else dict(data)
+
+    def after(self, low: float, high: float) -> _Story:
         """Let ``low``-``high`` hours pass; a clock that runs out meanwhile is recorded."""
         target = self.t + timedelta(minutes=round(self.rng.uniform(low, high) * 60))
         for clock, due in sorted(self.clocks.items(), key=lambda item: item[1]):
             if due < target:
                 self.t = max(self.t, due + timedelta(minutes=self.rng.randint(1, 15)))
-                self.emit("SlaBreached", {"clock": clock, "due": _iso(due)}, "system")
+                self.emit("SlaBreached", {"clock": clock, "due": due.isoformat()}, "system")
                 del self.clocks[clock]
         self.t = max(self.t, target)
+        return self
 
     def emit(self, type_: str, data: Event, by: str = "agent", *, case: bool = True,
              channel: str | None = None) -> None:
@@ -142,278 +128,230 @@ class _Story:
         chan = None if by == "system" else channel or self.channel
         self.cust.add(self.t, type_, data, actor, chan, self.case if case else None)
 
-    def new_id(self, prefix: str) -> str:
+    def new_id(self, prefix: str, due: datetime | None = None) -> str:
         self.count += 1
-        return f"{self.case}-{prefix}{self.count}"
+        ident = f"{self.case}-{prefix}{self.count}"
+        if due is not None:
+            self.dues[ident] = due
+        return ident
 
-    # --- steps shared by the stories ------------------------------------------------------
+    def hours_to(self, ident: str) -> float:
+        return max(0.0, (self.dues[ident] - self.t).total_seconds() / 3600)
+
+    # --- steps the stories are made of ---------------------------------------------------
 
     def file(self, severity: int, causes: tuple[str, ...]) -> None:
         cause = self.rng.choice(causes)
-        category, summary = self.rng.choice(_COMPLAINTS[cause])
-        data: Event = {"category": category, "severity": severity, "cause": cause,
-                       "summary": summary}
-        if self.rng.random() < 0.4:
-            data["remedy_sought"] = self.rng.choice(("A refund", "A fix", "An apology",
-                                                     "A firm date", "Cancel the contract"))
-        self.emit("ComplaintFiled", data, "customer")
-        self.clocks["first_response"] = self.t + timedelta(hours=_SLA_HOURS[self.cust.tier])
+        category, summary = _COMPLAINTS[cause]
+        remedy = self.rng.choice(("A refund", "A fix", "An apology", "A firm date", "To cancel"))
+        data = {"category": category, "severity": severity, "cause": cause, "summary": summary}
+        self.emit("ComplaintFiled", self.maybe(0.4, data, remedy_sought=remedy), "customer")
+        hours = _FIRST_RESPONSE_HOURS[self.cust.tier]
+        self.clocks["first_response"] = self.t + timedelta(hours=hours)
         self.clocks["resolution"] = self.t + timedelta(days=7 if severity >= 3 else 14)
 
     def acknowledge(self) -> None:
-        self.emit("ComplaintAcknowledged", {"message": "Thank you, we are on it."}
-                  if self.rng.random() < 0.6 else {})
+        message = "Thank you for telling us; we are on it."
+        self.emit("ComplaintAcknowledged", self.maybe(0.6, {}, message=message))
         self.clocks.pop("first_response", None)
 
     def apologise(self, owns_it: bool) -> None:
-        data: Event = {"accepts_responsibility": owns_it}
-        if owns_it or self.rng.random() < 0.3:
-            data["explanation"] = self.rng.choice(_EXPLANATIONS)
-        self.emit("ApologyIssued", data)
+        why = self.rng.choice(_EXPLANATIONS)
+        data = {"accepts_responsibility": owns_it}
+        self.emit("ApologyIssued", self.maybe(1 if owns_it else 0.3, data, explanation=why))
 
     def promise(self, days: float) -> str:
-        pid = self.new_id("P")
-        due = self.t + timedelta(days=days)
-        self.emit("PromiseMade", {"promise": pid, "description": "Put it right by the date given",
-                                  "due": _iso(due.replace(minute=0, second=0))})
+        due = (self.t + timedelta(days=days)).replace(minute=0)
+        pid = self.new_id("P", due)
+        self.emit("PromiseMade", {"promise": pid, "description": "Put it right by this date",
+                                  "due": due.isoformat()})
         return pid
 
+    def settle(self, pid: str, kept: bool) -> None:
+        """Keep the promise before its due time, or let that pass; a sweep records the breach."""
+        left = self.hours_to(pid)
+        if kept:
+            self.after(0.2 * left, 0.9 * left).emit("PromiseKept", {"promise": pid})
+        else:
+            broken: Event = {"promise": pid, "reason": "Not done by the due date"}
+            self.after(left + 0.1, left + 12).emit("PromiseBroken", broken, "system")
+
     def commit_fix(self, days: float) -> str:
-        aid = self.new_id("A")
+        due = self.t + timedelta(days=days)
+        aid = self.new_id("A", due)
         self.emit("CorrectiveActionCommitted", {
-            "action": aid, "description": self.rng.choice(_FIXES),
-            "due": _iso(self.t + timedelta(days=days)),
-            "prevents_recurrence": self.rng.random() < 0.8})
+            "action": aid, "description": self.rng.choice(_FIXES), "due": due.isoformat(),
+            "prevents_recurrence": self.chance(0.8)})
         return aid
+
+    def complete(self, aid: str) -> None:
+        left = self.hours_to(aid)
+        data = self.maybe(0.7, {"action": aid}, evidence="Change verified in production")
+        self.after(0.3 * left, left).emit("CorrectiveActionCompleted", data)
 
     def offer(self, kind: str, fair: bool, accept: bool) -> None:
         oid = self.new_id("O")
         data: Event = {"offer": oid, "kind": kind}
         if kind in _MONEY_KINDS:
-            data["amount"] = round(self.rng.uniform(5, 40) * (3 if fair else 1)) + 0.0
+            data["amount"] = round(self.rng.uniform(5, 40) * (3 if fair else 1), 2)
             data["currency"] = self.cust.currency
         data["addresses_failure"] = fair
         self.emit("CompensationOffered", data)
-        self.wait(0.5, 30)
+        self.after(0.5, 30)
         if accept:
             self.emit("CompensationAccepted", {"offer": oid}, "customer")
         else:
-            self.emit("CompensationDeclined", {"offer": oid, "reason": "Not what I asked for"}
-                      if self.rng.random() < 0.6 else {"offer": oid}, "customer")
+            data = self.maybe(0.6, {"offer": oid}, reason="Not what I asked for")
+            self.emit("CompensationDeclined", data, "customer")
 
     def reassign(self, reason: str) -> None:
         owner = self.rng.choice((*_TEAMS, f"agent-{self.rng.randint(1, 60)}"))
-        self.emit("CaseReassigned", {"owner": owner, "reason": reason}
-                  if self.rng.random() < 0.7 else {"owner": owner})
+        self.emit("CaseReassigned", self.maybe(0.7, {"owner": owner}, reason=reason))
         if owner.startswith("agent-"):
             self.agent = owner
 
-    def resolve(self, confirmed: bool) -> None:
-        self.emit("ResolutionProposed", {"summary": "Issue fixed and the customer informed"})
-        if confirmed:
-            self.wait(0.1, 20)
-            self.emit("ResolutionConfirmed", {}, "customer")
-        self.close(confirmed)
-
-    def close(self, confirmed: bool) -> None:
-        self.wait(0.05, 2)
-        data: Event = {"confirmed_by_customer": confirmed}
-        if not confirmed or self.rng.random() < 0.3:
-            data["reason"] = "Resolved" if confirmed else "No further action from our side"
-        self.emit("CaseClosed", data)
+    def resolve(self, confirmed: bool, *, propose: bool = True) -> None:
+        if propose:
+            self.emit("ResolutionProposed", {"summary": "Issue fixed and the customer informed"})
+        if confirmed and propose:
+            self.after(0.1, 20).emit("ResolutionConfirmed", {}, "customer")
+        reason = "Resolved" if confirmed else "No further action from our side"
+        data = self.maybe(0.3 if confirmed else 1, {"confirmed_by_customer": confirmed},
+                          reason=reason)
+        self.after(0.05, 2).emit("CaseClosed", data)
         self.clocks.pop("resolution", None)
-        self.closed = True
 
     def reopen(self, reason: str) -> None:
         self.emit("CaseReopened", {"reason": reason})
         self.clocks["resolution"] = self.t + timedelta(days=7)
-        self.closed = False
 
     def follow_up(self, days: float, outcome: str) -> None:
-        fid = self.new_id("F")
         due = self.t + timedelta(days=days)
-        self.emit("FollowUpScheduled", {"follow_up": fid, "due": _iso(due)})
+        fid = self.new_id("F", due)
+        self.emit("FollowUpScheduled", {"follow_up": fid, "due": due.isoformat()})
         self.clocks["follow_up"] = due
-        self.wait(days * 24 - 4, days * 24 + (30 if outcome == "no_answer" else 1))
+        late = 30 if outcome == "no_answer" else 1
+        self.after(days * 24 - 4, days * 24 + late)
         self.emit("FollowUpCompleted", {"follow_up": fid, "outcome": outcome})
         self.clocks.pop("follow_up", None)
 
     def rate(self, low: int, high: int, *, on_case: bool = True) -> None:
         nps = self.rng.randint(low, high)
-        if self.rng.random() < 0.6:
-            self.emit("SatisfactionRecorded", {"metric": "nps", "score": nps}, "customer",
-                      case=on_case, channel="web")
-        if self.rng.random() < 0.6:
-            csat = 1 + round(nps * 0.4)
-            self.emit("SatisfactionRecorded", {"metric": "csat", "score": csat}, "customer",
-                      case=on_case, channel="web")
+        for metric, score in (("nps", nps), ("csat", 1 + round(nps * 0.4))):
+            if self.chance(0.6):
+                self.emit("SatisfactionRecorded", {"metric": metric, "score": score},
+                          "customer", case=on_case, channel="web")
 
     def contact(self, direction: str, low: float, high: float, *, on_case: bool = True) -> None:
-        data: Event = {"direction": direction, "sentiment": round(self.rng.uniform(low, high), 2)}
-        if self.rng.random() < 0.5:
-            data["summary"] = "Customer chasing an update" if direction == "inbound" \
-                else "Checked in with the customer"
-        self.emit("CustomerContacted", data, "customer" if direction == "inbound" else "agent",
-                  case=on_case, channel="phone")
+        data = {"direction": direction, "sentiment": round(self.rng.uniform(low, high), 2)}
+        summary = "Customer chasing an update" if direction == "inbound" else "Checked in"
+        self.emit("CustomerContacted", self.maybe(0.5, data, summary=summary),
+                  "customer" if direction == "inbound" else "agent", case=on_case, channel="phone")
 
 
-# --- stories -----------------------------------------------------------------------------
+# --- stories: each writes one case (or customer-level traffic) ----------------------------
 
 
 def _recovery(s: _Story) -> None:
     """Fast, owned, fair: the shape trust is rebuilt by."""
-    s.file(s.rng.randint(1, 3), _GOOD_CAUSES)
-    s.wait(0.05, 0.8)
-    s.acknowledge()
-    s.wait(0.1, 2)
-    s.apologise(s.rng.random() < 0.9)
-    pid = s.promise(s.rng.uniform(1, 5)) if s.rng.random() < 0.8 else None
-    aid = s.commit_fix(s.rng.uniform(2, 10)) if s.rng.random() < 0.6 else None
-    if s.rng.random() < 0.7:
-        s.wait(0.1, 3)
-        s.offer(s.rng.choice(_FAIR_KINDS), True, s.rng.random() < 0.9)
+    s.file(s.rng.randint(1, 3), _ANY_CAUSE)
+    s.after(0.05, 0.8).acknowledge()
+    s.after(0.1, 2).apologise(s.chance(0.9))
+    pid = s.promise(s.rng.uniform(2, 5)) if s.chance(0.8) else None
+    aid = s.commit_fix(s.rng.uniform(1, 5)) if s.chance(0.6) else None
+    if s.chance(0.7):
+        s.after(0.1, 3).offer(s.rng.choice(_FAIR_KINDS), True, s.chance(0.9))
     if pid is not None:
-        s.wait(12, 24)
-        s.emit("PromiseKept", {"promise": pid})
-    if aid is not None and s.rng.random() < 0.6:
-        s.wait(2, 30)
-        s.emit("CorrectiveActionCompleted", {"action": aid, "evidence": "Change verified"})
+        s.settle(pid, True)
+    if aid is not None and s.chance(0.5):
+        s.complete(aid)
         aid = None
-    s.wait(1, 24)
-    s.resolve(True)
-    if aid is not None:
-        s.wait(24, 120)
-        s.emit("CorrectiveActionCompleted", {"action": aid})
-    if s.rng.random() < 0.7:
+    s.after(1, 24).resolve(True)
+    if aid is not None:  # a closed case still takes the settling of its commitments
+        s.complete(aid)
+    if s.chance(0.7):
         outcome = s.rng.choices(("satisfied", "issue_persists", "no_answer"), (85, 10, 5))[0]
         s.follow_up(s.rng.uniform(1, 3), outcome)
         if outcome == "issue_persists":
-            s.wait(0.5, 4)
-            s.reopen("The problem came back")
+            s.after(0.5, 4).reopen("The problem came back")
             _put_right(s)
-            s.rate(5, 8)
+            s.after(2, 48).rate(5, 8)
             return
-    s.wait(1, 30)
-    s.rate(8, 10)
+    s.after(1, 30).rate(8, 10)
 
 
 def _put_right(s: _Story) -> None:
-    s.wait(1, 8)
-    pid = s.promise(s.rng.uniform(1, 3))
-    s.wait(12, 48)
-    s.emit("PromiseKept", {"promise": pid})
-    s.wait(1, 12)
-    s.resolve(True)
+    s.after(1, 8).settle(s.promise(s.rng.uniform(1, 3)), True)
+    s.after(1, 12).resolve(True)
 
 
 def _middling(s: _Story) -> None:
     """Handled, but slowly and without much warmth."""
-    s.file(s.rng.randint(1, 3), _GOOD_CAUSES)
-    s.wait(1, 20)
-    s.acknowledge()
-    if s.rng.random() < 0.7:
-        s.wait(2, 24)
-        s.apologise(s.rng.random() < 0.4)
-    if s.rng.random() < 0.4:
-        s.wait(4, 48)
-        s.reassign("Needs another team")
-    s.wait(24, 120)
-    s.resolve(s.rng.random() < 0.7)
-    if s.rng.random() < 0.5:
-        s.wait(4, 72)
-        s.rate(4, 8)
+    s.file(s.rng.randint(1, 3), _ANY_CAUSE)
+    s.after(1, 20).acknowledge()
+    if s.chance(0.7):
+        s.after(2, 24).apologise(s.chance(0.4))
+    if s.chance(0.4):
+        s.after(4, 48).reassign("Needs another team")
+    s.after(24, 120).resolve(s.chance(0.7))
+    if s.chance(0.5):
+        s.after(4, 72).rate(4, 8)
 
 
 def _botched(s: _Story) -> None:
-    """Slow, defensive, passed around, and promises broken."""
+    """Slow, defensive, passed around, promises broken, closed without the customer."""
     s.file(s.rng.randint(3, 4), _BAD_CAUSES)
-    s.wait(30, 110)
-    s.acknowledge()
-    if s.rng.random() < 0.7:
-        s.wait(0.1, 4)
-        s.emit("JustificationGiven", {"summary": s.rng.choice(_EXCUSES)})
+    s.after(30, 110).acknowledge()
+    if s.chance(0.7):
+        s.after(0.1, 4).emit("JustificationGiven", {"summary": s.rng.choice(_EXCUSES)})
     for _ in range(s.rng.randint(1, 3)):
-        s.wait(6, 60)
-        s.reassign(s.rng.choice(("Wrong team", "Shift change", "Agent on leave")))
-    if s.rng.random() < 0.5:
-        s.wait(2, 24)
-        s.contact("inbound", -0.9, -0.3)
-    s.wait(1, 24)
-    pid = s.promise(s.rng.uniform(2, 5))
-    s.wait(60, 140)
-    s.emit("PromiseBroken", {"promise": pid, "reason": "Not done by the due date"}, "system")
-    if s.rng.random() < 0.3:
-        s.wait(1, 12)
-        s.emit("CaseEscalated", {"level": 2, "reason": "Customer threatens to leave"})
-    if s.rng.random() < 0.6:
-        s.wait(2, 24)
-        s.offer(s.rng.choice(("gift", "discount")), False, s.rng.random() < 0.25)
-    s.wait(12, 72)
-    s.close(False)
-    if s.rng.random() < 0.6:
-        s.wait(24, 96)
-        s.emit("ContactUnanswered", {"attempts": s.rng.randint(1, 3)}, case=False)
-    if s.rng.random() < 0.5:
-        s.wait(24, 240)
-        s.reopen("Customer says nothing was fixed")
-        s.wait(0.5, 6)
-        s.contact("inbound", -1.0, -0.5)
-        if s.rng.random() < 0.5:
-            s.wait(2, 24)
-            s.apologise(True)
+        s.after(6, 60).reassign(s.rng.choice(("Wrong team", "Shift change", "Agent on leave")))
+    if s.chance(0.5):
+        s.after(2, 24).contact("inbound", -0.9, -0.3)
+    s.after(1, 24).settle(s.promise(s.rng.uniform(2, 5)), False)
+    if s.chance(0.3):
+        s.after(1, 12).emit("CaseEscalated", {"level": 2, "reason": "Customer threatens to leave"})
+    if s.chance(0.6):
+        s.after(2, 24).offer(s.rng.choice(("gift", "discount")), False, s.chance(0.25))
+    s.after(12, 72).resolve(False, propose=False)
+    if s.chance(0.6):
+        s.after(24, 96).emit("ContactUnanswered", {"attempts": s.rng.randint(1, 3)}, case=False)
+    if s.chance(0.5):
+        s.after(24, 240).reopen("Customer says nothing was fixed")
+        s.after(0.5, 6).contact("inbound", -1.0, -0.5)
+        if s.chance(0.5):
+            s.after(2, 24).apologise(True)
             s.offer("refund", True, True)
             _put_right(s)
-            s.rate(3, 7)
+            s.after(24, 120).rate(3, 7)
             return
-    if s.rng.random() < 0.8:
-        s.wait(24, 200)
-        s.rate(0, 4)
+    if s.chance(0.8):
+        s.after(24, 200).rate(0, 4)
 
 
 def _escalated(s: _Story) -> None:
-    """Serious enough to go up a level, then handled properly."""
-    s.file(s.rng.randint(2, 4), _GOOD_CAUSES)
-    s.wait(0.2, 3)
-    s.acknowledge()
-    s.wait(0.2, 6)
-    s.emit("CaseEscalated", {"level": 2, "reason": "Severity needs a specialist"})
+    """Serious enough to go up a level or two, then handled properly."""
+    s.file(s.rng.randint(2, 4), _ANY_CAUSE)
+    s.after(0.2, 3).acknowledge()
+    s.after(0.2, 6).emit("CaseEscalated", {"level": 2, "reason": "Needs a specialist"})
     s.reassign("Escalated")
-    if s.rng.random() < 0.3:
-        s.wait(6, 48)
-        s.emit("CaseEscalated", {"level": 3, "reason": "Needs management sign-off"})
-    s.wait(1, 24)
-    s.apologise(True)
+    if s.chance(0.3):
+        s.after(6, 48).emit("CaseEscalated", {"level": 3, "reason": "Needs management sign-off"})
+    s.after(1, 24).apologise(True)
     aid = s.commit_fix(s.rng.uniform(3, 12))
-    s.offer(s.rng.choice(_FAIR_KINDS), True, s.rng.random() < 0.85)
-    s.wait(48, 200)
-    s.emit("CorrectiveActionCompleted", {"action": aid, "evidence": "Fix deployed and checked"})
-    s.wait(1, 24)
-    s.resolve(s.rng.random() < 0.85)
-    s.wait(24, 96)
-    s.rate(5, 9)
+    s.offer(s.rng.choice(_FAIR_KINDS), True, s.chance(0.85))
+    s.complete(aid)
+    s.after(1, 24).resolve(s.chance(0.85))
+    s.after(24, 96).rate(5, 9)
 
 
 def _quick(s: _Story) -> None:
     """A small issue fixed within the hour."""
-    s.file(1, _GOOD_CAUSES)
-    s.wait(0.02, 0.3)
-    s.acknowledge()
-    s.wait(0.05, 0.5)
-    s.resolve(s.rng.random() < 0.9)
-    if s.rng.random() < 0.3:
+    s.file(1, _ANY_CAUSE)
+    s.after(0.02, 0.3).acknowledge()
+    s.after(0.05, 0.5).resolve(s.chance(0.9))
+    if s.chance(0.3):
         s.rate(7, 10)
-
-
-def _in_progress(s: _Story) -> None:
-    """Opened and being worked on; the story stops before anything is settled."""
-    s.file(s.rng.randint(1, 4), _GOOD_CAUSES)
-    s.wait(0.1, 12)
-    s.acknowledge()
-    s.wait(0.5, 24)
-    s.apologise(s.rng.random() < 0.7)
-    s.promise(s.rng.uniform(10, 30))
-    if s.rng.random() < 0.5:
-        s.commit_fix(s.rng.uniform(20, 45))
 
 
 def _between(s: _Story) -> None:
@@ -426,16 +364,17 @@ def _between(s: _Story) -> None:
     elif pick < 0.75:
         s.rate(3, 10, on_case=False)
     elif pick < 0.9:
-        s.emit("ConsentUpdated", {c: s.rng.random() < 0.7 for c in ("email", "sms", "marketing")
-                                  if s.rng.random() < 0.7} or {"email": True},
-               "customer", case=False, channel="web")
+        channels = ("email", "sms", "phone", "marketing")
+        consent: Event = {c: s.chance(0.7) for c in channels if s.chance(0.6)}
+        s.emit("ConsentUpdated", consent or {"email": True}, "customer", case=False,
+               channel="web")
     else:
         s.emit("ContactUnanswered", {"attempts": s.rng.randint(1, 4)}, case=False)
 
 
-_STORIES: tuple[tuple[Callable[[_Story], None], int], ...] = (
-    (_recovery, 28), (_middling, 22), (_botched, 15), (_escalated, 8), (_quick, 12),
-    (_in_progress, 4), (_between, 25))
+_STORIES: tuple[Callable[[_Story], None], ...] = (
+    _recovery, _middling, _botched, _escalated, _quick, _between)
+_WEIGHTS = (28, 22, 15, 8, 12, 25)
 
 
 def _budgets(rng: random.Random, customers: int, events: int) -> list[int]:
@@ -458,14 +397,18 @@ def _customer(rng: random.Random, index: int, budget: int, start: datetime) -> l
         if rng.random() < 0.9:
             data["name"] = f"{rng.choice(_FIRST)} {rng.choice(_LAST)}"
         cust.add(at, "CustomerRegistered", data, "system", "web")
-    stories, weights = zip(*_STORIES, strict=True)
     cases = 0
     while len(cust.timed) < budget:
         at += timedelta(minutes=round(rng.expovariate(1 / (18 * 24 * 60))) + 1)
-        story = rng.choices(stories, weights)[0]
-        if story is not _between:
-            cases += 1
-        story(_Story(cust, f"C-{index:05d}-{cases:02d}", at))
+        before = len(cust.timed)
+        for _ in range(_REDRAWS):  # prefer a story that fits; the last draw may be cut
+            del cust.timed[before:]
+            left = budget - before
+            story = _between if left < _SMALL else rng.choices(_STORIES, _WEIGHTS)[0]
+            story(_Story(cust, f"C-{index:05d}-{cases + 1:02d}", at))
+            if len(cust.timed) <= budget:
+                break
+        cases += story is not _between
     return cust.finish(budget, erase=budget > 3 and rng.random() < 0.003)
 
 
@@ -474,14 +417,14 @@ def generate_history(customers: int = 5000, events: int = 100_000, *, seed: int 
     """Return ``events`` contract-valid events over ``customers`` customers, sorted by ``at``.
 
     The result depends only on the arguments. ``start`` (default 2026-01-01 UTC) is when
-    the first customers appear; naive datetimes are taken as UTC.
+    the first customers appear; a naive ``start`` is taken as UTC.
     """
-    if customers < 0 or events < 0:
-        raise ValueError("customers and events must not be negative")
-    if customers == 0:
+    if events < 0 or customers < (1 if events else 0):
+        raise ValueError("events must not be negative, and need at least one customer")
+    if events == 0:
         return []
-    rng = random.Random(seed)
-    begin = DEFAULT_START if start is None else start
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    begin = (start or DEFAULT_START).replace(microsecond=0)
     begin = begin.replace(tzinfo=UTC) if begin.tzinfo is None else begin.astimezone(UTC)
     history: list[Event] = []
     for index, budget in enumerate(_budgets(rng, customers, events), start=1):
@@ -496,19 +439,18 @@ def write_jsonl(events: Iterable[dict[str, object]], path: str | Path) -> None:
     """Write ``events`` to ``path``, one compact JSON object per line."""
     with Path(path).open("w", encoding="utf-8") as out:
         for event in events:
-            out.write(json.dumps(event, separators=(",", ":"), ensure_ascii=False) + "\n")
+            out.write(json.dumps(event, separators=(",", ":")) + "\n")
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Command-line entry: write a generated history to a JSON Lines file."""
-    parser = argparse.ArgumentParser(prog="python -m trustengine.synth", description=__doc__
-                                     .splitlines()[0])
+    """Write a generated history to a JSON Lines file."""
+    parser = argparse.ArgumentParser("python -m trustengine.synth", description=main.__doc__)
     parser.add_argument("--customers", type=int, default=5000)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--start", type=datetime.fromisoformat, default=None,
                         help="ISO 8601 time the first customers appear (default 2026-01-01)")
-    parser.add_argument("out", type=Path)
+    parser.add_argument("out", type=Path, help="the JSON Lines file to write")
     args = parser.parse_args(argv)
     events = generate_history(args.customers, args.events, seed=args.seed, start=args.start)
     write_jsonl(events, args.out)
