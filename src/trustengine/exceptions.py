@@ -56,6 +56,10 @@ class ImportRejectedError(TrustEngineError):
         )
 
 
+class PolicyError(TrustEngineError, ValueError):
+    """Raised when a policy file is missing, malformed, or lacks a setting."""
+
+
 class InvalidTimeError(TrustEngineError, ValueError):
     """Raised when a time given to a query is not ISO 8601 with an offset."""
 

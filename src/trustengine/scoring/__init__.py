@@ -1,0 +1,1 @@
+"""Scoring: trust and SLA policies and the explainable trust model built on them."""

@@ -1,0 +1,394 @@
+"""The explainable trust model: fold a customer's events into a trust state.
+
+Each event moves the three justice components (distributive, procedural, interactional)
+by amounts a :class:`~trustengine.scoring.policy.TrustPolicy` sets, and the model records
+why. The score is the components' weighted mean under a ceiling set by the failure
+history; the phase follows the story of the cases (see ``docs/trust-model.md``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from trustengine.domain import events as ev
+from trustengine.domain.base import CustomerEvent
+from trustengine.scoring.policy import COMPONENTS, TrustPolicy, load_trust_policy
+from trustengine.scoring.sla import SlaPolicy, load_sla_policy
+
+PHASES = ("steady", "damaged", "recovering", "restored", "advocate", "at_risk", "lost")
+
+
+@dataclass
+class CaseTrack:
+    """What the model needs to know about one case."""
+
+    opened_at: datetime
+    severity: int
+    first_response_due: datetime | None
+    acknowledged: bool = False
+    owned: bool = False
+    hand_offs: int = 0
+    breaches: int = 0
+    broken_promises: int = 0
+    confirmed: bool = False
+    closed: bool = False
+    closed_unconfirmed: bool = False
+    followed_up: bool = False
+    issue_persists: bool = False
+    botched: bool = False
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """One event's effect on trust: the explanation of a step."""
+
+    position: int
+    at: datetime
+    type: str
+    case: str | None
+    delta: float
+    reason: str
+    score: float
+    phase: str
+    components: dict[str, float]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(),
+            "type": self.type,
+            "case": self.case,
+            "delta": self.delta,
+            "reason": self.reason,
+            "score": self.score,
+            "phase": self.phase,
+            "position": self.position,
+        }
+
+
+@dataclass
+class TrustState:
+    """Where one customer's trust stands after the events folded into it."""
+
+    customer: str
+    policy: str
+    components: dict[str, float]
+    tier: str = "standard"
+    ceiling: float = 100.0
+    failures: int = 0
+    cases: dict[str, CaseTrack] = field(default_factory=dict)
+    due: dict[tuple[str, str], datetime] = field(default_factory=dict)
+    fitting_offers: dict[str, bool] = field(default_factory=dict)
+    broken_promises: int = 0
+    unanswered: bool = False
+    last_satisfaction: tuple[str, int] | None = None
+    last_nps: int | None = None
+    events: int = 0
+    last_at: datetime | None = None
+    score: float = 0.0
+    phase: str = "steady"
+    explanation: list[Contribution] = field(default_factory=list)
+
+    @property
+    def open_cases(self) -> int:
+        return sum(1 for case in self.cases.values() if not case.closed)
+
+    def as_dict(self, *, explanation: bool = True) -> dict[str, Any]:
+        """The contract's ``state --json`` keys, and more."""
+        out: dict[str, Any] = {
+            "customer": self.customer,
+            "score": self.score,
+            "phase": self.phase,
+            "components": {c: round(self.components[c], 1) for c in COMPONENTS},
+            "open_cases": self.open_cases,
+            "broken_promises": self.broken_promises,
+            "cases": len(self.cases),
+            "events": self.events,
+            "last_event_at": self.last_at.isoformat() if self.last_at else None,
+            "ceiling": self.ceiling,
+            "policy": self.policy,
+        }
+        if explanation:
+            out["explanation"] = [c.as_dict() for c in self.explanation]
+        return out
+
+
+class TrustModel:
+    """Folds events into :class:`TrustState` under one trust policy and one SLA policy."""
+
+    def __init__(self, policy: TrustPolicy | None = None, sla: SlaPolicy | None = None) -> None:
+        self.policy = policy or load_trust_policy()
+        self.sla = sla or load_sla_policy()
+
+    def new_state(self, customer: str) -> TrustState:
+        baseline = self.policy.baseline
+        state = TrustState(customer, self.policy.version, dict.fromkeys(COMPONENTS, baseline))
+        state.score = self._score(state)
+        return state
+
+    def replay(self, events: Iterable[CustomerEvent], *, explain: bool = True) -> TrustState:
+        """The state after ``events`` (one customer's, oldest first)."""
+        state: TrustState | None = None
+        for event in events:
+            if state is None:
+                state = self.new_state(event.customer)
+            contribution = self.apply(state, event)
+            if explain:
+                state.explanation.append(contribution)
+        if state is None:
+            raise ValueError("no events to replay")
+        return state
+
+    def apply(self, state: TrustState, event: CustomerEvent) -> Contribution:
+        """Fold one event into ``state``; return its explained contribution."""
+        before = state.score
+        reasons = self._effects(state, event)
+        state.events += 1
+        state.last_at = event.timestamp
+        state.score = self._score(state)
+        state.phase = self._phase(state)
+        return Contribution(
+            position=event.originator_version,
+            at=event.timestamp,
+            type=event.type_name,
+            case=event.case,
+            delta=round(state.score - before, 2),
+            reason="; ".join(reasons) if reasons else "no effect on trust",
+            score=state.score,
+            phase=state.phase,
+            components={c: round(v, 2) for c, v in state.components.items()},
+        )
+
+    # --- effects --------------------------------------------------------------------
+
+    def _move(self, state: TrustState, name: str, scale: float = 1.0) -> str:
+        effect = self.policy.effect(name)
+        parts = []
+        for component, delta in effect.deltas.items():
+            change = delta * scale
+            value = state.components[component] + change
+            state.components[component] = min(100.0, max(0.0, value))
+            if change:
+                parts.append(f"{change:+g} {component}")
+        return effect.reason + (f" ({', '.join(parts)})" if parts else "")
+
+    def _effects(self, state: TrustState, event: CustomerEvent) -> list[str]:
+        handler = getattr(self, f"_on_{event.type_name}", None)
+        if handler is None:
+            return []
+        case = state.cases.get(event.case or "")
+        return list(handler(state, event, case))
+
+    def _on_CustomerRegistered(self, state: TrustState, e: Any, _c: Any) -> list[str]:
+        state.tier = e.tier
+        return [f"registered as a {e.tier} customer"]
+
+    def _on_CustomerContacted(self, state: TrustState, e: Any, case: Any) -> list[str]:
+        if e.direction == "inbound":
+            state.unanswered = False
+        if e.sentiment is None:
+            return []
+        positive = e.sentiment >= self.policy.phases.get("positive_sentiment", 0.3)
+        if case is not None and case.closed and positive:
+            case.followed_up = True
+        return [self._move(state, "sentiment", float(e.sentiment))]
+
+    def _on_ContactUnanswered(self, state: TrustState, e: Any, _c: Any) -> list[str]:
+        state.unanswered = True
+        return [self._move(state, "contact_unanswered", float(min(e.attempts, 3)))]
+
+    def _on_SatisfactionRecorded(self, state: TrustState, e: Any, case: Any) -> list[str]:
+        state.unanswered = False
+        state.last_satisfaction = (e.metric, e.score)
+        if e.metric == "nps":
+            state.last_nps = e.score
+            name = "promoter" if e.score >= 9 else "passive" if e.score >= 7 else "detractor"
+        else:
+            name = "csat_high" if e.score >= 4 else "csat_neutral" if e.score == 3 else "csat_low"
+        if case is not None and case.closed and name not in ("detractor", "csat_low"):
+            case.followed_up = True
+        return [self._move(state, name)]
+
+    def _on_ComplaintFiled(self, state: TrustState, e: Any, _c: Any) -> list[str]:
+        policy = self.policy
+        state.failures += 1
+        repeat = policy.repeat_multiplier ** (state.failures - 1)
+        damage = policy.damage_by_severity.get(e.severity, 0.0) * repeat
+        state.ceiling = self._ceiling(state.failures, e.severity)
+        due = self.sla.due("first_response", e.timestamp, state.tier)
+        state.cases[e.case] = CaseTrack(e.timestamp, e.severity, due)
+        for component, share in policy.damage_split.items():
+            state.components[component] = max(0.0, state.components[component] - damage * share)
+        nth = "first" if state.failures == 1 else f"failure #{state.failures}"
+        reasons = [
+            f"{nth} complaint, severity {e.severity} (-{damage:g} damage); "
+            f"trust ceiling now {state.ceiling:g}"
+        ]
+        extra = policy.cause_extra.get(e.cause)
+        if extra:
+            for component, delta in extra.items():
+                state.components[component] = max(0.0, state.components[component] + delta)
+            parts = ", ".join(f"{d:+g} {c}" for c, d in extra.items())
+            reasons.append(f"cause {e.cause.replace('_', ' ')} ({parts})")
+        return reasons
+
+    def _ceiling(self, failures: int, severity: int) -> float:
+        c = self.policy.ceiling
+        if failures == 1:
+            return c["first_mild"] if severity <= self.policy.mild_severity else c["first_severe"]
+        return max(c["floor"], c["repeat"] - c["repeat_step"] * (failures - 2))
+
+    def _on_ComplaintAcknowledged(self, state: TrustState, e: Any, case: CaseTrack) -> list[str]:
+        if case.acknowledged:
+            return []
+        case.acknowledged = True
+        due = case.first_response_due
+        on_time = due is None or e.timestamp <= due
+        return [self._move(state, "acknowledged_on_time" if on_time else "acknowledged_late")]
+
+    def _on_ApologyIssued(self, state: TrustState, e: Any, case: CaseTrack) -> list[str]:
+        if not e.accepts_responsibility:
+            return [self._move(state, "apology_unowned")]
+        case.owned = True
+        reasons = [self._move(state, "apology_owned")]
+        if e.explanation:
+            reasons.append(self._move(state, "explanation_given"))
+        return reasons
+
+    def _on_JustificationGiven(self, state: TrustState, e: Any, _c: Any) -> list[str]:
+        return [self._move(state, "justification")]
+
+    def _on_PromiseMade(self, state: TrustState, e: Any, case: CaseTrack) -> list[str]:
+        case.owned = True
+        state.due[("promise", e.promise)] = e.due
+        return [self._move(state, "promise_made")]
+
+    def _on_PromiseKept(self, state: TrustState, e: Any, _c: Any) -> list[str]:
+        due = state.due.get(("promise", e.promise))
+        late = due is not None and e.timestamp > due
+        return [self._move(state, "promise_kept_late" if late else "promise_kept_on_time")]
+
+    def _on_PromiseBroken(self, state: TrustState, e: Any, case: CaseTrack) -> list[str]:
+        state.broken_promises += 1
+        case.broken_promises += 1
+        case.botched = True
+        return [self._move(state, "promise_broken")]
+
+    def _on_CorrectiveActionCommitted(self, state: TrustState, e: Any, case: CaseTrack) -> list[str]:
+        case.owned = True
+        state.due[("action", e.action)] = e.due
+        reasons = [self._move(state, "action_committed")]
+        if e.prevents_recurrence:
+            reasons.append(self._move(state, "action_prevents_recurrence"))
+        return reasons
+
+    def _on_CorrectiveActionCompleted(self, state: TrustState, e: Any, _c: Any) -> list[str]:
+        due = state.due.get(("action", e.action))
+        late = due is not None and e.timestamp > due
+        return [self._move(state, "action_completed_late" if late else "action_completed_on_time")]
+
+    def _on_CompensationOffered(self, state: TrustState, e: Any, case: CaseTrack) -> list[str]:
+        case.owned = True
+        state.fitting_offers[e.offer] = e.addresses_failure
+        return [self._move(state, "offer_fitting" if e.addresses_failure else "offer_generic")]
+
+    def _on_CompensationAccepted(self, state: TrustState, e: Any, _c: Any) -> list[str]:
+        fitting = state.fitting_offers.get(e.offer, False)
+        name = "compensation_accepted_fitting" if fitting else "compensation_accepted_generic"
+        return [self._move(state, name)]
+
+    def _on_CompensationDeclined(self, state: TrustState, e: Any, _c: Any) -> list[str]:
+        return [self._move(state, "compensation_declined")]
+
+    def _on_CaseEscalated(self, state: TrustState, e: Any, _c: Any) -> list[str]:
+        return [self._move(state, "escalated")]
+
+    def _on_CaseReassigned(self, state: TrustState, e: Any, case: CaseTrack) -> list[str]:
+        case.hand_offs += 1
+        if case.hand_offs >= self.policy.phases.get("hand_offs_at_risk", 2):
+            case.botched = True
+        return [self._move(state, "hand_off" if case.hand_offs == 1 else "repeated_hand_off")]
+
+    def _on_ResolutionProposed(self, state: TrustState, e: Any, _c: Any) -> list[str]:
+        return [self._move(state, "resolution_proposed")]
+
+    def _on_ResolutionConfirmed(self, state: TrustState, e: Any, case: CaseTrack) -> list[str]:
+        case.confirmed = True
+        case.issue_persists = False
+        return [self._move(state, "resolution_confirmed")]
+
+    def _on_CaseClosed(self, state: TrustState, e: Any, case: CaseTrack) -> list[str]:
+        case.closed = True
+        if e.confirmed_by_customer or case.confirmed:
+            case.confirmed = True
+            return [self._move(state, "closed_confirmed")]
+        case.closed_unconfirmed = True
+        case.botched = True
+        return [self._move(state, "closed_unconfirmed")]
+
+    def _on_CaseReopened(self, state: TrustState, e: Any, case: CaseTrack) -> list[str]:
+        case.closed = case.confirmed = case.closed_unconfirmed = case.followed_up = False
+        return [self._move(state, "reopened")]
+
+    def _on_FollowUpScheduled(self, state: TrustState, e: Any, _c: Any) -> list[str]:
+        return [self._move(state, "follow_up_scheduled")]
+
+    def _on_FollowUpCompleted(self, state: TrustState, e: Any, case: CaseTrack) -> list[str]:
+        if e.outcome == "satisfied":
+            case.followed_up = True
+        elif e.outcome == "issue_persists":
+            case.issue_persists = True
+        else:
+            state.unanswered = True
+        return [self._move(state, f"follow_up_{e.outcome}")]
+
+    def _on_SlaBreached(self, state: TrustState, e: Any, case: CaseTrack) -> list[str]:
+        case.breaches += 1
+        case.botched = True
+        return [f"{e.clock.replace('_', ' ')} SLA breached: " + self._move(state, "sla_breached")]
+
+    # --- score and phase ------------------------------------------------------------
+
+    def _score(self, state: TrustState) -> float:
+        weights = self.policy.weights
+        total = sum(weights.values()) or 1.0
+        mean = sum(state.components[c] * weights[c] for c in COMPONENTS) / total
+        return round(min(mean, state.ceiling), 1)
+
+    def _phase(self, state: TrustState) -> str:
+        thresholds = self.policy.phases
+        cases = list(state.cases.values())
+        detractor = state.last_satisfaction is not None and (
+            state.last_satisfaction[1] <= (6 if state.last_satisfaction[0] == "nps" else 2)
+        )
+        if state.score < thresholds.get("lost_below", 0.0):
+            return "lost"
+        if detractor and any(case.botched for case in cases):
+            return "lost"
+        at_risk = (
+            state.unanswered
+            or detractor
+            or state.score < thresholds.get("at_risk_below", 0.0)
+            or any(
+                (not case.closed and case.botched) or case.closed_unconfirmed or case.issue_persists
+                for case in cases
+            )
+        )
+        if at_risk:
+            return "at_risk"
+        if not cases:
+            return "steady"
+        open_cases = [case for case in cases if not case.closed]
+        if open_cases:
+            if all(case.acknowledged and case.owned for case in open_cases):
+                return "recovering"
+            return "damaged"
+        if not all(case.followed_up for case in cases if case.closed):
+            return "recovering"
+        promoter = state.last_nps is not None and state.last_nps >= 9
+        mild_first = state.failures == 1 and cases[0].severity <= self.policy.mild_severity
+        if promoter and mild_first and state.score >= thresholds.get("advocate_min_score", 0.0):
+            return "advocate"
+        return "restored"
