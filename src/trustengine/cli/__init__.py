@@ -6,7 +6,7 @@ import click
 
 from trustengine import __version__
 from trustengine.cli.ledger import demo, export, import_, verify
-from trustengine.cli.read import timeline
+from trustengine.cli.read import state, timeline
 
 
 @click.group(
@@ -22,7 +22,7 @@ def main() -> None:
     """
 
 
-for command in (demo, import_, export, verify, timeline):
+for command in (demo, import_, export, verify, state, timeline):
     main.add_command(command)
 
 __all__ = ["main"]

@@ -75,6 +75,7 @@ class TrustState:
     customer: str
     policy: str
     components: dict[str, float]
+    sla_policy: str = ""
     tier: str = "standard"
     ceiling: float = 100.0
     failures: int = 0
@@ -109,6 +110,7 @@ class TrustState:
             "last_event_at": self.last_at.isoformat() if self.last_at else None,
             "ceiling": self.ceiling,
             "policy": self.policy,
+            "sla_policy": self.sla_policy,
         }
         if explanation:
             out["explanation"] = [c.as_dict() for c in self.explanation]
@@ -124,7 +126,8 @@ class TrustModel:
 
     def new_state(self, customer: str) -> TrustState:
         baseline = self.policy.baseline
-        state = TrustState(customer, self.policy.version, dict.fromkeys(COMPONENTS, baseline))
+        components = dict.fromkeys(COMPONENTS, baseline)
+        state = TrustState(customer, self.policy.version, components, self.sla.version)
         state.score = self._score(state)
         return state
 
