@@ -146,7 +146,7 @@ class TrustEngine(CommandsMixin, Application[UUID]):
             except IntegrityError:
                 # Another writer appended to one of these customers first: reload, recheck.
                 self.conflicts += 1
-                time.sleep(random.uniform(0, 0.01 * 2**attempt))
+                time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 (jitter, not crypto)
                 continue
             except OperationalError as error:
                 raise StoreError(f"cannot write to {self.target.display}: {error}") from None

@@ -1,21 +1,24 @@
-"""Verification of the stored ledger: every event decodes, validates and sits in order.
+"""Verification of the stored ledger: every event decodes, validates, sits in order, and
+matches the tamper-evidence chain.
 
-This is the first cut: it proves the store can be read back into valid events whose
-positions form one gapless sequence per customer, each under the id its customer key
-derives. Tamper evidence (hash chains) builds on it.
+It recomputes every event's chained hash from the stored bytes, compares each with the
+hash stored beside it, folds them into the head and compares that with the store's head
+and, when given, with a seal kept elsewhere. Problems name the customer, the position
+and what is wrong.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-from uuid import UUID
+from typing import Any, cast
 
-from eventsourcing.persistence import MapperDeserialisationError
+from eventsourcing.persistence import MapperDeserialisationError, Notification
 
 from trustengine.application import Progress, TrustEngine
 from trustengine.domain.base import CustomerEvent
 from trustengine.domain.customer import customer_id
+from trustengine.persistence.chain import GENESIS, Seal, advance_head, event_hash
+from trustengine.persistence.recorders import ChainReader, norm_stream
 
 
 @dataclass
@@ -24,42 +27,100 @@ class VerifyReport:
 
     events: int = 0
     problems: list[str] = field(default_factory=list)
+    head: Seal | None = None
+    """The head recomputed from the stored events."""
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
     def as_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "events": self.events, "problems": list(self.problems)}
+        return {
+            "ok": self.ok,
+            "events": self.events,
+            "problems": list(self.problems),
+            "head": str(self.head) if self.head else None,
+        }
 
 
-def verify(engine: TrustEngine, *, progress: Progress | None = None) -> VerifyReport:
+@dataclass
+class _Walk:
+    links: dict[tuple[str, int], str]
+    against: Seal | None
+    last_version: dict[str, int] = field(default_factory=dict)
+    last_hash: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    head: str = GENESIS
+    count: int = 0
+
+
+def verify(
+    engine: TrustEngine, *, against: Seal | None = None, progress: Progress | None = None
+) -> VerifyReport:
     """Read every stored event and report each one that does not check out."""
     report = VerifyReport()
-    last_version: dict[UUID, int] = {}
+    reader = cast(ChainReader, engine.recorder)
+    walk = _Walk(links=reader.chain_links(), against=against)
     for notification in engine.notifications():
         report.events += 1
         if progress is not None:
             progress(1)
-        stream, version = UUID(str(notification.originator_id)), notification.originator_version
-        where = f"event #{notification.id} ({stream} v{version})"
-        expected = last_version.get(stream, 0) + 1
-        last_version[stream] = version
-        if version != expected:
-            report.problems.append(
-                f"{where}: position {version} follows "
-                f"{expected - 1}: events are missing or out of order"
-            )
-        try:
-            event = engine.mapper.to_domain_event(notification)
-        except MapperDeserialisationError as error:
-            report.problems.append(f"{where}: {error}")
-            continue
-        if not isinstance(event, CustomerEvent):
-            report.problems.append(f"{where}: not a customer event ({notification.topic})")
-            continue
-        if customer_id(event.customer) != stream:
-            report.problems.append(
-                f"{where}: names customer {event.customer!r}, whose id is not this stream's"
-            )
+        _check(engine, walk, notification, report.problems)
+    report.head = Seal(walk.count, walk.head)
+    stored_head = reader.chain_head()
+    if stored_head != report.head:
+        report.problems.append(
+            f"store head: the store records {stored_head.events} events with head "
+            f"{stored_head.head[:16]}..., but the events recompute to {walk.count} with head "
+            f"{walk.head[:16]}...: events were removed, added or reordered"
+        )
+    unseen = len(walk.links) - walk.count
+    if unseen > 0:
+        report.problems.append(
+            f"chain: {unseen} recorded hash(es) have no stored event: events were deleted"
+        )
+    if against is not None and against.events > walk.count:
+        report.problems.append(
+            f"seal: it covers {against.events} events but the store holds {walk.count}: "
+            "the ledger was truncated"
+        )
     return report
+
+
+def _check(
+    engine: TrustEngine, walk: _Walk, notification: Notification, problems: list[str]
+) -> None:
+    stream = norm_stream(str(notification.originator_id))
+    version = notification.originator_version
+    where = f"{walk.names.get(stream, stream)} position {version} (event #{notification.id})"
+    expected = walk.last_version.get(stream, 0) + 1
+    walk.last_version[stream] = version
+    if version != expected:
+        problems.append(f"{where}: follows position {expected - 1}: events missing or reordered")
+    try:
+        event = engine.mapper.to_domain_event(notification)
+    except MapperDeserialisationError as error:
+        problems.append(f"{where}: does not decode: {error}")
+    else:
+        if isinstance(event, CustomerEvent):
+            walk.names.setdefault(stream, f"customer {event.customer!r}")
+            where = f"{walk.names[stream]} position {version} (event #{notification.id})"
+            if str(customer_id(event.customer)) != stream:
+                problems.append(f"{where}: names a customer whose id is not this stream's")
+        else:
+            problems.append(f"{where}: not a customer event ({notification.topic})")
+    hashed = event_hash(walk.last_hash.get(stream, GENESIS), notification)
+    walk.last_hash[stream] = hashed
+    recorded = walk.links.get((stream, version))
+    if recorded is None:
+        problems.append(f"{where}: no chain hash recorded: inserted outside the engine")
+    elif recorded != hashed:
+        problems.append(f"{where}: hash mismatch: its type, time, payload or position was changed")
+    walk.count += 1
+    walk.head = advance_head(walk.head, hashed)
+    sealed = walk.against
+    if sealed is not None and walk.count == sealed.events and walk.head != sealed.head:
+        problems.append(
+            f"seal: the first {walk.count} events do not match the sealed head: "
+            "history before the seal was changed"
+        )

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.scoring.stories import Story
 from trustengine.scoring.policy import load_trust_policy, policy_path
 from trustengine.scoring.sla import load_sla_policy
 from trustengine.scoring.trust import PHASES, TrustModel, TrustState
-from tests.scoring.stories import Story
 
 
 def replay(story: Story, model: TrustModel | None = None) -> TrustState:

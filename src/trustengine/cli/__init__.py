@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from trustengine import __version__
-from trustengine.cli.ledger import demo, export, import_, verify
+from trustengine.cli.ledger import demo, export, import_, seal, verify
 from trustengine.cli.read import state, timeline
 
 
@@ -22,7 +22,7 @@ def main() -> None:
     """
 
 
-for command in (demo, import_, export, verify, state, timeline):
+for command in (demo, import_, export, verify, seal, state, timeline):
     main.add_command(command)
 
 __all__ = ["main"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from importlib import resources
-from typing import IO
+from typing import IO, Any
 
 import click
 
@@ -19,6 +19,7 @@ from trustengine.cli.output import (
 )
 from trustengine.cli.read import TIMELINE_COLUMNS
 from trustengine.ledger_io import export_lines, import_lines
+from trustengine.persistence.chain import Seal
 from trustengine.timeline import timeline_rows
 from trustengine.verify import verify as verify_store
 
@@ -96,17 +97,37 @@ def export(customer: str | None, output: IO[str], db: str) -> None:
         click.echo(f"Exported {count} events.", err=True)
 
 
-@click.command(epilog="Example: trustengine verify --json")
+class SealParam(click.ParamType):  # type: ignore[type-arg]
+    """A seal as ``trustengine seal`` prints it: COUNT:HEAD."""
+
+    name = "SEAL"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Seal:
+        if isinstance(value, Seal):
+            return value
+        try:
+            return Seal.parse(str(value))
+        except ValueError as error:
+            self.fail(str(error), param, ctx)
+
+
+@click.command(epilog="Example: trustengine verify --against 83:3d5467... --json")
 @click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+@click.option(
+    "--against",
+    type=SealParam(),
+    help="A seal printed earlier by `trustengine seal`: prove nothing before it changed.",
+)
 @db_option
 @handle_errors
-def verify(as_json: bool, db: str) -> None:
-    """Check that every stored event decodes, validates and sits in order.
+def verify(as_json: bool, against: Seal | None, db: str) -> None:
+    """Check every stored event: it decodes and validates, sits in order, and matches
+    the tamper-evidence chain and the store's head (and a seal, with --against).
 
     Exits 1 when a problem is found.
     """
     with open_engine(db) as engine, progress_bar("Verifying", None) as advance:
-        report = verify_store(engine, progress=advance)
+        report = verify_store(engine, against=against, progress=advance)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
     else:
@@ -118,4 +139,17 @@ def verify(as_json: bool, db: str) -> None:
         sys.exit(1)
 
 
-__all__ = ["InputError", "demo", "export", "import_", "verify"]
+@click.command(epilog="Example: trustengine seal >> seals.txt")
+@db_option
+@handle_errors
+def seal(db: str) -> None:
+    """Print the store's head as COUNT:HEAD, to keep somewhere else.
+
+    Later, `trustengine verify --against COUNT:HEAD` proves that none of the first
+    COUNT events has changed since, even if someone rewrote the stored hashes.
+    """
+    with open_engine(db) as engine:
+        click.echo(str(engine.recorder.chain_head()))  # type: ignore[attr-defined]
+
+
+__all__ = ["InputError", "demo", "export", "import_", "seal", "verify"]

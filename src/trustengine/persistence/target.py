@@ -19,6 +19,9 @@ from trustengine.exceptions import StoreTargetError
 DEFAULT_TARGET = "./trustengine.db"
 ENV_VAR = "TRUSTENGINE_DB"
 MAPPER_TOPIC = "trustengine.persistence.mapper:PydanticMapper"
+MEMORY_FACTORY = "trustengine.persistence.recorders:ChainedPOPOFactory"
+SQLITE_FACTORY = "trustengine.persistence.recorders:ChainedSQLiteFactory"
+POSTGRES_FACTORY = "trustengine.persistence.postgres:ChainedPostgresFactory"
 
 Backend = Literal["memory", "sqlite", "postgres"]
 
@@ -47,7 +50,7 @@ def parse_target(target: str | None) -> StoreTarget:
         raise StoreTargetError("the store target is empty: give a file path or a URL")
     base = {"MAPPER_TOPIC": MAPPER_TOPIC}
     if text == ":memory:":
-        return StoreTarget("memory", {**base, "PERSISTENCE_MODULE": "eventsourcing.popo"}, text)
+        return StoreTarget("memory", {**base, "PERSISTENCE_MODULE": MEMORY_FACTORY}, text)
     scheme = urlsplit(text).scheme.lower()
     if scheme in ("postgresql", "postgres"):
         return _postgres(text, base)
@@ -62,7 +65,7 @@ def parse_target(target: str | None) -> StoreTarget:
         raise StoreTargetError(f"store target {text!r}: folder {str(path.parent)!r} does not exist")
     env = {
         **base,
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "PERSISTENCE_MODULE": SQLITE_FACTORY,
         "SQLITE_DBNAME": str(path),
         "SQLITE_LOCK_TIMEOUT": "30",
     }
@@ -87,7 +90,10 @@ def _postgres(text: str, base: dict[str, str]) -> StoreTarget:
         )
     env = {
         **base,
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "PERSISTENCE_MODULE": POSTGRES_FACTORY,
+        # The chain is written in Python beside the insert; the stored-function path would
+        # skip it.
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
         "POSTGRES_DBNAME": dbname,
         "POSTGRES_HOST": parts.hostname or "127.0.0.1",
         "POSTGRES_PORT": str(port),

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from trustengine.domain import events as ev
 from trustengine.domain.base import CustomerEvent
 from trustengine.scoring.policy import COMPONENTS, TrustPolicy, load_trust_policy
 from trustengine.scoring.sla import SlaPolicy, load_sla_policy
@@ -279,7 +278,9 @@ class TrustModel:
         case.botched = True
         return [self._move(state, "promise_broken")]
 
-    def _on_CorrectiveActionCommitted(self, state: TrustState, e: Any, case: CaseTrack) -> list[str]:
+    def _on_CorrectiveActionCommitted(
+        self, state: TrustState, e: Any, case: CaseTrack
+    ) -> list[str]:
         case.owned = True
         state.due[("action", e.action)] = e.due
         reasons = [self._move(state, "action_committed")]
