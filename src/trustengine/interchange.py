@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -50,7 +51,9 @@ def parse_event(obj: Any) -> CustomerEvent:
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
-        raise InvalidEventError(f"'data' must be a JSON object, not {_json_kind(data)}", "data")
+        raise InvalidEventError(
+            f"'data' must be a JSON object, not {_json_kind(data)}", field="data"
+        )
     fields: dict[str, Any] = {}
     allowed = set(cls.data_fields())
     for key, value in data.items():
@@ -78,6 +81,9 @@ def parse_line(line: str) -> CustomerEvent:
         obj = json.loads(line, parse_float=Decimal)
     except json.JSONDecodeError as error:
         raise InvalidEventError(f"not valid JSON: {error.msg} at column {error.colno}") from None
+    except (ValueError, RecursionError) as error:
+        # An integer too long to convert, or arrays/objects nested too deep to decode.
+        raise InvalidEventError(f"not acceptable JSON: {error}") from None
     return parse_event(obj)
 
 
@@ -92,6 +98,11 @@ def to_contract(event: CustomerEvent) -> dict[str, Any]:
     if event.channel is not None:
         out["channel"] = event.channel
     data = event.model_dump(mode="json", include=set(event.data_fields()), exclude_none=True)
+    for name in data:
+        value = getattr(event, name)
+        if isinstance(value, datetime):
+            # The same ISO 8601 form as ``at`` (pydantic would write UTC as ``Z``).
+            data[name] = value.isoformat()
     out["data"] = data
     return out
 
@@ -130,9 +141,7 @@ def _invalid(type_name: str, cls: type[CustomerEvent], error: ValidationError) -
     message = first["msg"]
     if first["type"] == "missing":
         return InvalidEventError(f"{type_name}: missing required field {where}", field=what)
-    if message.startswith("Value error, "):
-        message = message.removeprefix("Value error, ")
-        return InvalidEventError(f"{type_name}: {message}", field=what)
+    message = message.removeprefix("Value error, ")
     value = first.get("input")
     shown = json.dumps(value, default=str) if not isinstance(value, Mapping) else "{...}"
     return InvalidEventError(f"{type_name}: {where} = {shown}: {message}", field=what)

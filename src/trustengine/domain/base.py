@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
 from eventsourcing.domain import CanMutateAggregate
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+)
 
 if TYPE_CHECKING:
     from trustengine.domain.customer import Customer
@@ -25,6 +32,17 @@ Text = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
 Channel = Literal["email", "phone", "chat", "sms", "social", "in_person", "web", "other"]
 Scope = Literal["customer", "case", "either"]
 CommitmentKind = Literal["promise", "action", "offer", "follow_up"]
+
+
+def _iso_text_only(value: Any) -> Any:
+    # pydantic would take a number as Unix seconds; the contract says ISO 8601 with offset.
+    if not isinstance(value, str | datetime):
+        raise ValueError("a time must be an ISO 8601 string with an offset")
+    return value
+
+
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text_only)]
+"""A business time: an ISO 8601 string with an offset (or an aware datetime)."""
 
 # Fields every event has that are not part of the fact itself.
 _PLACEMENT_FIELDS = frozenset({"originator_id", "originator_version", "recorded_at"})
@@ -39,7 +57,7 @@ class CustomerEvent(BaseModel, CanMutateAggregate[UUID]):
     """The customer's aggregate id (assigned when the customer records the event)."""
     originator_version: int = 0
     """The event's position in the customer's history (assigned when recorded)."""
-    timestamp: AwareDatetime
+    timestamp: Instant
     """Business time: when it happened (the contract's ``at``)."""
     recorded_at: AwareDatetime = EPOCH
     """Recorded time: when the store learned of it (assigned when recorded)."""

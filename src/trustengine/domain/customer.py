@@ -67,7 +67,7 @@ class Customer(BaseAggregate[uuid.UUID]):
         self.facts: set[tuple[Any, ...]] = set()
 
     @classmethod
-    def blank(cls, id: uuid.UUID, key: str, at: datetime) -> Customer:  # noqa: A002
+    def blank(cls, id: uuid.UUID, key: str, at: datetime) -> Customer:
         """A customer with no history yet, about to record its first event."""
         customer = cls.__new__(cls)
         customer.__base_init__(originator_id=id, originator_version=0, timestamp=at)

@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import (
-    AwareDatetime,
+    BeforeValidator,
     Field,
     StrictBool,
     StringConstraints,
@@ -20,8 +20,8 @@ from pydantic import (
     field_validator,
 )
 
-from trustengine.domain.base import Key, PositiveInt, Text
 from trustengine.domain.base import CustomerEvent as _Base
+from trustengine.domain.base import Instant, Key, PositiveInt, Text
 
 if TYPE_CHECKING:
     from trustengine.domain.customer import Customer
@@ -54,6 +54,18 @@ Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Severity = Annotated[int, Field(strict=True, ge=1, le=4)]
 
 
+def _number_only(value: object) -> object:
+    # pydantic's lax float would take true/false and numeric strings.
+    if isinstance(value, bool | str):
+        raise ValueError("must be a number")
+    return value
+
+
+Sentiment = Annotated[
+    float, BeforeValidator(_number_only), Field(ge=-1.0, le=1.0, allow_inf_nan=False)
+]
+
+
 # --- Customer-level ----------------------------------------------------------------------
 
 
@@ -81,7 +93,7 @@ class CustomerContacted(_Base):
     scope: ClassVar = "either"
     on_closed_case: ClassVar = True
     direction: Literal["inbound", "outbound"]
-    sentiment: Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)] | None = None
+    sentiment: Sentiment | None = None
     summary: Text | None = None
 
 
@@ -209,7 +221,7 @@ class SlaBreached(_Base):
 
     on_closed_case: ClassVar = True
     clock: Clock
-    due: AwareDatetime
+    due: Instant
 
 
 # --- Commitments -------------------------------------------------------------------------
@@ -221,7 +233,7 @@ class PromiseMade(_Base):
     creates: ClassVar = "promise"
     promise: Key
     description: Text
-    due: AwareDatetime
+    due: Instant
 
 
 class PromiseKept(_Base):
@@ -247,7 +259,7 @@ class CorrectiveActionCommitted(_Base):
     creates: ClassVar = "action"
     action: Key
     description: Text
-    due: AwareDatetime
+    due: Instant
     prevents_recurrence: StrictBool = False
 
 
@@ -292,7 +304,7 @@ class FollowUpScheduled(_Base):
     creates: ClassVar = "follow_up"
     on_closed_case: ClassVar = True
     follow_up: Key
-    due: AwareDatetime
+    due: Instant
 
 
 class FollowUpCompleted(_Base):

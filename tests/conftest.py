@@ -1,0 +1,146 @@
+"""Shared fixtures: the storage backends every engine test runs on.
+
+- ``backend_target``: a fresh, empty store target for each backend (``memory``,
+  ``sqlite``, ``postgres``), for tests that open engines themselves;
+- ``durable_target``: the same for the backends two engines can share (sqlite, postgres);
+- ``open_engine``: opens a :class:`TrustEngine` on ``backend_target`` and closes it after
+  the test;
+- ``engine``: one engine on ``backend_target``.
+
+PostgreSQL tests get a schema of their own (``te_<uuid hex>``), dropped after the test.
+When the server is not reachable they are skipped locally, but fail when ``CI`` is set:
+PostgreSQL tests must never be skipped in CI.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.examples import event
+from trustengine import TrustEngine
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+"""The server and database the PostgreSQL tests use (override for other setups)."""
+
+_TRUE = {"1", "true", "yes", "on", "y"}
+_postgres_problem: list[str | None] = []  # cached reachability: [None] or [reason]
+
+
+def in_ci() -> bool:
+    """Whether the ``CI`` environment variable is set to a true value."""
+    return os.environ.get("CI", "").strip().lower() in _TRUE
+
+
+def _postgres_unreachable() -> str | None:
+    """Why PostgreSQL cannot be used, or None when it can (checked once per session)."""
+    if not _postgres_problem:
+        try:
+            import psycopg
+        except ImportError as error:  # installed without the ``postgres`` extra
+            _postgres_problem.append(f"psycopg is not installed ({error})")
+            return _postgres_problem[0]
+        try:
+            with psycopg.connect(POSTGRES_ADMIN_URL, connect_timeout=3) as connection:
+                connection.execute("SELECT 1")
+            _postgres_problem.append(None)
+        except psycopg.Error as error:
+            _postgres_problem.append(f"{type(error).__name__}: {error}".strip())
+    return _postgres_problem[0]
+
+
+def _require_postgres() -> None:
+    problem = _postgres_unreachable()
+    if problem is None:
+        return
+    message = f"PostgreSQL is not reachable at {POSTGRES_ADMIN_URL}: {problem}"
+    if in_ci():
+        pytest.fail(f"{message} (CI is set: PostgreSQL tests must run, never skip)")
+    pytest.skip(message)
+
+
+def _admin(template: str, schema: str) -> None:
+    import psycopg
+    from psycopg import sql
+
+    statement = sql.SQL(template).format(sql.Identifier(schema))
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3) as connection:
+        connection.execute(statement)
+
+
+def _target(backend: str, tmp_path: Path) -> Iterator[str]:
+    if backend == "memory":
+        yield ":memory:"
+    elif backend == "sqlite":
+        yield str(tmp_path / "trust.db")
+    elif backend == "postgres":
+        _require_postgres()
+        schema = f"te_{uuid.uuid4().hex}"
+        _admin("CREATE SCHEMA {}", schema)
+        try:
+            yield f"{POSTGRES_ADMIN_URL}?schema={schema}"
+        finally:
+            _admin("DROP SCHEMA IF EXISTS {} CASCADE", schema)
+    else:  # pragma: no cover - a typo in a parametrisation
+        raise AssertionError(f"unknown backend {backend!r}")
+
+
+_POSTGRES = pytest.param("postgres", marks=pytest.mark.postgres)
+
+
+@pytest.fixture(params=["memory", "sqlite", _POSTGRES])
+def backend_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty store target of each backend."""
+    yield from _target(request.param, tmp_path)
+
+
+@pytest.fixture(params=["sqlite", _POSTGRES])
+def durable_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty store target that several engines can open at once."""
+    yield from _target(request.param, tmp_path)
+
+
+def _opener(target: str) -> Iterator[Callable[..., TrustEngine]]:
+    engines: list[TrustEngine] = []
+
+    def open_engine(**kwargs: Any) -> TrustEngine:
+        engine = TrustEngine(target, **kwargs)
+        engines.append(engine)
+        return engine
+
+    try:
+        yield open_engine
+    finally:
+        for engine in reversed(engines):
+            engine.close()
+
+
+@pytest.fixture
+def open_engine(backend_target: str) -> Iterator[Callable[..., TrustEngine]]:
+    """Open engines on ``backend_target`` (keyword arguments go to TrustEngine)."""
+    yield from _opener(backend_target)
+
+
+@pytest.fixture
+def open_durable_engine(durable_target: str) -> Iterator[Callable[..., TrustEngine]]:
+    """Open engines on ``durable_target`` (keyword arguments go to TrustEngine)."""
+    yield from _opener(durable_target)
+
+
+@pytest.fixture
+def engine(open_engine: Callable[..., TrustEngine]) -> TrustEngine:
+    """An engine on a fresh store, of each backend; closed after the test."""
+    return open_engine()
+
+
+@pytest.fixture
+def make_event() -> Callable[..., dict[str, Any]]:
+    """:func:`tests.examples.event`: build a contract-shaped event dict concisely."""
+    return event
