@@ -88,7 +88,7 @@ _ORDERED: list[dict[str, Any]] = [
     event("CorrectiveActionCompleted", case="C-1", at=13, action="A-1",
           evidence="Runbook v2 published"),
     event("CompensationOffered", case="C-1", at=14, offer="O-1", kind="refund",
-          amount="25.00", currency="EUR", addresses_failure=True),
+          amount=25.5, currency="EUR", addresses_failure=True),
     event("CompensationAccepted", case="C-1", at=15, offer="O-1"),
     event("CompensationDeclined", case="C-1", at=17, offer="O-2", reason="Not useful"),
     event("CaseEscalated", case="C-1", at=18, level=2, reason="Second failure"),

@@ -105,7 +105,27 @@ def test_amounts_stay_exact() -> None:
     parsed = parse_line(line)
     assert isinstance(parsed, CompensationOffered)
     assert parsed.amount == Decimal("0.10")
-    assert to_contract(parsed)["data"]["amount"] == "0.10"
+    assert to_contract(parsed)["data"]["amount"] == 0.1
+    assert dumps(parsed).count('"amount":0.1,') == 1
+
+
+def offer_line_with_amount(amount: str) -> str:
+    line = json.dumps(event("CompensationOffered", case="C-1", offer="O-1", kind="credit",
+                            addresses_failure=True))
+    return line.replace('"addresses_failure": true',
+                        f'"addresses_failure": true, "amount": {amount}')
+
+
+def test_an_amount_no_float_holds_exactly_is_exported_as_a_plain_decimal_string() -> None:
+    parsed = parse_line(offer_line_with_amount("0.1000000000000000055511"))
+
+    assert to_contract(parsed)["data"]["amount"] == "0.1000000000000000055511"
+
+
+def test_a_whole_amount_is_exported_as_an_integer_never_in_exponent_form() -> None:
+    parsed = parse_line(offer_line_with_amount("1E+3"))
+
+    assert to_contract(parsed)["data"]["amount"] == 1000
 
 
 def test_sentiment_accepts_a_number_from_a_json_line() -> None:

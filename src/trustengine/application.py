@@ -30,6 +30,7 @@ from trustengine.exceptions import (
     CustomerNotFoundError,
     DomainRuleError,
     InvalidEventError,
+    InvalidTimeError,
     StoreError,
 )
 from trustengine.interchange import parse_event, parse_line
@@ -212,6 +213,9 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         keeps events the store had recorded by then. Raises :class:`CustomerNotFoundError`
         when the customer has no events at all.
         """
+        for name, moment in (("as_of", as_of), ("as_known_at", as_known_at)):
+            if moment is not None and moment.tzinfo is None:
+                raise InvalidTimeError(f"{name} {moment.isoformat()} has no offset: add one")
         events = cast(list[CustomerEvent], list(self.events.get(customer_id(customer))))
         if not events:
             raise CustomerNotFoundError(f"no customer {customer!r} in {self.target.display}")

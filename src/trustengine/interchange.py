@@ -103,8 +103,20 @@ def to_contract(event: CustomerEvent) -> dict[str, Any]:
         if isinstance(value, datetime):
             # The same ISO 8601 form as ``at`` (pydantic would write UTC as ``Z``).
             data[name] = value.isoformat()
+        elif isinstance(value, Decimal):
+            data[name] = _json_number(value)
     out["data"] = data
     return out
+
+
+def _json_number(value: Decimal) -> int | float | str:
+    """A money amount as a JSON number when one is exact, else as a plain decimal string."""
+    if value == value.to_integral_value() and abs(value) < 2**53:
+        return int(value)
+    as_float = float(value)
+    if Decimal(repr(as_float)) == value:
+        return as_float
+    return format(value, "f")
 
 
 def dumps(event: CustomerEvent) -> str:

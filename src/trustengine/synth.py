@@ -23,10 +23,46 @@ Event = dict[str, object]
 
 DEFAULT_START = datetime(2026, 1, 1, tzinfo=UTC)
 
-_FIRST = ("Ana", "Ben", "Chloe", "Dev", "Elif", "Femi", "Greta", "Hiro", "Ines", "Jonas",
-          "Kemal", "Lena", "Mateo", "Noor", "Olek", "Priya", "Rosa", "Sami", "Tess", "Yuki")
-_LAST = ("Novak", "Okafor", "Silva", "Berg", "Kowalski", "Moreau", "Haddad", "Lindqvist",
-         "Tanaka", "Byrne", "Costa", "Meyer", "Nash", "Petrov", "Reyes", "Weber")
+_FIRST = (
+    "Ana",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Elif",
+    "Femi",
+    "Greta",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kemal",
+    "Lena",
+    "Mateo",
+    "Noor",
+    "Olek",
+    "Priya",
+    "Rosa",
+    "Sami",
+    "Tess",
+    "Yuki",
+)
+_LAST = (
+    "Novak",
+    "Okafor",
+    "Silva",
+    "Berg",
+    "Kowalski",
+    "Moreau",
+    "Haddad",
+    "Lindqvist",
+    "Tanaka",
+    "Byrne",
+    "Costa",
+    "Meyer",
+    "Nash",
+    "Petrov",
+    "Reyes",
+    "Weber",
+)
 _COMPLAINTS = {  # cause: (category, summary)
     "broken_promise": ("delivery", "Delivery promised for the weekend never came"),
     "slow_follow_up": ("support", "Asked for a call back three times; nobody called"),
@@ -40,15 +76,21 @@ _COMPLAINTS = {  # cause: (category, summary)
 }
 _ANY_CAUSE = tuple(_COMPLAINTS)
 _BAD_CAUSES = ("billing_error", "broken_promise", "slow_follow_up", "unclear_communication")
-_EXPLANATIONS = ("We missed a step in our own process and did not tell you. That is on us.",
-                 "A system change went out untested and caused this; we should have caught it.",
-                 "The hand-over between two of our teams failed and your request was lost.")
-_EXCUSES = ("This is our standard policy and it is stated in the terms.",
-            "The delay was caused by our supplier, not by us.",
-            "Our records show the charge is correct.")
-_FIXES = ("Add an automatic check for this case to the process",
-          "Retrain the team on the hand-over procedure",
-          "Fix the system rule that caused the error")
+_EXPLANATIONS = (
+    "We missed a step in our own process and did not tell you. That is on us.",
+    "A system change went out untested and caused this; we should have caught it.",
+    "The hand-over between two of our teams failed and your request was lost.",
+)
+_EXCUSES = (
+    "This is our standard policy and it is stated in the terms.",
+    "The delay was caused by our supplier, not by us.",
+    "Our records show the charge is correct.",
+)
+_FIXES = (
+    "Add an automatic check for this case to the process",
+    "Retrain the team on the hand-over procedure",
+    "Fix the system rule that caused the error",
+)
 _TEAMS = ("billing-team", "tier2-support", "logistics-desk", "complaints-office")
 _FAIR_KINDS = ("refund", "replacement", "credit", "fee_waiver", "discount", "free_service")
 _MONEY_KINDS = frozenset({"refund", "credit", "fee_waiver", "discount", "gift"})
@@ -67,10 +109,24 @@ class _Customer:
         self.currency = rng.choices(("EUR", "GBP", "USD"), (6, 2, 2))[0]
         self.timed: list[tuple[datetime, int, Event]] = []
 
-    def add(self, at: datetime, type_: str, data: Event, actor: str, channel: str | None,
-            case: str | None = None) -> None:
-        event = {"type": type_, "customer": self.key, "case": case, "at": "", "actor": actor,
-                 "channel": channel, "data": data}  # `at` is written when merged
+    def add(
+        self,
+        at: datetime,
+        type_: str,
+        data: Event,
+        actor: str,
+        channel: str | None,
+        case: str | None = None,
+    ) -> None:
+        event = {
+            "type": type_,
+            "customer": self.key,
+            "case": case,
+            "at": "",
+            "actor": actor,
+            "channel": channel,
+            "data": data,
+        }  # `at` is written when merged
         self.timed.append((at, len(self.timed), {k: v for k, v in event.items() if v is not None}))
 
     def finish(self, budget: int, erase: bool) -> list[Event]:
@@ -84,9 +140,15 @@ class _Customer:
             event["at"] = last.isoformat()
             out.append(event)
         if erase and last is not None:
-            out.append({"type": "CustomerErased", "customer": self.key,
-                        "at": (last + timedelta(days=30)).isoformat(), "actor": "system",
-                        "data": {"legal_basis": "GDPR Art. 17 erasure request"}})
+            out.append(
+                {
+                    "type": "CustomerErased",
+                    "customer": self.key,
+                    "at": (last + timedelta(days=30)).isoformat(),
+                    "actor": "system",
+                    "data": {"legal_basis": "GDPR Art. 17 erasure request"},
+                }
+            )
         return out
 
 
@@ -122,8 +184,15 @@ class _Story:
         self.t = max(self.t, target)
         return self
 
-    def emit(self, type_: str, data: Event, by: str = "agent", *, case: bool = True,
-             channel: str | None = None) -> None:
+    def emit(
+        self,
+        type_: str,
+        data: Event,
+        by: str = "agent",
+        *,
+        case: bool = True,
+        channel: str | None = None,
+    ) -> None:
         actor = self.agent if by == "agent" else by
         chan = None if by == "system" else channel or self.channel
         self.cust.add(self.t, type_, data, actor, chan, self.case if case else None)
@@ -163,8 +232,10 @@ class _Story:
     def promise(self, days: float) -> str:
         due = (self.t + timedelta(days=days)).replace(minute=0)
         pid = self.new_id("P", due)
-        self.emit("PromiseMade", {"promise": pid, "description": "Put it right by this date",
-                                  "due": due.isoformat()})
+        self.emit(
+            "PromiseMade",
+            {"promise": pid, "description": "Put it right by this date", "due": due.isoformat()},
+        )
         return pid
 
     def settle(self, pid: str, kept: bool) -> None:
@@ -179,9 +250,15 @@ class _Story:
     def commit_fix(self, days: float) -> str:
         due = self.t + timedelta(days=days)
         aid = self.new_id("A", due)
-        self.emit("CorrectiveActionCommitted", {
-            "action": aid, "description": self.rng.choice(_FIXES), "due": due.isoformat(),
-            "prevents_recurrence": self.chance(0.8)})
+        self.emit(
+            "CorrectiveActionCommitted",
+            {
+                "action": aid,
+                "description": self.rng.choice(_FIXES),
+                "due": due.isoformat(),
+                "prevents_recurrence": self.chance(0.8),
+            },
+        )
         return aid
 
     def complete(self, aid: str) -> None:
@@ -216,8 +293,9 @@ class _Story:
         if confirmed and propose:
             self.after(0.1, 20).emit("ResolutionConfirmed", {}, "customer")
         reason = "Resolved" if confirmed else "No further action from our side"
-        data = self.maybe(0.3 if confirmed else 1, {"confirmed_by_customer": confirmed},
-                          reason=reason)
+        data = self.maybe(
+            0.3 if confirmed else 1, {"confirmed_by_customer": confirmed}, reason=reason
+        )
         self.after(0.05, 2).emit("CaseClosed", data)
         self.clocks.pop("resolution", None)
 
@@ -239,14 +317,24 @@ class _Story:
         nps = self.rng.randint(low, high)
         for metric, score in (("nps", nps), ("csat", 1 + round(nps * 0.4))):
             if self.chance(0.6):
-                self.emit("SatisfactionRecorded", {"metric": metric, "score": score},
-                          "customer", case=on_case, channel="web")
+                self.emit(
+                    "SatisfactionRecorded",
+                    {"metric": metric, "score": score},
+                    "customer",
+                    case=on_case,
+                    channel="web",
+                )
 
     def contact(self, direction: str, low: float, high: float, *, on_case: bool = True) -> None:
         data = {"direction": direction, "sentiment": round(self.rng.uniform(low, high), 2)}
         summary = "Customer chasing an update" if direction == "inbound" else "Checked in"
-        self.emit("CustomerContacted", self.maybe(0.5, data, summary=summary),
-                  "customer" if direction == "inbound" else "agent", case=on_case, channel="phone")
+        self.emit(
+            "CustomerContacted",
+            self.maybe(0.5, data, summary=summary),
+            "customer" if direction == "inbound" else "agent",
+            case=on_case,
+            channel="phone",
+        )
 
 
 # --- stories: each writes one case (or customer-level traffic) ----------------------------
@@ -366,14 +454,19 @@ def _between(s: _Story) -> None:
     elif pick < 0.9:
         channels = ("email", "sms", "phone", "marketing")
         consent: Event = {c: s.chance(0.7) for c in channels if s.chance(0.6)}
-        s.emit("ConsentUpdated", consent or {"email": True}, "customer", case=False,
-               channel="web")
+        s.emit("ConsentUpdated", consent or {"email": True}, "customer", case=False, channel="web")
     else:
         s.emit("ContactUnanswered", {"attempts": s.rng.randint(1, 4)}, case=False)
 
 
 _STORIES: tuple[Callable[[_Story], None], ...] = (
-    _recovery, _middling, _botched, _escalated, _quick, _between)
+    _recovery,
+    _middling,
+    _botched,
+    _escalated,
+    _quick,
+    _between,
+)
 _WEIGHTS = (28, 22, 15, 8, 12, 25)
 
 
@@ -412,8 +505,9 @@ def _customer(rng: random.Random, index: int, budget: int, start: datetime) -> l
     return cust.finish(budget, erase=budget > 3 and rng.random() < 0.003)
 
 
-def generate_history(customers: int = 5000, events: int = 100_000, *, seed: int = 7,
-                     start: datetime | None = None) -> list[dict[str, object]]:
+def generate_history(
+    customers: int = 5000, events: int = 100_000, *, seed: int = 7, start: datetime | None = None
+) -> list[dict[str, object]]:
     """Return ``events`` contract-valid events over ``customers`` customers, sorted by ``at``.
 
     The result depends only on the arguments. ``start`` (default 2026-01-01 UTC) is when
@@ -448,8 +542,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--customers", type=int, default=5000)
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--start", type=datetime.fromisoformat, default=None,
-                        help="ISO 8601 time the first customers appear (default 2026-01-01)")
+    parser.add_argument(
+        "--start",
+        type=datetime.fromisoformat,
+        default=None,
+        help="ISO 8601 time the first customers appear (default 2026-01-01)",
+    )
     parser.add_argument("out", type=Path, help="the JSON Lines file to write")
     args = parser.parse_args(argv)
     events = generate_history(args.customers, args.events, seed=args.seed, start=args.start)

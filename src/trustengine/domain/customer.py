@@ -8,6 +8,7 @@ trust those events earn is the projections' business, never the aggregate's.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,7 +44,11 @@ _KIND_NAMES: dict[str, str] = {
 
 def customer_id(key: str) -> uuid.UUID:
     """The stable aggregate id of the customer with the caller's ``key``."""
-    return uuid.uuid5(_NAMESPACE, key)
+    # The UUID version 5 of the key's UTF-8 bytes; surrogatepass lets any Python string map
+    # to an id (uuid.uuid5 itself would raise on a lone surrogate).
+    name = key.encode("utf-8", "surrogatepass")
+    digest = hashlib.sha1(_NAMESPACE.bytes + name, usedforsecurity=False).digest()
+    return uuid.UUID(bytes=digest[:16], version=5)
 
 
 @dataclass
