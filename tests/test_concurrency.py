@@ -22,7 +22,7 @@ AT = "2026-03-01T09:00:00+00:00"
 
 def write_events(target: str, writer: int, start: Any, results: Any) -> None:
     engine = TrustEngine(target)
-    start.wait()
+    start.wait(timeout=120)
     stored = 0
     for n in range(EVENTS_PER_WRITER):
         stored += engine.record(
@@ -74,9 +74,13 @@ def test_two_writer_processes_on_the_same_customers_lose_and_duplicate_nothing(
     ]
     for process in writers:
         process.start()
-    outcomes = sorted(results.get(timeout=120) for _ in writers)
-    for process in writers:
-        process.join(timeout=60)
+    try:
+        outcomes = sorted(results.get(timeout=300) for _ in writers)
+    finally:
+        for process in writers:
+            process.join(timeout=60)
+            if process.is_alive():
+                process.kill()
     stored = [count for _, count, _ in outcomes]
     conflicts = sum(retried for _, _, retried in outcomes)
 

@@ -177,9 +177,13 @@ def test_a_consistent_rewrite_of_history_is_caught_by_an_earlier_seal(
         conn.execute(f"ATTACH DATABASE '{forged_path}' AS forged")
         conn.execute("INSERT INTO event_hashes SELECT * FROM forged.event_hashes")
         conn.execute("INSERT INTO ledger_head SELECT * FROM forged.ledger_head")
+        conn.execute("DELETE FROM customer_keys")
+        conn.execute("INSERT INTO customer_keys SELECT * FROM forged.customer_keys")
 
-    assert verify(engine).ok  # self-consistent: only the seal can tell
-    report = verify(engine, against=sealed)
+    reopened = TrustEngine(path)  # a fresh process: no keys cached from before the forgery
+    assert verify(reopened).ok  # self-consistent: only the seal can tell
+    report = verify(reopened, against=sealed)
+    reopened.close()
     assert report.problems == [
         "seal: the first 4 events do not match the sealed head: history before the seal was changed"
     ]

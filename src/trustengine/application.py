@@ -24,6 +24,7 @@ from eventsourcing.persistence import (
 from trustengine.commands import CommandsMixin
 from trustengine.domain.base import CustomerEvent
 from trustengine.domain.customer import Customer, customer_id
+from trustengine.domain.events import CustomerErased
 from trustengine.exceptions import (
     BatchRejectedError,
     ConcurrencyError,
@@ -34,6 +35,8 @@ from trustengine.exceptions import (
     StoreError,
 )
 from trustengine.interchange import parse_event, parse_line
+from trustengine.persistence.mapper import PydanticMapper
+from trustengine.persistence.personal import PersonalData, key_store_for
 from trustengine.persistence.target import StoreTarget, parse_target
 
 Progress = Callable[[int], None]
@@ -75,8 +78,10 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         settings = {**self.target.env, **(env or {})}
         try:
             super().__init__(env=settings)
+            self.personal = PersonalData(key_store_for(self.recorder))
         except (PersistenceError, OSError) as error:
             raise StoreError(f"cannot open store {self.target.display}: {error}") from None
+        cast(PydanticMapper, self.mapper).personal = self.personal
 
     # --- writing -------------------------------------------------------------------
 
@@ -142,6 +147,8 @@ class TrustEngine(CommandsMixin, Application[UUID]):
             customers, stored = self._stage(drafts, positions, self.clock(), progress)
             if not stored:
                 return 0
+            self.personal.prepare(customer.id for customer in customers)
+            erased = [c.id for c in customers if _erased_now(c)]
             try:
                 self.save(*customers)
             except IntegrityError:
@@ -151,6 +158,8 @@ class TrustEngine(CommandsMixin, Application[UUID]):
                 continue
             except OperationalError as error:
                 raise StoreError(f"cannot write to {self.target.display}: {error}") from None
+            for id_ in erased:
+                self.personal.forget(id_)
             return stored
         raise ConcurrencyError(
             f"other writers kept changing these customers; gave up after {MAX_ATTEMPTS} tries"
@@ -198,6 +207,30 @@ class TrustEngine(CommandsMixin, Application[UUID]):
                 pass
         return Customer.new(key, first_at)
 
+    def erase(
+        self,
+        customer: str,
+        *,
+        legal_basis: str,
+        at: datetime | None = None,
+        actor: str | None = None,
+    ) -> bool:
+        """Erase a customer's personal data: record ``CustomerErased`` and destroy their key.
+
+        Returns False when they were already erased (the key is destroyed again, in case
+        an earlier erasure stopped between recording and destroying).
+        """
+        try:
+            current: Customer = self.repository.get(customer_id(customer))
+        except AggregateNotFoundError:
+            raise CustomerNotFoundError(
+                f"no customer {customer!r} in {self.target.display}"
+            ) from None
+        if current.erased:
+            self.personal.forget(current.id)
+            return False
+        return self.erase_customer(customer, legal_basis=legal_basis, at=at, actor=actor)
+
     # --- reading -------------------------------------------------------------------
 
     def history(
@@ -239,6 +272,10 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         """Every stored event, decoded, in the order the store recorded them."""
         for notification in self.notifications():
             yield cast(CustomerEvent, self.mapper.to_domain_event(notification))
+
+
+def _erased_now(customer: Customer) -> bool:
+    return any(isinstance(event, CustomerErased) for event in customer.pending_events)
 
 
 def _as_draft(event: EventInput) -> CustomerEvent:

@@ -17,17 +17,29 @@ from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import ValidationError
 
 from trustengine.domain.base import CustomerEvent
+from trustengine.persistence.personal import PERSONAL_FIELDS, SEALED, PersonalData
 
 # Fields the stored record keeps in its own columns rather than in the payload.
 _ROW_FIELDS = frozenset({"originator_id", "originator_version"})
 
 
 class PydanticMapper(Mapper[UUID]):
-    """Maps :class:`~trustengine.domain.base.CustomerEvent` models to stored events."""
+    """Maps :class:`~trustengine.domain.base.CustomerEvent` models to stored events.
+
+    With :attr:`personal` set, personal fields are sealed under the customer's own key
+    (see :mod:`trustengine.persistence.personal`).
+    """
+
+    personal: PersonalData | None = None
 
     def encode(self, event: CustomerEvent) -> bytes:
         """The payload bytes of ``event``, before compression and encryption."""
-        payload = event.model_dump_json(exclude=set(_ROW_FIELDS), exclude_none=True).encode()
+        if self.personal is not None and _has_personal(event):
+            state = event.model_dump(mode="json", exclude=set(_ROW_FIELDS), exclude_none=True)
+            sealed = self.personal.seal(event.originator_id, state)
+            payload = json.dumps(sealed, separators=(",", ":"), ensure_ascii=False).encode()
+        else:
+            payload = event.model_dump_json(exclude=set(_ROW_FIELDS), exclude_none=True).encode()
         class_version = getattr(type(event), "class_version", 1)
         if class_version > 1:
             payload = b'{"class_version":%d,' % class_version + payload[1:]
@@ -64,6 +76,13 @@ class PydanticMapper(Mapper[UUID]):
         except Exception as error:
             raise MapperDeserialisationError(_describe(stored_event, error)) from error
         state = self.decode_state(stored_event)
+        if SEALED in state:
+            if self.personal is None:
+                raise MapperDeserialisationError(_describe(stored_event, "no key store"))
+            try:
+                state = self.personal.unseal(UUID(str(stored_event.originator_id)), state)
+            except (ValueError, KeyError, TypeError) as error:
+                raise MapperDeserialisationError(_describe(stored_event, error)) from error
         state["originator_id"] = stored_event.originator_id
         state["originator_version"] = stored_event.originator_version
         class_version = getattr(cls, "class_version", 1)
@@ -77,7 +96,19 @@ class PydanticMapper(Mapper[UUID]):
             raise MapperDeserialisationError(_describe(stored_event, error)) from error
 
 
-def _describe(stored: StoredEvent, error: Exception) -> str:
+def _has_personal(event: CustomerEvent) -> bool:
+    names = _PERSONAL_BY_TYPE.get(type(event))
+    if names is None:
+        names = _PERSONAL_BY_TYPE[type(event)] = tuple(
+            PERSONAL_FIELDS & type(event).model_fields.keys()
+        )
+    return any(getattr(event, name) is not None for name in names)
+
+
+_PERSONAL_BY_TYPE: dict[type[CustomerEvent], tuple[str, ...]] = {}
+
+
+def _describe(stored: StoredEvent, error: Exception | str) -> str:
     return (
         f"stored event {stored.originator_id} v{stored.originator_version} "
         f"({stored.topic}) does not decode: {error}"

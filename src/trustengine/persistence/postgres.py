@@ -5,8 +5,10 @@ Kept apart from :mod:`.recorders` so that the embedded store needs no PostgreSQL
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Iterable, Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import Factory as PostgresFactory
@@ -97,3 +99,44 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
 
 class ChainedPostgresFactory(PostgresFactory):
     application_recorder_class = ChainedPostgresRecorder
+
+
+class PostgresKeyStore:
+    """Per-customer keys in their own table, ``<events table>_customer_keys``."""
+
+    def __init__(self, recorder: ChainedPostgresRecorder) -> None:
+        self.datastore = recorder.datastore
+        self._table = SQL("{}.{}").format(
+            Identifier(recorder.datastore.schema),
+            Identifier(recorder.events_table_name + "_customer_keys"),
+        )
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                SQL(
+                    "CREATE TABLE IF NOT EXISTS {} "
+                    "(originator_id uuid PRIMARY KEY, key bytea NOT NULL)"
+                ).format(self._table)
+            )
+
+    def keys(self, ids: Iterable[UUID], *, create: bool) -> dict[UUID, bytes]:
+        wanted = list(ids)
+        with self.datastore.transaction(commit=create) as curs:
+            if create:
+                curs.executemany(
+                    SQL("INSERT INTO {} VALUES (%s, %s) ON CONFLICT DO NOTHING").format(
+                        self._table
+                    ),
+                    [(i, os.urandom(32)) for i in wanted],
+                )
+            curs.execute(
+                SQL("SELECT originator_id, key FROM {} WHERE originator_id = ANY(%s)").format(
+                    self._table
+                ),
+                (wanted,),
+            )
+            return {UUID(str(row["originator_id"])): bytes(row["key"]) for row in curs.fetchall()}
+
+    def destroy(self, id_: UUID) -> bool:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(SQL("DELETE FROM {} WHERE originator_id = %s").format(self._table), (id_,))
+            return bool(curs.rowcount)
