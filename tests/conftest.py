@@ -144,3 +144,16 @@ def engine(open_engine: Callable[..., TrustEngine]) -> TrustEngine:
 def make_event() -> Callable[..., dict[str, Any]]:
     """:func:`tests.examples.event`: build a contract-shaped event dict concisely."""
     return event
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    """The PostgreSQL server's URL (skips locally, fails in CI, when it is unreachable)."""
+    _require_postgres()
+    return POSTGRES_ADMIN_URL
+
+
+@pytest.fixture
+def postgres_target(tmp_path: Path) -> Iterator[str]:
+    """A PostgreSQL target with a fresh schema of its own, dropped afterwards."""
+    yield from _target("postgres", tmp_path)

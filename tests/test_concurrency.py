@@ -3,14 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
-import os
-import uuid
 from collections import Counter
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from trustengine import TrustEngine
 
@@ -38,38 +32,14 @@ def write_events(target: str, writer: int, start: Any, results: Any) -> None:
     engine.close()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def shared_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield str(tmp_path / "shared.db")
-        return
-    psycopg = pytest.importorskip("psycopg")
-    schema = f"te_conc_{uuid.uuid4().hex[:12]}"
-    url = "postgresql://postgres@127.0.0.1:5432/test"
-    try:
-        conn = psycopg.connect(
-            "host=127.0.0.1 port=5432 user=postgres dbname=test", autocommit=True
-        )
-    except psycopg.OperationalError as error:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(f"PostgreSQL is required in CI and unreachable: {error}")
-        pytest.skip(f"PostgreSQL unreachable: {error}")
-    with conn:
-        conn.execute(f'CREATE SCHEMA "{schema}"')
-        try:
-            yield f"{url}?schema={schema}"
-        finally:
-            conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
 def test_two_writer_processes_on_the_same_customers_lose_and_duplicate_nothing(
-    shared_target: str,
+    durable_target: str,
 ) -> None:
-    TrustEngine(shared_target).close()  # create the tables before the race
+    TrustEngine(durable_target).close()  # create the tables before the race
     context = multiprocessing.get_context("spawn")
     start, results = context.Barrier(WRITERS), context.Queue()
     writers = [
-        context.Process(target=write_events, args=(shared_target, w, start, results))
+        context.Process(target=write_events, args=(durable_target, w, start, results))
         for w in range(WRITERS)
     ]
     for process in writers:
@@ -84,7 +54,7 @@ def test_two_writer_processes_on_the_same_customers_lose_and_duplicate_nothing(
     stored = [count for _, count, _ in outcomes]
     conflicts = sum(retried for _, _, retried in outcomes)
 
-    engine = TrustEngine(shared_target)
+    engine = TrustEngine(durable_target)
     events = list(engine.all_events())
     per_writer = Counter(event.actor for event in events)
     engine.close()

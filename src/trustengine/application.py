@@ -77,6 +77,10 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         """How many writes had to be retried because another writer got there first."""
         settings = {**self.target.env, **(env or {})}
         try:
+            if self.target.backend == "postgres":
+                from trustengine.persistence.postgres import probe
+
+                probe(settings)
             super().__init__(env=settings)
             self.personal = PersonalData(key_store_for(self.recorder))
         except (PersistenceError, OSError) as error:

@@ -140,3 +140,27 @@ class PostgresKeyStore:
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(SQL("DELETE FROM {} WHERE originator_id = %s").format(self._table), (id_,))
             return bool(curs.rowcount)
+
+
+def probe(env: dict[str, str]) -> None:
+    """Connect once to the server ``env`` names; raise ``OSError`` saying why it failed.
+
+    eventsourcing's pool would only say it "couldn't get a connection"; the server's own
+    reason (refused, unknown role, unknown database, bad password) is what a person needs.
+    """
+    import psycopg
+
+    try:
+        psycopg.connect(
+            dbname=env["POSTGRES_DBNAME"],
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            user=env["POSTGRES_USER"],
+            password=env.get("POSTGRES_PASSWORD") or None,
+            connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
+        ).close()
+    except psycopg.Error as error:
+        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+        reason = "; ".join(lines) or type(error).__name__
+        reason = reason.removeprefix("connection failed: ").replace("FATAL:  ", "")
+        raise OSError(reason) from None
