@@ -153,7 +153,7 @@ class SQLiteKeyStore:
                 chunk = wanted[start : start + 500]
                 marks = ",".join("?" * len(chunk))
                 query = (
-                    f"SELECT originator_id, key FROM customer_keys WHERE originator_id IN ({marks})"  # noqa: E501, S608 (only placeholders are interpolated)
+                    f"SELECT originator_id, key FROM customer_keys WHERE originator_id IN ({marks})"  # noqa: S608 (only placeholders are interpolated)
                 )
                 c.execute(query, chunk)
                 found.update({UUID(row[0]): bytes(row[1]) for row in c.fetchall()})
