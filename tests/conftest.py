@@ -14,6 +14,7 @@ PostgreSQL tests must never be skipped in CI.
 
 from __future__ import annotations
 
+import base64
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -107,10 +108,20 @@ def durable_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[s
     yield from _target(request.param, tmp_path)
 
 
-def _opener(target: str) -> Iterator[Callable[..., TrustEngine]]:
+TEST_CIPHER_KEY = base64.b64encode(bytes(range(32))).decode()
+
+
+@pytest.fixture(params=["plain", "encrypted"])
+def at_rest(request: pytest.FixtureRequest) -> str | None:
+    """Each backend test runs with stored payloads in the clear and encrypted at rest."""
+    return TEST_CIPHER_KEY if request.param == "encrypted" else None
+
+
+def _opener(target: str, cipher_key: str | None) -> Iterator[Callable[..., TrustEngine]]:
     engines: list[TrustEngine] = []
 
     def open_engine(**kwargs: Any) -> TrustEngine:
+        kwargs.setdefault("cipher_key", cipher_key)
         engine = TrustEngine(target, **kwargs)
         engines.append(engine)
         return engine
@@ -123,15 +134,17 @@ def _opener(target: str) -> Iterator[Callable[..., TrustEngine]]:
 
 
 @pytest.fixture
-def open_engine(backend_target: str) -> Iterator[Callable[..., TrustEngine]]:
+def open_engine(backend_target: str, at_rest: str | None) -> Iterator[Callable[..., TrustEngine]]:
     """Open engines on ``backend_target`` (keyword arguments go to TrustEngine)."""
-    yield from _opener(backend_target)
+    yield from _opener(backend_target, at_rest)
 
 
 @pytest.fixture
-def open_durable_engine(durable_target: str) -> Iterator[Callable[..., TrustEngine]]:
+def open_durable_engine(
+    durable_target: str, at_rest: str | None
+) -> Iterator[Callable[..., TrustEngine]]:
     """Open engines on ``durable_target`` (keyword arguments go to TrustEngine)."""
-    yield from _opener(durable_target)
+    yield from _opener(durable_target, at_rest)
 
 
 @pytest.fixture

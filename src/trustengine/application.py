@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, ClassVar, cast
 from uuid import UUID
@@ -16,6 +17,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     IntegrityError,
+    MapperDeserialisationError,
     Notification,
     OperationalError,
     PersistenceError,
@@ -68,10 +70,11 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         self,
         db: str | None = None,
         *,
+        cipher_key: str | None = None,
         env: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
-        self.target: StoreTarget = parse_target(db)
+        self.target: StoreTarget = parse_target(db, cipher_key=cipher_key)
         self.clock = clock
         self.conflicts = 0
         """How many writes had to be retried because another writer got there first."""
@@ -205,7 +208,8 @@ class TrustEngine(CommandsMixin, Application[UUID]):
     def _load(self, key: str, first_at: datetime, empty_store: bool) -> Customer:
         if not empty_store:
             try:
-                customer: Customer = self.repository.get(customer_id(key))
+                with self._decoding():
+                    customer: Customer = self.repository.get(customer_id(key))
                 return customer
             except AggregateNotFoundError:
                 pass
@@ -225,7 +229,8 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         an earlier erasure stopped between recording and destroying).
         """
         try:
-            current: Customer = self.repository.get(customer_id(customer))
+            with self._decoding():
+                current: Customer = self.repository.get(customer_id(customer))
         except AggregateNotFoundError:
             raise CustomerNotFoundError(
                 f"no customer {customer!r} in {self.target.display}"
@@ -253,7 +258,8 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         for name, moment in (("as_of", as_of), ("as_known_at", as_known_at)):
             if moment is not None and moment.tzinfo is None:
                 raise InvalidTimeError(f"{name} {moment.isoformat()} has no offset: add one")
-        events = cast(list[CustomerEvent], list(self.events.get(customer_id(customer))))
+        with self._decoding():
+            events = cast(list[CustomerEvent], list(self.events.get(customer_id(customer))))
         if not events:
             raise CustomerNotFoundError(f"no customer {customer!r} in {self.target.display}")
         return [
@@ -275,7 +281,21 @@ class TrustEngine(CommandsMixin, Application[UUID]):
     def all_events(self) -> Iterator[CustomerEvent]:
         """Every stored event, decoded, in the order the store recorded them."""
         for notification in self.notifications():
-            yield cast(CustomerEvent, self.mapper.to_domain_event(notification))
+            with self._decoding():
+                event = self.mapper.to_domain_event(notification)
+            yield cast(CustomerEvent, event)
+
+    @contextmanager
+    def _decoding(self) -> Iterator[None]:
+        try:
+            yield
+        except MapperDeserialisationError as error:
+            hint = (
+                " (is the store encrypted with another key?)"
+                if "CIPHER_TOPIC" in self.target.env
+                else " (is the store encrypted? give its cipher key)"
+            )
+            raise StoreError(f"cannot read {self.target.display}: {error}{hint}") from None
 
 
 def _erased_now(customer: Customer) -> bool:

@@ -13,10 +13,11 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import click
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -34,8 +35,29 @@ class InputError(click.ClickException):
     exit_code = 2
 
 
+CIPHER_KEY = "trustengine.cipher_key"
+
+
+def _remember_cipher_key(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
+    if value is None:
+        return
+    try:
+        ctx.meta[CIPHER_KEY] = Path(value).read_text(encoding="utf-8").strip()
+    except OSError as error:
+        raise click.BadParameter(f"cannot read {value}: {error.strerror}") from None
+
+
 def db_option(func: F) -> F:
-    """Add ``--db TARGET`` (default ``$TRUSTENGINE_DB``, else ``./trustengine.db``)."""
+    """Add ``--db TARGET`` (default ``$TRUSTENGINE_DB``, else ``./trustengine.db``) and
+    ``--cipher-key-file FILE`` (encryption at rest; default ``$TRUSTENGINE_CIPHER_KEY``)."""
+    func = click.option(
+        "--cipher-key-file",
+        type=click.Path(dir_okay=False),
+        envvar="TRUSTENGINE_CIPHER_KEY_FILE",
+        expose_value=False,
+        callback=_remember_cipher_key,
+        help="File holding the store's cipher key (encrypts every stored payload).",
+    )(func)
     return click.option(
         "--db",
         "db",
@@ -58,6 +80,10 @@ def handle_errors(func: F) -> F:
             raise InputError(str(error)) from None
         except PersistenceError as error:
             raise InputError(f"store error: {error}") from None
+        except MapperDeserialisationError as error:
+            raise InputError(
+                f"cannot read the store: {error} (is it encrypted? give --cipher-key-file)"
+            ) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -65,7 +91,9 @@ def handle_errors(func: F) -> F:
 @contextmanager
 def open_engine(db: str) -> Iterator[TrustEngine]:
     """Open the store named by ``db`` for the length of one command."""
-    engine = TrustEngine(db)
+    ctx = click.get_current_context(silent=True)
+    key = ctx.meta.get(CIPHER_KEY) if ctx is not None else None
+    engine = TrustEngine(db, cipher_key=key)
     try:
         yield engine
     finally:

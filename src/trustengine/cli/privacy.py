@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import os
+
 import click
 
 from trustengine.cli.output import db_option, handle_errors, open_engine
@@ -26,3 +29,13 @@ def erase(customer: str, legal_basis: str, actor: str | None, db: str) -> None:
         click.echo(f"Erased {customer}: their personal data can no longer be read.")
     else:
         click.echo(f"{customer} was already erased; their key is destroyed.")
+
+
+@click.command(epilog="Example: trustengine keygen > store.key && chmod 600 store.key")
+def keygen() -> None:
+    """Print a new random cipher key for encryption at rest (base64 of 32 bytes).
+
+    Keep it apart from the store: give it to every command as --cipher-key-file FILE
+    (or $TRUSTENGINE_CIPHER_KEY). A store written with a key cannot be read without it.
+    """
+    click.echo(base64.b64encode(os.urandom(32)).decode())

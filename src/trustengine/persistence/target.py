@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,8 @@ from trustengine.exceptions import StoreTargetError
 
 DEFAULT_TARGET = "./trustengine.db"
 ENV_VAR = "TRUSTENGINE_DB"
+CIPHER_ENV_VAR = "TRUSTENGINE_CIPHER_KEY"
+CIPHER_TOPIC = "eventsourcing.cipher:AESCipher"
 MAPPER_TOPIC = "trustengine.persistence.mapper:PydanticMapper"
 MEMORY_FACTORY = "trustengine.persistence.recorders:ChainedPOPOFactory"
 SQLITE_FACTORY = "trustengine.persistence.recorders:ChainedSQLiteFactory"
@@ -43,12 +46,16 @@ def default_target() -> str:
     return os.environ.get(ENV_VAR) or DEFAULT_TARGET
 
 
-def parse_target(target: str | None) -> StoreTarget:
-    """Parse a ``--db`` target; raise :class:`StoreTargetError` when it is not one."""
+def parse_target(target: str | None, *, cipher_key: str | None = None) -> StoreTarget:
+    """Parse a ``--db`` target; raise :class:`StoreTargetError` when it is not one.
+
+    ``cipher_key`` (else ``$TRUSTENGINE_CIPHER_KEY``) turns on encryption at rest: every
+    stored payload is encrypted with AES-GCM under that key (base64 of 16, 24 or 32 bytes).
+    """
     text = default_target() if target is None else target.strip()
     if not text:
         raise StoreTargetError("the store target is empty: give a file path or a URL")
-    base = {"MAPPER_TOPIC": MAPPER_TOPIC}
+    base = {"MAPPER_TOPIC": MAPPER_TOPIC, **cipher_settings(cipher_key)}
     if text == ":memory:":
         return StoreTarget("memory", {**base, "PERSISTENCE_MODULE": MEMORY_FACTORY}, text)
     scheme = urlsplit(text).scheme.lower()
@@ -70,6 +77,23 @@ def parse_target(target: str | None) -> StoreTarget:
         "SQLITE_LOCK_TIMEOUT": "30",
     }
     return StoreTarget("sqlite", env, str(path), path=path)
+
+
+def cipher_settings(cipher_key: str | None) -> dict[str, str]:
+    """The eventsourcing settings for encryption at rest with ``cipher_key``, if any."""
+    key = (cipher_key or os.environ.get(CIPHER_ENV_VAR) or "").strip()
+    if not key:
+        return {}
+    try:
+        size = len(base64.b64decode(key, validate=True))
+    except ValueError:
+        size = -1
+    if size not in (16, 24, 32):
+        raise StoreTargetError(
+            "the cipher key must be base64 of 16, 24 or 32 random bytes "
+            "(`trustengine keygen` makes one)"
+        )
+    return {"CIPHER_TOPIC": CIPHER_TOPIC, "CIPHER_KEY": key}
 
 
 def _postgres(text: str, base: dict[str, str]) -> StoreTarget:
