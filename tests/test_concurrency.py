@@ -8,8 +8,8 @@ from typing import Any
 
 from trustengine import TrustEngine
 
-WRITERS = 2
-EVENTS_PER_WRITER = 300
+WRITERS = 4
+EVENTS_PER_WRITER = 500
 CUSTOMERS = [f"cust-{n}" for n in range(4)]
 AT = "2026-03-01T09:00:00+00:00"
 
@@ -32,7 +32,7 @@ def write_events(target: str, writer: int, start: Any, results: Any) -> None:
     engine.close()
 
 
-def test_two_writer_processes_on_the_same_customers_lose_and_duplicate_nothing(
+def test_four_writer_processes_on_the_same_customers_lose_and_duplicate_nothing(
     durable_target: str,
 ) -> None:
     TrustEngine(durable_target).close()  # create the tables before the race

@@ -7,6 +7,7 @@ in :mod:`trustengine.interchange`; scoring in the projections.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -44,8 +45,17 @@ from trustengine.persistence.target import StoreTarget, parse_target
 Progress = Callable[[int], None]
 EventInput = CustomerEvent | Mapping[str, Any] | str
 
-MAX_ATTEMPTS = 8
+MAX_ATTEMPTS = 20
 """How many times a write is tried when another writer changed the same customers."""
+MAX_PAUSE = 0.25
+"""The longest pause, in seconds, before a retry (the pause is jittered below it)."""
+CACHE_SETTINGS = {
+    # Commands load customers from an in-process cache fast-forwarded from the store, not
+    # by replaying whole histories, and stage their changes on a copy (Customer.clone),
+    # which is cheaper than the deep copy eventsourcing would make.
+    "AGGREGATE_CACHE_MAXSIZE": "1000",
+    "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
+}
 READ_BATCH = 2000
 
 
@@ -78,7 +88,8 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         self.clock = clock
         self.conflicts = 0
         """How many writes had to be retried because another writer got there first."""
-        settings = {**self.target.env, **(env or {})}
+        settings = {**CACHE_SETTINGS, **self.target.env, **(env or {})}
+        self._write_lock = threading.RLock()
         try:
             if self.target.backend == "postgres":
                 from trustengine.persistence.postgres import probe
@@ -150,24 +161,26 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         progress: Progress | None = None,
     ) -> int:
         positions = positions or range(1, len(drafts) + 1)
-        for attempt in range(1, MAX_ATTEMPTS + 1):
-            customers, stored = self._stage(drafts, positions, self.clock(), progress)
-            if not stored:
-                return 0
-            self.personal.prepare(customer.id for customer in customers)
-            erased = [c.id for c in customers if _erased_now(c)]
-            try:
-                self.save(*customers)
-            except IntegrityError:
-                # Another writer appended to one of these customers first: reload, recheck.
-                self.conflicts += 1
-                time.sleep(random.uniform(0, 0.01 * 2**attempt))  # noqa: S311 (jitter, not crypto)
-                continue
-            except OperationalError as error:
-                raise StoreError(f"cannot write to {self.target.display}: {error}") from None
-            for id_ in erased:
-                self.personal.forget(id_)
-            return stored
+        with self._write_lock:
+            for attempt in range(1, MAX_ATTEMPTS + 1):
+                customers, stored = self._stage(drafts, positions, self.clock(), progress)
+                if not stored:
+                    return 0
+                erased = [c.id for c in customers if _erased_now(c)]
+                try:
+                    self.personal.prepare(customer.id for customer in customers)
+                    self.save(*customers)
+                except IntegrityError:
+                    # Another writer appended to one of these customers first: reload, recheck.
+                    self.conflicts += 1
+                    pause = min(MAX_PAUSE, 0.005 * 2**attempt)
+                    time.sleep(random.uniform(0, pause))  # noqa: S311 (jitter, not crypto)
+                    continue
+                except OperationalError as error:
+                    raise StoreError(f"cannot write to {self.target.display}: {error}") from None
+                for id_ in erased:
+                    self.personal.forget(id_)
+                return stored
         raise ConcurrencyError(
             f"other writers kept changing these customers; gave up after {MAX_ATTEMPTS} tries"
         )
@@ -179,7 +192,7 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         now: datetime,
         progress: Progress | None = None,
     ) -> tuple[list[Customer], int]:
-        """Apply drafts to freshly loaded customers; raise if any breaks a rule."""
+        """Apply drafts to copies of the current customers; raise if any breaks a rule."""
         customers: dict[str, Customer] = {}
         problems: list[tuple[int, str]] = []
         causes: list[Exception] = []
@@ -209,8 +222,10 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         if not empty_store:
             try:
                 with self._decoding():
-                    customer: Customer = self.repository.get(customer_id(key))
-                return customer
+                    cached: Customer = self.repository.get(customer_id(key))
+                # The cached customer, fast-forwarded to the store, stays pristine: commands
+                # are staged on a copy, so a rejected or conflicting write leaves no trace.
+                return cached.clone()
             except AggregateNotFoundError:
                 pass
         return Customer.new(key, first_at)

@@ -8,9 +8,10 @@ trust those events earn is the projections' business, never the aggregate's.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -83,6 +84,15 @@ class Customer(BaseAggregate[uuid.UUID]):
     def new(cls, key: str, at: datetime) -> Customer:
         """A customer with no history, whose id is derived from ``key``."""
         return cls.blank(customer_id(key), key, at)
+
+    def clone(self) -> Customer:
+        """An independent copy to stage commands on, leaving this one untouched."""
+        twin = copy.copy(self)
+        twin.cases = dict(self.cases)
+        twin.commitments = {k: replace(v) for k, v in self.commitments.items()}
+        twin.facts = set(self.facts)
+        twin._pending_events = []
+        return twin
 
     # --- commands --------------------------------------------------------------------
 
