@@ -134,56 +134,150 @@ def test_notifications_number_every_stored_event_once(engine: TrustEngine) -> No
 # --- rules, through the store -----------------------------------------------------------------
 
 RULE_VIOLATIONS: list[Any] = [
-    pytest.param([case_opened()], event("ComplaintAcknowledged", case="C-9", at=1),
-                 CaseNotFoundError, None, id="case-must-exist"),
-    pytest.param([case_opened()], case_opened(at=1), CaseAlreadyExistsError, None,
-                 id="case-key-unique"),
-    pytest.param([case_opened(), event("CaseClosed", case="C-1", at=1,
-                                       confirmed_by_customer=True)],
-                 event("PromiseMade", case="C-1", at=2, promise="P-1", description="d",
-                       due="2026-03-09T00:00:00+00:00"),
-                 CaseClosedError, None, id="closed-case-takes-only-settlements"),
-    pytest.param([case_opened()], event("CaseReopened", case="C-1", at=1, reason="r"),
-                 CaseNotClosedError, None, id="reopen-needs-closed-case"),
-    pytest.param([case_opened(), event("FollowUpScheduled", case="C-1", at=1,
-                                       follow_up="F-1", due="2026-03-09T00:00:00+00:00")],
-                 event("FollowUpScheduled", case="C-1", at=2, follow_up="F-1",
-                       due="2026-03-10T00:00:00+00:00"),
-                 DuplicateCommitmentError, None, id="commitment-id-unique"),
-    pytest.param([case_opened()], event("CompensationAccepted", case="C-1", at=1, offer="O-1"),
-                 UnknownCommitmentError, None, id="commitment-must-exist"),
-    pytest.param([case_opened(),
-                  event("PromiseMade", case="C-1", at=1, promise="P-1", description="d",
-                        due="2026-03-09T00:00:00+00:00"),
-                  event("PromiseKept", case="C-1", at=2, promise="P-1")],
-                 event("PromiseBroken", case="C-1", at=3, promise="P-1"),
-                 CommitmentAlreadySettledError, None, id="commitment-settles-once"),
-    pytest.param([case_opened("C-1"), case_opened("C-2"),
-                  event("CorrectiveActionCommitted", case="C-1", at=1, action="A-1",
-                        description="d", due="2026-03-09T00:00:00+00:00")],
-                 event("CorrectiveActionCompleted", case="C-2", at=2, action="A-1"),
-                 CommitmentCaseMismatchError, None, id="commitment-settles-in-its-case"),
-    pytest.param([case_opened(at=10)], event("ComplaintAcknowledged", case="C-1", at=9),
-                 TimeWentBackwardsError, None, id="time-never-goes-back"),
-    pytest.param([case_opened(), event("CustomerErased", at=1, legal_basis="GDPR")],
-                 event("CustomerRegistered", at=2), CustomerErasedError, None,
-                 id="erased-customer-takes-nothing"),
-    pytest.param([case_opened()], event("ConsentUpdated", case="C-1", at=1, email=True),
-                 InvalidEventError, "case", id="customer-level-event-with-a-case"),
-    pytest.param([case_opened()], event("ResolutionProposed", at=1, summary="s"),
-                 InvalidEventError, "case", id="case-event-without-a-case"),
-    pytest.param([case_opened()], event("CaseEscalated", case="C-1", at=1, level=1,
-                                        reason="r"),
-                 InvalidEventError, "data.level", id="invalid-field"),
-    pytest.param([case_opened()], event("CaseEscalatedd", case="C-1", at=1),
-                 UnknownEventTypeError, "type", id="unknown-type"),
+    pytest.param(
+        [case_opened()],
+        event("ComplaintAcknowledged", case="C-9", at=1),
+        CaseNotFoundError,
+        None,
+        id="case-must-exist",
+    ),
+    pytest.param(
+        [case_opened()], case_opened(at=1), CaseAlreadyExistsError, None, id="case-key-unique"
+    ),
+    pytest.param(
+        [case_opened(), event("CaseClosed", case="C-1", at=1, confirmed_by_customer=True)],
+        event(
+            "PromiseMade",
+            case="C-1",
+            at=2,
+            promise="P-1",
+            description="d",
+            due="2026-03-09T00:00:00+00:00",
+        ),
+        CaseClosedError,
+        None,
+        id="closed-case-takes-only-settlements",
+    ),
+    pytest.param(
+        [case_opened()],
+        event("CaseReopened", case="C-1", at=1, reason="r"),
+        CaseNotClosedError,
+        None,
+        id="reopen-needs-closed-case",
+    ),
+    pytest.param(
+        [
+            case_opened(),
+            event(
+                "FollowUpScheduled",
+                case="C-1",
+                at=1,
+                follow_up="F-1",
+                due="2026-03-09T00:00:00+00:00",
+            ),
+        ],
+        event(
+            "FollowUpScheduled", case="C-1", at=2, follow_up="F-1", due="2026-03-10T00:00:00+00:00"
+        ),
+        DuplicateCommitmentError,
+        None,
+        id="commitment-id-unique",
+    ),
+    pytest.param(
+        [case_opened()],
+        event("CompensationAccepted", case="C-1", at=1, offer="O-1"),
+        UnknownCommitmentError,
+        None,
+        id="commitment-must-exist",
+    ),
+    pytest.param(
+        [
+            case_opened(),
+            event(
+                "PromiseMade",
+                case="C-1",
+                at=1,
+                promise="P-1",
+                description="d",
+                due="2026-03-09T00:00:00+00:00",
+            ),
+            event("PromiseKept", case="C-1", at=2, promise="P-1"),
+        ],
+        event("PromiseBroken", case="C-1", at=3, promise="P-1"),
+        CommitmentAlreadySettledError,
+        None,
+        id="commitment-settles-once",
+    ),
+    pytest.param(
+        [
+            case_opened("C-1"),
+            case_opened("C-2"),
+            event(
+                "CorrectiveActionCommitted",
+                case="C-1",
+                at=1,
+                action="A-1",
+                description="d",
+                due="2026-03-09T00:00:00+00:00",
+            ),
+        ],
+        event("CorrectiveActionCompleted", case="C-2", at=2, action="A-1"),
+        CommitmentCaseMismatchError,
+        None,
+        id="commitment-settles-in-its-case",
+    ),
+    pytest.param(
+        [case_opened(at=10)],
+        event("ComplaintAcknowledged", case="C-1", at=9),
+        TimeWentBackwardsError,
+        None,
+        id="time-never-goes-back",
+    ),
+    pytest.param(
+        [case_opened(), event("CustomerErased", at=1, legal_basis="GDPR")],
+        event("CustomerRegistered", at=2),
+        CustomerErasedError,
+        None,
+        id="erased-customer-takes-nothing",
+    ),
+    pytest.param(
+        [case_opened()],
+        event("ConsentUpdated", case="C-1", at=1, email=True),
+        InvalidEventError,
+        "case",
+        id="customer-level-event-with-a-case",
+    ),
+    pytest.param(
+        [case_opened()],
+        event("ResolutionProposed", at=1, summary="s"),
+        InvalidEventError,
+        "case",
+        id="case-event-without-a-case",
+    ),
+    pytest.param(
+        [case_opened()],
+        event("CaseEscalated", case="C-1", at=1, level=1, reason="r"),
+        InvalidEventError,
+        "data.level",
+        id="invalid-field",
+    ),
+    pytest.param(
+        [case_opened()],
+        event("CaseEscalatedd", case="C-1", at=1),
+        UnknownEventTypeError,
+        "type",
+        id="unknown-type",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("setup", "bad", "error", "field"), RULE_VIOLATIONS)
 def test_a_rule_violation_raises_its_error_and_stores_nothing(
-    engine: TrustEngine, setup: list[dict[str, Any]], bad: dict[str, Any],
-    error: type[Exception], field: str | None,
+    engine: TrustEngine,
+    setup: list[dict[str, Any]],
+    bad: dict[str, Any],
+    error: type[Exception],
+    field: str | None,
 ) -> None:
     assert engine.record_many(setup) == len(setup)
     before = stored(engine)
@@ -194,7 +288,8 @@ def test_a_rule_violation_raises_its_error_and_stores_nothing(
         assert caught.value.field == field  # type: ignore[attr-defined]
     assert stored(engine) == before
     assert [item.originator_version for item in engine.history(KEY)] == list(
-        range(1, len(setup) + 1))
+        range(1, len(setup) + 1)
+    )
 
 
 def test_a_rejected_first_event_leaves_no_customer(engine: TrustEngine) -> None:
@@ -227,15 +322,16 @@ def test_a_later_fact_with_equal_content_is_a_new_fact(engine: TrustEngine) -> N
 
 def _bad_batch() -> list[dict[str, Any]]:
     return [
-        case_opened("C-1", at=0),                                              # 1 good
-        event("ComplaintFiled", case="C-2", at=1, category="x", severity=9,
-              cause="other", summary="s"),                                     # 2 field
-        event("ComplaintAcknowledged", case="C-1", at=2),                      # 3 good
-        event("PromiseKept", case="C-1", at=3, promise="P-404"),               # 4 rule
+        case_opened("C-1", at=0),  # 1 good
+        event(
+            "ComplaintFiled", case="C-2", at=1, category="x", severity=9, cause="other", summary="s"
+        ),  # 2 field
+        event("ComplaintAcknowledged", case="C-1", at=2),  # 3 good
+        event("PromiseKept", case="C-1", at=3, promise="P-404"),  # 4 rule
         event("ApologyIssued", case="C-1", at=4, accepts_responsibility=True),  # 5 good
-        event("ResolutionProposed", case="C-1", at=1, summary="s"),            # 6 rule
-        event("NotAnEventType", case="C-1", at=5),                             # 7 type
-        event("CustomerRegistered", "cust-2", case="C-1", at=0),               # 8 scope
+        event("ResolutionProposed", case="C-1", at=1, summary="s"),  # 6 rule
+        event("NotAnEventType", case="C-1", at=5),  # 7 type
+        event("CustomerRegistered", "cust-2", case="C-1", at=0),  # 8 scope
     ]
 
 
@@ -253,8 +349,14 @@ def test_a_batch_with_bad_items_lists_every_bad_position_and_stores_nothing(
     assert messages[7] == "unknown event type 'NotAnEventType'"
     assert "customer-level" in messages[8]
     assert sorted(type(cause).__name__ for cause in rejected.causes) == sorted(
-        ["InvalidEventError", "UnknownCommitmentError", "TimeWentBackwardsError",
-         "UnknownEventTypeError", "InvalidEventError"])
+        [
+            "InvalidEventError",
+            "UnknownCommitmentError",
+            "TimeWentBackwardsError",
+            "UnknownEventTypeError",
+            "InvalidEventError",
+        ]
+    )
     assert str(rejected).startswith("5 bad events; nothing was stored\nitem 2: ")
     assert stored(engine) == []
     with pytest.raises(CustomerNotFoundError):
@@ -267,17 +369,20 @@ def test_a_batch_with_only_rule_violations_lists_each_and_stores_nothing(
     engine.record(case_opened("C-0", at=0))
     before = stored(engine)
     batch = [
-        event("ComplaintAcknowledged", case="C-0", at=1),            # 1 good
-        event("CaseReopened", case="C-0", at=2, reason="r"),         # 2 not closed
-        event("PromiseBroken", case="C-0", at=3, promise="P-1"),     # 3 unknown
-        event("ConsentUpdated", "cust-2", at=0, sms=False),          # 4 good (other customer)
+        event("ComplaintAcknowledged", case="C-0", at=1),  # 1 good
+        event("CaseReopened", case="C-0", at=2, reason="r"),  # 2 not closed
+        event("PromiseBroken", case="C-0", at=3, promise="P-1"),  # 3 unknown
+        event("ConsentUpdated", "cust-2", at=0, sms=False),  # 4 good (other customer)
         event("ComplaintAcknowledged", "cust-2", case="C-1", at=1),  # 5 no such case
     ]
     with pytest.raises(BatchRejectedError) as caught:
         engine.record_many(batch)
     assert [position for position, _ in caught.value.problems] == [2, 3, 5]
     assert [type(cause) for cause in caught.value.causes] == [
-        CaseNotClosedError, UnknownCommitmentError, CaseNotFoundError]
+        CaseNotClosedError,
+        UnknownCommitmentError,
+        CaseNotFoundError,
+    ]
     assert stored(engine) == before
     with pytest.raises(CustomerNotFoundError):
         engine.history("cust-2")
@@ -326,12 +431,12 @@ def test_record_many_reports_progress_per_new_event(engine: TrustEngine) -> None
 
 @pytest.mark.parametrize("minutes", [0, 8, 13, 27, 60])
 def test_history_as_of_keeps_events_at_or_before_the_business_time(
-    engine: TrustEngine, minutes: int,
+    engine: TrustEngine,
+    minutes: int,
 ) -> None:
     engine.record_many(history())
     as_of = when(minutes)
-    expected = [item for item in key_history()
-                if datetime.fromisoformat(item["at"]) <= as_of]
+    expected = [item for item in key_history() if datetime.fromisoformat(item["at"]) <= as_of]
     assert contract_history(engine, as_of=as_of) == expected
     assert len(expected) >= 1
 
@@ -361,9 +466,11 @@ R3 = R1 + timedelta(days=1)
 
 def test_history_as_known_at_keeps_events_recorded_by_then(open_engine: Opener) -> None:
     engine = open_engine(clock=_clock(R1, R2, R3))
-    first, second, third = (case_opened(at=0), event("ComplaintAcknowledged", case="C-1",
-                            at=1), event("ApologyIssued", case="C-1", at=2,
-                                         accepts_responsibility=False))
+    first, second, third = (
+        case_opened(at=0),
+        event("ComplaintAcknowledged", case="C-1", at=1),
+        event("ApologyIssued", case="C-1", at=2, accepts_responsibility=False),
+    )
     for item in (first, second, third):
         assert engine.record(item)
     assert [item.recorded_at for item in engine.history(KEY)] == [R1, R2, R3]
@@ -410,8 +517,7 @@ def test_a_second_engine_on_the_same_store_sees_the_first_ones_events(
     assert contract_history(second) == key_history()
     assert stored(second) == history()
     assert second.record(event("CustomerContacted", at=60, direction="outbound"))
-    assert contract_history(first)[-1] == event("CustomerContacted", at=60,
-                                                direction="outbound")
+    assert contract_history(first)[-1] == event("CustomerContacted", at=60, direction="outbound")
     assert second.record_many(history()) == 0
 
 
@@ -461,8 +567,10 @@ def test_interleaved_batches_over_several_customers_lose_nothing(
     first, second = open_durable_engine(), open_durable_engine()
     first.record_many([case_opened(at=0), case_opened(at=0, customer="cust-2")])
     others = [event("ContactUnanswered", "cust-2", at=1, attempts=n) for n in (1, 2)]
-    mine = [event("ComplaintAcknowledged", case="C-1", at=2),
-            event("ComplaintAcknowledged", "cust-2", case="C-1", at=2)]
+    mine = [
+        event("ComplaintAcknowledged", case="C-1", at=2),
+        event("ComplaintAcknowledged", "cust-2", case="C-1", at=2),
+    ]
 
     def the_other_writer_goes_first(attempt: int) -> None:
         if attempt <= 2:
@@ -471,8 +579,11 @@ def test_interleaved_batches_over_several_customers_lose_nothing(
     attempts = _interleave(first, the_other_writer_goes_first)
     assert first.record_many(mine) == 2
     assert attempts == [1, 2, 3]
-    assert contract_history(second, "cust-2") == [case_opened(at=0, customer="cust-2"),
-                                                  *others, mine[1]]
+    assert contract_history(second, "cust-2") == [
+        case_opened(at=0, customer="cust-2"),
+        *others,
+        mine[1],
+    ]
     assert contract_history(second) == [case_opened(at=0), mine[0]]
 
 
@@ -495,13 +606,15 @@ def test_a_retried_write_is_checked_against_the_other_writers_events(
 
 
 def test_a_writer_that_keeps_losing_gives_up_with_a_concurrency_error(
-    open_durable_engine: Opener, monkeypatch: pytest.MonkeyPatch,
+    open_durable_engine: Opener,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(application, "time", SimpleNamespace(sleep=lambda seconds: None))
     first, second = open_durable_engine(), open_durable_engine()
     first.record(case_opened(at=0))
-    others = [event("ContactUnanswered", at=1, attempts=n)
-              for n in range(1, application.MAX_ATTEMPTS + 1)]
+    others = [
+        event("ContactUnanswered", at=1, attempts=n) for n in range(1, application.MAX_ATTEMPTS + 1)
+    ]
 
     def the_other_writer_always_goes_first(attempt: int) -> None:
         assert second.record(others[attempt - 1])

@@ -68,10 +68,15 @@ CLOSED_CASE_TAKES = frozenset(
         "SlaBreached",
     }
 )
-CREATING = ("PromiseMade", "CorrectiveActionCommitted", "CompensationOffered",
-            "FollowUpScheduled")
-SETTLING = ("PromiseKept", "PromiseBroken", "CorrectiveActionCompleted",
-            "CompensationAccepted", "CompensationDeclined", "FollowUpCompleted")
+CREATING = ("PromiseMade", "CorrectiveActionCommitted", "CompensationOffered", "FollowUpScheduled")
+SETTLING = (
+    "PromiseKept",
+    "PromiseBroken",
+    "CorrectiveActionCompleted",
+    "CompensationAccepted",
+    "CompensationDeclined",
+    "FollowUpCompleted",
+)
 # The commitment each settling type needs made first, and the id field both use.
 MADE_BY = {
     "promise": "PromiseMade",
@@ -85,8 +90,9 @@ def at(minutes: float) -> datetime:
     return T + timedelta(minutes=minutes)
 
 
-def draft(type_name: str, case: str | None = "C-1", minutes: float = 0, **fields: Any
-          ) -> CustomerEvent:
+def draft(
+    type_name: str, case: str | None = "C-1", minutes: float = 0, **fields: Any
+) -> CustomerEvent:
     """A draft of ``type_name`` for KEY: the example's data, overridden by ``fields``."""
     cls = EVENT_TYPES[type_name]
     data = {**EXAMPLES[type_name]["data"], **fields}
@@ -94,8 +100,13 @@ def draft(type_name: str, case: str | None = "C-1", minutes: float = 0, **fields
 
 
 def filed(case: str = "C-1", minutes: float = 0, **fields: Any) -> ComplaintFiled:
-    values: dict[str, Any] = {"category": "billing", "severity": 2, "cause": "billing_error",
-                              "summary": "Charged twice", **fields}
+    values: dict[str, Any] = {
+        "category": "billing",
+        "severity": 2,
+        "cause": "billing_error",
+        "summary": "Charged twice",
+        **fields,
+    }
     return ComplaintFiled(customer=KEY, case=case, timestamp=at(minutes), **values)
 
 
@@ -108,14 +119,20 @@ def customer_with(*drafts: CustomerEvent) -> Customer:
 
 def rule_state(customer: Customer) -> tuple[Any, ...]:
     """Everything the rules depend on, as a comparable value."""
-    commitments = {key: (value.case, value.settled) for key, value in
-                   customer.commitments.items()}
-    return (customer.id, customer.version, customer.key, dict(customer.cases), commitments,
-            customer.last_at, customer.erased, frozenset(customer.facts))
+    commitments = {key: (value.case, value.settled) for key, value in customer.commitments.items()}
+    return (
+        customer.id,
+        customer.version,
+        customer.key,
+        dict(customer.cases),
+        commitments,
+        customer.last_at,
+        customer.erased,
+        frozenset(customer.facts),
+    )
 
 
-def assert_rejected(customer: Customer, item: CustomerEvent, error: type[Exception]
-                    ) -> Exception:
+def assert_rejected(customer: Customer, item: CustomerEvent, error: type[Exception]) -> Exception:
     """``item`` is rejected with exactly ``error`` and ``customer`` is left unchanged."""
     before = rule_state(customer)
     pending = list(customer.pending_events)
@@ -205,15 +222,16 @@ def test_an_optional_case_must_still_exist(type_name: str) -> None:
 
 def test_a_complaint_cannot_reuse_a_case_key() -> None:
     customer = customer_with(filed("C-1"))
-    error = assert_rejected(customer, filed("C-1", 1, summary="Charged three times"),
-                            CaseAlreadyExistsError)
+    error = assert_rejected(
+        customer, filed("C-1", 1, summary="Charged three times"), CaseAlreadyExistsError
+    )
     assert error.rule == "case-key-unique"  # type: ignore[attr-defined]
 
 
 def test_a_complaint_cannot_reuse_the_key_of_a_closed_case() -> None:
     customer = customer_with(
-        filed("C-1"), CaseClosed(customer=KEY, case="C-1", timestamp=at(1),
-                                 confirmed_by_customer=True),
+        filed("C-1"),
+        CaseClosed(customer=KEY, case="C-1", timestamp=at(1), confirmed_by_customer=True),
     )
     assert_rejected(customer, filed("C-1", 2), CaseAlreadyExistsError)
 
@@ -282,15 +300,23 @@ def test_the_closed_case_table_rejects_the_expected_number_of_types() -> None:
 
 @pytest.mark.parametrize(
     "type_name",
-    ["PromiseMade", "CorrectiveActionCommitted", "CompensationOffered", "CaseEscalated",
-     "CaseReassigned", "ComplaintAcknowledged"],
+    [
+        "PromiseMade",
+        "CorrectiveActionCommitted",
+        "CompensationOffered",
+        "CaseEscalated",
+        "CaseReassigned",
+        "ComplaintAcknowledged",
+    ],
 )
 def test_a_reopened_case_takes_new_commitments_escalations_and_hand_offs_again(
     type_name: str,
 ) -> None:
     customer = _closed_case_customer()
-    customer.record(CaseReopened(customer=KEY, case="C-1", timestamp=at(6), reason="again"),
-                    recorded_at=RECORDED)
+    customer.record(
+        CaseReopened(customer=KEY, case="C-1", timestamp=at(6), reason="again"),
+        recorded_at=RECORDED,
+    )
     customer.record(_on_closed_case(type_name), recorded_at=RECORDED)
     assert customer.version == 8
     assert customer.cases == {"C-1": True}
@@ -299,7 +325,8 @@ def test_a_reopened_case_takes_new_commitments_escalations_and_hand_offs_again(
 def test_reopening_an_open_case_is_rejected() -> None:
     customer = customer_with(filed("C-1"))
     error = assert_rejected(
-        customer, CaseReopened(customer=KEY, case="C-1", timestamp=at(1), reason="again"),
+        customer,
+        CaseReopened(customer=KEY, case="C-1", timestamp=at(1), reason="again"),
         CaseNotClosedError,
     )
     assert error.rule == "reopen-needs-closed-case"  # type: ignore[attr-defined]
@@ -307,10 +334,12 @@ def test_reopening_an_open_case_is_rejected() -> None:
 
 def test_reopening_a_reopened_case_is_rejected() -> None:
     customer = _closed_case_customer()
-    customer.record(CaseReopened(customer=KEY, case="C-1", timestamp=at(6), reason="once"),
-                    recorded_at=RECORDED)
+    customer.record(
+        CaseReopened(customer=KEY, case="C-1", timestamp=at(6), reason="once"), recorded_at=RECORDED
+    )
     assert_rejected(
-        customer, CaseReopened(customer=KEY, case="C-1", timestamp=at(7), reason="twice"),
+        customer,
+        CaseReopened(customer=KEY, case="C-1", timestamp=at(7), reason="twice"),
         CaseNotClosedError,
     )
 
@@ -318,7 +347,8 @@ def test_reopening_a_reopened_case_is_rejected() -> None:
 def test_reopening_an_unknown_case_is_rejected() -> None:
     customer = customer_with(filed("C-1"))
     assert_rejected(
-        customer, CaseReopened(customer=KEY, case="C-2", timestamp=at(1), reason="what"),
+        customer,
+        CaseReopened(customer=KEY, case="C-2", timestamp=at(1), reason="what"),
         CaseNotFoundError,
     )
 
@@ -326,15 +356,16 @@ def test_reopening_an_unknown_case_is_rejected() -> None:
 def test_closing_a_closed_case_is_rejected() -> None:
     customer = _closed_case_customer()
     assert_rejected(
-        customer, CaseClosed(customer=KEY, case="C-1", timestamp=at(6),
-                             confirmed_by_customer=True),
+        customer,
+        CaseClosed(customer=KEY, case="C-1", timestamp=at(6), confirmed_by_customer=True),
         CaseClosedError,
     )
 
 
 def test_closing_one_case_leaves_the_others_open() -> None:
     customer = customer_with(
-        filed("C-1", 0), filed("C-2", 1),
+        filed("C-1", 0),
+        filed("C-2", 1),
         CaseClosed(customer=KEY, case="C-1", timestamp=at(2), confirmed_by_customer=True),
     )
     customer.record(draft("CaseEscalated", case="C-2", minutes=3), recorded_at=RECORDED)
@@ -359,19 +390,23 @@ def test_a_commitment_id_is_unique_within_the_customer(type_name: str) -> None:
 def test_a_commitment_id_is_unique_across_the_customers_cases(type_name: str) -> None:
     kind = EVENT_TYPES[type_name].creates
     assert kind is not None
-    customer = customer_with(filed("C-1", 0), filed("C-2", 1),
-                             draft(type_name, case="C-1", minutes=2, **{kind: "K-1"}))
-    assert_rejected(customer, draft(type_name, case="C-2", minutes=3, **{kind: "K-1"}),
-                    DuplicateCommitmentError)
+    customer = customer_with(
+        filed("C-1", 0), filed("C-2", 1), draft(type_name, case="C-1", minutes=2, **{kind: "K-1"})
+    )
+    assert_rejected(
+        customer, draft(type_name, case="C-2", minutes=3, **{kind: "K-1"}), DuplicateCommitmentError
+    )
 
 
 def test_a_settled_commitments_id_cannot_be_reused() -> None:
     customer = customer_with(
-        filed("C-1"), draft("PromiseMade", minutes=1, promise="P-1"),
+        filed("C-1"),
+        draft("PromiseMade", minutes=1, promise="P-1"),
         PromiseKept(customer=KEY, case="C-1", timestamp=at(2), promise="P-1"),
     )
-    assert_rejected(customer, draft("PromiseMade", minutes=3, promise="P-1"),
-                    DuplicateCommitmentError)
+    assert_rejected(
+        customer, draft("PromiseMade", minutes=3, promise="P-1"), DuplicateCommitmentError
+    )
 
 
 def test_ids_of_different_kinds_do_not_collide() -> None:
@@ -379,8 +414,7 @@ def test_ids_of_different_kinds_do_not_collide() -> None:
     for minutes, type_name in enumerate(CREATING, start=1):
         kind = EVENT_TYPES[type_name].creates
         assert kind is not None
-        customer.record(draft(type_name, minutes=minutes, **{kind: "SAME-1"}),
-                        recorded_at=RECORDED)
+        customer.record(draft(type_name, minutes=minutes, **{kind: "SAME-1"}), recorded_at=RECORDED)
     assert set(customer.commitments) == {(kind, "SAME-1") for kind in MADE_BY}
 
 
@@ -389,8 +423,9 @@ def test_settling_a_commitment_never_made_is_rejected(type_name: str) -> None:
     kind = EVENT_TYPES[type_name].settles
     assert kind is not None
     customer = customer_with(filed("C-1"))
-    error = assert_rejected(customer, draft(type_name, minutes=1, **{kind: "NOPE-1"}),
-                            UnknownCommitmentError)
+    error = assert_rejected(
+        customer, draft(type_name, minutes=1, **{kind: "NOPE-1"}), UnknownCommitmentError
+    )
     assert error.rule == "commitment-must-exist"  # type: ignore[attr-defined]
     assert "'NOPE-1'" in str(error)
 
@@ -405,8 +440,7 @@ def test_settling_needs_a_commitment_of_the_same_kind(type_name: str) -> None:
         made = EVENT_TYPES[maker].creates
         assert made is not None
         customer.record(draft(maker, minutes=minutes, **{made: "K-1"}), recorded_at=RECORDED)
-    assert_rejected(customer, draft(type_name, minutes=5, **{kind: "K-1"}),
-                    UnknownCommitmentError)
+    assert_rejected(customer, draft(type_name, minutes=5, **{kind: "K-1"}), UnknownCommitmentError)
 
 
 @pytest.mark.parametrize(
@@ -428,7 +462,8 @@ def test_a_commitment_settles_only_once(
     kind = EVENT_TYPES[maker].creates
     assert kind is not None
     customer = customer_with(
-        filed("C-1"), draft(maker, minutes=1, **{kind: "K-1"}),
+        filed("C-1"),
+        draft(maker, minutes=1, **{kind: "K-1"}),
         draft(first.__name__, minutes=2, **{kind: "K-1"}),
     )
     # A different fact (later, other details) so that only the settle-once rule objects.
@@ -442,11 +477,15 @@ def test_a_commitment_settles_only_in_the_case_it_was_made_in(type_name: str) ->
     kind = EVENT_TYPES[type_name].settles
     assert kind is not None
     customer = customer_with(
-        filed("C-1", 0), filed("C-2", 1),
+        filed("C-1", 0),
+        filed("C-2", 1),
         draft(MADE_BY[kind], case="C-1", minutes=2, **{kind: "K-1"}),
     )
-    error = assert_rejected(customer, draft(type_name, case="C-2", minutes=3, **{kind: "K-1"}),
-                            CommitmentCaseMismatchError)
+    error = assert_rejected(
+        customer,
+        draft(type_name, case="C-2", minutes=3, **{kind: "K-1"}),
+        CommitmentCaseMismatchError,
+    )
     assert error.rule == "commitment-settles-in-its-case"  # type: ignore[attr-defined]
     assert "'C-1'" in str(error)
     assert "'C-2'" in str(error)
@@ -470,8 +509,9 @@ def test_settling_marks_only_that_commitment_settled() -> None:
 
 def test_time_going_backwards_is_rejected() -> None:
     customer = customer_with(filed("C-1", minutes=10))
-    error = assert_rejected(customer, draft("ComplaintAcknowledged", minutes=9.99),
-                            TimeWentBackwardsError)
+    error = assert_rejected(
+        customer, draft("ComplaintAcknowledged", minutes=9.99), TimeWentBackwardsError
+    )
     assert error.rule == "time-never-goes-back"  # type: ignore[attr-defined]
 
 
@@ -485,8 +525,9 @@ def test_an_earlier_instant_in_another_offset_is_time_going_backwards() -> None:
 def test_a_later_instant_with_an_earlier_wall_clock_is_accepted() -> None:
     customer = customer_with(filed("C-1", minutes=0))  # 09:00 UTC
     later = datetime.fromisoformat("2026-03-01T05:01:00-04:00")  # 09:01 UTC
-    customer.record(ComplaintAcknowledged(customer=KEY, case="C-1", timestamp=later),
-                    recorded_at=RECORDED)
+    customer.record(
+        ComplaintAcknowledged(customer=KEY, case="C-1", timestamp=later), recorded_at=RECORDED
+    )
     assert customer.last_at == later
 
 
@@ -505,20 +546,25 @@ def test_an_event_at_the_same_time_as_the_last_one_is_accepted() -> None:
     "after",
     [
         pytest.param(CustomerRegistered(customer=KEY, timestamp=at(2)), id="registered"),
-        pytest.param(CustomerContacted(customer=KEY, timestamp=at(2), direction="inbound"),
-                     id="contacted"),
+        pytest.param(
+            CustomerContacted(customer=KEY, timestamp=at(2), direction="inbound"), id="contacted"
+        ),
         pytest.param(filed("C-2", 2), id="new-complaint"),
-        pytest.param(ComplaintAcknowledged(customer=KEY, case="C-1", timestamp=at(2)),
-                     id="open-case-event"),
-        pytest.param(CustomerErased(customer=KEY, timestamp=at(2), legal_basis="again"),
-                     id="erased-again"),
-        pytest.param(CustomerRegistered(customer=KEY, timestamp=at(0)),
-                     id="even-when-also-backwards"),
+        pytest.param(
+            ComplaintAcknowledged(customer=KEY, case="C-1", timestamp=at(2)), id="open-case-event"
+        ),
+        pytest.param(
+            CustomerErased(customer=KEY, timestamp=at(2), legal_basis="again"), id="erased-again"
+        ),
+        pytest.param(
+            CustomerRegistered(customer=KEY, timestamp=at(0)), id="even-when-also-backwards"
+        ),
     ],
 )
 def test_an_erased_customer_takes_no_more_events(after: CustomerEvent) -> None:
     customer = customer_with(
-        filed("C-1", 0), CustomerErased(customer=KEY, timestamp=at(1), legal_basis="GDPR"),
+        filed("C-1", 0),
+        CustomerErased(customer=KEY, timestamp=at(1), legal_basis="GDPR"),
     )
     assert customer.erased is True
     error = assert_rejected(customer, after, CustomerErasedError)
@@ -528,16 +574,14 @@ def test_an_erased_customer_takes_no_more_events(after: CustomerEvent) -> None:
 @pytest.mark.parametrize("type_name", sorted(CUSTOMER_ONLY))
 def test_a_customer_level_event_with_a_case_is_invalid(type_name: str) -> None:
     customer = customer_with(filed("C-1"))
-    error = assert_rejected(customer, draft(type_name, case="C-1", minutes=1),
-                            InvalidEventError)
+    error = assert_rejected(customer, draft(type_name, case="C-1", minutes=1), InvalidEventError)
     assert error.field == "case"  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("type_name", sorted(CASE_REQUIRED))
 def test_a_case_event_without_a_case_is_invalid(type_name: str) -> None:
     customer = customer_with(filed("C-1"))
-    error = assert_rejected(customer, draft(type_name, case=None, minutes=1),
-                            InvalidEventError)
+    error = assert_rejected(customer, draft(type_name, case=None, minutes=1), InvalidEventError)
     assert error.field == "case"  # type: ignore[attr-defined]
 
 
@@ -572,16 +616,18 @@ def test_has_recorded_ignores_where_and_when_the_fact_was_stored() -> None:
     customer = Customer.new(KEY, T)
     recorded = customer.record(item, recorded_at=RECORDED)
     assert recorded.fact_key() == item.fact_key()
-    elsewhere = recorded.model_copy(update={"originator_version": 42,
-                                            "recorded_at": RECORDED + timedelta(days=1)})
+    elsewhere = recorded.model_copy(
+        update={"originator_version": 42, "recorded_at": RECORDED + timedelta(days=1)}
+    )
     assert customer.has_recorded(elsewhere)
 
 
 def test_the_same_instant_in_another_offset_is_the_same_fact() -> None:
     item = filed("C-1")  # 09:00 UTC
     customer = customer_with(item)
-    same = item.model_copy(update={"timestamp": datetime.fromisoformat(
-        "2026-03-01T10:00:00+01:00")})
+    same = item.model_copy(
+        update={"timestamp": datetime.fromisoformat("2026-03-01T10:00:00+01:00")}
+    )
     assert customer.has_recorded(same)
 
 
@@ -600,8 +646,7 @@ def test_the_same_instant_in_another_offset_is_the_same_fact() -> None:
     ids=lambda change: next(iter(change)),
 )
 def test_has_recorded_tells_a_different_fact_apart(change: dict[str, Any]) -> None:
-    item = draft("CompensationOffered", minutes=0, actor="agent-7", channel="email",
-                 offer="O-1")
+    item = draft("CompensationOffered", minutes=0, actor="agent-7", channel="email", offer="O-1")
     customer = customer_with(filed("C-1"), filed("C-2"), item)
     other = CompensationOffered.model_validate({**item.model_dump(), **change})
     assert other.fact_key() != item.fact_key()
@@ -609,11 +654,14 @@ def test_has_recorded_tells_a_different_fact_apart(change: dict[str, Any]) -> No
 
 
 def test_has_recorded_tells_the_event_type_apart() -> None:
-    customer = customer_with(filed("C-1"), draft("PromiseMade", minutes=1, promise="P-1"),
-                             PromiseKept(customer=KEY, case="C-1", timestamp=at(2),
-                                         promise="P-1"))
+    customer = customer_with(
+        filed("C-1"),
+        draft("PromiseMade", minutes=1, promise="P-1"),
+        PromiseKept(customer=KEY, case="C-1", timestamp=at(2), promise="P-1"),
+    )
     assert not customer.has_recorded(
-        PromiseBroken(customer=KEY, case="C-1", timestamp=at(2), promise="P-1"))
+        PromiseBroken(customer=KEY, case="C-1", timestamp=at(2), promise="P-1")
+    )
 
 
 def test_customer_id_is_deterministic_and_distinct_per_key() -> None:
@@ -628,7 +676,8 @@ def test_customer_id_is_stable_across_releases() -> None:
     # The id is derived from the key alone; changing the namespace would orphan every
     # stored history, so pin one value.
     assert customer_id("cust-042") == uuid.uuid5(
-        uuid.UUID("6f1d0f55-3f8a-4c55-9b61-2f4f2f1c7a10"), "cust-042")
+        uuid.UUID("6f1d0f55-3f8a-4c55-9b61-2f4f2f1c7a10"), "cust-042"
+    )
 
 
 # --- replay -----------------------------------------------------------------------------
@@ -636,9 +685,14 @@ def test_customer_id_is_stable_across_releases() -> None:
 
 def _drafts_of(events: list[dict[str, Any]]) -> list[CustomerEvent]:
     return [
-        EVENT_TYPES[item["type"]](customer=item["customer"], case=item.get("case"),
-                                  timestamp=item["at"], actor=item.get("actor"),
-                                  channel=item.get("channel"), **item["data"])
+        EVENT_TYPES[item["type"]](
+            customer=item["customer"],
+            case=item.get("case"),
+            timestamp=item["at"],
+            actor=item.get("actor"),
+            channel=item.get("channel"),
+            **item["data"],
+        )
         for item in events
     ]
 
@@ -656,7 +710,8 @@ def test_replaying_the_recorded_events_rebuilds_an_equal_rule_state(key: str) ->
     customer = _record_all(key, drafts)
     assert customer.version == len(drafts)
     assert [e.originator_version for e in customer.pending_events] == list(
-        range(1, len(drafts) + 1))
+        range(1, len(drafts) + 1)
+    )
 
     rebuilt: Customer | None = None
     for recorded in customer.pending_events:
@@ -678,11 +733,9 @@ def test_replaying_events_decoded_from_their_dumps_rebuilds_an_equal_rule_state(
 
 
 def test_the_full_history_leaves_the_expected_rule_state() -> None:
-    customer = _record_all(KEY, [d for d in _drafts_of(history())
-                                      if d.customer == KEY])
+    customer = _record_all(KEY, [d for d in _drafts_of(history()) if d.customer == KEY])
     assert customer.cases == {"C-1": True}  # closed, then reopened
-    assert {key: (value.case, value.settled) for key, value in
-            customer.commitments.items()} == {
+    assert {key: (value.case, value.settled) for key, value in customer.commitments.items()} == {
         ("promise", "P-1"): ("C-1", True),
         ("promise", "P-2"): ("C-1", True),
         ("action", "A-1"): ("C-1", True),
@@ -696,23 +749,33 @@ def test_the_full_history_leaves_the_expected_rule_state() -> None:
 
 
 def test_a_replayed_customer_enforces_the_rules_like_the_original() -> None:
-    customer = _record_all(KEY, [d for d in _drafts_of(history())
-                                      if d.customer == KEY])
+    customer = _record_all(KEY, [d for d in _drafts_of(history()) if d.customer == KEY])
     rebuilt: Customer | None = None
     for recorded in customer.pending_events:
         rebuilt = recorded.mutate(rebuilt)
     assert isinstance(rebuilt, Customer)
-    assert_rejected(rebuilt, draft("PromiseMade", minutes=60, promise="P-1"),
-                    DuplicateCommitmentError)
-    assert_rejected(rebuilt, SatisfactionRecorded(customer=KEY, timestamp=at(1),
-                                                  metric="csat", score=3),
-                    TimeWentBackwardsError)
-    assert_rejected(rebuilt, CorrectiveActionCommitted(
-        customer=KEY, case="C-9", timestamp=at(60), action="A-9", description="d",
-        due=at(90)), CaseNotFoundError)
-    assert_rejected(rebuilt, FollowUpScheduled(customer=KEY, case="C-1",
-                                               timestamp=at(60), follow_up="F-1", due=at(90)),
-                    DuplicateCommitmentError)
-    assert_rejected(rebuilt, PromiseMade(customer=KEY, timestamp=at(60),
-                                         promise="P-9", description="d", due=at(90)),
-                    InvalidEventError)
+    assert_rejected(
+        rebuilt, draft("PromiseMade", minutes=60, promise="P-1"), DuplicateCommitmentError
+    )
+    assert_rejected(
+        rebuilt,
+        SatisfactionRecorded(customer=KEY, timestamp=at(1), metric="csat", score=3),
+        TimeWentBackwardsError,
+    )
+    assert_rejected(
+        rebuilt,
+        CorrectiveActionCommitted(
+            customer=KEY, case="C-9", timestamp=at(60), action="A-9", description="d", due=at(90)
+        ),
+        CaseNotFoundError,
+    )
+    assert_rejected(
+        rebuilt,
+        FollowUpScheduled(customer=KEY, case="C-1", timestamp=at(60), follow_up="F-1", due=at(90)),
+        DuplicateCommitmentError,
+    )
+    assert_rejected(
+        rebuilt,
+        PromiseMade(customer=KEY, timestamp=at(60), promise="P-9", description="d", due=at(90)),
+        InvalidEventError,
+    )
