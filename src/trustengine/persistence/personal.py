@@ -17,7 +17,8 @@ from collections.abc import Iterable
 from typing import Any, Protocol
 from uuid import UUID
 
-from Crypto.Cipher import AES
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.popo import POPOApplicationRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
@@ -58,6 +59,7 @@ class PersonalData:
     def __init__(self, store: KeyStore) -> None:
         self.store = store
         self._cache: dict[UUID, bytes | None] = {}
+        self._ciphers: dict[UUID, AESGCM] = {}
 
     def prepare(self, ids: Iterable[UUID]) -> None:
         """Make sure each customer in ``ids`` has a key (one round trip for a batch)."""
@@ -68,7 +70,14 @@ class PersonalData:
     def forget(self, id_: UUID) -> bool:
         """Destroy the customer's key, so their personal fields can never be read again."""
         self._cache[id_] = None
+        self._ciphers.pop(id_, None)
         return self.store.destroy(id_)
+
+    def _cipher(self, id_: UUID, key: bytes) -> AESGCM:
+        cipher = self._ciphers.get(id_)
+        if cipher is None:
+            cipher = self._ciphers[id_] = AESGCM(key)
+        return cipher
 
     def _key(self, id_: UUID, *, create: bool) -> bytes | None:
         if id_ not in self._cache or (create and self._cache[id_] is None):
@@ -83,8 +92,9 @@ class PersonalData:
         key = self._key(id_, create=True)
         assert key is not None
         nonce = os.urandom(_NONCE)
-        cipher = AES.new(key, AES.MODE_GCM, nonce=nonce)
-        text, tag = cipher.encrypt_and_digest(json.dumps(personal).encode())
+        # AESGCM appends the tag; the stored layout is nonce, tag, ciphertext.
+        sealed = self._cipher(id_, key).encrypt(nonce, json.dumps(personal).encode(), None)
+        text, tag = sealed[:-_TAG], sealed[-_TAG:]
         payload[SEALED] = {"fields": list(personal), "data": b64encode(nonce + tag + text).decode()}
         return payload
 
@@ -98,8 +108,11 @@ class PersonalData:
             payload.update(dict.fromkeys(sealed["fields"], ERASED))
             return payload
         blob = b64decode(sealed["data"])
-        cipher = AES.new(key, AES.MODE_GCM, nonce=blob[:_NONCE])
-        text = cipher.decrypt_and_verify(blob[_NONCE + _TAG :], blob[_NONCE : _NONCE + _TAG])
+        nonce, tag, body = blob[:_NONCE], blob[_NONCE : _NONCE + _TAG], blob[_NONCE + _TAG :]
+        try:
+            text = self._cipher(id_, key).decrypt(nonce, body + tag, None)
+        except InvalidTag:
+            raise ValueError("the sealed personal data fails its integrity check") from None
         payload.update(json.loads(text))
         return payload
 

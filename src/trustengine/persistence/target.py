@@ -20,7 +20,7 @@ from trustengine.exceptions import StoreTargetError
 DEFAULT_TARGET = "./trustengine.db"
 ENV_VAR = "TRUSTENGINE_DB"
 CIPHER_ENV_VAR = "TRUSTENGINE_CIPHER_KEY"
-CIPHER_TOPIC = "eventsourcing.cipher:AESCipher"
+CIPHER_TOPIC = "eventsourcing.cryptography:AESCipher"
 MAPPER_TOPIC = "trustengine.persistence.mapper:PydanticMapper"
 MEMORY_FACTORY = "trustengine.persistence.recorders:ChainedPOPOFactory"
 SQLITE_FACTORY = "trustengine.persistence.recorders:ChainedSQLiteFactory"
