@@ -23,6 +23,18 @@ from trustengine.exceptions import InvalidEventError, UnknownEventTypeError
 ENVELOPE_KEYS = ("type", "customer", "case", "at", "actor", "channel", "data")
 _ENVELOPE_TO_FIELD = {"customer": "customer", "case": "case", "actor": "actor", "at": "timestamp"}
 _FIELD_TO_KEY = {"timestamp": "at"}
+_ENVELOPE_KEY_SET = frozenset(ENVELOPE_KEYS)
+_DATA_FIELD_SETS: dict[type[CustomerEvent], frozenset[str]] = {}
+# One decoder for every line: json.loads(..., parse_float=...) builds a new one per call.
+_DECODER = json.JSONDecoder(parse_float=Decimal)
+
+
+def _data_field_set(cls: type[CustomerEvent]) -> frozenset[str]:
+    try:
+        return _DATA_FIELD_SETS[cls]
+    except KeyError:
+        allowed = _DATA_FIELD_SETS[cls] = frozenset(cls.data_fields())
+        return allowed
 
 
 def parse_event(obj: Any) -> CustomerEvent:
@@ -33,8 +45,8 @@ def parse_event(obj: Any) -> CustomerEvent:
     """
     if not isinstance(obj, Mapping):
         raise InvalidEventError(f"an event must be a JSON object, not {_json_kind(obj)}")
-    unknown = [key for key in obj if key not in ENVELOPE_KEYS]
-    if unknown:
+    if not _ENVELOPE_KEY_SET.issuperset(obj):
+        unknown = [key for key in obj if key not in ENVELOPE_KEYS]
         raise InvalidEventError(
             f"unknown key {unknown[0]!r} (allowed: {', '.join(ENVELOPE_KEYS)})", field=unknown[0]
         )
@@ -54,15 +66,14 @@ def parse_event(obj: Any) -> CustomerEvent:
         raise InvalidEventError(
             f"'data' must be a JSON object, not {_json_kind(data)}", field="data"
         )
-    fields: dict[str, Any] = {}
-    allowed = set(cls.data_fields())
-    for key, value in data.items():
-        if key not in allowed:
-            hint = f"allowed: {', '.join(sorted(allowed))}" if allowed else "it takes no data"
-            raise InvalidEventError(
-                f"unknown field data.{key} for {type_name} ({hint})", field=f"data.{key}"
-            )
-        fields[key] = value
+    allowed = _data_field_set(cls)
+    if not allowed.issuperset(data):
+        key = next(key for key in data if key not in allowed)
+        hint = f"allowed: {', '.join(sorted(allowed))}" if allowed else "it takes no data"
+        raise InvalidEventError(
+            f"unknown field data.{key} for {type_name} ({hint})", field=f"data.{key}"
+        )
+    fields: dict[str, Any] = dict(data)
     for key, field in _ENVELOPE_TO_FIELD.items():
         if obj.get(key) is not None:
             fields[field] = obj[key]
@@ -78,7 +89,9 @@ def parse_line(line: str) -> CustomerEvent:
     """Parse one JSON Lines line into an event (see :func:`parse_event`)."""
     try:
         # Decimal keeps money amounts exact; float fields take a Decimal as well.
-        obj = json.loads(line, parse_float=Decimal)
+        if line.startswith("\ufeff"):  # what json.loads reports, kept word for word
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", line, 0)
+        obj = _DECODER.decode(line)
     except json.JSONDecodeError as error:
         raise InvalidEventError(f"not valid JSON: {error.msg} at column {error.colno}") from None
     except (ValueError, RecursionError) as error:

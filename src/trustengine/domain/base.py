@@ -7,7 +7,9 @@ the customer's history and only then gives the draft its id, version and recorde
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from uuid import UUID
 
@@ -88,7 +90,12 @@ class CustomerEvent(BaseModel, CanMutateAggregate[UUID]):
     @classmethod
     def data_fields(cls) -> tuple[str, ...]:
         """The names of the type-specific fields (the contract's ``data`` object)."""
-        return tuple(name for name in cls.model_fields if name not in _ENVELOPE_FIELDS)
+        try:
+            return _DATA_FIELDS[cls]
+        except KeyError:
+            names = tuple(name for name in cls.model_fields if name not in _ENVELOPE_FIELDS)
+            _DATA_FIELDS[cls] = names
+            return names
 
     def data(self) -> dict[str, Any]:
         """The type-specific fields, leaving out optional ones that have no value."""
@@ -102,8 +109,30 @@ class CustomerEvent(BaseModel, CanMutateAggregate[UUID]):
 
     def fact_key(self) -> tuple[Any, ...]:
         """What makes two events the same fact: everything but where and when it was stored."""
-        names = _fact_fields(type(self))
-        return (type(self).__name__, *(getattr(self, name) for name in names))
+        cls = type(self)
+        try:
+            values = _FACT_VALUES[cls]
+        except KeyError:
+            values = _FACT_VALUES[cls] = attrgetter(*_fact_fields(cls))
+        return (cls.__name__, *values(self))
+
+    def placed(self, originator_id: UUID, originator_version: int, recorded_at: datetime) -> Any:
+        """This draft with its place in a history: ``model_copy(update=...)``, only cheaper.
+
+        Like ``model_copy`` it does not validate; the values come from the aggregate.
+        """
+        event = object.__new__(type(self))
+        values = self.__dict__.copy()
+        values["originator_id"] = originator_id
+        values["originator_version"] = originator_version
+        values["recorded_at"] = recorded_at
+        object.__setattr__(event, "__dict__", values)
+        object.__setattr__(
+            event, "__pydantic_fields_set__", self.__pydantic_fields_set__ | _PLACEMENT_FIELDS
+        )
+        object.__setattr__(event, "__pydantic_extra__", None)
+        object.__setattr__(event, "__pydantic_private__", None)
+        return event
 
     def apply(self, aggregate: Customer) -> None:
         """Note the event in the customer's rule-relevant state."""
@@ -126,6 +155,8 @@ class CustomerEvent(BaseModel, CanMutateAggregate[UUID]):
 
 _ENVELOPE_FIELDS = frozenset(CustomerEvent.model_fields)
 _FACT_FIELDS: dict[type[CustomerEvent], tuple[str, ...]] = {}
+_FACT_VALUES: dict[type[CustomerEvent], Callable[[CustomerEvent], tuple[Any, ...]]] = {}
+_DATA_FIELDS: dict[type[CustomerEvent], tuple[str, ...]] = {}
 
 
 def _fact_fields(cls: type[CustomerEvent]) -> tuple[str, ...]:

@@ -107,13 +107,7 @@ class Customer(BaseAggregate[uuid.UUID]):
         when the draft would break one; nothing is appended then.
         """
         self._check(draft)
-        event = draft.model_copy(
-            update={
-                "originator_id": self.id,
-                "originator_version": self.version + 1,
-                "recorded_at": recorded_at,
-            }
-        )
+        event: CustomerEvent = draft.placed(self.id, self.version + 1, recorded_at)
         event.mutate(self)
         self.pending_events.append(event)
         return event

@@ -21,6 +21,8 @@ from trustengine.persistence.personal import PERSONAL_FIELDS, SEALED, PersonalDa
 
 # Fields the stored record keeps in its own columns rather than in the payload.
 _ROW_FIELDS = frozenset({"originator_id", "originator_version"})
+_EXCLUDE = set(_ROW_FIELDS)  # pydantic wants a set; never changed
+_CLASS_VERSIONS: dict[type, int] = {}
 
 
 class PydanticMapper(Mapper[UUID]):
@@ -35,12 +37,17 @@ class PydanticMapper(Mapper[UUID]):
     def encode(self, event: CustomerEvent) -> bytes:
         """The payload bytes of ``event``, before compression and encryption."""
         if self.personal is not None and _has_personal(event):
-            state = event.model_dump(mode="json", exclude=set(_ROW_FIELDS), exclude_none=True)
+            state = event.model_dump(mode="json", exclude=_EXCLUDE, exclude_none=True)
             sealed = self.personal.seal(event.originator_id, state)
             payload = json.dumps(sealed, separators=(",", ":"), ensure_ascii=False).encode()
         else:
-            payload = event.model_dump_json(exclude=set(_ROW_FIELDS), exclude_none=True).encode()
-        class_version = getattr(type(event), "class_version", 1)
+            payload = event.model_dump_json(exclude=_EXCLUDE, exclude_none=True).encode()
+        cls = type(event)
+        try:
+            class_version = _CLASS_VERSIONS[cls]
+        except KeyError:
+            # A miss goes through pydantic's metaclass __getattr__ (slow): look it up once.
+            class_version = _CLASS_VERSIONS[cls] = getattr(cls, "class_version", 1)
         if class_version > 1:
             payload = b'{"class_version":%d,' % class_version + payload[1:]
         return payload
