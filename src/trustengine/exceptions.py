@@ -150,3 +150,11 @@ class ConcurrencyError(StoreError):
 
 class CustomerNotFoundError(TrustEngineError, LookupError):
     """Raised when a customer key has no events in the store."""
+
+
+# --- Read model --------------------------------------------------------------------------
+
+
+class ReadModelError(TrustEngineError):
+    """Raised when the read-model tables cannot be used with this store: built from
+    another store, out of step with it, or moved on by another projector mid-batch."""

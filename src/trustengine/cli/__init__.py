@@ -6,7 +6,9 @@ import click
 
 from trustengine import __version__
 from trustengine.cli.ledger import demo, export, import_, seal, verify
+from trustengine.cli.privacy import erase, keygen
 from trustengine.cli.read import state, timeline
+from trustengine.cli.views import rebuild
 
 
 @click.group(
@@ -22,7 +24,7 @@ def main() -> None:
     """
 
 
-for command in (demo, import_, export, verify, seal, state, timeline):
+for command in (demo, import_, export, verify, seal, erase, keygen, state, timeline, rebuild):
     main.add_command(command)
 
 __all__ = ["main"]

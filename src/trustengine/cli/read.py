@@ -1,4 +1,7 @@
-"""Commands that read one customer's history: ``timeline``."""
+"""Commands that read one customer's history: ``timeline`` and ``state``.
+
+Without time or policy overrides they answer from the read model (:mod:`trustengine.views`),
+caught up first; with them they replay the customer's events from the store."""
 
 from __future__ import annotations
 
@@ -16,9 +19,10 @@ from trustengine.cli.output import (
     open_engine,
     render_rows,
 )
+from trustengine.cli.views import caught_up, views_option
 from trustengine.scoring.policy import DEFAULT_TRUST_POLICY, load_trust_policy
 from trustengine.scoring.sla import DEFAULT_SLA_POLICY, load_sla_policy
-from trustengine.scoring.trust import TrustModel, TrustState
+from trustengine.scoring.trust import TrustModel
 from trustengine.timeline import timeline_rows
 from trustengine.times import parse_time
 
@@ -49,6 +53,7 @@ TIMELINE_COLUMNS = ("at", "type", "case", "actor", "channel", "summary")
 @click.option("--case", "case", metavar="CASE", help="Only this case's events.")
 @click.option("--as-of", type=TIME, help="Business time: events that happened by then.")
 @click.option("--as-known-at", type=TIME, help="Recorded time: what the store held then.")
+@views_option
 @db_option
 @listing(TIMELINE_COLUMNS)
 @handle_errors
@@ -57,10 +62,18 @@ def timeline(
     case: str | None,
     as_of: datetime | None,
     as_known_at: datetime | None,
+    views: str | None,
     db: str,
 ) -> list[dict[str, Any]]:
-    """Show a customer's remediation steps, oldest first."""
+    """Show a customer's remediation steps, oldest first.
+
+    Without --as-of/--as-known-at it answers from the read model (caught up first);
+    with either, it replays the customer's events from the store.
+    """
     with open_engine(db) as engine:
+        if as_of is None and as_known_at is None:
+            with caught_up(engine, views) as model:
+                return model.timeline(customer, case=case)
         events = engine.history(customer, as_of=as_of, as_known_at=as_known_at)
     return timeline_rows(events, case=case)
 
@@ -71,50 +84,70 @@ def timeline(
 @click.option("--as-known-at", type=TIME, help="Recorded time: what the store held then.")
 @click.option(
     "--policy",
-    default=DEFAULT_TRUST_POLICY,
-    show_default=True,
-    help="Trust policy version (a file in projections/) or path to a policy file.",
+    default=None,
+    help=f"Replay under this trust policy (a file in projections/, or a path) instead of "
+    f"answering from the read model [replay default: {DEFAULT_TRUST_POLICY}].",
 )
 @click.option(
     "--sla",
     "sla_policy",
-    default=DEFAULT_SLA_POLICY,
-    show_default=True,
-    help="SLA policy: sla-default, sla-uk-fca-disp, sla-us-cfpb, sla-eu-psd2 or a path.",
+    default=None,
+    help="Replay under this SLA policy: sla-default, sla-uk-fca-disp, sla-us-cfpb, "
+    f"sla-eu-psd2 or a path [replay default: {DEFAULT_SLA_POLICY}].",
 )
 @click.option("--json", "as_json", is_flag=True, help="Output JSON.")
+@views_option
 @db_option
 @handle_errors
 def state(
     customer: str,
     as_of: datetime | None,
     as_known_at: datetime | None,
-    policy: str,
-    sla_policy: str,
+    policy: str | None,
+    sla_policy: str | None,
     as_json: bool,
+    views: str | None,
     db: str,
 ) -> None:
-    """Show where a customer's trust stands, and why: each event's contribution."""
-    model = TrustModel(load_trust_policy(policy), load_sla_policy(sla_policy))
+    """Show where a customer's trust stands, and why: each event's contribution.
+
+    Without --as-of/--as-known-at/--policy/--sla it answers from the read model (caught
+    up first, under the policies it was built with; see trustengine rebuild); with any of
+    them, it replays the customer's events from the store.
+    """
+    replay = any(option is not None for option in (as_of, as_known_at, policy, sla_policy))
     with open_engine(db) as engine:
-        events = engine.history(customer, as_of=as_of, as_known_at=as_known_at)
-    if not events:
-        raise InputError(f"customer {customer!r} has no events by then")
-    trust = model.replay(events)
+        if not replay:
+            with caught_up(engine, views) as read_model:
+                found = read_model.state(customer)
+        else:
+            events = engine.history(customer, as_of=as_of, as_known_at=as_known_at)
+    if replay:
+        if not events:
+            raise InputError(f"customer {customer!r} has no events by then")
+        model = TrustModel(
+            load_trust_policy(policy or DEFAULT_TRUST_POLICY),
+            load_sla_policy(sla_policy or DEFAULT_SLA_POLICY),
+        )
+        found = model.replay(events).as_dict()
     if as_json:
-        click.echo(json.dumps(trust.as_dict(), indent=2, ensure_ascii=False))
+        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
         return
-    render_state(trust)
+    render_state(found)
 
 
-def render_state(trust: TrustState) -> None:
-    """A readable trust state: the headline, the components, then each step's effect."""
-    parts = ", ".join(f"{name} {value:.1f}" for name, value in trust.components.items())
-    click.echo(f"{trust.customer}: {trust.phase}, trust {trust.score:.1f}/100 ({trust.policy})")
+def render_state(trust: dict[str, Any]) -> None:
+    """A readable trust state (``state --json``'s dict): the headline, the components,
+    then each step's effect."""
+    parts = ", ".join(f"{name} {value:.1f}" for name, value in trust["components"].items())
+    click.echo(
+        f"{trust['customer']}: {trust['phase']}, trust {trust['score']:.1f}/100 ({trust['policy']})"
+    )
     click.echo(f"components: {parts}")
     click.echo(
-        f"open cases: {trust.open_cases}, broken promises: {trust.broken_promises}, "
-        f"ceiling: {trust.ceiling:g}"
+        f"open cases: {trust['open_cases']}, broken promises: {trust['broken_promises']}, "
+        f"ceiling: {trust['ceiling']:g}"
     )
-    rows = [c.as_dict() for c in trust.explanation]
-    render_rows(rows, "table", ("at", "type", "case", "delta", "score", "phase", "reason"))
+    render_rows(
+        trust["explanation"], "table", ("at", "type", "case", "delta", "score", "phase", "reason")
+    )

@@ -1,0 +1,34 @@
+"""The read side: SQLite tables kept current by a projector that tracks its position.
+
+- :mod:`.schema`: the tables (``customers``, ``cases``, ``timeline``, ``promises``,
+  ``compensation``, ``sla_clocks``, ``score_history``, and the projector's own
+  ``view_state``, ``view_tracking``, ``view_meta``) and the SQL views from the
+  ``projections/*.sql`` files;
+- :mod:`.location`: where a store's tables live (its own SQLite file, memory, or a
+  ``--views`` file for PostgreSQL);
+- :mod:`.projector`: folding events into rows in batches, exactly once;
+- :mod:`.steps` and :mod:`.clocks`: what each event changes in cases, commitments,
+  compensation and SLA clocks;
+- :mod:`.state`: the per-customer fold kept in ``view_state``;
+- :mod:`.queries`: ``state`` and ``timeline`` answered from the tables;
+- :mod:`.read_model`: :class:`ReadModel`, the one object to use.
+
+The tables hold decoded text (timeline summaries, case summaries, descriptions) in the
+clear, even when the event store encrypts payloads at rest (``--cipher-key-file``);
+personal text is rewritten to ``[erased]`` when a customer is erased (:mod:`.erasure`).
+"""
+
+from __future__ import annotations
+
+from trustengine.views.location import DEFAULT_VIEWS, VIEWS_ENV_VAR, views_location
+from trustengine.views.read_model import ReadModel
+from trustengine.views.schema import READ_TABLES, TABLE_NAMES
+
+__all__ = [
+    "DEFAULT_VIEWS",
+    "READ_TABLES",
+    "TABLE_NAMES",
+    "VIEWS_ENV_VAR",
+    "ReadModel",
+    "views_location",
+]

@@ -1,0 +1,107 @@
+"""The per-customer projector state, and how it is kept in the ``view_state`` table.
+
+Folding the next event of a customer needs the customer's :class:`TrustState` (the trust
+model's fold so far) and two facts the read model adds (the last contact, and since when
+the phase holds). :class:`ViewState` holds them; :func:`dumps_state` and
+:func:`loads_state` turn it into JSON text and back, exactly: floats, times with their
+offsets, tuple keys and the order of every dict (the model reads the first case) survive
+the round trip, so a process that resumes from the table folds on exactly as a process
+that never stopped. The explanation is not kept here (it is the ``score_history`` table).
+
+The codec is generic over the model's dataclasses (tagged JSON), so a field added to
+:class:`TrustState` or :class:`CaseTrack` is carried without changes here; a value of a
+type it does not know raises :class:`TypeError` instead of being dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from trustengine.scoring.trust import CaseTrack, TrustState
+
+_DATACLASSES: dict[str, type[Any]] = {"TrustState": TrustState, "CaseTrack": CaseTrack}
+
+
+@dataclass
+class ViewState:
+    """What the projector needs to continue one customer's read model."""
+
+    trust: TrustState
+    last_contact_at: str | None = None
+    """Business time of the customer's last conversation (``CustomerContacted``)."""
+    phase_since: str | None = None
+    """Business time of the event that put the customer in the current phase."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Room for more per-customer facts without changing the stored layout."""
+
+
+def _encode(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, datetime):
+        return {"@t": value.isoformat()}
+    if isinstance(value, tuple):
+        return {"@tuple": [_encode(item) for item in value]}
+    if isinstance(value, list):
+        return [_encode(item) for item in value]
+    if isinstance(value, dict):
+        if all(isinstance(key, str) and not key.startswith("@") for key in value):
+            return {key: _encode(item) for key, item in value.items()}
+        return {"@items": [[_encode(key), _encode(item)] for key, item in value.items()]}
+    name = type(value).__name__
+    if _DATACLASSES.get(name) is type(value):
+        fields = dataclasses.fields(value)
+        return {f"@{name}": {f.name: _encode(getattr(value, f.name)) for f in fields}}
+    raise TypeError(f"the view state codec cannot store a {name}: {value!r}")
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_decode(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1:
+        ((tag, inner),) = value.items()
+        if tag == "@t":
+            return datetime.fromisoformat(inner)
+        if tag == "@tuple":
+            return tuple(_decode(item) for item in inner)
+        if tag == "@items":
+            return {_decode(key): _decode(item) for key, item in inner}
+        if tag.startswith("@") and tag[1:] in _DATACLASSES:
+            cls = _DATACLASSES[tag[1:]]
+            return cls(**{name: _decode(item) for name, item in inner.items()})
+    return {key: _decode(item) for key, item in value.items()}
+
+
+def dumps_state(state: ViewState) -> str:
+    """``state`` as compact JSON text (the explanation left out)."""
+    explanation, state.trust.explanation = state.trust.explanation, []
+    try:
+        payload = {
+            "trust": _encode(state.trust),
+            "last_contact_at": state.last_contact_at,
+            "phase_since": state.phase_since,
+            "extra": _encode(state.extra),
+        }
+    finally:
+        state.trust.explanation = explanation
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+
+
+def loads_state(text: str) -> ViewState:
+    """The :class:`ViewState` that :func:`dumps_state` wrote as ``text``."""
+    payload = json.loads(text)
+    trust = _decode(payload["trust"])
+    if not isinstance(trust, TrustState):
+        raise ValueError("stored view state holds no TrustState")
+    return ViewState(
+        trust=trust,
+        last_contact_at=payload.get("last_contact_at"),
+        phase_since=payload.get("phase_since"),
+        extra=_decode(payload.get("extra") or {}),
+    )
