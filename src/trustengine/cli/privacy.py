@@ -8,23 +8,27 @@ import os
 import click
 
 from trustengine.cli.output import db_option, handle_errors, open_engine
+from trustengine.cli.views import erase_from_read_model, views_option
 
 
 @click.command(epilog='Example: trustengine erase cust-042 --legal-basis "GDPR Art. 17 request"')
 @click.argument("customer")
 @click.option("--legal-basis", required=True, help="Why: the request or law that requires it.")
 @click.option("--actor", default=None, help="Who carried it out.")
+@views_option
 @db_option
 @handle_errors
-def erase(customer: str, legal_basis: str, actor: str | None, db: str) -> None:
+def erase(customer: str, legal_basis: str, actor: str | None, views: str | None, db: str) -> None:
     """Erase a customer's personal data for good (crypto-shredding).
 
     Records CustomerErased and destroys the customer's key: names, summaries,
     explanations, descriptions, comments, evidence and remedy text become unreadable,
-    while the history keeps its shape and still verifies.
+    while the history keeps its shape and still verifies. An existing read model is
+    caught up at once, which rewrites the customer's text there too.
     """
     with open_engine(db) as engine:
         erased = engine.erase(customer, legal_basis=legal_basis, actor=actor)
+        erase_from_read_model(engine, views)
     if erased:
         click.echo(f"Erased {customer}: their personal data can no longer be read.")
     else:

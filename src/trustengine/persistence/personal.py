@@ -37,6 +37,8 @@ PERSONAL_FIELDS = frozenset(
 )
 ERASED = "[erased]"
 SEALED = "_sealed"
+CACHE_LIMIT = 10_000
+"""How many customers' keys and ciphers are kept in memory at once (oldest go first)."""
 _NONCE = 12
 _TAG = 16
 
@@ -76,10 +78,15 @@ class PersonalData:
     def _cipher(self, id_: UUID, key: bytes) -> AESGCM:
         cipher = self._ciphers.get(id_)
         if cipher is None:
+            if len(self._ciphers) >= CACHE_LIMIT:
+                # Bounded, so reading a million-customer store keeps memory flat.
+                self._ciphers.pop(next(iter(self._ciphers)))
             cipher = self._ciphers[id_] = AESGCM(key)
         return cipher
 
     def _key(self, id_: UUID, *, create: bool) -> bytes | None:
+        if id_ not in self._cache and len(self._cache) >= CACHE_LIMIT:
+            self._cache.pop(next(iter(self._cache)))
         if id_ not in self._cache or (create and self._cache[id_] is None):
             self._cache[id_] = self.store.keys([id_], create=create).get(id_)
         return self._cache[id_]
