@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing
 from collections import Counter
 from typing import Any
@@ -15,21 +16,29 @@ AT = "2026-03-01T09:00:00+00:00"
 
 
 def write_events(target: str, writer: int, start: Any, results: Any) -> None:
-    engine = TrustEngine(target)
-    start.wait(timeout=120)
+    faulthandler.dump_traceback_later(240, exit=True)  # a hang shows where, then ends
     stored = 0
-    for n in range(EVENTS_PER_WRITER):
-        stored += engine.record(
-            {
-                "type": "CustomerContacted",
-                "customer": CUSTOMERS[n % len(CUSTOMERS)],
-                "at": AT,
-                "actor": f"writer-{writer}",
-                "data": {"direction": "outbound", "summary": f"call {n}"},
-            }
-        )
-    results.put((writer, stored, engine.conflicts))
-    engine.close()
+    try:
+        engine = TrustEngine(target)
+        start.wait(timeout=120)
+        for n in range(EVENTS_PER_WRITER):
+            stored += engine.record(
+                {
+                    "type": "CustomerContacted",
+                    "customer": CUSTOMERS[n % len(CUSTOMERS)],
+                    "at": AT,
+                    "actor": f"writer-{writer}",
+                    "data": {"direction": "outbound", "summary": f"call {n}"},
+                }
+            )
+    except Exception as error:  # report it to the test rather than hang it
+        results.put((writer, stored, repr(error)))
+    else:
+        results.put((writer, stored, engine.conflicts))
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+        if "engine" in locals():
+            engine.close()
 
 
 def test_four_writer_processes_on_the_same_customers_lose_and_duplicate_nothing(
@@ -51,6 +60,8 @@ def test_four_writer_processes_on_the_same_customers_lose_and_duplicate_nothing(
             process.join(timeout=60)
             if process.is_alive():
                 process.kill()
+    errors = [outcome for outcome in outcomes if isinstance(outcome[2], str)]
+    assert errors == []
     stored = [count for _, count, _ in outcomes]
     conflicts = sum(retried for _, _, retried in outcomes)
 

@@ -46,9 +46,14 @@ from trustengine.persistence.target import StoreTarget, parse_target
 Progress = Callable[[int], None]
 EventInput = CustomerEvent | Mapping[str, Any] | str
 
-MAX_ATTEMPTS = 20
-"""How many times a write is tried when another writer changed the same customers."""
-MAX_PAUSE = 0.25
+MAX_ATTEMPTS = 100
+"""How many times a write is tried when another writer changed the same customers.
+
+Under heavy contention (several processes writing the same few customers) one attempt can
+lose more often than not, so the bound is generous; attempts are cheap and back off."""
+MAX_PAUSE = 0.1
+OPEN_ATTEMPTS = 5
+"""How many times opening a PostgreSQL store is tried while other processes create it."""
 """The longest pause, in seconds, before a retry (the pause is jittered below it)."""
 CACHE_SETTINGS = {
     # Commands load customers from an in-process cache fast-forwarded from the store, not
@@ -97,11 +102,24 @@ class TrustEngine(CommandsMixin, Application[UUID]):
                 from trustengine.persistence.postgres import probe
 
                 probe(settings)
-            super().__init__(env=settings)
-            self.personal = PersonalData(key_store_for(self.recorder))
+            self._open(settings)
         except (PersistenceError, OSError) as error:
             raise StoreError(f"cannot open store {self.target.display}: {error}") from None
         cast(PydanticMapper, self.mapper).personal = self.personal
+
+    def _open(self, settings: dict[str, str]) -> None:
+        # Processes starting together race to create the tables and functions, and
+        # PostgreSQL refuses concurrent "CREATE OR REPLACE FUNCTION" ("tuple concurrently
+        # updated"); the tables exist once either wins, so a short retry suffices.
+        for attempt in range(1, OPEN_ATTEMPTS + 1):
+            try:
+                super().__init__(env=settings)
+                self.personal = PersonalData(key_store_for(self.recorder))
+                return
+            except PersistenceError:
+                if attempt == OPEN_ATTEMPTS or self.target.backend != "postgres":
+                    raise
+                time.sleep(random.uniform(0.05, 0.2 * attempt))  # noqa: S311 (jitter, not crypto)
 
     # --- writing -------------------------------------------------------------------
 
