@@ -109,3 +109,30 @@ def test_the_main_job_command_works_on_a_fresh_copy(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     assert "Loaded 83 new events (0 already stored) into trustengine.db." in result.stdout
     assert (copy / "trustengine.db").exists()
+
+
+@pytest.mark.postgres
+def test_the_postgres_section_runs_as_shown_against_the_server(
+    postgres_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uuid
+
+    import psycopg
+
+    monkeypatch.chdir(tmp_path)
+    schema = f"te_readme_{uuid.uuid4().hex[:12]}"
+    commands = [
+        line.removeprefix("$ ").replace("schema=trustengine_demo", f"schema={schema}")
+        for block in fenced("postgres")
+        for line in block.splitlines()
+        if line.startswith("$ trustengine ")
+    ]
+    runner = CliRunner()
+    try:
+        assert len(commands) >= 4
+        for command in commands:
+            result = runner.invoke(main, shlex.split(command)[1:])
+            assert result.exit_code == 0, f"{command}\n{result.output}"
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -99,7 +99,13 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         self._write_lock = threading.RLock()
         try:
             if self.target.backend == "postgres":
-                from trustengine.persistence.postgres import probe
+                try:
+                    from trustengine.persistence.postgres import probe
+                except ImportError as error:
+                    raise StoreError(
+                        f"PostgreSQL needs its driver ({error.name} is missing): "
+                        "pip install 'trustengine[postgres]'"
+                    ) from None
 
                 probe(settings)
             self._open(settings)

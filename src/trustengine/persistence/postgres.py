@@ -143,7 +143,8 @@ class PostgresKeyStore:
 
 
 def probe(env: dict[str, str]) -> None:
-    """Connect once to the server ``env`` names; raise ``OSError`` saying why it failed.
+    """Connect once to the server ``env`` names, creating the schema it names if missing;
+    raise ``OSError`` saying why it failed.
 
     eventsourcing's pool would only say it "couldn't get a connection"; the server's own
     reason (refused, unknown role, unknown database, bad password) is what a person needs.
@@ -151,14 +152,19 @@ def probe(env: dict[str, str]) -> None:
     import psycopg
 
     try:
-        psycopg.connect(
+        with psycopg.connect(
             dbname=env["POSTGRES_DBNAME"],
             host=env["POSTGRES_HOST"],
             port=env["POSTGRES_PORT"],
             user=env["POSTGRES_USER"],
             password=env.get("POSTGRES_PASSWORD") or None,
             connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
-        ).close()
+            autocommit=True,
+        ) as connection:
+            schema = env.get("POSTGRES_SCHEMA")
+            if schema:
+                # Like the tables, a schema named in the target is created on first use.
+                connection.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema)))
     except psycopg.Error as error:
         lines = [line.strip() for line in str(error).splitlines() if line.strip()]
         reason = "; ".join(lines) or type(error).__name__
