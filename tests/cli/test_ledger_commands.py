@@ -232,7 +232,8 @@ def test_timeline_as_of_keeps_only_what_had_happened_by_then(
 
     assert result.exit_code == 0
     assert (
-        result.output.splitlines()[0] == "at,type,case,actor,channel,summary,position,recorded_at"
+        result.output.splitlines()[0]
+        == "at,type,case,actor,channel,summary,position,recorded_at,trust"
     )
     assert len(result.output.splitlines()) == 2
 
@@ -286,3 +287,22 @@ def test_every_command_has_help_with_an_example(runner: CliRunner, command: str)
     assert result.exit_code == 0
     assert "Example: trustengine " in result.output
     assert "--db TARGET" in result.output
+
+
+def test_timeline_table_marks_sla_breaches_and_ends_with_a_trust_trend(
+    runner: CliRunner, db: str
+) -> None:
+    runner.invoke(main, ["demo", "--db", db])
+
+    result = runner.invoke(main, ["timeline", "cust-boris", "--db", db])
+
+    lines = result.output.splitlines()
+    assert result.exit_code == 0
+    assert any("⚠ SLA breached: first response was due" in line for line in lines)
+    assert lines[-1] == "trust trend: ▇▄▄▄▄▄▄▄▄▄▄▃▃▃▂▂▂▂▁  75 → 7.8"
+
+
+def test_sparkline_maps_scores_from_the_lowest_to_the_highest_block() -> None:
+    from trustengine.cli.read import sparkline
+
+    assert sparkline([0, 12.5, 50, 99.9, 100]) == "▁▂▅██"

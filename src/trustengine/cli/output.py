@@ -165,14 +165,32 @@ def render_rows(
     console.print(table)
 
 
-def listing(columns: Sequence[str], title: str | None = None) -> Callable[[F], F]:
-    """Make a command that returns rows print them as a table, ``--json`` or ``--csv``."""
+def listing(
+    columns: Sequence[str],
+    title: str | None = None,
+    *,
+    table_columns: Sequence[str] | None = None,
+    table_row: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    footer: Callable[[Sequence[dict[str, Any]]], str | None] | None = None,
+) -> Callable[[F], F]:
+    """Make a command that returns rows print them as a table, ``--json`` or ``--csv``.
+
+    ``table_row`` and ``footer`` dress the table for a person (marks, a trend line);
+    JSON and CSV always carry the rows as they are.
+    """
 
     def decorate(func: F) -> F:
         @functools.wraps(func)
         def wrapper(*args: Any, fmt: str, **kwargs: Any) -> None:
             rows = func(*args, **kwargs)
-            render_rows(rows, fmt, columns, title)
+            if fmt != "table":
+                render_rows(rows, fmt, columns, title)
+                return
+            shown = [table_row(dict(row)) for row in rows] if table_row else rows
+            render_rows(shown, fmt, table_columns or columns, title)
+            line = footer(rows) if footer else None
+            if line:
+                click.echo(line)
 
         options = (
             click.option("--table", "fmt", flag_value="table", default=True, hidden=True),

@@ -6,6 +6,7 @@ caught up first; with them they replay the customer's events from the store."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -46,6 +47,32 @@ class TimeParam(click.ParamType):  # type: ignore[type-arg]
 TIME = TimeParam()
 
 TIMELINE_COLUMNS = ("at", "type", "case", "actor", "channel", "summary")
+TIMELINE_TABLE_COLUMNS = (*TIMELINE_COLUMNS[:5], "trust", "summary")
+_SPARKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(scores: Sequence[float]) -> str:
+    """Scores 0-100 as one character each, from ▁ (0) to █ (100)."""
+    return "".join(_SPARKS[min(7, max(0, int(score / 12.5)))] for score in scores)
+
+
+def _mark_sla(row: dict[str, Any]) -> dict[str, Any]:
+    if row.get("type") == "SlaBreached":
+        row["summary"] = f"⚠ {row['summary']}"
+    return row
+
+
+def _trend(rows: Sequence[dict[str, Any]]) -> str | None:
+    scores = [float(row["trust"]) for row in rows if row.get("trust") is not None]
+    if not scores:
+        return None
+    return f"trust trend: {sparkline(scores)}  {scores[0]:g} → {scores[-1]:g}"
+
+
+def _with_trust(rows: list[dict[str, Any]], explanation: Sequence[dict[str, Any]]) -> None:
+    score_at = {int(step["position"]): step["score"] for step in explanation}
+    for row in rows:
+        row["trust"] = score_at.get(int(row["position"]))
 
 
 @click.command(epilog="Example: trustengine timeline cust-boris --case B-77 --as-of 2026-04-01")
@@ -55,7 +82,12 @@ TIMELINE_COLUMNS = ("at", "type", "case", "actor", "channel", "summary")
 @click.option("--as-known-at", type=TIME, help="Recorded time: what the store held then.")
 @views_option
 @db_option
-@listing(TIMELINE_COLUMNS)
+@listing(
+    TIMELINE_COLUMNS,
+    table_columns=TIMELINE_TABLE_COLUMNS,
+    table_row=_mark_sla,
+    footer=_trend,
+)
 @handle_errors
 def timeline(
     customer: str,
@@ -73,9 +105,14 @@ def timeline(
     with open_engine(db) as engine:
         if as_of is None and as_known_at is None:
             with caught_up(engine, views) as model:
-                return model.timeline(customer, case=case)
+                rows = model.timeline(customer, case=case)
+                _with_trust(rows, model.state(customer)["explanation"])
+                return rows
         events = engine.history(customer, as_of=as_of, as_known_at=as_known_at)
-    return timeline_rows(events, case=case)
+    rows = timeline_rows(events, case=case)
+    if events:
+        _with_trust(rows, [c.as_dict() for c in TrustModel().replay(events).explanation])
+    return rows
 
 
 @click.command(epilog="Example: trustengine state cust-boris --as-of 2026-03-20 --json")
