@@ -265,7 +265,7 @@ class TrustEngine(CommandsMixin, Application[UUID]):
                 # are staged on a copy, so a rejected or conflicting write leaves no trace.
                 return cached.clone()
             except AggregateNotFoundError:
-                pass
+                return Customer.new(key, first_at)  # a customer the store has never seen
         return Customer.new(key, first_at)
 
     def erase(
