@@ -41,6 +41,7 @@ from trustengine.exceptions import (
 from trustengine.interchange import parse_event, parse_line
 from trustengine.persistence.mapper import PydanticMapper
 from trustengine.persistence.personal import PersonalData, key_store_for
+from trustengine.persistence.recorders import ChainReader
 from trustengine.persistence.target import StoreTarget, parse_target
 
 Progress = Callable[[int], None]
@@ -257,16 +258,16 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         return not self._has_events
 
     def _load(self, key: str, first_at: datetime, empty_store: bool) -> Customer:
-        if not empty_store:
-            try:
-                with self._decoding():
-                    cached: Customer = self.repository.get(customer_id(key), projector_func=_replay)
-                # The cached customer, fast-forwarded to the store, stays pristine: commands
-                # are staged on a copy, so a rejected or conflicting write leaves no trace.
-                return cached.clone()
-            except AggregateNotFoundError:
-                return Customer.new(key, first_at)  # a customer the store has never seen
-        return Customer.new(key, first_at)
+        if empty_store:
+            return Customer.new(key, first_at)
+        try:
+            with self._decoding():
+                cached: Customer = self.repository.get(customer_id(key), projector_func=_replay)
+        except AggregateNotFoundError:
+            return Customer.new(key, first_at)  # a customer the store has never seen
+        # The cached customer, fast-forwarded to the store, stays pristine: commands are
+        # staged on a copy, so a rejected or conflicting write leaves no trace.
+        return cached.clone()
 
     def erase(
         self,
@@ -321,6 +322,11 @@ class TrustEngine(CommandsMixin, Application[UUID]):
             if (as_of is None or event.timestamp <= as_of)
             and (as_known_at is None or event.recorded_at <= as_known_at)
         ]
+
+    @property
+    def chain(self) -> ChainReader:
+        """The store's tamper-evidence chain: every event's stored hash, and the head."""
+        return cast(ChainReader, self.recorder)
 
     def notifications(self, *, start: int = 1) -> Iterator[Notification]:
         """Every stored event record in the order it was stored, read in bulk."""

@@ -10,7 +10,7 @@ and what is wrong.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from eventsourcing.persistence import MapperDeserialisationError, Notification
 
@@ -18,7 +18,7 @@ from trustengine.application import Progress, TrustEngine
 from trustengine.domain.base import CustomerEvent
 from trustengine.domain.customer import customer_id
 from trustengine.persistence.chain import GENESIS, Seal, advance_head, event_hash
-from trustengine.persistence.recorders import ChainReader, norm_stream
+from trustengine.persistence.recorders import norm_stream
 
 
 @dataclass
@@ -59,7 +59,7 @@ def verify(
 ) -> VerifyReport:
     """Read every stored event and report each one that does not check out."""
     report = VerifyReport()
-    reader = cast(ChainReader, engine.recorder)
+    reader = engine.chain
     walk = _Walk(links=reader.chain_links(), against=against)
     for notification in engine.notifications():
         report.events += 1

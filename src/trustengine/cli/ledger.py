@@ -149,7 +149,7 @@ def seal(db: str) -> None:
     COUNT events has changed since, even if someone rewrote the stored hashes.
     """
     with open_engine(db) as engine:
-        click.echo(str(engine.recorder.chain_head()))  # type: ignore[attr-defined]
+        click.echo(str(engine.chain.chain_head()))
 
 
 __all__ = ["InputError", "demo", "export", "import_", "seal", "verify"]

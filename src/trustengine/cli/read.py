@@ -21,8 +21,8 @@ from trustengine.cli.output import (
     render_rows,
 )
 from trustengine.cli.views import caught_up, views_option
-from trustengine.scoring.policy import DEFAULT_TRUST_POLICY, load_trust_policy
-from trustengine.scoring.sla import DEFAULT_SLA_POLICY, load_sla_policy
+from trustengine.scoring.policy import DEFAULT_TRUST_POLICY
+from trustengine.scoring.sla import DEFAULT_SLA_POLICY
 from trustengine.scoring.trust import TrustModel
 from trustengine.timeline import timeline_rows
 from trustengine.times import parse_time
@@ -162,9 +162,9 @@ def state(
     if replay:
         if not events:
             raise InputError(f"customer {customer!r} has no events by then")
-        model = TrustModel(
-            load_trust_policy(policy or DEFAULT_TRUST_POLICY),
-            load_sla_policy(sla_policy or DEFAULT_SLA_POLICY),
+        model = TrustModel.named(
+            policy,
+            sla_policy,
         )
         found = model.replay(events).as_dict()
     if as_json:

@@ -22,11 +22,15 @@ GENESIS = "0" * 64
 """The 'previous hash' of a customer's first event, and the head of an empty store."""
 
 
+def stream_hex(stream: UUID | str) -> str:
+    """A stream id as stored: a UUID's 32 hex digits, any other id as it is."""
+    return stream.hex if isinstance(stream, UUID) else stream
+
+
 def event_hash(previous: str, stored: StoredEvent) -> str:
     """The chained hash of ``stored``, following the customer's ``previous`` hash."""
     digest = hashlib.sha256()
-    stream = stored.originator_id
-    stream_text = stream.hex if isinstance(stream, UUID) else str(stream)
+    stream_text = stream_hex(stored.originator_id)
     for part in (previous, stored.topic, stream_text, str(stored.originator_version)):
         digest.update(part.encode())
         digest.update(b"\x1f")

@@ -17,7 +17,7 @@ from eventsourcing.popo import POPOApplicationRecorder
 from eventsourcing.sqlite import Factory as SQLiteFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
-from trustengine.persistence.chain import GENESIS, Seal, link
+from trustengine.persistence.chain import GENESIS, Seal, link, stream_hex
 
 
 def first_versions(stored_events: Sequence[StoredEvent]) -> dict[str, StoredEvent]:
@@ -130,10 +130,6 @@ class ChainedPOPORecorder(POPOApplicationRecorder):
 class ChainedPOPOFactory(POPOFactory):
     def application_recorder(self) -> ChainedPOPORecorder:
         return ChainedPOPORecorder()
-
-
-def stream_hex(stream: UUID | str) -> str:
-    return stream.hex if isinstance(stream, UUID) else stream
 
 
 def norm_stream(stream: str) -> str:

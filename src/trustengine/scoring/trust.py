@@ -14,8 +14,13 @@ from datetime import datetime
 from typing import Any
 
 from trustengine.domain.base import CustomerEvent
-from trustengine.scoring.policy import COMPONENTS, TrustPolicy, load_trust_policy
-from trustengine.scoring.sla import SlaPolicy, load_sla_policy
+from trustengine.scoring.policy import (
+    COMPONENTS,
+    DEFAULT_TRUST_POLICY,
+    TrustPolicy,
+    load_trust_policy,
+)
+from trustengine.scoring.sla import DEFAULT_SLA_POLICY, SlaPolicy, load_sla_policy
 
 PHASES = ("steady", "damaged", "recovering", "restored", "advocate", "at_risk", "lost")
 
@@ -122,6 +127,15 @@ class TrustModel:
     def __init__(self, policy: TrustPolicy | None = None, sla: SlaPolicy | None = None) -> None:
         self.policy = policy or load_trust_policy()
         self.sla = sla or load_sla_policy()
+
+    @classmethod
+    def named(cls, policy: str | None = None, sla: str | None = None) -> TrustModel:
+        """The model under the trust and SLA policies called ``policy`` and ``sla``
+        (file stems in ``projections/`` or paths; the defaults when None)."""
+        return cls(
+            load_trust_policy(policy or DEFAULT_TRUST_POLICY),
+            load_sla_policy(sla or DEFAULT_SLA_POLICY),
+        )
 
     def new_state(self, customer: str) -> TrustState:
         baseline = self.policy.baseline

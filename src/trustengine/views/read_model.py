@@ -30,8 +30,8 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from trustengine.application import TrustEngine
 from trustengine.exceptions import CustomerNotFoundError, ReadModelError
-from trustengine.scoring.policy import DEFAULT_TRUST_POLICY, load_trust_policy, policy_path
-from trustengine.scoring.sla import DEFAULT_SLA_POLICY, load_sla_policy
+from trustengine.scoring.policy import DEFAULT_TRUST_POLICY, policy_path
+from trustengine.scoring.sla import DEFAULT_SLA_POLICY
 from trustengine.scoring.trust import CaseTrack, TrustModel, TrustState
 from trustengine.views.location import (
     has_read_model,
@@ -222,7 +222,7 @@ class ReadModel:
                 )
 
     def _model(self, policy: str, sla: str) -> TrustModel:
-        return TrustModel(load_trust_policy(policy), load_sla_policy(sla))
+        return TrustModel.named(policy, sla)
 
     def projector(self) -> Projector:
         """The projector for the policies the tables were built with."""
