@@ -306,3 +306,17 @@ def test_sparkline_maps_scores_from_the_lowest_to_the_highest_block() -> None:
     from trustengine.cli.read import sparkline
 
     assert sparkline([0, 12.5, 50, 99.9, 100]) == "▁▂▅██"
+
+
+def test_timeline_nl_gives_one_json_object_a_line_the_same_as_json(
+    runner: CliRunner, tmp_path: Path, db: str
+) -> None:
+    runner.invoke(main, ["import", write(tmp_path, "f.jsonl", COMPLAINT, ACK), "--db", db])
+
+    as_nl = runner.invoke(main, ["timeline", "cust-1", "--nl", "--db", db])
+    as_json = runner.invoke(main, ["timeline", "cust-1", "--json", "--db", db])
+
+    assert as_nl.exit_code == 0
+    lines = as_nl.output.splitlines()
+    assert len(lines) == 2
+    assert [json.loads(line) for line in lines] == json.loads(as_json.output)

@@ -1,7 +1,11 @@
 """What every command shares: the ``--db`` option, error handling, output and progress.
 
 Listing commands return rows (a list of dicts) and :func:`listing` renders them as a
-``rich`` table by default, or as ``--json`` (one array) or ``--csv``.
+``rich`` table by default, or as ``--json`` (one array), ``--nl`` (one JSON object a
+line) or ``--csv``.
+
+Exit status: 0 ok, 1 a finding (:class:`Finding`: a failed verification, overdue work
+with ``--fail-on-overdue``), 2 a usage or input error (:class:`InputError`).
 """
 
 from __future__ import annotations
@@ -33,6 +37,12 @@ class InputError(click.ClickException):
     """Bad input or an unusable store: exit status 2, one clear message, no traceback."""
 
     exit_code = 2
+
+
+class Finding(click.ClickException):
+    """The command worked and found something wrong: exit status 1, one line on stderr."""
+
+    exit_code = 1
 
 
 CIPHER_KEY = "trustengine.cipher_key"
@@ -142,9 +152,13 @@ def _short(value: Any) -> str:
 def render_rows(
     rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str], title: str | None = None
 ) -> None:
-    """Write ``rows`` to stdout as a table, JSON array or CSV."""
+    """Write ``rows`` to stdout as a table, JSON array, JSON lines or CSV."""
     if fmt == "json":
         click.echo(json.dumps(list(rows), indent=2, ensure_ascii=False, default=str))
+        return
+    if fmt == "nl":
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False, default=str))
         return
     if fmt == "csv":
         names = list(columns) + [k for k in (rows[0] if rows else {}) if k not in columns]
@@ -173,7 +187,8 @@ def listing(
     table_row: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
     footer: Callable[[Sequence[dict[str, Any]]], str | None] | None = None,
 ) -> Callable[[F], F]:
-    """Make a command that returns rows print them as a table, ``--json`` or ``--csv``.
+    """Make a command that returns rows print them as a table, ``--json``, ``--nl`` or
+    ``--csv``.
 
     ``table_row`` and ``footer`` dress the table for a person (marks, a trend line);
     JSON and CSV always carry the rows as they are.
@@ -194,7 +209,8 @@ def listing(
 
         options = (
             click.option("--table", "fmt", flag_value="table", default=True, hidden=True),
-            click.option("--json", "fmt", flag_value="json", help="Output JSON."),
+            click.option("--json", "fmt", flag_value="json", help="Output one JSON array."),
+            click.option("--nl", "fmt", flag_value="nl", help="Output one JSON object a line."),
             click.option("--csv", "fmt", flag_value="csv", help="Output CSV."),
         )
         command: Any = wrapper
