@@ -1,0 +1,46 @@
+"""Every command is documented where users look, and its help carries an example."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+import pytest
+
+from trustengine.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMANDS = sorted(main.commands)
+
+
+def _documented_in_cli_md() -> set[str]:
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    return set(re.findall(r"^### `trustengine ([a-z-]+)`$", text, flags=re.MULTILINE))
+
+
+def _sections() -> dict[str, str]:
+    text = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    parts = re.split(r"^### `trustengine ([a-z-]+)`$", text, flags=re.MULTILINE)
+    return {parts[i]: parts[i + 1] for i in range(1, len(parts), 2)}
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_has_a_section_with_an_example_in_docs_cli_md(name: str) -> None:
+    sections = _sections()
+
+    assert name in sections, f"docs/cli.md has no section '### `trustengine {name}`'"
+    assert f"    trustengine {name}" in sections[name], f"no example of {name} in its section"
+
+
+def test_docs_cli_md_documents_no_command_that_does_not_exist() -> None:
+    assert _documented_in_cli_md() - set(COMMANDS) == set()
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_help_ends_with_an_example_of_itself(name: str) -> None:
+    command = main.commands[name]
+    with click.Context(command, info_name=name) as ctx:
+        text = command.get_help(ctx)
+
+    assert f"Example: trustengine {name}" in text
