@@ -170,3 +170,26 @@ def postgres_url() -> str:
 def postgres_target(tmp_path: Path) -> Iterator[str]:
     """A PostgreSQL target with a fresh schema of its own, dropped afterwards."""
     yield from _target("postgres", tmp_path)
+
+
+TEN_THOUSAND = (10_000, 120_000)
+"""Customers and events of the large generated history the agreement tests share."""
+
+
+@pytest.fixture(scope="session")
+def ten_thousand_customers(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite store of a generated history of 10,000 customers (120,000 events), its
+    read model built in the same file. Built once a session (about 25 s); treat it as
+    read-only, or copy the file before writing to it."""
+    from trustengine.synth import generate_history
+    from trustengine.views import ReadModel
+
+    path = tmp_path_factory.mktemp("ten-thousand") / "store.db"
+    engine = TrustEngine(str(path))
+    try:
+        engine.record_many(generate_history(*TEN_THOUSAND))
+        with ReadModel(engine) as model:
+            model.catch_up()
+    finally:
+        engine.close()
+    return path
