@@ -1,0 +1,70 @@
+"""One self-contained HTML page: the shell that ``report --html`` and ``audit --html`` share.
+
+Pages carry their own CSS and inline SVG, load nothing from the network and run no
+script, so they can be archived, mailed or opened offline and look the same years later.
+Every text that comes from the ledger passes through :func:`esc`.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+STYLE = """
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d2733;
+       margin: 2rem auto; max-width: 72rem; padding: 0 1rem; }
+h1 { font-size: 1.6rem; margin-bottom: .2rem; }
+h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #d5dbe1; }
+.meta { color: #5b6875; }
+table { border-collapse: collapse; margin: .5rem 0 1rem; }
+th, td { border-bottom: 1px solid #e3e7eb; padding: .25rem .6rem; text-align: left;
+         vertical-align: top; }
+th { background: #f3f5f7; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.ok { color: #1b7f3b; } .bad { color: #b42318; }
+figure { margin: 1rem 0; } figcaption { color: #5b6875; font-size: .9rem; }
+svg text { font: 11px system-ui, sans-serif; fill: #1d2733; }
+"""
+
+
+def esc(value: Any) -> str:
+    """``value`` as HTML text: ``None`` is empty, everything else is escaped."""
+    return "" if value is None else html.escape(str(value), quote=True)
+
+
+def table(
+    rows: Iterable[Mapping[str, Any]],
+    columns: Sequence[str],
+    *,
+    numeric: Iterable[str] = (),
+    css_class: str | None = None,
+) -> str:
+    """An HTML table of ``rows`` with one column per name in ``columns``."""
+    right = set(numeric)
+    head = "".join(f"<th>{esc(name)}</th>" for name in columns)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f'<td class="num">{esc(row.get(name))}</td>'
+            if name in right
+            else f"<td>{esc(row.get(name))}</td>"
+            for name in columns
+        )
+        + "</tr>"
+        for row in rows
+    )
+    cls = f' class="{esc(css_class)}"' if css_class else ""
+    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def page(title: str, body: str, *, subtitle: str | None = None) -> str:
+    """A complete HTML document: ``title`` as its heading, then ``body`` (already HTML)."""
+    meta = f'<p class="meta">{esc(subtitle)}</p>' if subtitle else ""
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(title)}</title><style>{STYLE}</style></head>"
+        f"<body><h1>{esc(title)}</h1>{meta}{body}</body></html>\n"
+    )
