@@ -64,6 +64,11 @@ class InvalidTimeError(TrustEngineError, ValueError):
     """Raised when a time given to a query is not ISO 8601 with an offset."""
 
 
+class ReportWindowError(TrustEngineError, ValueError):
+    """Raised when a report's window cannot be used: since after until, a time without
+    an offset, or a grouping other than week or month."""
+
+
 # --- Domain rules --------------------------------------------------------------------------
 
 
