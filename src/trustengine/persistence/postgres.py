@@ -6,7 +6,7 @@ Kept apart from :mod:`.recorders` so that the embedded store needs no PostgreSQL
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -142,6 +142,24 @@ class PostgresKeyStore:
             return bool(curs.rowcount)
 
 
+def connection_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """The ``psycopg.connect`` keyword arguments for the server ``env`` names."""
+    return {
+        "dbname": env["POSTGRES_DBNAME"],
+        "host": env["POSTGRES_HOST"],
+        "port": env["POSTGRES_PORT"],
+        "user": env["POSTGRES_USER"],
+        "password": env.get("POSTGRES_PASSWORD") or None,
+        "connect_timeout": int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
+    }
+
+
+def _reason(error: Exception) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    reason = "; ".join(lines) or type(error).__name__
+    return reason.removeprefix("connection failed: ").replace("FATAL:  ", "")
+
+
 def probe(env: dict[str, str]) -> None:
     """Connect once to the server ``env`` names, creating the schema it names if missing;
     raise ``OSError`` saying why it failed.
@@ -152,21 +170,60 @@ def probe(env: dict[str, str]) -> None:
     import psycopg
 
     try:
-        with psycopg.connect(
-            dbname=env["POSTGRES_DBNAME"],
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            user=env["POSTGRES_USER"],
-            password=env.get("POSTGRES_PASSWORD") or None,
-            connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
-            autocommit=True,
-        ) as connection:
+        with psycopg.connect(**connection_settings(env), autocommit=True) as connection:
             schema = env.get("POSTGRES_SCHEMA")
             if schema:
                 # Like the tables, a schema named in the target is created on first use.
                 connection.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema)))
     except psycopg.Error as error:
-        lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-        reason = "; ".join(lines) or type(error).__name__
-        reason = reason.removeprefix("connection failed: ").replace("FATAL:  ", "")
-        raise OSError(reason) from None
+        raise OSError(_reason(error)) from None
+
+
+class Listener:
+    """A connection of its own that LISTENs for the store's insert notifications.
+
+    eventsourcing's recorder (which :class:`ChainedPostgresRecorder` extends) sends
+    ``NOTIFY <channel>`` inside each insert transaction, so it is delivered on commit; the
+    channel is the recorder's ``channel_name`` (its events table's name). Channels belong
+    to the database, not the schema: a store in another schema with the same table name
+    wakes a listener too, which costs its follower one empty catch-up. The connection is
+    in autocommit mode, as notifications reach a session only between transactions.
+    Errors, when connecting or while waiting, are raised as ``OSError`` with the reason.
+    """
+
+    def __init__(self, env: Mapping[str, str], channel: str) -> None:
+        import psycopg
+
+        try:
+            self._conn = psycopg.connect(**connection_settings(env), autocommit=True)
+        except psycopg.Error as error:
+            raise OSError(_reason(error)) from None
+        try:
+            self._conn.execute(SQL("LISTEN {}").format(Identifier(channel)))
+        except psycopg.Error as error:
+            self._conn.close()
+            raise OSError(_reason(error)) from None
+
+    def wait(self, timeout: float) -> bool:
+        """Block up to ``timeout`` seconds for a notification; whether one came.
+
+        Every notification already received is consumed, so a burst of inserts wakes the
+        caller once.
+        """
+        import psycopg
+
+        try:
+            came = False
+            for _ in self._conn.notifies(timeout=timeout, stop_after=1):
+                came = True
+            if came:
+                for _ in self._conn.notifies(timeout=0):
+                    pass
+        except psycopg.Error as error:
+            first = next((line for line in str(error).splitlines() if line.strip()), "")
+            raise OSError(first.strip() or type(error).__name__) from None
+        return came
+
+    def close(self) -> None:
+        """Close the connection (the server forgets the LISTEN with it)."""
+        self._conn.close()
