@@ -22,14 +22,14 @@ from __future__ import annotations
 import functools
 import hashlib
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from functools import cache
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from trustengine.application import TrustEngine
-from trustengine.exceptions import CustomerNotFoundError, ReadModelError
+from trustengine.exceptions import CaseNotFoundError, CustomerNotFoundError, ReadModelError
 from trustengine.scoring.policy import DEFAULT_TRUST_POLICY, policy_path
 from trustengine.scoring.sla import DEFAULT_SLA_POLICY
 from trustengine.scoring.trust import CaseTrack, TrustModel, TrustState
@@ -47,7 +47,14 @@ from trustengine.views.projector import (
     Progress,
     Projector,
 )
-from trustengine.views.queries import customer_state, customer_timeline
+from trustengine.views.queries import (
+    CustomerSort,
+    case_detail,
+    customer_known,
+    customer_list,
+    customer_state,
+    customer_timeline,
+)
 from trustengine.views.schema import TABLES, create_tables, drop_all, drop_views, view_files
 
 VIEWS_VERSION = "1"
@@ -322,3 +329,31 @@ class ReadModel:
         if found is None:
             raise CustomerNotFoundError(f"no customer {customer!r} in {self.engine.target.display}")
         return found
+
+    @_sqlite_errors
+    def customers(
+        self,
+        *,
+        phases: Iterable[str] | None = None,
+        sort: CustomerSort = "score",
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Customers as of the last catch-up, one row each (see
+        :func:`~trustengine.views.queries.customer_list`)."""
+        return customer_list(self.db, phases=phases, sort=sort, limit=limit)
+
+    @_sqlite_errors
+    def case(self, customer: str, case: str) -> dict[str, Any]:
+        """One case as of the last catch-up (see
+        :func:`~trustengine.views.queries.case_detail`).
+
+        Raises :class:`CustomerNotFoundError` for an unknown customer and
+        :class:`CaseNotFoundError` for a case the customer does not have.
+        """
+        found = case_detail(self.db, customer, case)
+        if found is not None:
+            return found
+        where = self.engine.target.display
+        if not customer_known(self.db, customer):
+            raise CustomerNotFoundError(f"no customer {customer!r} in {where}")
+        raise CaseNotFoundError(f"customer {customer!r} has no case {case!r} in {where}")
