@@ -61,6 +61,7 @@ from trustengine.exceptions import (
     UnknownEventTypeError,
 )
 from trustengine.interchange import dumps, parse_event, parse_line, to_contract
+from trustengine.views.follow import Follower
 
 __version__ = "0.1.0"
 
@@ -99,6 +100,7 @@ __all__ = [
     "DuplicateCommitmentError",
     "FollowUpCompleted",
     "FollowUpScheduled",
+    "Follower",
     "InvalidEventError",
     "InvalidTimeError",
     "JustificationGiven",

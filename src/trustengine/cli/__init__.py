@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from trustengine import __version__
+from trustengine.cli.follow import follow
 from trustengine.cli.ledger import demo, export, import_, seal, verify
 from trustengine.cli.privacy import erase, keygen
 from trustengine.cli.read import state, timeline
@@ -24,7 +25,19 @@ def main() -> None:
     """
 
 
-for command in (demo, import_, export, verify, seal, erase, keygen, state, timeline, rebuild):
+for command in (
+    demo,
+    import_,
+    export,
+    verify,
+    seal,
+    erase,
+    keygen,
+    state,
+    timeline,
+    rebuild,
+    follow,
+):
     main.add_command(command)
 
 __all__ = ["main"]
