@@ -1,0 +1,50 @@
+"""Reports over the whole ledger: recurring issues, satisfaction, recovery, speed,
+SLA compliance, promises, compensation, hand-offs and the recovery paradox.
+
+Figures come from the read-model tables (:mod:`trustengine.views`), which the caller
+catches up first; :func:`build_report` returns them as one JSON-ready dict, which
+:func:`report_text` and :func:`report_html` turn into a text report or a self-contained
+HTML page with inline SVG charts.
+
+>>> from trustengine import TrustEngine
+>>> from trustengine.views import ReadModel
+>>> engine = TrustEngine(":memory:")
+>>> engine.record_satisfaction("cust-1", metric="nps", score=10)
+1
+>>> with ReadModel(engine) as views:
+...     _ = views.catch_up()
+...     build_report(views.db)["satisfaction"]["nps"]["nps"]
+100.0
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from trustengine.report.figures import build_figures
+from trustengine.report.html import report_html
+from trustengine.report.sources import read_sources
+from trustengine.report.text import report_text
+from trustengine.report.window import Window
+
+
+def build_report(
+    db: sqlite_utils.Database,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    by: str = "month",
+) -> dict[str, Any]:
+    """Every figure of a report over business times ``since``..``until`` (inclusive),
+    grouped by ``week`` or ``month``, from the read-model tables in ``db``.
+
+    Raises :class:`~trustengine.exceptions.ReportWindowError` for a backwards window.
+    """
+    window = Window(since, until, by)
+    return build_figures(read_sources(db, window), window)
+
+
+__all__ = ["Window", "build_report", "report_html", "report_text"]

@@ -1,0 +1,366 @@
+"""A report as one self-contained HTML page: the figures, their charts, the trends.
+
+Built on the shared shell (:mod:`trustengine.htmlpage`): inline CSS and SVG, no script,
+nothing fetched, so the page can be archived or mailed and opened offline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from trustengine.htmlpage import esc, page, table
+from trustengine.report.charts import (
+    BAD,
+    GOOD,
+    LATE,
+    WAITING,
+    bar_chart,
+    histogram,
+    line_chart,
+    stacked_bars,
+)
+
+
+def _figure(chart: str, caption: str) -> str:
+    return f"<figure>{chart}<figcaption>{esc(caption)}</figcaption></figure>"
+
+
+def _section(title: str, *parts: str) -> str:
+    return f"<h2>{esc(title)}</h2>" + "".join(parts)
+
+
+def _p(text: str) -> str:
+    return f"<p>{esc(text)}</p>"
+
+
+def _show(value: Any, suffix: str = "") -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".") + suffix
+    return f"{value}{suffix}"
+
+
+def _grid(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]]) -> str:
+    """A table of ``rows`` with (header, key) ``columns``; numbers right-aligned and
+    shown as the text report shows them."""
+    shown = [
+        {
+            head: _show(row[key])
+            if row[key] is None or isinstance(row[key], int | float)
+            else row[key]
+            for head, key in columns
+        }
+        for row in rows
+    ]
+    numeric = [
+        head for head, key in columns if any(isinstance(row[key], int | float) for row in rows)
+    ]
+    return table(shown, [head for head, _ in columns], numeric=numeric)
+
+
+def _summary(r: dict[str, Any]) -> str:
+    sat, times = r["satisfaction"], r["response_times"]
+    rows = [
+        {"figure": "Complaints", "value": _show(r["issues"]["complaints"])},
+        {"figure": "NPS", "value": _show(sat["nps"]["nps"])},
+        {"figure": "CSAT (4-5)", "value": _show(sat["csat"]["satisfied_pct"], "%")},
+        {"figure": "Recovery rate", "value": _show(r["recovery"]["rate_pct"], "%")},
+        {
+            "figure": "First response p50",
+            "value": _show(times["first_response"]["p50_hours"], " h"),
+        },
+        {"figure": "Resolution p50", "value": _show(times["resolution"]["p50_hours"], " h")},
+        {"figure": "Promises kept on time", "value": _show(r["promises"]["kept_on_time_pct"], "%")},
+        {"figure": "Hand-offs per case", "value": _show(r["hand_offs"]["mean"])},
+    ]
+    return _section("Summary", table(rows, ["figure", "value"], numeric=["value"]))
+
+
+def _trends(r: dict[str, Any]) -> str:
+    periods = r["window"]["periods"]
+    sat = r["satisfaction"]["per_period"]
+    issues = r["issues"]
+    satisfaction = line_chart(
+        periods,
+        [
+            ("NPS", [p["nps"] for p in sat]),
+            ("CSAT % satisfied", [p["csat_satisfied_pct"] for p in sat]),
+        ],
+        title="NPS and CSAT per period",
+        low=-100,
+        high=100,
+    )
+    complaints = line_chart(
+        periods,
+        [("all complaints", [p["complaints"] for p in issues["per_period"]])]
+        + [(c["name"], c["per_period"]) for c in issues["categories"][:3]],
+        title="Complaints per period",
+    )
+    return _section(
+        "Trends",
+        _figure(satisfaction, "NPS (-100 to 100) and CSAT (% of 4-5 scores) per period."),
+        _figure(complaints, "Complaints per period, and the three most frequent categories."),
+    )
+
+
+def _issues(r: dict[str, Any]) -> str:
+    issues = r["issues"]
+    parts = []
+    for key, label in (("categories", "category"), ("causes", "cause")):
+        title = f"Top {key}"
+        items = [(c["name"], float(c["complaints"])) for c in issues[key]]
+        parts.append(_figure(bar_chart(items, title=title), f"Complaints by {label}."))
+    rows = [
+        {**c, "per period": " ".join(map(str, c["per_period"])), "kind": "category"}
+        for c in issues["categories"]
+    ] + [
+        {**c, "per period": " ".join(map(str, c["per_period"])), "kind": "cause"}
+        for c in issues["causes"]
+    ]
+    parts.append(
+        _grid(
+            rows,
+            [
+                ("kind", "kind"),
+                ("name", "name"),
+                ("complaints", "complaints"),
+                ("per period", "per period"),
+                ("change", "change"),
+            ],
+        )
+    )
+    parts.append(
+        _grid(
+            issues["per_period"],
+            [
+                ("period", "period"),
+                ("complaints", "complaints"),
+                ("top category", "top_category"),
+                ("top cause", "top_cause"),
+            ],
+        )
+    )
+    return _section(f"Recurring issues ({issues['complaints']} complaints)", *parts)
+
+
+def _satisfaction(r: dict[str, Any]) -> str:
+    nps, csat = r["satisfaction"]["nps"], r["satisfaction"]["csat"]
+    return _section(
+        "Satisfaction",
+        _p(
+            f"NPS {_show(nps['nps'])} from {nps['responses']} scores (promoters, 9-10: "
+            f"{nps['promoters']}; passives: {nps['passives']}; detractors, 0-6: "
+            f"{nps['detractors']}). CSAT {_show(csat['satisfied_pct'], '%')} of "
+            f"{csat['responses']} scores were 4 or 5; mean {_show(csat['mean'])}."
+        ),
+        _grid(
+            r["satisfaction"]["per_period"],
+            [
+                ("period", "period"),
+                ("NPS", "nps"),
+                ("NPS scores", "nps_responses"),
+                ("CSAT % 4-5", "csat_satisfied_pct"),
+                ("CSAT scores", "csat_responses"),
+            ],
+        ),
+    )
+
+
+def _recovery(r: dict[str, Any]) -> str:
+    rec = r["recovery"]
+    paradox = r["recovery_paradox"]
+    rows = [
+        {"group": "recovered complainants", **paradox["recovered"]},
+        {"group": "never complained", **paradox["never_complained"]},
+    ]
+    return _section(
+        "Recovery",
+        _p(
+            f"{rec['recovered']} of {rec['complainants']} complainants reached "
+            f"{' or '.join(rec['phases'])} ({_show(rec['rate_pct'], '%')})."
+        ),
+        "<h3>Recovery paradox</h3>",
+        _p("NPS given while restored or advocate, against customers with no complaint."),
+        _grid(
+            rows,
+            [
+                ("group", "group"),
+                ("customers", "customers"),
+                ("NPS scores", "responses"),
+                ("NPS", "nps"),
+            ],
+        ),
+        _p(paradox["verdict"]),
+    )
+
+
+def _times(r: dict[str, Any]) -> str:
+    rows = [
+        {"measure": name.replace("_", " "), **found} for name, found in r["response_times"].items()
+    ]
+    bars = [
+        (f"{row['measure']} p{p}", float(row[f"p{p}_hours"]))
+        for row in rows
+        for p in (50, 90, 95)
+        if row[f"p{p}_hours"] is not None
+    ]
+    return _section(
+        "Response times",
+        _figure(
+            bar_chart(bars, title="Hours to respond and resolve", unit=" h"), "Percentiles, hours."
+        ),
+        _grid(
+            rows,
+            [
+                ("measure", "measure"),
+                ("from", "from"),
+                ("to", "to"),
+                ("cases", "cases"),
+                ("pending", "pending"),
+                ("p50 h", "p50_hours"),
+                ("p90 h", "p90_hours"),
+                ("p95 h", "p95_hours"),
+            ],
+        ),
+    )
+
+
+def _sla(r: dict[str, Any]) -> str:
+    clocks = r["sla"]
+    bars = [(name, [c["met"], c["breached"], c["running"]]) for name, c in clocks.items()]
+    rows = [{"clock": name, **c} for name, c in clocks.items()]
+    return _section(
+        "SLA compliance",
+        _figure(
+            stacked_bars(
+                bars,
+                ["met", "breached", "running"],
+                title="SLA clocks",
+                colours=(GOOD, BAD, WAITING),
+            ),
+            "Each clock's runs: met, breached, still running.",
+        ),
+        _grid(
+            rows,
+            [
+                ("clock", "clock"),
+                ("clocks", "clocks"),
+                ("met", "met"),
+                ("breached", "breached"),
+                ("running", "running"),
+                ("compliance %", "compliance_pct"),
+            ],
+        ),
+    )
+
+
+def _promises(r: dict[str, Any]) -> str:
+    p = r["promises"]
+    names = ["kept_on_time", "kept_late", "broken", "open"]
+    chart = stacked_bars(
+        [("promises", [p[n] for n in names])],
+        [n.replace("_", " ") for n in names],
+        title="Promises",
+        colours=(GOOD, LATE, BAD, WAITING),
+    )
+    return _section(
+        "Promises",
+        _figure(chart, "Promises made in the window, by outcome."),
+        _grid(
+            [p],
+            [
+                ("made", "made"),
+                *((n.replace("_", " "), n) for n in names),
+                ("% of settled kept on time", "kept_on_time_pct"),
+                ("% of settled kept", "kept_pct"),
+            ],
+        ),
+    )
+
+
+def _compensation(r: dict[str, Any]) -> str:
+    comp = r["compensation"]
+    rows = [
+        {**row, "fit": "fits the failure" if row["addresses_failure"] else "generic"}
+        for row in comp["by_kind"]
+    ]
+    bars = [
+        (f"{row['kind']} ({row['fit']})", [row["accepted"], row["declined"], row["pending"]])
+        for row in rows
+    ]
+    return _section(
+        f"Compensation ({comp['offers']} offers)",
+        _figure(
+            stacked_bars(
+                bars,
+                ["accepted", "declined", "pending"],
+                title="Offers by kind and fit",
+                colours=(GOOD, BAD, WAITING),
+            ),
+            "Offers by kind and whether they address the failure.",
+        ),
+        _grid(
+            rows,
+            [
+                ("kind", "kind"),
+                ("fit", "fit"),
+                ("offers", "offers"),
+                ("accepted", "accepted"),
+                ("declined", "declined"),
+                ("pending", "pending"),
+                ("% of answered accepted", "accepted_pct"),
+            ],
+        ),
+    )
+
+
+def _hand_offs(r: dict[str, Any]) -> str:
+    h = r["hand_offs"]
+    counts = {d["hand_offs"]: d["cases"] for d in h["distribution"]}
+    bins = [(str(n), counts.get(n, 0)) for n in range(max(counts, default=-1) + 1)]
+    return _section(
+        "Hand-offs per case",
+        _p(f"Mean {_show(h['mean'])} over {h['cases']} cases; most {_show(h['max'])}."),
+        _figure(histogram(bins, title="Cases by number of hand-offs"), "Cases by hand-offs."),
+    )
+
+
+def _scores(r: dict[str, Any]) -> str:
+    t = r["trust_scores"]
+    bins = [(f"{b['from']}-{b['to']}", b["customers"]) for b in t["bins"]]
+    return _section(
+        "Trust scores now",
+        _p(f"{t['customers']} customers, mean score {_show(t['mean'])} (current, any window)."),
+        _figure(histogram(bins, title="Customers by trust score"), "Current trust score, 0-100."),
+    )
+
+
+def report_html(report: dict[str, Any]) -> str:
+    """The report (:func:`~trustengine.report.build_report`'s dict) as one HTML page."""
+    window = report["window"]
+    periods = window["periods"]
+    span = f"{periods[0]} to {periods[-1]}" if periods else "no events"
+    bounds = [f"{name} {window[name]}" for name in ("since", "until") if window[name]]
+    subtitle = (
+        f"{span}, by {window['by']} (business time, periods in UTC"
+        + (f"; {', '.join(bounds)}" if bounds else "")
+        + ")"
+    )
+    body = "".join(
+        (
+            _summary(report),
+            _trends(report),
+            _issues(report),
+            _satisfaction(report),
+            _recovery(report),
+            _times(report),
+            _sla(report),
+            _promises(report),
+            _compensation(report),
+            _hand_offs(report),
+            _scores(report),
+        )
+    )
+    return page("trustengine report", body, subtitle=subtitle)

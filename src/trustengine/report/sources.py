@@ -1,0 +1,273 @@
+"""What a report reads from the read-model tables, as plain records inside its window.
+
+Each record keeps only the columns some figure needs, with its business time parsed, so
+the figures (:mod:`.figures`) are plain Python over lists and can be checked by hand.
+Which time puts a record in the window (and in a period):
+
+- a case: when it was opened (``cases.opened_at``);
+- a satisfaction score: when it was given (its timeline row; the ``timeline`` summary of
+  a ``SatisfactionRecorded`` event starts with ``NPS n`` or ``CSAT n``, and erasure keeps
+  that part);
+- an SLA clock: when it started (``sla_clocks.started_at``; a clock known only from an
+  ``SlaBreached`` event, with no start, by its due time);
+- a promise: when it was made (``promises.made_at``, kind ``promise``);
+- an offer of compensation: when it was offered (``compensation.at``).
+
+Customers' current scores and when each first reached ``restored`` or ``advocate``
+(``score_history``) are read whatever the window, as the figures need them to classify
+customers, not to count events.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from trustengine.report.window import Window, parse_at
+
+RECOVERED_PHASES = ("restored", "advocate")
+"""The phases in which a complainant counts as recovered."""
+
+_RATING = re.compile(r"^(NPS|CSAT) (\d+)\b")
+
+
+@dataclass(frozen=True)
+class Case:
+    """One case, as the report needs it."""
+
+    customer: str
+    case: str
+    opened_at: datetime
+    opened_position: int
+    category: str | None
+    cause: str | None
+    hand_offs: int
+    acknowledged_at: str | None
+    resolved_at: str | None
+    closed_at: str | None
+    opened_text: str
+
+
+@dataclass(frozen=True)
+class Rating:
+    """One satisfaction score: ``metric`` ``nps`` (0-10) or ``csat`` (1-5);
+    ``phase_before``: the customer's phase just before it was given."""
+
+    customer: str
+    position: int
+    at: datetime
+    metric: str
+    score: int
+    phase_before: str | None
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One run of an SLA clock."""
+
+    clock: str
+    started_at: datetime | None
+    stopped: bool
+    breached: bool
+
+
+@dataclass(frozen=True)
+class Promise:
+    """One promise made to a customer (not corrective actions or follow-ups)."""
+
+    made_at: datetime
+    status: str
+    on_time: bool | None
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One offer of compensation."""
+
+    at: datetime
+    kind: str
+    addresses_failure: bool
+    status: str
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """An event that took a customer into ``restored`` or ``advocate`` from another phase."""
+
+    position: int
+    at: datetime
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Everything one report reads, already cut to its window where that applies."""
+
+    cases: list[Case]
+    ratings: list[Rating]
+    clocks: list[Clock]
+    promises: list[Promise]
+    offers: list[Offer]
+    recoveries: dict[str, list[Recovery]]
+    """Per customer: each time they entered a recovered phase, oldest first (any time)."""
+    complained: set[str]
+    """Customers with at least one case on record (any time)."""
+    scores: list[float]
+    """Every customer's current trust score (any time)."""
+
+
+def _query(db: sqlite_utils.Database, sql: str) -> list[dict[str, Any]]:
+    cursor = db.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _cases(db: sqlite_utils.Database, window: Window) -> list[Case]:
+    rows = _query(
+        db,
+        'SELECT c.customer, c."case", c.opened_at, t.position AS opened_position, c.category, '
+        "c.cause, c.hand_offs, c.acknowledged_at, c.resolved_at, c.closed_at FROM cases AS c "
+        'LEFT JOIN timeline AS t ON t.customer = c.customer AND t."case" = c."case" '
+        "AND t.type = 'ComplaintFiled' ORDER BY c.customer, c.\"case\"",
+    )
+    out = []
+    for row in rows:
+        opened = parse_at(row["opened_at"])
+        if window.holds(opened):
+            out.append(
+                Case(
+                    customer=row["customer"],
+                    case=row["case"],
+                    opened_at=opened,
+                    opened_position=int(row["opened_position"] or 0),
+                    category=row["category"],
+                    cause=row["cause"],
+                    hand_offs=int(row["hand_offs"] or 0),
+                    acknowledged_at=row["acknowledged_at"],
+                    resolved_at=row["resolved_at"],
+                    closed_at=row["closed_at"],
+                    opened_text=row["opened_at"],
+                )
+            )
+    return out
+
+
+def _ratings(db: sqlite_utils.Database, window: Window) -> list[Rating]:
+    rows = _query(
+        db,
+        "SELECT t.customer, t.position, t.at, t.summary, s.phase AS phase_before "
+        "FROM timeline AS t LEFT JOIN score_history AS s "
+        "ON s.customer = t.customer AND s.position = t.position - 1 "
+        "WHERE t.type = 'SatisfactionRecorded' ORDER BY t.customer, t.position",
+    )
+    out = []
+    for row in rows:
+        match = _RATING.match(row["summary"] or "")
+        at = parse_at(row["at"])
+        if match is None or not window.holds(at):
+            continue
+        out.append(
+            Rating(
+                customer=row["customer"],
+                position=int(row["position"]),
+                at=at,
+                metric=match[1].lower(),
+                score=int(match[2]),
+                phase_before=row["phase_before"],
+            )
+        )
+    return out
+
+
+def _clocks(db: sqlite_utils.Database, window: Window) -> list[Clock]:
+    rows = _query(
+        db,
+        "SELECT clock, started_at, due, stopped_at, breached FROM sla_clocks "
+        'ORDER BY customer, "case", clock, period',
+    )
+    out = []
+    for row in rows:
+        when = row["started_at"] or row["due"]
+        if when is None or not window.holds(parse_at(when)):
+            continue
+        started = parse_at(row["started_at"]) if row["started_at"] else None
+        out.append(
+            Clock(row["clock"], started, row["stopped_at"] is not None, bool(row["breached"]))
+        )
+    return out
+
+
+def _promises(db: sqlite_utils.Database, window: Window) -> list[Promise]:
+    rows = _query(
+        db,
+        "SELECT made_at, status, on_time FROM promises WHERE kind = 'promise' "
+        "ORDER BY customer, id",
+    )
+    out = []
+    for row in rows:
+        made = parse_at(row["made_at"])
+        if window.holds(made):
+            on_time = None if row["on_time"] is None else bool(row["on_time"])
+            out.append(Promise(made, row["status"], on_time))
+    return out
+
+
+def _offers(db: sqlite_utils.Database, window: Window) -> list[Offer]:
+    rows = _query(
+        db,
+        "SELECT at, kind, addresses_failure, status FROM compensation ORDER BY customer, offer",
+    )
+    out = []
+    for row in rows:
+        at = parse_at(row["at"])
+        if window.holds(at):
+            out.append(Offer(at, row["kind"], bool(row["addresses_failure"]), row["status"]))
+    return out
+
+
+def _recoveries(db: sqlite_utils.Database) -> dict[str, list[Recovery]]:
+    marks = ", ".join(f"'{phase}'" for phase in RECOVERED_PHASES)
+    rows = _query(
+        db,
+        "SELECT customer, position, at FROM (SELECT customer, position, at, phase, "  # noqa: S608 - constants
+        "LAG(phase) OVER (PARTITION BY customer ORDER BY position) AS before "
+        f"FROM score_history) WHERE phase IN ({marks}) "
+        f"AND (before IS NULL OR before NOT IN ({marks})) ORDER BY customer, position",
+    )
+    out: dict[str, list[Recovery]] = {}
+    for row in rows:
+        out.setdefault(row["customer"], []).append(
+            Recovery(int(row["position"]), parse_at(row["at"]))
+        )
+    return out
+
+
+def read_sources(db: sqlite_utils.Database, window: Window) -> Sources:
+    """Read everything a report needs from the read-model tables in ``db``."""
+    customers = _query(db, "SELECT customer, score, cases FROM customers ORDER BY customer")
+    return Sources(
+        cases=_cases(db, window),
+        ratings=_ratings(db, window),
+        clocks=_clocks(db, window),
+        promises=_promises(db, window),
+        offers=_offers(db, window),
+        recoveries=_recoveries(db),
+        complained={row["customer"] for row in customers if row["cases"]},
+        scores=[float(row["score"]) for row in customers],
+    )
+
+
+__all__ = [
+    "RECOVERED_PHASES",
+    "Case",
+    "Clock",
+    "Offer",
+    "Promise",
+    "Rating",
+    "Recovery",
+    "Sources",
+    "read_sources",
+]

@@ -1,0 +1,234 @@
+"""A report as plain text for a terminal or a mail: one short section per figure.
+
+Plain aligned columns rather than drawn tables, so the text reads the same in a pipe, a
+log or a mail client; ``--json`` is the form for programs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+_NUMBER = re.compile(r"^([+-]?\d+(\.\d+)?%?|-)$")
+
+
+def _num(value: Any, suffix: str = "") -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".") + suffix
+    return f"{value}{suffix}"
+
+
+def _signed(value: int | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:+d}" if value else "0"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _columns(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+    """Rows under headers, two spaces apart: numbers right-aligned, text left."""
+    cells = [list(headers)] + [[_num(cell) for cell in row] for row in rows]
+    numeric = [all(_NUMBER.match(row[i]) for row in cells[1:]) for i in range(len(headers))]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = []
+    for row in cells:
+        parts = [
+            row[i].rjust(widths[i]) if numeric[i] else row[i].ljust(widths[i])
+            for i in range(len(headers))
+        ]
+        lines.append("  " + "  ".join(parts).rstrip())
+    return lines
+
+
+def _window(report: dict[str, Any]) -> str:
+    window = report["window"]
+    periods = window["periods"]
+    span = f"{periods[0]} to {periods[-1]}" if periods else "no events"
+    bounds = []
+    if window["since"]:
+        bounds.append(f"since {window['since']}")
+    if window["until"]:
+        bounds.append(f"until {window['until']}")
+    limits = ", ".join(bounds) if bounds else "all business time"
+    return f"Report: {span}, by {window['by']} ({limits}; periods in UTC)"
+
+
+def _issues(report: dict[str, Any]) -> list[str]:
+    issues = report["issues"]
+    lines = [f"Recurring issues: {issues['complaints']} complaints (cases opened)"]
+    lines += _columns(
+        ("period", "complaints", "top category", "top cause"),
+        [
+            (p["period"], p["complaints"], p["top_category"], p["top_cause"])
+            for p in issues["per_period"]
+        ],
+    )
+    for key, label in (("categories", "category"), ("causes", "cause")):
+        rows = [
+            (r["name"], r["complaints"], " ".join(map(str, r["per_period"])), _signed(r["change"]))
+            for r in issues[key]
+        ]
+        if rows:
+            lines += _columns((f"top {label}", "complaints", "per period", "change"), rows)
+    return lines
+
+
+def _satisfaction(report: dict[str, Any]) -> list[str]:
+    nps, csat = report["satisfaction"]["nps"], report["satisfaction"]["csat"]
+    lines = ["Satisfaction"]
+    lines.append(
+        f"  NPS {_num(nps['nps'])} from {_plural(nps['responses'], 'score')}: "
+        f"{_plural(nps['promoters'], 'promoter')} (9-10), {_plural(nps['passives'], 'passive')}, "
+        f"{_plural(nps['detractors'], 'detractor')} (0-6)"
+    )
+    lines.append(
+        f"  CSAT {_num(csat['satisfied_pct'], '%')} satisfied (4-5) of "
+        f"{_plural(csat['responses'], 'score')}, mean {_num(csat['mean'])}"
+    )
+    lines += _columns(
+        ("period", "NPS", "scores", "CSAT %", "scores"),
+        [
+            (
+                p["period"],
+                p["nps"],
+                p["nps_responses"],
+                p["csat_satisfied_pct"],
+                p["csat_responses"],
+            )
+            for p in report["satisfaction"]["per_period"]
+        ],
+    )
+    return lines
+
+
+def _recovery(report: dict[str, Any]) -> list[str]:
+    rec = report["recovery"]
+    return [
+        f"Recovery: {rec['recovered']} of {rec['complainants']} complainants reached "
+        f"{' or '.join(rec['phases'])} ({_num(rec['rate_pct'], '%')})"
+    ]
+
+
+def _times(report: dict[str, Any]) -> list[str]:
+    lines = ["Response times (hours; cases opened in the window)"]
+    rows = []
+    for name, found in report["response_times"].items():
+        rows.append(
+            (
+                f"{name.replace('_', ' ')}: {found['from']} to {found['to']}",
+                found["cases"],
+                found["pending"],
+                found["p50_hours"],
+                found["p90_hours"],
+                found["p95_hours"],
+            )
+        )
+    lines += _columns(("measure", "cases", "pending", "p50", "p90", "p95"), rows)
+    return lines
+
+
+def _sla(report: dict[str, Any]) -> list[str]:
+    rows = [
+        (name, c["clocks"], c["met"], c["breached"], c["running"], _num(c["compliance_pct"], "%"))
+        for name, c in report["sla"].items()
+    ]
+    return [
+        "SLA clocks",
+        *_columns(("clock", "clocks", "met", "breached", "running", "compliance"), rows),
+    ]
+
+
+def _promises(report: dict[str, Any]) -> list[str]:
+    p = report["promises"]
+    return [
+        f"Promises: {p['made']} made; {p['kept_on_time']} kept on time, {p['kept_late']} kept "
+        f"late, {p['broken']} broken, {p['open']} open; of those settled "
+        f"{_num(p['kept_on_time_pct'], '%')} kept on time, {_num(p['kept_pct'], '%')} kept"
+    ]
+
+
+def _compensation(report: dict[str, Any]) -> list[str]:
+    comp = report["compensation"]
+    lines = [f"Compensation: {comp['offers']} offers"]
+    rows = [
+        (
+            r["kind"],
+            "fits" if r["addresses_failure"] else "generic",
+            r["offers"],
+            r["accepted"],
+            r["declined"],
+            r["pending"],
+        )
+        for r in comp["by_kind"]
+    ]
+    rows += [
+        (f"all {fit}", "", c["offers"], c["accepted"], c["declined"], c["pending"])
+        for fit, c in comp["by_fit"].items()
+    ]
+    lines += _columns(("kind", "fit", "offers", "accepted", "declined", "pending"), rows)
+    return lines
+
+
+def _hand_offs(report: dict[str, Any]) -> list[str]:
+    h = report["hand_offs"]
+    spread = ", ".join(f"{d['hand_offs']}: {d['cases']}" for d in h["distribution"]) or "-"
+    return [
+        f"Hand-offs per case: mean {_num(h['mean'])} over {h['cases']} cases, max "
+        f"{_num(h['max'])} (hand-offs: cases {spread})"
+    ]
+
+
+def _paradox(report: dict[str, Any]) -> list[str]:
+    p = report["recovery_paradox"]
+    lines = ["Recovery paradox (NPS while restored/advocate vs never complained)"]
+    lines += _columns(
+        ("group", "customers", "scores", "NPS"),
+        [
+            (
+                "recovered complainants",
+                p["recovered"]["customers"],
+                p["recovered"]["responses"],
+                p["recovered"]["nps"],
+            ),
+            (
+                "never complained",
+                p["never_complained"]["customers"],
+                p["never_complained"]["responses"],
+                p["never_complained"]["nps"],
+            ),
+        ],
+    )
+    lines.append(f"  {p['verdict']}")
+    return lines
+
+
+def _scores(report: dict[str, Any]) -> list[str]:
+    t = report["trust_scores"]
+    bins = ", ".join(
+        f"{b['from']}-{b['to']}: {b['customers']}" for b in t["bins"] if b["customers"]
+    )
+    return [f"Trust scores now: {t['customers']} customers, mean {_num(t['mean'])} ({bins or '-'})"]
+
+
+def report_text(report: dict[str, Any]) -> str:
+    """The report (:func:`~trustengine.report.build_report`'s dict) as readable text."""
+    sections = (
+        [_window(report)],
+        _issues(report),
+        _satisfaction(report),
+        _recovery(report),
+        _times(report),
+        _sla(report),
+        _promises(report),
+        _compensation(report),
+        _hand_offs(report),
+        _paradox(report),
+        _scores(report),
+    )
+    return "\n\n".join("\n".join(lines) for lines in sections) + "\n"
