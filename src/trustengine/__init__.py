@@ -8,6 +8,7 @@ models rebuild from those events where the customer's trust stands and what is o
 from __future__ import annotations
 
 from trustengine.application import TrustEngine
+from trustengine.audit import build_audit
 from trustengine.domain import EVENT_TYPES, Customer, CustomerEvent, customer_id
 from trustengine.domain.events import (
     ApologyIssued,
@@ -53,14 +54,19 @@ from trustengine.exceptions import (
     DuplicateCommitmentError,
     InvalidEventError,
     InvalidTimeError,
+    ReportWindowError,
     StoreError,
     StoreTargetError,
+    SweepTimeError,
     TimeWentBackwardsError,
     TrustEngineError,
     UnknownCommitmentError,
     UnknownEventTypeError,
 )
 from trustengine.interchange import dumps, parse_event, parse_line, to_contract
+from trustengine.report import build_report, report_html, report_text
+from trustengine.sweep import Miss, SweepResult, find_misses, run_sweep
+from trustengine.views.due import DueItem, due_items
 from trustengine.views.follow import Follower
 
 __version__ = "0.1.0"
@@ -97,6 +103,7 @@ __all__ = [
     "CustomerNotFoundError",
     "CustomerRegistered",
     "DomainRuleError",
+    "DueItem",
     "DuplicateCommitmentError",
     "FollowUpCompleted",
     "FollowUpScheduled",
@@ -104,24 +111,35 @@ __all__ = [
     "InvalidEventError",
     "InvalidTimeError",
     "JustificationGiven",
+    "Miss",
     "PromiseBroken",
     "PromiseKept",
     "PromiseMade",
+    "ReportWindowError",
     "ResolutionConfirmed",
     "ResolutionProposed",
     "SatisfactionRecorded",
     "SlaBreached",
     "StoreError",
     "StoreTargetError",
+    "SweepResult",
+    "SweepTimeError",
     "TimeWentBackwardsError",
     "TrustEngine",
     "TrustEngineError",
     "UnknownCommitmentError",
     "UnknownEventTypeError",
     "__version__",
+    "build_audit",
+    "build_report",
     "customer_id",
+    "due_items",
     "dumps",
+    "find_misses",
     "parse_event",
     "parse_line",
+    "report_html",
+    "report_text",
+    "run_sweep",
     "to_contract",
 ]

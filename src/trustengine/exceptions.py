@@ -69,6 +69,10 @@ class ReportWindowError(TrustEngineError, ValueError):
     an offset, or a grouping other than week or month."""
 
 
+class SweepTimeError(TrustEngineError, ValueError):
+    """Raised when a sweep is asked to record misses as of a time that has not come yet."""
+
+
 # --- Domain rules --------------------------------------------------------------------------
 
 
