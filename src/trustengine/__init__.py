@@ -8,7 +8,6 @@ models rebuild from those events where the customer's trust stands and what is o
 from __future__ import annotations
 
 from trustengine.application import TrustEngine
-from trustengine.audit import build_audit
 from trustengine.domain import EVENT_TYPES, Customer, CustomerEvent, customer_id
 from trustengine.domain.events import (
     ApologyIssued,
@@ -54,7 +53,6 @@ from trustengine.exceptions import (
     DuplicateCommitmentError,
     InvalidEventError,
     InvalidTimeError,
-    ReportWindowError,
     StoreError,
     StoreTargetError,
     SweepTimeError,
@@ -64,7 +62,6 @@ from trustengine.exceptions import (
     UnknownEventTypeError,
 )
 from trustengine.interchange import dumps, parse_event, parse_line, to_contract
-from trustengine.report import build_report, report_html, report_text
 from trustengine.sweep import Miss, SweepResult, find_misses, run_sweep
 from trustengine.views.due import DueItem, due_items
 from trustengine.views.follow import Follower
@@ -115,7 +112,6 @@ __all__ = [
     "PromiseBroken",
     "PromiseKept",
     "PromiseMade",
-    "ReportWindowError",
     "ResolutionConfirmed",
     "ResolutionProposed",
     "SatisfactionRecorded",
@@ -130,16 +126,12 @@ __all__ = [
     "UnknownCommitmentError",
     "UnknownEventTypeError",
     "__version__",
-    "build_audit",
-    "build_report",
     "customer_id",
     "due_items",
     "dumps",
     "find_misses",
     "parse_event",
     "parse_line",
-    "report_html",
-    "report_text",
     "run_sweep",
     "to_contract",
 ]
