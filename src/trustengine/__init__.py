@@ -8,6 +8,7 @@ models rebuild from those events where the customer's trust stands and what is o
 from __future__ import annotations
 
 from trustengine.application import TrustEngine
+from trustengine.audit import build_audit
 from trustengine.domain import EVENT_TYPES, Customer, CustomerEvent, customer_id
 from trustengine.domain.events import (
     ApologyIssued,
@@ -126,6 +127,7 @@ __all__ = [
     "UnknownCommitmentError",
     "UnknownEventTypeError",
     "__version__",
+    "build_audit",
     "customer_id",
     "due_items",
     "dumps",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from trustengine import __version__
+from trustengine.cli.audit import audit
 from trustengine.cli.follow import follow
 from trustengine.cli.ledger import demo, export, import_, seal, verify
 from trustengine.cli.privacy import erase, keygen
@@ -36,6 +37,7 @@ for command in (
     state,
     timeline,
     rebuild,
+    audit,
     follow,
 ):
     main.add_command(command)

@@ -1,0 +1,76 @@
+"""One customer's events folded into read-model rows, in memory, as the projector folds them.
+
+The audit must say exactly what the read-model tables say (``cases``, ``promises``,
+``compensation``, ``sla_clocks``) but for any point in time and under any SLA preset, so
+it runs the projector's own :class:`~trustengine.views.steps.StepWriter` and trust model
+over the replayed events into a private in-memory SQLite database, then reads the rows
+back. Nothing is written to the store or its read model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from trustengine.domain.base import CustomerEvent
+from trustengine.scoring.trust import TrustModel, TrustState
+from trustengine.views.buffer import Row, RowBuffer
+from trustengine.views.schema import create_tables
+from trustengine.views.steps import StepWriter
+
+Rows = list[Row]
+
+
+@dataclass(frozen=True)
+class Folded:
+    """The trust state and the read-model rows of one customer after a run of events."""
+
+    trust: TrustState
+    cases: Rows
+    commitments: Rows
+    clocks: Rows
+    compensation: Rows
+
+
+def fold(model: TrustModel, events: Sequence[CustomerEvent]) -> Folded:
+    """Fold ``events`` (one customer's, oldest first) under ``model``'s policies."""
+    if not events:
+        raise ValueError("no events to fold")
+    db = sqlite_utils.Database(memory=True)
+    try:
+        create_tables(db)
+        buffer = RowBuffer(db)
+        steps = StepWriter(model.sla, buffer)
+        trust = model.new_state(events[0].customer)
+        for event in events:
+            # The projector's order: score the event, then write its rows under the tier
+            # the customer has after it.
+            trust.explanation.append(model.apply(trust, event))
+            steps.write(event, trust.tier, event.timestamp.isoformat())
+        buffer.flush()
+        return Folded(
+            trust=trust,
+            cases=_rows(db, "cases"),
+            commitments=_rows(db, "promises"),
+            clocks=_rows(db, "sla_clocks"),
+            compensation=_rows(db, "compensation"),
+        )
+    finally:
+        db.close()
+
+
+def _rows(db: sqlite_utils.Database, table: str) -> Rows:
+    return [dict(row) for row in db.table(table).rows]
+
+
+def only_case(rows: Iterable[Row], case: str | None) -> Rows:
+    """The rows of ``case`` (all of them when ``case`` is None)."""
+    return [row for row in rows if case is None or row.get("case") == case]
+
+
+def as_bool(value: Any) -> bool | None:
+    """A 0/1 column as a boolean (None stays None)."""
+    return None if value is None else bool(value)

@@ -1,0 +1,254 @@
+"""The audit report as one self-contained HTML page: the same content as the JSON.
+
+It uses the shared page shell (:mod:`trustengine.htmlpage`): its own CSS, an inline SVG of
+the trust score over time, no script and nothing loaded from anywhere, so the page can be
+archived with the case file and read offline years later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from trustengine.htmlpage import esc, page, table
+
+CHART_WIDTH = 720
+CHART_HEIGHT = 200
+_LEFT, _RIGHT, _TOP, _BOTTOM = 36, 12, 10, 24
+
+
+def to_html(report: dict[str, Any]) -> str:
+    """The report (as :func:`~trustengine.audit.build_audit` returns it) as an HTML page."""
+    title = f"Audit of {report['customer']}"
+    if report["case"] is not None:
+        title += f", case {report['case']}"
+    body = "".join(
+        (
+            _verification(report["verification"]),
+            _summary(report["summary"]),
+            _trust(report["trust"]),
+            _section("Cases", report["cases"], _CASE_COLUMNS, ("severity", "hand_offs")),
+            _section("Events", [_event(row) for row in report["events"]], _EVENT_COLUMNS),
+            _section("Promise ledger", report["commitments"], _COMMITMENT_COLUMNS),
+            _section("SLA compliance", report["sla_clocks"], _CLOCK_COLUMNS, ("period",)),
+            _section("Compensation", report["compensation"], _OFFER_COLUMNS, ("amount",)),
+        )
+    )
+    return page(title, body, subtitle=_subtitle(report))
+
+
+_CASE_COLUMNS = (
+    "case",
+    "status",
+    "opened_at",
+    "severity",
+    "category",
+    "owner",
+    "hand_offs",
+    "escalation_level",
+    "acknowledged_at",
+    "closed_at",
+    "reopened",
+    "summary",
+)
+_EVENT_COLUMNS = (
+    "position",
+    "at",
+    "recorded_at",
+    "type",
+    "case",
+    "actor",
+    "channel",
+    "summary",
+    "data",
+)
+_COMMITMENT_COLUMNS = (
+    "kind",
+    "id",
+    "case",
+    "description",
+    "made_at",
+    "due",
+    "status",
+    "settled_at",
+    "on_time",
+    "overdue",
+    "note",
+)
+_CLOCK_COLUMNS = ("case", "clock", "period", "started_at", "due", "stopped_at", "late", "status")
+_OFFER_COLUMNS = (
+    "offer",
+    "case",
+    "kind",
+    "amount",
+    "currency",
+    "addresses_failure",
+    "status",
+    "offered_at",
+    "settled_at",
+    "reason",
+)
+_EXPLANATION_COLUMNS = ("position", "at", "type", "case", "delta", "score", "phase", "reason")
+
+
+def _subtitle(report: dict[str, Any]) -> str:
+    parts = [
+        f"as of {report['as_of'] or 'every event on record'}",
+        f"as known at {report['as_known_at'] or 'the latest record'}",
+        f"open work judged at {report['judged_at']} ({report['judged_by'].replace('_', ' ')})",
+        f"trust policy {report['policy']}",
+        f"SLA preset {report['sla_policy']}: {report['sla_description']}",
+    ]
+    return "; ".join(parts)
+
+
+def _event(row: dict[str, Any]) -> dict[str, Any]:
+    """The event's data as ``field: value`` pairs (the JSON keeps the exact values)."""
+    data = "; ".join(f"{key}: {_plain(value)}" for key, value in sorted(row["data"].items()))
+    return {**row, "data": data}
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _cells(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Booleans as yes/no, so a table reads as the JSON means."""
+    return [
+        {
+            key: ("yes" if value else "no") if isinstance(value, bool) else value
+            for key, value in r.items()
+        }
+        for r in rows
+    ]
+
+
+def _section(
+    heading: str,
+    rows: Sequence[dict[str, Any]],
+    columns: Sequence[str],
+    numeric: Sequence[str] = (),
+) -> str:
+    if not rows:
+        return f"<h2>{esc(heading)}</h2><p>None.</p>"
+    return f"<h2>{esc(heading)}</h2>" + _scrolling(table(_cells(rows), columns, numeric=numeric))
+
+
+def _scrolling(html: str) -> str:
+    """A wide table scrolls sideways inside the page instead of running off it."""
+    return f'<div style="overflow-x: auto">{html}</div>'
+
+
+def _verification(check: dict[str, Any]) -> str:
+    if check["ok"]:
+        return (
+            '<h2>Verification</h2><p class="ok">Verified: all '
+            f"{esc(check['events'])} stored events of this customer decode, run without a gap "
+            "and match the tamper-evidence chain.</p>"
+        )
+    items = "".join(f"<li>{esc(problem)}</li>" for problem in check["problems"])
+    return (
+        f'<h2>Verification</h2><p class="bad">Verification FAILED: {len(check["problems"])} '
+        f"problem(s) in {esc(check['events'])} stored events of this customer.</p>"
+        f'<ul class="bad">{items}</ul>'
+    )
+
+
+def _summary(summary: dict[str, Any]) -> str:
+    promises = summary["commitments"]
+    clocks = summary["sla_clocks"]
+    offers = summary["compensation"]
+    amounts = ", ".join(
+        f"{amount:.2f} {currency}".strip()
+        for currency, amount in offers["accepted_amounts"].items()
+    )
+    rows = [
+        {"what": "events shown", "value": summary["events"]},
+        {"what": "cases", "value": summary["cases"]},
+        {
+            "what": "commitments",
+            "value": f"{promises['made']} made: {promises['kept']} kept, "
+            f"{promises['completed']} completed, {promises['broken']} broken, "
+            f"{promises['open']} open ({promises['overdue']} overdue); "
+            f"{promises['on_time']} on time, {promises['late']} late",
+        },
+        {
+            "what": "SLA clocks",
+            "value": f"{clocks['met']} met, {clocks['breached']} breached, "
+            f"{clocks['running']} running",
+        },
+        {
+            "what": "compensation",
+            "value": f"{offers['offered']} offered: {offers['accepted']} accepted, "
+            f"{offers['declined']} declined, {offers['open']} open"
+            + (f"; accepted {amounts}" if amounts else ""),
+        },
+    ]
+    return "<h2>Summary</h2>" + table(rows, ("what", "value"))
+
+
+def _trust(trust: dict[str, Any]) -> str:
+    components = ", ".join(f"{name} {value:.1f}" for name, value in trust["components"].items())
+    headline = (
+        f"<p>Trust <strong>{trust['score']:.1f}</strong>/100, phase "
+        f"<strong>{esc(trust['phase'])}</strong> (ceiling {trust['ceiling']:g}; {esc(components)}; "
+        f"{esc(trust['open_cases'])} open case(s), {esc(trust['broken_promises'])} broken "
+        "promise(s)).</p>"
+    )
+    explanation = trust["explanation"]
+    return (
+        "<h2>Trust and why</h2>"
+        + headline
+        + score_chart(explanation)
+        + _scrolling(
+            table(explanation, _EXPLANATION_COLUMNS, numeric=("position", "delta", "score"))
+        )
+    )
+
+
+def score_chart(steps: Sequence[dict[str, Any]]) -> str:
+    """An inline SVG of the score after each step, placed by business time."""
+    if not steps:
+        return ""
+    times = [datetime.fromisoformat(step["at"]).timestamp() for step in steps]
+    first, span = times[0], (times[-1] - times[0]) or 1.0
+    width = CHART_WIDTH - _LEFT - _RIGHT
+    height = CHART_HEIGHT - _TOP - _BOTTOM
+
+    def x(moment: float) -> float:
+        return _LEFT + width * ((moment - first) / span if len(steps) > 1 else 0.5)
+
+    def y(score: float) -> float:
+        return _TOP + height * (100.0 - score) / 100.0
+
+    grid = "".join(
+        f'<line x1="{_LEFT}" x2="{CHART_WIDTH - _RIGHT}" y1="{y(level):.1f}" y2="{y(level):.1f}" '
+        f'stroke="#e3e7eb"/><text x="{_LEFT - 6}" y="{y(level) + 4:.1f}" '
+        f'text-anchor="end">{level}</text>'
+        for level in (0, 25, 50, 75, 100)
+    )
+    points = [
+        (x(moment), y(float(step["score"]))) for moment, step in zip(times, steps, strict=True)
+    ]
+    line = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
+    dots = "".join(
+        f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="#1d4ed8">'
+        f"<title>{esc(step['at'])} {esc(step['type'])}: {float(step['score']):.1f}</title></circle>"
+        for (px, py), step in zip(points, steps, strict=True)
+    )
+    labels = (
+        f'<text x="{_LEFT}" y="{CHART_HEIGHT - 6}">{esc(steps[0]["at"][:10])}</text>'
+        f'<text x="{CHART_WIDTH - _RIGHT}" y="{CHART_HEIGHT - 6}" text-anchor="end">'
+        f"{esc(steps[-1]['at'][:10])}</text>"
+    )
+    return (
+        f'<figure><svg width="{CHART_WIDTH}" height="{CHART_HEIGHT}" '
+        f'viewBox="0 0 {CHART_WIDTH} {CHART_HEIGHT}" role="img" '
+        'aria-label="Trust score after each event">'
+        f'{grid}<polyline fill="none" stroke="#1d4ed8" stroke-width="2" points="{line}"/>'
+        f"{dots}{labels}</svg><figcaption>Trust score (0-100) after each event, by business "
+        "time.</figcaption></figure>"
+    )

@@ -1,0 +1,181 @@
+"""The ``audit`` command: one customer's complete, verified record, as text, JSON or HTML.
+
+The report itself is the library's (:mod:`trustengine.audit`); this module parses the
+options, writes the chosen form and sets the exit status: 1 when the customer's stored
+events fail verification (the report is still written, saying what is wrong).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from trustengine.audit import build_audit, to_html, to_json
+from trustengine.cli.output import (
+    Finding,
+    InputError,
+    db_option,
+    handle_errors,
+    open_engine,
+    render_rows,
+)
+from trustengine.cli.read import TIME
+from trustengine.scoring.policy import DEFAULT_TRUST_POLICY
+from trustengine.scoring.sla import DEFAULT_SLA_POLICY
+
+
+@click.command(
+    epilog="Example: trustengine audit cust-boris --sla sla-uk-fca-disp --html boris.html"
+)
+@click.argument("customer")
+@click.option("--case", "case", metavar="CASE", help="Only this case's events and commitments.")
+@click.option("--as-of", type=TIME, help="Business time: events that happened by then.")
+@click.option("--as-known-at", type=TIME, help="Recorded time: what the store held then.")
+@click.option(
+    "--sla",
+    "sla_policy",
+    default=None,
+    help="SLA preset for the clocks: sla-default, sla-uk-fca-disp, sla-us-cfpb, sla-eu-psd2 "
+    f"or a path [default: {DEFAULT_SLA_POLICY}].",
+)
+@click.option(
+    "--policy",
+    default=None,
+    help=f"Trust policy (a file in projections/, or a path) [default: {DEFAULT_TRUST_POLICY}].",
+)
+@click.option("--json", "as_json", is_flag=True, help="Output the report as JSON.")
+@click.option(
+    "--html",
+    "html_file",
+    metavar="FILE",
+    default=None,
+    help="Write the report as one self-contained HTML page to FILE and print its path.",
+)
+@db_option
+@handle_errors
+def audit(
+    customer: str,
+    case: str | None,
+    as_of: datetime | None,
+    as_known_at: datetime | None,
+    sla_policy: str | None,
+    policy: str | None,
+    as_json: bool,
+    html_file: str | None,
+    db: str,
+) -> None:
+    """The complete, verified record of one customer (or one --case), as the store held it.
+
+    Every event with business and recorded time, actor and channel; the promise ledger;
+    SLA compliance per clock under the --sla preset; compensation; the trust state and
+    its explanation; and the verification of the customer's stored events. The same
+    store and options always give byte-identical JSON. Exits 1 when verification finds a
+    problem (the report is still written).
+    """
+    if as_json and html_file is not None:
+        raise InputError("give either --json or --html FILE, not both")
+    with open_engine(db) as engine:
+        report = build_audit(
+            engine,
+            customer,
+            case=case,
+            as_of=as_of,
+            as_known_at=as_known_at,
+            policy=policy,
+            sla=sla_policy,
+        )
+    if as_json:
+        click.echo(to_json(report), nl=False)
+    elif html_file is not None:
+        write_file(html_file, to_html(report))
+        click.echo(html_file)
+    else:
+        render_text(report)
+    check = report["verification"]
+    if not check["ok"]:
+        raise Finding(
+            f"verification of {customer!r} found {len(check['problems'])} problem(s): "
+            f"{check['problems'][0]}"
+        )
+
+
+def write_file(name: str, text: str) -> None:
+    """Write ``text`` to ``name`` whole or not at all (a temporary file, then a rename)."""
+    path = Path(name)
+    if path.is_dir():
+        raise InputError(f"--html {name}: is a directory")
+    folder = path.parent
+    if not folder.is_dir():
+        raise InputError(f"--html {name}: folder {str(folder)!r} does not exist")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+            Path(temporary).replace(path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        raise InputError(f"--html {name}: cannot write: {error.strerror}") from None
+
+
+def render_text(report: dict[str, Any]) -> None:
+    """The report for a person at a terminal: a headline, then one table per section."""
+    trust = report["trust"]
+    check = report["verification"]
+    scope = f", case {report['case']}" if report["case"] else ""
+    click.echo(
+        f"Audit of {report['customer']}{scope}: as of {report['as_of'] or 'all events'}, "
+        f"as known at {report['as_known_at'] or 'the latest record'}; open work judged at "
+        f"{report['judged_at']}; policy {report['policy']}, SLA {report['sla_policy']}"
+    )
+    verdict = "ok" if check["ok"] else f"FAILED, {len(check['problems'])} problem(s)"
+    click.echo(f"verification: {verdict} ({check['events']} stored events checked)")
+    for problem in check["problems"]:
+        click.echo(f"  {problem}")
+    click.echo(f"trust: {trust['score']:.1f}/100, {trust['phase']}")
+    sections: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+        (
+            "Events",
+            "events",
+            ("position", "at", "recorded_at", "type", "case", "actor", "channel", "summary"),
+        ),
+        (
+            "Promise ledger",
+            "commitments",
+            ("kind", "id", "case", "made_at", "due", "status", "settled_at", "on_time", "overdue"),
+        ),
+        (
+            "SLA compliance",
+            "sla_clocks",
+            ("case", "clock", "period", "started_at", "due", "stopped_at", "status"),
+        ),
+        (
+            "Compensation",
+            "compensation",
+            (
+                "offer",
+                "case",
+                "kind",
+                "amount",
+                "currency",
+                "addresses_failure",
+                "status",
+                "settled_at",
+            ),
+        ),
+        ("Trust explanation", "", ("position", "at", "type", "delta", "score", "phase", "reason")),
+    )
+    for title, key, columns in sections:
+        rows = report[key] if key else trust["explanation"]
+        if rows:
+            render_rows(rows, "table", columns, title=title)
+
+
+__all__ = ["audit", "render_text", "write_file"]
