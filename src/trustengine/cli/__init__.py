@@ -6,10 +6,12 @@ import click
 
 from trustengine import __version__
 from trustengine.cli.audit import audit
+from trustengine.cli.customers import case_, customers
 from trustengine.cli.follow import follow
 from trustengine.cli.ledger import demo, export, import_, seal, verify
 from trustengine.cli.privacy import erase, keygen
 from trustengine.cli.read import state, timeline
+from trustengine.cli.record import record
 from trustengine.cli.views import rebuild
 
 
@@ -39,6 +41,9 @@ for command in (
     rebuild,
     audit,
     follow,
+    record,
+    customers,
+    case_,
 ):
     main.add_command(command)
 

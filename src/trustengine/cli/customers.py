@@ -1,0 +1,190 @@
+"""Commands a support lead works from: ``customers`` (who needs attention) and ``case``
+(everything about one case). Both answer from the read model, caught up first."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from trustengine.cli.output import (
+    _short,
+    db_option,
+    handle_errors,
+    listing,
+    open_engine,
+    render_rows,
+)
+from trustengine.cli.views import caught_up, views_option
+from trustengine.scoring.trust import PHASES
+from trustengine.views.queries import AT_RISK_PHASES, CUSTOMER_SORTS, CustomerSort
+
+CUSTOMER_COLUMNS = (
+    "customer",
+    "score",
+    "phase",
+    "tier",
+    "open_cases",
+    "broken_promises",
+    "last_contact_at",
+    "changed_at",
+)
+
+
+def _none_match(rows: Sequence[dict[str, Any]]) -> str | None:
+    return None if rows else "No customer matches."
+
+
+@click.command(epilog="Example: trustengine customers --at-risk --sort score --limit 20")
+@click.option(
+    "--phase",
+    "phases",
+    type=click.Choice(PHASES),
+    multiple=True,
+    help="Only customers in this phase (repeat for several).",
+)
+@click.option("--at-risk", is_flag=True, help="Only customers in phase at_risk or lost.")
+@click.option(
+    "--sort",
+    type=click.Choice(CUSTOMER_SORTS),
+    default="score",
+    show_default=True,
+    help="score: lowest trust first; changed: most recently changed first.",
+)
+@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N customers.")
+@views_option
+@db_option
+@listing(CUSTOMER_COLUMNS, footer=_none_match)
+@handle_errors
+def customers(
+    phases: tuple[str, ...],
+    at_risk: bool,
+    sort: CustomerSort,
+    limit: int | None,
+    views: str | None,
+    db: str,
+) -> list[dict[str, Any]]:
+    """List customers with their trust score, phase, open cases, broken promises and
+    last contact, lowest score first.
+
+    --phase and --at-risk together list the customers of all those phases. changed_at is
+    when the store recorded the customer's latest event.
+    """
+    wanted: set[str] | None = None
+    if phases or at_risk:
+        wanted = set(phases) | (set(AT_RISK_PHASES) if at_risk else set())
+    with open_engine(db) as engine, caught_up(engine, views) as model:
+        return model.customers(phases=wanted, sort=sort, limit=limit)
+
+
+HAND_OFF_COLUMNS = ("at", "actor", "channel", "summary")
+COMMITMENT_COLUMNS = ("kind", "id", "made_at", "due", "status", "settled_at", "on_time", "details")
+COMPENSATION_COLUMNS = (
+    "offer",
+    "kind",
+    "amount",
+    "currency",
+    "addresses_failure",
+    "status",
+    "at",
+    "settled_at",
+    "reason",
+)
+CLOCK_COLUMNS = ("clock", "period", "started_at", "due", "stopped_at", "breached")
+CASE_TIMELINE_COLUMNS = ("at", "type", "actor", "channel", "trust", "summary")
+
+_SECTIONS = (
+    ("hand_offs", "Hand-offs", HAND_OFF_COLUMNS),
+    ("promises", "Promises, corrective actions and follow-ups", COMMITMENT_COLUMNS),
+    ("compensation", "Compensation", COMPENSATION_COLUMNS),
+    ("sla_clocks", "SLA clocks", CLOCK_COLUMNS),
+    ("timeline", "Timeline", CASE_TIMELINE_COLUMNS),
+)
+
+
+@click.command("case", epilog="Example: trustengine case cust-dara C-1012 --json")
+@click.argument("customer")
+@click.argument("case")
+@click.option("--json", "as_json", is_flag=True, help="Output one JSON object.")
+@views_option
+@db_option
+@handle_errors
+def case_(customer: str, case: str, as_json: bool, views: str | None, db: str) -> None:
+    """Show one case: status, owner and hand-offs, escalation, the complaint, its
+    promises, corrective actions and follow-ups, compensation, SLA clocks and timeline.
+
+    --json gives one object whose keys are those sections: case, hand_offs, promises
+    (kind promise, action or follow_up), compensation, sla_clocks and timeline.
+    """
+    with open_engine(db) as engine, caught_up(engine, views) as model:
+        found = model.case(customer, case)
+    if as_json:
+        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
+        return
+    render_case(found)
+
+
+def render_case(found: dict[str, Any]) -> None:
+    """A case (``case --json``'s dict) for a person: a header block, then one table per
+    section (a section with no rows is one line saying so)."""
+    for line in case_header(found["case"]):
+        click.echo(line)
+    for key, title, columns in _SECTIONS:
+        rows = found[key]
+        click.echo()
+        if key == "promises":
+            rows = [_with_details(row) for row in rows]
+        if rows:
+            render_rows(rows, "table", columns, title)
+        else:
+            click.echo(f"{title}: none")
+
+
+def _with_details(row: dict[str, Any]) -> dict[str, Any]:
+    """A commitment with its description and note (outcome, evidence or reason) in one
+    column, the last, which the table lets wrap."""
+    note = row["note"]
+    if note and row["kind"] == "follow_up":
+        note = f"outcome: {note}"
+    parts = [row["description"], note]
+    return {**row, "details": " / ".join(part for part in parts if part)}
+
+
+def case_header(case: dict[str, Any]) -> list[str]:
+    """The header block of ``case`` (a ``cases`` row), one fact a line."""
+    status = case["status"]
+    if case["confirmed_by_customer"]:
+        status += ", resolution confirmed by the customer"
+    if case["reopened"]:
+        times = "once" if case["reopened"] == 1 else f"{case['reopened']} times"
+        status += f", reopened {times} (last {_short(case['reopened_at'])})"
+    hand_offs = case["hand_offs"]
+    owner = case["owner"] or "nobody yet"
+    facts = [
+        ("status", status),
+        ("complaint", case["summary"]),
+        (
+            "category",
+            f"{case['category']}, severity {case['severity']}, cause {case['cause']}",
+        ),
+        ("owner", f"{owner} ({hand_offs} hand-off{'' if hand_offs == 1 else 's'})"),
+        ("escalation", f"level {case['escalation_level']}"),
+        ("opened", case["opened_at"]),
+        ("acknowledged", case["acknowledged_at"]),
+        ("proposed", case["proposed_at"]),
+        ("resolved", case["resolved_at"]),
+        ("closed", case["closed_at"]),
+        ("broken promises", case["broken_promises"]),
+        ("SLA breaches", case["sla_breaches"]),
+    ]
+    width = max(len(name) for name, _ in facts) + 2
+    lines = [f"Case {case['case']} of {case['customer']}"]
+    lines += [
+        f"  {name + ':':<{width}}{_short(value)}" for name, value in facts if value is not None
+    ]
+    return lines
+
+
+__all__ = ["case_", "customers"]

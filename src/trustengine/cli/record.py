@@ -1,0 +1,204 @@
+"""``trustengine record``: append one event from the command line, exactly as an
+imported line would be.
+
+The options build one contract-shaped event (``--customer``, ``--case``, ``--at``,
+``--actor``, ``--channel``, and the ``data`` fields as ``--name value`` pairs or
+``--json``), which then takes the import path: :func:`trustengine.interchange.parse_event`
+and the engine's batch check. So a bad type, field, time or broken rule is reported in
+import's words (without the FILE:LINE), and recording a fact the store already has stores
+nothing, as re-importing it would.
+"""
+
+from __future__ import annotations
+
+import json
+import types
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
+
+import click
+
+from trustengine.application import TrustEngine
+from trustengine.cli.output import InputError, db_option, handle_errors, open_engine
+from trustengine.cli.views import erase_from_read_model, views_option
+from trustengine.domain.base import CustomerEvent
+from trustengine.domain.events import EVENT_TYPES, CustomerErased
+from trustengine.exceptions import BatchRejectedError
+from trustengine.interchange import parse_event
+
+_NUMERIC = (bool, int, float, Decimal)
+# The decoder import uses: Decimal keeps amounts exact.
+_DECODER = json.JSONDecoder(parse_float=Decimal)
+
+
+def _kinds(annotation: Any) -> set[Any]:
+    """The Python types a field's annotation admits (Literal values by their type)."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _kinds(get_args(annotation)[0])
+    if origin is Union or origin is types.UnionType:
+        return set().union(*(_kinds(arg) for arg in get_args(annotation)))
+    if origin is Literal:
+        return {type(value) for value in get_args(annotation)}
+    return {annotation}
+
+
+def _field_kinds(cls: type[CustomerEvent] | None, field: str) -> set[Any]:
+    """The types ``field`` of ``cls`` takes besides None (none for an unknown field)."""
+    if cls is None or field not in cls.data_fields():
+        return set()
+    return _kinds(cls.model_fields[field].annotation) - {type(None)}
+
+
+def _value(kinds: set[Any], text: str) -> Any:
+    """``text`` as a field of ``kinds`` expects it: JSON for a field that takes only
+    booleans and numbers (``true``, ``3``, ``2.5``), else the text itself. Validation has
+    the last word."""
+    if not kinds or not all(kind in _NUMERIC for kind in kinds):
+        return text
+    try:
+        return _DECODER.decode(text)
+    except ValueError:
+        return text  # not JSON: validation names the field and what it wants
+
+
+def data_from_args(type_name: str, args: Sequence[str]) -> dict[str, Any]:
+    """The ``data`` object from ``--name value`` (or ``--name=value``) pairs.
+
+    Dashes in names become underscores. A boolean field given alone (``--prevents-recurrence``)
+    means true. Unknown names are kept, for validation to name them.
+    """
+    cls = EVENT_TYPES.get(type_name)
+    data: dict[str, Any] = {}
+    index = 0
+    while index < len(args):
+        word = args[index]
+        index += 1
+        if not word.startswith("--") or word == "--":
+            raise InputError(
+                f"unexpected argument {word!r}: give data fields as --name value, e.g. "
+                "--promise P-1"
+            )
+        name, has_value, text = word[2:].partition("=")
+        field = name.replace("-", "_")
+        kinds = _field_kinds(cls, field)
+        if not has_value:
+            if index < len(args) and not args[index].startswith("--"):
+                text = args[index]
+                index += 1
+            elif kinds == {bool}:
+                text = "true"
+            else:
+                raise InputError(f"--{name} needs a value")
+        if field in data:
+            raise InputError(f"--{name} is given twice")
+        data[field] = _value(kinds, text)
+    return data
+
+
+def _data(type_name: str, data_json: str | None, args: Sequence[str]) -> Any:
+    fields = data_from_args(type_name, args)
+    if data_json is None:
+        return fields
+    try:
+        data = _DECODER.decode(data_json)
+    except ValueError as error:
+        message = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
+        raise InputError(f"--json is not valid JSON: {message}") from None
+    if not isinstance(data, dict):
+        return data  # validation says what it must be
+    for field in fields:
+        if field in data:
+            raise InputError(f"data.{field} is given both in --json and as an option")
+    return {**data, **fields}
+
+
+def _position(engine: TrustEngine, draft: CustomerEvent) -> int | None:
+    """Where the store holds ``draft``'s fact in the customer's history."""
+    fact = draft.fact_key()
+    for event in reversed(engine.history(draft.customer)):
+        if event.fact_key() == fact:
+            return event.originator_version
+    return None  # e.g. its personal text was erased since
+
+
+def _describe(draft: CustomerEvent, position: int | None) -> str:
+    case = f", case {draft.case}" if draft.case is not None else ""
+    where = f" (event {position})" if position is not None else ""
+    return f"{draft.type_name} for {draft.customer}{case}{where}"
+
+
+@click.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    epilog="Example: trustengine record PromiseMade --customer cust-042 --case C-1001 "
+    '--promise P-1 --description "Call back with a slot" --due 2026-03-02T12:00:00+00:00',
+)
+@click.argument("type_name", metavar="TYPE")
+@click.option("--customer", required=True, metavar="KEY", help="The customer's key.")
+@click.option("--case", metavar="CASE", help="The case's key (case events need one).")
+@click.option(
+    "--at",
+    metavar="TIME",
+    help="When it happened: ISO 8601 with an offset [default: now].",
+)
+@click.option("--actor", help="Who did it: an agent id, customer, system.")
+@click.option("--channel", help="email, phone, chat, sms, social, in_person, web or other.")
+@click.option(
+    "--json",
+    "data_json",
+    metavar="OBJECT",
+    help="The event's data as one JSON object (instead of, or besides, --field value).",
+)
+@views_option
+@db_option
+@handle_errors
+def record(
+    type_name: str,
+    customer: str,
+    case: str | None,
+    at: str | None,
+    actor: str | None,
+    channel: str | None,
+    data_json: str | None,
+    views: str | None,
+    db: str,
+) -> None:
+    """Record one event of TYPE, validated and checked as import checks a line.
+
+    Its data fields are options: --promise P-1 --due 2026-03-02T12:00:00+00:00
+    --accepts-responsibility true (dashes for underscores; a boolean field alone means
+    true), or --json '{"promise": "P-1", ...}'. A bad field or a broken rule is one line
+    naming it, and nothing is stored. Recording a fact the store already has stores
+    nothing. CustomerErased erases the customer, as trustengine erase does.
+    """
+    args = click.get_current_context().args
+    data = _data(type_name, data_json, args)
+    with open_engine(db) as engine:
+        event: dict[str, Any] = {
+            "type": type_name,
+            "customer": customer,
+            "at": at if at is not None else engine.clock().isoformat(),
+            "data": data,
+        }
+        for key, value in (("case", case), ("actor", actor), ("channel", channel)):
+            if value is not None:
+                event[key] = value
+        draft = parse_event(event)
+        try:
+            stored = engine.record_many([draft])
+        except BatchRejectedError as rejected:
+            raise InputError(rejected.problems[0][1]) from None
+        if isinstance(draft, CustomerErased):
+            if not stored:
+                # Destroy the key again, in case that erasure stopped before it did.
+                engine.erase(customer, legal_basis=draft.legal_basis)
+            erase_from_read_model(engine, views)
+        position = _position(engine, draft)
+    if stored:
+        click.echo(f"Recorded {_describe(draft, position)}.")
+    else:
+        click.echo(f"Already stored: {_describe(draft, position)}; nothing recorded.")
+
+
+__all__ = ["data_from_args", "record"]
