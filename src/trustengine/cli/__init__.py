@@ -13,6 +13,7 @@ from trustengine.cli.privacy import erase, keygen
 from trustengine.cli.read import state, timeline
 from trustengine.cli.record import record
 from trustengine.cli.views import rebuild
+from trustengine.cli.work import due, sweep
 
 
 @click.group(
@@ -44,6 +45,8 @@ for command in (
     record,
     customers,
     case_,
+    due,
+    sweep,
 ):
     main.add_command(command)
 
