@@ -314,6 +314,18 @@ def test_html_is_one_self_contained_page_with_the_same_content(
     assert [path.name for path in tmp_path.iterdir() if path.suffix == ".tmp"] == []
 
 
+def test_html_of_one_case_says_trust_covers_every_case(demo_db: str, tmp_path: Path) -> None:
+    target = tmp_path / "dara.html"
+
+    result = audit("cust-dara", "--case", "C-1012", "--html", str(target), "--db", demo_db)
+
+    assert result.exit_code == 0, result.output
+    html = target.read_text(encoding="utf-8")
+    assert "<title>Audit of cust-dara, case C-1012</title>" in html
+    assert "Trust belongs to the customer: it is scored over every case." in html
+    assert "O-1012-1" in html and "O-1004-1" not in html
+
+
 def test_html_twice_is_byte_identical(demo_db: str, tmp_path: Path) -> None:
     first, second = tmp_path / "a.html", tmp_path / "b.html"
 

@@ -27,7 +27,7 @@ def to_html(report: dict[str, Any]) -> str:
         (
             _verification(report["verification"]),
             _summary(report["summary"]),
-            _trust(report["trust"]),
+            _trust(report["trust"], whole_customer=report["case"] is not None),
             _section("Cases", report["cases"], _CASE_COLUMNS, ("severity", "hand_offs")),
             _section("Events", [_event(row) for row in report["events"]], _EVENT_COLUMNS),
             _section("Promise ledger", report["commitments"], _COMMITMENT_COLUMNS),
@@ -190,7 +190,7 @@ def _summary(summary: dict[str, Any]) -> str:
     return "<h2>Summary</h2>" + table(rows, ("what", "value"))
 
 
-def _trust(trust: dict[str, Any]) -> str:
+def _trust(trust: dict[str, Any], *, whole_customer: bool) -> str:
     components = ", ".join(f"{name} {value:.1f}" for name, value in trust["components"].items())
     headline = (
         f"<p>Trust <strong>{trust['score']:.1f}</strong>/100, phase "
@@ -198,6 +198,10 @@ def _trust(trust: dict[str, Any]) -> str:
         f"{esc(trust['open_cases'])} open case(s), {esc(trust['broken_promises'])} broken "
         "promise(s)).</p>"
     )
+    if whole_customer:
+        headline += (
+            '<p class="meta">Trust belongs to the customer: it is scored over every case.</p>'
+        )
     explanation = trust["explanation"]
     return (
         "<h2>Trust and why</h2>"
