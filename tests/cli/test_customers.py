@@ -361,6 +361,22 @@ def test_a_store_locked_by_another_writer_is_one_line_and_exit_2(
     )
 
 
+@pytest.mark.postgres
+def test_customers_and_case_answer_for_a_postgres_store_from_a_views_file(
+    postgres_target: str, tmp_path: Path
+) -> None:
+    lines = tmp_path / "demo.jsonl"
+    lines.write_text("\n".join(demo_lines()) + "\n", encoding="utf-8")
+    ok("import", str(lines), "--db", postgres_target)
+    where = ["--db", postgres_target, "--views", str(tmp_path / "views.db")]
+
+    at_risk = json.loads(ok("customers", *where, "--json", "--at-risk"))
+    found = json.loads(ok("case", "cust-boris", "C-1002", *where, "--json"))
+
+    assert [row["customer"] for row in at_risk] == ["cust-boris"]
+    assert (found["case"]["owner"], found["case"]["hand_offs"]) == ("agent-4", 3)
+
+
 @pytest.mark.parametrize("command", ["customers", "case"])
 def test_help_ends_with_an_example(command: str) -> None:
     output = ok(command, "--help")

@@ -291,6 +291,20 @@ def test_the_same_event_imported_gets_the_same_reason(db: str, tmp_path: Path) -
     assert recorded.output == f"Error: {reason}\n"
 
 
+@pytest.mark.postgres
+def test_record_writes_to_a_postgres_store(postgres_target: str) -> None:
+    outputs = [ok(postgres_target, *args_for(COMPLAINT)), ok(postgres_target, "record", *PROMISE)]
+
+    assert outputs == [
+        "Recorded ComplaintFiled for cust-1, case C-1 (event 1).\n",
+        "Recorded PromiseMade for cust-1, case C-1 (event 2).\n",
+    ]
+    assert [event["type"] for event in exported(postgres_target)] == [
+        "ComplaintFiled",
+        "PromiseMade",
+    ]
+
+
 def test_a_missing_store_folder_is_one_line_and_exit_2(tmp_path: Path) -> None:
     target = str(tmp_path / "nowhere" / "trust.db")
 

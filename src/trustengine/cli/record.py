@@ -166,6 +166,9 @@ def record(
 ) -> None:
     """Record one event of TYPE, validated and checked as import checks a line.
 
+    TYPE is one of the contract's event types: ComplaintFiled, PromiseMade,
+    CaseClosed, CustomerContacted and so on (see the interchange contract).
+
     Its data fields are options: --promise P-1 --due 2026-03-02T12:00:00+00:00
     --accepts-responsibility true (dashes for underscores; a boolean field alone means
     true), or --json '{"promise": "P-1", ...}'. A bad field or a broken rule is one line
