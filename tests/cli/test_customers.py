@@ -186,9 +186,10 @@ def test_customers_refuses_a_phase_that_does_not_exist(demo_db: str) -> None:
     result = run("customers", "--db", demo_db, "--phase", "angry")
 
     assert result.exit_code == 2
-    assert result.output.splitlines()[-1] == (
+    assert result.output == (
         "Error: Invalid value for '--phase': 'angry' is not one of 'steady', 'damaged', "
-        "'recovering', 'restored', 'advocate', 'at_risk', 'lost'."
+        "'recovering', 'restored', 'advocate', 'at_risk', 'lost'. "
+        "(see 'main customers --help')\n"
     )
 
 

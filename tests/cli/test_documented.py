@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 import pytest
+from click.testing import CliRunner
 
 from trustengine.cli import main
 
@@ -44,3 +45,40 @@ def test_every_command_help_ends_with_an_example_of_itself(name: str) -> None:
         text = command.get_help(ctx)
 
     assert f"Example: trustengine {name}" in text
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["state", "cust-1", "--as-of", "yesterday"],
+            "Error: Invalid value for '--as-of': 'yesterday' is not a time: use ISO 8601 "
+            "with an offset, e.g. 2026-03-01T09:00:00+00:00 (see 'trustengine state --help')",
+        ),
+        (
+            ["timeline"],
+            "Error: Missing argument 'CUSTOMER'. (see 'trustengine timeline --help')",
+        ),
+        (
+            ["stat"],
+            "Error: No such command 'stat'. Did you mean 'state'? (see 'trustengine --help')",
+        ),
+        (
+            ["verify", "--jsn"],
+            "Error: No such option '--jsn'. Did you mean '--json'? "
+            "(see 'trustengine verify --help')",
+        ),
+    ],
+)
+def test_a_usage_error_is_one_line_and_exit_status_2(args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, args, prog_name="trustengine")
+
+    assert result.exit_code == 2
+    assert result.output == message + "\n"
+
+
+def test_help_still_shows_the_whole_usage() -> None:
+    result = CliRunner().invoke(main, ["state", "--help"], prog_name="trustengine")
+
+    assert result.exit_code == 0
+    assert result.output.startswith("Usage: trustengine state [OPTIONS] CUSTOMER\n")

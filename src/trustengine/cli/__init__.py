@@ -9,6 +9,7 @@ from trustengine.cli.audit import audit
 from trustengine.cli.customers import case_, customers
 from trustengine.cli.follow import follow
 from trustengine.cli.ledger import demo, export, import_, seal, verify
+from trustengine.cli.output import CommandGroup
 from trustengine.cli.privacy import erase, keygen
 from trustengine.cli.read import state, timeline
 from trustengine.cli.record import record
@@ -17,6 +18,7 @@ from trustengine.cli.work import due, sweep
 
 
 @click.group(
+    cls=CommandGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog="Example: trustengine demo && trustengine timeline cust-boris",
 )

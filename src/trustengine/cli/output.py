@@ -45,6 +45,38 @@ class Finding(click.ClickException):
     exit_code = 1
 
 
+class CommandGroup(click.Group):
+    """The ``trustengine`` group: a usage error (bad option, bad time, missing argument) is
+    one line and exit status 2, like every other input error, instead of click's usage
+    block; ``--help`` still shows the whole usage."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as error:
+            raise _one_line(error) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except click.UsageError as error:
+            raise _one_line(error) from None
+
+
+def _one_line(error: click.UsageError) -> click.ClickException:
+    if isinstance(error, click.exceptions.NoArgsIsHelpError):
+        return error  # no arguments at all: the help is the answer
+    where = error.ctx.command_path if error.ctx is not None else "trustengine"
+    message = " ".join(error.format_message().split())
+    return InputError(f"{message} (see '{where} --help')")
+
+
 CIPHER_KEY = "trustengine.cipher_key"
 
 
