@@ -82,3 +82,19 @@ def test_help_still_shows_the_whole_usage() -> None:
 
     assert result.exit_code == 0
     assert result.output.startswith("Usage: trustengine state [OPTIONS] CUSTOMER\n")
+
+
+def test_python_dash_m_trustengine_runs_the_command_line() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "trustengine", "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("trustengine, version ")
