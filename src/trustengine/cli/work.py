@@ -98,9 +98,7 @@ DUE_TABLE_COLUMNS = (
 AT_HELP = "Judge as of this time (ISO 8601 with an offset, or a date: its end) [default: now]."
 
 
-@click.command(
-    epilog="Example: trustengine due --overdue --owner agent-7 --at 2026-03-05 --fail-on-overdue"
-)
+@click.command(epilog="Example: trustengine due --overdue --owner agent-7 --fail-on-overdue")
 @click.option("--at", "at", metavar="TIME", help=AT_HELP)
 @click.option("--overdue", is_flag=True, help="Only what is past due at --at.")
 @click.option("--owner", metavar="OWNER", help="Only the work of cases this owner owns.")
