@@ -335,8 +335,10 @@ def _verdict(recovered: dict[str, Any], never: dict[str, Any], difference: float
         )
     assert difference is not None
     if difference > 0:
-        return f"the paradox shows: recovered complainants score {difference:g} points higher"
-    return f"no paradox: recovered complainants score {-difference:g} points lower or equal"
+        return f"the paradox shows: recovered complainants' NPS is {difference:g} points higher"
+    if difference < 0:
+        return f"no paradox: recovered complainants' NPS is {-difference:g} points lower"
+    return "no paradox: recovered complainants' NPS is the same"
 
 
 def trust_scores(scores: Sequence[float]) -> dict[str, Any]:

@@ -126,12 +126,18 @@ def _query(db: sqlite_utils.Database, sql: str) -> list[dict[str, Any]]:
 
 
 def _cases(db: sqlite_utils.Database, window: Window) -> list[Case]:
+    # Two queries rather than a join: SQLite would drive a join through the index on
+    # timeline.type and rescan every complaint for each case.
+    filed = {
+        (customer, case): int(position)
+        for customer, case, position in db.execute(
+            "SELECT customer, \"case\", position FROM timeline WHERE type = 'ComplaintFiled'"
+        ).fetchall()
+    }
     rows = _query(
         db,
-        'SELECT c.customer, c."case", c.opened_at, t.position AS opened_position, c.category, '
-        "c.cause, c.hand_offs, c.acknowledged_at, c.resolved_at, c.closed_at FROM cases AS c "
-        'LEFT JOIN timeline AS t ON t.customer = c.customer AND t."case" = c."case" '
-        "AND t.type = 'ComplaintFiled' ORDER BY c.customer, c.\"case\"",
+        'SELECT customer, "case", opened_at, category, cause, hand_offs, acknowledged_at, '
+        'resolved_at, closed_at FROM cases ORDER BY customer, "case"',
     )
     out = []
     for row in rows:
@@ -142,7 +148,7 @@ def _cases(db: sqlite_utils.Database, window: Window) -> list[Case]:
                     customer=row["customer"],
                     case=row["case"],
                     opened_at=opened,
-                    opened_position=int(row["opened_position"] or 0),
+                    opened_position=filed.get((row["customer"], row["case"]), 0),
                     category=row["category"],
                     cause=row["cause"],
                     hand_offs=int(row["hand_offs"] or 0),

@@ -61,7 +61,7 @@ def _window(report: dict[str, Any]) -> str:
 
 def _issues(report: dict[str, Any]) -> list[str]:
     issues = report["issues"]
-    lines = [f"Recurring issues: {issues['complaints']} complaints (cases opened)"]
+    lines = [f"Recurring issues: {_plural(issues['complaints'], 'complaint')} (cases opened)"]
     lines += _columns(
         ("period", "complaints", "top category", "top cause"),
         [
@@ -110,7 +110,7 @@ def _satisfaction(report: dict[str, Any]) -> list[str]:
 def _recovery(report: dict[str, Any]) -> list[str]:
     rec = report["recovery"]
     return [
-        f"Recovery: {rec['recovered']} of {rec['complainants']} complainants reached "
+        f"Recovery: {rec['recovered']} of {_plural(rec['complainants'], 'complainant')} reached "
         f"{' or '.join(rec['phases'])} ({_num(rec['rate_pct'], '%')})"
     ]
 
@@ -155,7 +155,7 @@ def _promises(report: dict[str, Any]) -> list[str]:
 
 def _compensation(report: dict[str, Any]) -> list[str]:
     comp = report["compensation"]
-    lines = [f"Compensation: {comp['offers']} offers"]
+    lines = [f"Compensation: {_plural(comp['offers'], 'offer')}"]
     rows = [
         (
             r["kind"],
@@ -177,10 +177,10 @@ def _compensation(report: dict[str, Any]) -> list[str]:
 
 def _hand_offs(report: dict[str, Any]) -> list[str]:
     h = report["hand_offs"]
-    spread = ", ".join(f"{d['hand_offs']}: {d['cases']}" for d in h["distribution"]) or "-"
+    spread = ", ".join(f"{d['cases']} with {d['hand_offs']}" for d in h["distribution"])
     return [
-        f"Hand-offs per case: mean {_num(h['mean'])} over {h['cases']} cases, max "
-        f"{_num(h['max'])} (hand-offs: cases {spread})"
+        f"Hand-offs per case: mean {_num(h['mean'])} over {_plural(h['cases'], 'case')}, "
+        f"max {_num(h['max'])}" + (f"; {spread}" if spread else "")
     ]
 
 
@@ -213,7 +213,10 @@ def _scores(report: dict[str, Any]) -> list[str]:
     bins = ", ".join(
         f"{b['from']}-{b['to']}: {b['customers']}" for b in t["bins"] if b["customers"]
     )
-    return [f"Trust scores now: {t['customers']} customers, mean {_num(t['mean'])} ({bins or '-'})"]
+    return [
+        f"Trust scores now: {_plural(t['customers'], 'customer')}, "
+        f"mean {_num(t['mean'])} ({bins or '-'})"
+    ]
 
 
 def report_text(report: dict[str, Any]) -> str:
