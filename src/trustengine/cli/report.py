@@ -1,0 +1,118 @@
+"""``trustengine report``: the figures a support lead runs the month on.
+
+Parses the window, catches the read model up, asks :func:`trustengine.report.build_report`
+and renders: text by default, ``--json``, and ``--html FILE`` for a self-contained page.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from trustengine.cli.output import InputError, db_option, handle_errors, open_engine
+from trustengine.cli.views import caught_up, views_option
+from trustengine.exceptions import InvalidTimeError
+from trustengine.persistence.target import parse_target
+from trustengine.report import build_report, report_html, report_text
+from trustengine.report.window import GROUPINGS, Window
+from trustengine.times import parse_time
+
+
+def _moment(option: str, text: str | None, *, end_of_day: bool) -> datetime | None:
+    """A window bound typed on the command line; a bare date is the start (``--since``) or
+    the end (``--until``) of that day. Bad text is one line naming the option."""
+    if text is None:
+        return None
+    try:
+        return parse_time(text, end_of_day=end_of_day)
+    except InvalidTimeError as error:
+        raise InputError(f"{option}: {error}") from None
+
+
+def _require_store(db: str) -> None:
+    """A report of a store that does not exist is a mistake, not an empty report."""
+    target = parse_target(db)
+    if target.path is not None and not target.path.exists():
+        raise InputError(
+            f"no store at {target.display}: give --db, or load one with trustengine import"
+        )
+
+
+def write_page(path: Path, html: str) -> None:
+    """Write ``html`` to ``path`` whole or not at all (a temporary file, then a rename)."""
+    try:
+        handle, temporary = tempfile.mkstemp(
+            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
+        )
+    except OSError as error:
+        raise InputError(f"cannot write {path}: {error.strerror}") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(html)
+        Path(temporary).replace(path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise InputError(f"cannot write {path}: {error.strerror}") from None
+
+
+@click.command(epilog="Example: trustengine report --since 2026-03-01 --by week --html report.html")
+@click.option(
+    "--since", metavar="TIME", help="Business time the window starts (a date: its start)."
+)
+@click.option("--until", metavar="TIME", help="Business time the window ends (a date: its end).")
+@click.option(
+    "--by",
+    type=click.Choice(GROUPINGS),
+    default="month",
+    show_default=True,
+    help="Group periods by ISO week or calendar month (UTC).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Output one JSON object.")
+@click.option(
+    "--html",
+    "html_path",
+    type=click.Path(path_type=Path),
+    metavar="FILE",
+    help="Also write a self-contained HTML page with charts to FILE, and print its path.",
+)
+@views_option
+@db_option
+@handle_errors
+def report(
+    since: str | None,
+    until: str | None,
+    by: str,
+    as_json: bool,
+    html_path: Path | None,
+    views: str | None,
+    db: str,
+) -> None:
+    """Report recurring issues, NPS and CSAT, recovery, response times, SLA compliance,
+    promises kept, compensation, hand-offs and the recovery paradox.
+
+    Events count in the period of their business time (in UTC); --since and --until
+    bound it, both inclusive. Figures come from the read model, caught up first; the
+    trust-score distribution (in --json and --html) is everyone's current score.
+    """
+    start = _moment("--since", since, end_of_day=False)
+    end = _moment("--until", until, end_of_day=True)
+    Window(start, end, by)  # a backwards window fails before any work
+    _require_store(db)
+    with open_engine(db) as engine, caught_up(engine, views) as model:
+        found = build_report(model.db, since=start, until=end, by=by)
+    if html_path is not None:
+        write_page(html_path, report_html(found))
+    if as_json:
+        click.echo(json.dumps(found, sort_keys=True, indent=2, ensure_ascii=False))
+    elif html_path is not None:
+        click.echo(str(html_path))
+    else:
+        click.echo(report_text(found), nl=False)
+
+
+__all__ = ["report"]
