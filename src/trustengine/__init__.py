@@ -54,6 +54,7 @@ from trustengine.exceptions import (
     DuplicateCommitmentError,
     InvalidEventError,
     InvalidTimeError,
+    ReportWindowError,
     StoreError,
     StoreTargetError,
     SweepTimeError,
@@ -63,6 +64,7 @@ from trustengine.exceptions import (
     UnknownEventTypeError,
 )
 from trustengine.interchange import dumps, parse_event, parse_line, to_contract
+from trustengine.report import build_report, report_html, report_text
 from trustengine.sweep import Miss, SweepResult, find_misses, run_sweep
 from trustengine.views.due import DueItem, due_items
 from trustengine.views.follow import Follower
@@ -113,6 +115,7 @@ __all__ = [
     "PromiseBroken",
     "PromiseKept",
     "PromiseMade",
+    "ReportWindowError",
     "ResolutionConfirmed",
     "ResolutionProposed",
     "SatisfactionRecorded",
@@ -128,12 +131,15 @@ __all__ = [
     "UnknownEventTypeError",
     "__version__",
     "build_audit",
+    "build_report",
     "customer_id",
     "due_items",
     "dumps",
     "find_misses",
     "parse_event",
     "parse_line",
+    "report_html",
+    "report_text",
     "run_sweep",
     "to_contract",
 ]

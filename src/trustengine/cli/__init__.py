@@ -13,6 +13,7 @@ from trustengine.cli.output import CommandGroup
 from trustengine.cli.privacy import erase, keygen
 from trustengine.cli.read import state, timeline
 from trustengine.cli.record import record
+from trustengine.cli.report import report
 from trustengine.cli.views import rebuild
 from trustengine.cli.work import due, sweep
 
@@ -49,6 +50,7 @@ for command in (
     case_,
     due,
     sweep,
+    report,
 ):
     main.add_command(command)
 
