@@ -1,0 +1,131 @@
+"""The report page in a real browser: headless Chromium lays out every chart.
+
+The page itself runs no script. The test renders a copy with one probe script appended,
+which measures each ``<svg>`` and its marks after layout and writes the measurements
+into the document; ``chromium --dump-dom`` prints the document, and the test reads them
+back. The probe also counts the resources the page loaded: there must be none.
+
+Chromium comes from Debian's ``chromium`` package (``.ci/run`` installs it). Locally the
+test skips when it is missing; with ``CI`` set it fails instead.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import in_ci
+from trustengine.cli import main
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+PROBE = """<script>
+(() => {
+  const inside = (a, b) => a.left >= b.left - 1 && a.right <= b.right + 1
+    && a.top >= b.top - 1 && a.bottom <= b.bottom + 1;
+  const charts = [...document.querySelectorAll("svg")].map((svg) => {
+    const box = svg.getBoundingClientRect();
+    const marks = [...svg.querySelectorAll(".mark")].map((mark) => {
+      const shape = mark.getBBox();
+      return {tag: mark.tagName, width: shape.width, height: shape.height,
+              inside: inside(mark.getBoundingClientRect(), box)};
+    });
+    return {title: svg.querySelector("title").textContent,
+            width: box.width, height: box.height, marks};
+  });
+  const probe = document.createElement("pre");
+  probe.id = "probe";
+  probe.textContent = JSON.stringify({
+    charts, resources: performance.getEntriesByType("resource").length});
+  document.body.appendChild(probe);
+})();
+</script>"""
+
+# Marks each chart of the demo history draws: bars, segments, points and lines.
+EXPECTED_MARKS = {
+    "NPS and CSAT per period": 5,  # 3 NPS points and their line, 1 CSAT point
+    "Complaints per period": 16,  # 4 series of 3 points, each joined by a line
+    "Top categories": 5,
+    "Top causes": 5,
+    "Hours to respond and resolve": 6,
+    "SLA clocks": 10,
+    "Promises": 3,
+    "Offers by kind and fit": 5,
+    "Cases by number of hand-offs": 3,
+    "Customers by trust score": 5,
+}
+
+
+def chromium() -> Path:
+    """Debian's Chromium; skip (locally) or fail (in CI) when it is not installed."""
+    found = CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")
+    if found is None:
+        message = f"Chromium is not installed at {CHROMIUM} (apt-get install -y chromium)"
+        if in_ci():
+            pytest.fail(f"{message}; CI is set, so the browser test must run, never skip")
+        pytest.skip(message)
+    return Path(found)
+
+
+def rendered(page: Path, browser: Path, profile: Path) -> dict[str, Any]:
+    """Open ``page`` with the probe in headless Chromium; return what the probe measured."""
+    probed = page.with_name("probed.html")
+    probed.write_text(
+        page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8"
+    )
+    result = subprocess.run(
+        [
+            str(browser),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-extensions",
+            "--host-resolver-rules=MAP * ~NOTFOUND",
+            f"--user-data-dir={profile}",
+            "--window-size=1200,900",
+            "--dump-dom",
+            probed.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    match = re.search(r'<pre id="probe">(.*?)</pre>', result.stdout, flags=re.DOTALL)
+    assert match, f"no probe output (exit {result.returncode}): {result.stderr[-2000:]}"
+    found: dict[str, Any] = json.loads(html.unescape(match[1]))
+    return found
+
+
+def test_every_chart_of_the_demo_report_renders_with_its_marks(
+    demo_db: str, tmp_path: Path
+) -> None:
+    browser = chromium()
+    page = tmp_path / "report.html"
+    result = CliRunner().invoke(main, ["report", "--db", demo_db, "--html", str(page)])
+    assert result.exit_code == 0, result.output
+
+    found = rendered(page, browser, tmp_path / "profile")
+
+    assert found["resources"] == 0
+    charts = found["charts"]
+    assert [chart["title"] for chart in charts] == list(EXPECTED_MARKS)
+    for chart in charts:
+        title = chart["title"]
+        assert chart["width"] == 640, title
+        assert chart["height"] > 40, title
+        assert len(chart["marks"]) == EXPECTED_MARKS[title], title
+        for mark in chart["marks"]:
+            assert mark["inside"], (title, mark)
+            assert mark["width"] > 0, (title, mark)
+            if mark["tag"] != "polyline":  # a line may be flat; bars and points never are
+                assert mark["height"] > 0, (title, mark)
