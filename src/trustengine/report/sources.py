@@ -13,9 +13,11 @@ Which time puts a record in the window (and in a period):
 - a promise: when it was made (``promises.made_at``, kind ``promise``);
 - an offer of compensation: when it was offered (``compensation.at``).
 
-Customers' current scores and when each first reached ``restored`` or ``advocate``
-(``score_history``) are read whatever the window, as the figures need them to classify
-customers, not to count events.
+Each score also carries the customer's phase just before it (``score_history``), so
+the recovery-paradox check can tell scores given while recovered. Customers' current
+scores, whether they have any case, and each time they entered ``restored`` or
+``advocate`` (``score_history``) are read whatever the window: the figures use them to
+classify customers, not to count events.
 """
 
 from __future__ import annotations
