@@ -9,6 +9,7 @@ to draw is a short sentence instead of an empty frame. Every label passes throug
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from trustengine.htmlpage import esc
@@ -140,9 +141,9 @@ def line_chart(
             f'<line x1="{left}" y1="{_f(y)}" x2="{WIDTH - right}" y2="{_f(y)}" stroke="#e3e7eb"/>'
             f'<text x="{left - 6}" y="{_f(y + 4)}" text-anchor="end">{_f(tick)}</text>'
         )
-    step = max(1, len(labels) // 8)
+    step = max(1, math.ceil(len(labels) * 64 / plot_w))  # labels at least 64 px apart
     for index, label in enumerate(labels):
-        if index % step == 0 or index == len(labels) - 1:
+        if (len(labels) - 1 - index) % step == 0:  # the latest period always labelled
             parts.append(
                 f'<text x="{_f(x_at(index))}" y="{height - lower + 16}" '
                 f'text-anchor="middle">{esc(label)}</text>'
