@@ -288,3 +288,17 @@ def test_help_shows_an_example() -> None:
 
     assert code == 0
     assert "Example: trustengine report --since 2026-03-01 --by week --html report.html" in output
+
+
+@pytest.mark.postgres
+def test_a_postgres_store_reports_what_the_same_history_in_sqlite_does(
+    postgres_target: str, demo_db: str, tmp_path: Path
+) -> None:
+    loaded = CliRunner().invoke(main, ["demo", "--db", postgres_target])
+    assert loaded.exit_code == 0, loaded.output
+    views = str(tmp_path / "views.db")
+
+    code, output = run("--db", postgres_target, "--views", views, "--json")
+
+    assert code == 0
+    assert output == run("--db", demo_db, "--json")[1]
