@@ -18,8 +18,7 @@ from trustengine.application import Progress, TrustEngine
 from trustengine.domain.base import CustomerEvent
 from trustengine.domain.customer import customer_id
 from trustengine.exceptions import CustomerNotFoundError
-from trustengine.persistence.chain import GENESIS, Seal, advance_head, event_hash
-from trustengine.persistence.recorders import norm_stream
+from trustengine.persistence.chain import GENESIS, Seal, advance_head, event_hash, norm_stream
 
 
 @dataclass

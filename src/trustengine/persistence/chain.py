@@ -13,6 +13,7 @@ rewrote every hash after the fact.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -25,6 +26,14 @@ GENESIS = "0" * 64
 def stream_hex(stream: UUID | str) -> str:
     """A stream id as stored: a UUID's 32 hex digits, any other id as it is."""
     return stream.hex if isinstance(stream, UUID) else stream
+
+
+def norm_stream(stream: str) -> str:
+    """One spelling of a stream id for lookups: the UUID's canonical text."""
+    try:
+        return str(UUID(stream))
+    except ValueError:
+        return stream
 
 
 def event_hash(previous: str, stored: StoredEvent) -> str:
@@ -62,6 +71,10 @@ class Seal:
         return cls(int(count), head)
 
 
+Recorded = Callable[[UUID | str, int], str | None]
+"""Reads a stored hash: ``recorded(stream id, position)``, None when there is none."""
+
+
 @dataclass(frozen=True)
 class ChainLink:
     """The stored hash of one event."""
@@ -72,14 +85,20 @@ class ChainLink:
 
 
 def link(
-    stored_events: list[StoredEvent], previous: dict[str, str], head: Seal
+    stored_events: Sequence[StoredEvent], recorded: Recorded, head: Seal
 ) -> tuple[list[ChainLink], Seal]:
-    """Hash a batch in insertion order; ``previous`` maps stream id to its last hash."""
+    """Hash a batch in insertion order, each stream's first event following the hash
+    ``recorded`` gives for its previous position, and fold the hashes into ``head``."""
+    previous: dict[str, str] = {}
     links = []
     count, running = head.events, head.head
     for stored in stored_events:
         key = str(stored.originator_id)
-        hashed = event_hash(previous.get(key, GENESIS), stored)
+        if key not in previous:
+            version = stored.originator_version
+            found = recorded(stored.originator_id, version - 1) if version > 1 else None
+            previous[key] = found or GENESIS
+        hashed = event_hash(previous[key], stored)
         previous[key] = hashed
         links.append(ChainLink(stored.originator_id, stored.originator_version, hashed))
         count, running = count + 1, advance_head(running, hashed)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
 from uuid import UUID
 
@@ -17,11 +18,10 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from trustengine.persistence.chain import GENESIS, Seal, link
-from trustengine.persistence.recorders import first_versions, norm_stream
+from trustengine.persistence.sqlchain import ChainSQL, SQLChain
 
 
-class ChainedPostgresRecorder(PostgresApplicationRecorder):
+class ChainedPostgresRecorder(SQLChain, PostgresApplicationRecorder):
     """PostgreSQL events plus ``<table>_hashes`` and ``<table>_head``, written while the
     events table is locked, so heads are folded in notification order."""
 
@@ -30,71 +30,44 @@ class ChainedPostgresRecorder(PostgresApplicationRecorder):
     ) -> None:
         super().__init__(datastore, events_table_name=events_table_name)
         schema = Identifier(self.datastore.schema)
-        self._hashes_table = SQL("{}.{}").format(schema, Identifier(events_table_name + "_hashes"))
-        self._head_table = SQL("{}.{}").format(schema, Identifier(events_table_name + "_head"))
+        hashes = SQL("{}.{}").format(schema, Identifier(events_table_name + "_hashes"))
+        head = SQL("{}.{}").format(schema, Identifier(events_table_name + "_head"))
         self.sql_create_statements.append(
             SQL(
                 "CREATE TABLE IF NOT EXISTS {} (originator_id uuid NOT NULL, "
                 "originator_version bigint NOT NULL, hash text NOT NULL, "
                 "PRIMARY KEY (originator_id, originator_version))"
-            ).format(self._hashes_table)
+            ).format(hashes)
         )
         self.sql_create_statements.append(
             SQL(
                 "CREATE TABLE IF NOT EXISTS {} (id integer PRIMARY KEY CHECK (id = 1), "
                 "events bigint NOT NULL, head text NOT NULL)"
-            ).format(self._head_table)
+            ).format(head)
+        )
+        self.chain_sql = ChainSQL(
+            previous_hash=SQL(
+                "SELECT hash FROM {} WHERE originator_id=%s AND originator_version=%s"
+            ).format(hashes),
+            read_head=SQL("SELECT events, head FROM {} WHERE id = 1").format(head),
+            insert_hash=SQL("INSERT INTO {} VALUES (%s, %s, %s)").format(hashes),
+            write_head=SQL(
+                "INSERT INTO {} VALUES (1, %s, %s) ON CONFLICT (id) "
+                "DO UPDATE SET events = EXCLUDED.events, head = EXCLUDED.head"
+            ).format(head),
+            all_hashes=SQL("SELECT originator_id, originator_version, hash FROM {}").format(hashes),
+            stream=lambda stream: stream,
         )
 
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        previous: dict[str, str] = {}
-        for key, stored in first_versions(stored_events).items():
-            if stored.originator_version > 1:
-                curs.execute(
-                    SQL(
-                        "SELECT hash FROM {} WHERE originator_id=%s AND originator_version=%s"
-                    ).format(self._hashes_table),
-                    (stored.originator_id, stored.originator_version - 1),
-                )
-                row = curs.fetchone()
-                previous[key] = row["hash"] if row else GENESIS
-        curs.execute(SQL("SELECT events, head FROM {} WHERE id = 1").format(self._head_table))
-        row = curs.fetchone()
-        head = Seal(int(row["events"]), str(row["head"])) if row else Seal(0, GENESIS)
-        links, head = link(list(stored_events), previous, head)
-        curs.executemany(
-            SQL("INSERT INTO {} VALUES (%s, %s, %s)").format(self._hashes_table),
-            [(k.originator_id, k.originator_version, k.hash) for k in links],
-        )
-        curs.execute(
-            SQL(
-                "INSERT INTO {} VALUES (1, %s, %s) ON CONFLICT (id) "
-                "DO UPDATE SET events = EXCLUDED.events, head = EXCLUDED.head"
-            ).format(self._head_table),
-            (head.events, head.head),
-        )
+        self._append_chain(curs, stored_events)
         return ids
 
-    def chain_links(self) -> dict[tuple[str, int], str]:
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(
-                SQL("SELECT originator_id, originator_version, hash FROM {}").format(
-                    self._hashes_table
-                )
-            )
-            return {
-                (norm_stream(str(r["originator_id"])), int(r["originator_version"])): str(r["hash"])
-                for r in curs.fetchall()
-            }
-
-    def chain_head(self) -> Seal:
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(SQL("SELECT events, head FROM {} WHERE id = 1").format(self._head_table))
-            row = curs.fetchone()
-            return Seal(int(row["events"]), str(row["head"])) if row else Seal(0, GENESIS)
+    def _chain_reading(self) -> AbstractContextManager[Cursor[DictRow]]:
+        return self.datastore.transaction(commit=False)
 
 
 class ChainedPostgresFactory(PostgresFactory):

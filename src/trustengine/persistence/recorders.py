@@ -8,6 +8,7 @@ was committed. They are selected through ``PERSISTENCE_MODULE`` (see :mod:`.targ
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
@@ -17,14 +18,8 @@ from eventsourcing.popo import POPOApplicationRecorder
 from eventsourcing.sqlite import Factory as SQLiteFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
-from trustengine.persistence.chain import GENESIS, Seal, link, stream_hex
-
-
-def first_versions(stored_events: Sequence[StoredEvent]) -> dict[str, StoredEvent]:
-    first: dict[str, StoredEvent] = {}
-    for stored in stored_events:
-        first.setdefault(str(stored.originator_id), stored)
-    return first
+from trustengine.persistence.chain import GENESIS, Seal, link, norm_stream, stream_hex
+from trustengine.persistence.sqlchain import ChainSQL, SQLChain
 
 
 @runtime_checkable
@@ -42,9 +37,20 @@ class ChainReader(Protocol):
 
 # --- SQLite ------------------------------------------------------------------------------
 
+SQLITE_CHAIN = ChainSQL(
+    previous_hash="SELECT hash FROM event_hashes WHERE originator_id=? AND originator_version=?",
+    read_head="SELECT events, head FROM ledger_head WHERE id = 1",
+    insert_hash="INSERT INTO event_hashes VALUES (?, ?, ?)",
+    write_head="INSERT OR REPLACE INTO ledger_head VALUES (1, ?, ?)",
+    all_hashes="SELECT originator_id, originator_version, hash FROM event_hashes",
+    stream=stream_hex,
+)
 
-class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
+
+class ChainedSQLiteRecorder(SQLChain, SQLiteApplicationRecorder):
     """SQLite events plus tables ``event_hashes`` and ``ledger_head``."""
+
+    chain_sql = SQLITE_CHAIN
 
     def construct_create_table_statements(self) -> list[str]:
         return [
@@ -60,36 +66,11 @@ class ChainedSQLiteRecorder(SQLiteApplicationRecorder):
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         ids = super()._insert_events(c, stored_events, **kwargs)
-        previous: dict[str, str] = {}
-        for key, stored in first_versions(stored_events).items():
-            if stored.originator_version > 1:
-                c.execute(
-                    "SELECT hash FROM event_hashes WHERE originator_id=? AND originator_version=?",
-                    (stream_hex(stored.originator_id), stored.originator_version - 1),
-                )
-                row = c.fetchone()
-                previous[key] = row[0] if row else GENESIS
-        c.execute("SELECT events, head FROM ledger_head WHERE id = 1")
-        row = c.fetchone()
-        head = Seal(row[0], row[1]) if row else Seal(0, GENESIS)
-        links, head = link(list(stored_events), previous, head)
-        c.executemany(
-            "INSERT INTO event_hashes VALUES (?, ?, ?)",
-            [(stream_hex(k.originator_id), k.originator_version, k.hash) for k in links],
-        )
-        c.execute("INSERT OR REPLACE INTO ledger_head VALUES (1, ?, ?)", (head.events, head.head))
+        self._append_chain(c, stored_events)
         return ids
 
-    def chain_links(self) -> dict[tuple[str, int], str]:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute("SELECT originator_id, originator_version, hash FROM event_hashes")
-            return {(norm_stream(r[0]), int(r[1])): str(r[2]) for r in c.fetchall()}
-
-    def chain_head(self) -> Seal:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute("SELECT events, head FROM ledger_head WHERE id = 1")
-            row = c.fetchone()
-            return Seal(int(row[0]), str(row[1])) if row else Seal(0, GENESIS)
+    def _chain_reading(self) -> AbstractContextManager[SQLiteCursor]:
+        return self.datastore.transaction(commit=False)
 
 
 class ChainedSQLiteFactory(SQLiteFactory):
@@ -109,11 +90,11 @@ class ChainedPOPORecorder(POPOApplicationRecorder):
 
     def _update_table(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
         ids = super()._update_table(stored_events, **kwargs)
-        previous = {
-            key: self._hashes.get((key, s.originator_version - 1), GENESIS)
-            for key, s in first_versions(stored_events).items()
-        }
-        links, self._head = link(list(stored_events), previous, self._head)
+
+        def recorded(stream: UUID | str, position: int) -> str | None:
+            return self._hashes.get((norm_stream(str(stream)), position))
+
+        links, self._head = link(stored_events, recorded, self._head)
         for k in links:
             self._hashes[(norm_stream(str(k.originator_id)), k.originator_version)] = k.hash
         return ids
@@ -130,11 +111,3 @@ class ChainedPOPORecorder(POPOApplicationRecorder):
 class ChainedPOPOFactory(POPOFactory):
     def application_recorder(self) -> ChainedPOPORecorder:
         return ChainedPOPORecorder()
-
-
-def norm_stream(stream: str) -> str:
-    """One spelling of a stream id for lookups: the UUID's canonical text."""
-    try:
-        return str(UUID(stream))
-    except ValueError:
-        return stream
