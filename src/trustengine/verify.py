@@ -162,15 +162,10 @@ def verify_customer(engine: TrustEngine, customer: str) -> CustomerVerification:
     :class:`CustomerNotFoundError` when the customer has no stored events.
     """
     stream_id = customer_id(customer)
-    stream = str(stream_id)
     stored_events = engine.recorder.select_events(stream_id)
     if not stored_events:
         raise CustomerNotFoundError(f"no customer {customer!r} in {engine.target.display}")
-    links = {
-        version: hashed
-        for (linked, version), hashed in engine.chain.chain_links().items()
-        if linked == stream
-    }
+    links = engine.chain.stream_links(stream_id)
     result = CustomerVerification(customer)
     problems = result.problems
     last_version, last_hash = 0, GENESIS

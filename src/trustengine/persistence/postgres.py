@@ -56,6 +56,9 @@ class ChainedPostgresRecorder(SQLChain, PostgresApplicationRecorder):
                 "DO UPDATE SET events = EXCLUDED.events, head = EXCLUDED.head"
             ).format(head),
             all_hashes=SQL("SELECT originator_id, originator_version, hash FROM {}").format(hashes),
+            stream_hashes=SQL(
+                "SELECT originator_version, hash FROM {} WHERE originator_id = %s"
+            ).format(hashes),
             stream=lambda stream: stream,
         )
 

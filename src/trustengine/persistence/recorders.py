@@ -30,6 +30,11 @@ class ChainReader(Protocol):
         """Stored hash by (stream id, position)."""
         ...
 
+    def stream_links(self, stream: UUID | str) -> dict[int, str]:
+        """One stream's (one customer's) stored hashes by position, read without the
+        others'."""
+        ...
+
     def chain_head(self) -> Seal:
         """The head the store keeps."""
         ...
@@ -43,6 +48,7 @@ SQLITE_CHAIN = ChainSQL(
     insert_hash="INSERT INTO event_hashes VALUES (?, ?, ?)",
     write_head="INSERT OR REPLACE INTO ledger_head VALUES (1, ?, ?)",
     all_hashes="SELECT originator_id, originator_version, hash FROM event_hashes",
+    stream_hashes="SELECT originator_version, hash FROM event_hashes WHERE originator_id = ?",
     stream=stream_hex,
 )
 
@@ -85,23 +91,33 @@ class ChainedPOPORecorder(POPOApplicationRecorder):
 
     def __init__(self) -> None:
         super().__init__()
-        self._hashes: dict[tuple[str, int], str] = {}
+        self._hashes: dict[str, dict[int, str]] = {}
+        """Stored hash by stream id (its canonical text), then position."""
         self._head = Seal(0, GENESIS)
 
     def _update_table(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
         ids = super()._update_table(stored_events, **kwargs)
 
         def recorded(stream: UUID | str, position: int) -> str | None:
-            return self._hashes.get((norm_stream(str(stream)), position))
+            return self._hashes.get(norm_stream(str(stream)), {}).get(position)
 
         links, self._head = link(stored_events, recorded, self._head)
         for k in links:
-            self._hashes[(norm_stream(str(k.originator_id)), k.originator_version)] = k.hash
+            stream = norm_stream(str(k.originator_id))
+            self._hashes.setdefault(stream, {})[k.originator_version] = k.hash
         return ids
 
     def chain_links(self) -> dict[tuple[str, int], str]:
         with self._database_lock:
-            return dict(self._hashes)
+            return {
+                (stream, version): hashed
+                for stream, links in self._hashes.items()
+                for version, hashed in links.items()
+            }
+
+    def stream_links(self, stream: UUID | str) -> dict[int, str]:
+        with self._database_lock:
+            return dict(self._hashes.get(norm_stream(str(stream)), {}))
 
     def chain_head(self) -> Seal:
         with self._database_lock:

@@ -54,6 +54,9 @@ class ChainSQL:
     """(events, head): record the head, replacing the one before."""
     all_hashes: Any
     """() → ``originator_id``, ``originator_version``, ``hash`` of every event."""
+    stream_hashes: Any
+    """(stream) → ``originator_version`` and ``hash`` of each of its events, read by the
+    table's key, so one customer costs what its own events cost."""
     stream: Callable[[UUID | str], object]
 
 
@@ -99,6 +102,12 @@ class SQLChain(ABC):
                 (norm_stream(str(r["originator_id"])), int(r["originator_version"])): str(r["hash"])
                 for r in cursor.fetchall()
             }
+
+    def stream_links(self, stream: UUID | str) -> dict[int, str]:
+        """One stream's (one customer's) stored hashes by position."""
+        with self._chain_reading() as cursor:
+            cursor.execute(self.chain_sql.stream_hashes, (self.chain_sql.stream(stream),))
+            return {int(r["originator_version"]): str(r["hash"]) for r in cursor.fetchall()}
 
     def chain_head(self) -> Seal:
         """The head the store keeps."""
