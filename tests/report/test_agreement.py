@@ -21,6 +21,7 @@ import pytest
 from trustengine import TrustEngine
 from trustengine.domain.base import CustomerEvent
 from trustengine.report import build_report
+from trustengine.scoring.trust import TrustModel
 from trustengine.views import ReadModel
 
 pytestmark = pytest.mark.slow
@@ -227,3 +228,50 @@ def test_the_top_categories_agree_with_the_complaints(facts: Facts, case: Any) -
 
     assert report["issues"]["complaints"] == sum(counts.values())
     assert [(c["name"], c["complaints"]) for c in report["issues"]["categories"]] == top
+
+
+@dataclass
+class Scored:
+    """Each NPS score with the phase its customer was in just before it, from a replay."""
+
+    nps: list[tuple[str, datetime, int, str]] = field(default_factory=list)
+    complained: set[str] = field(default_factory=set)
+
+
+@pytest.fixture(scope="module")
+def scored(ten_thousand_customers: Path) -> Scored:
+    engine = TrustEngine(str(ten_thousand_customers))
+    model, states, out = TrustModel(), {}, Scored()
+    try:
+        for e in engine.all_events():
+            state = states.get(e.customer) or states.setdefault(
+                e.customer, model.new_state(e.customer)
+            )
+            before = state.phase
+            model.apply(state, e)
+            if e.type_name == "ComplaintFiled":
+                out.complained.add(e.customer)
+            elif e.type_name == "SatisfactionRecorded" and e.data()["metric"] == "nps":
+                out.nps.append((e.customer, e.timestamp, e.data()["score"], before))
+        return out
+    finally:
+        engine.close()
+
+
+def test_the_recovery_paradox_groups_agree_with_the_phase_before_each_score(
+    scored: Scored, case: Any
+) -> None:
+    window, report = case
+    inside_window = [r for r in scored.nps if inside(r[1], window)]
+    recovered = [r for r in inside_window if r[3] in ("restored", "advocate")]
+    never = [r for r in inside_window if r[0] not in scored.complained]
+    found = report["recovery_paradox"]
+
+    def nps(rows: list[tuple[str, datetime, int, str]]) -> float:
+        return (sum(r[2] > 8 for r in rows) - sum(r[2] < 7 for r in rows)) * 100 / len(rows)
+
+    assert found["recovered"]["responses"] == len(recovered) > 50
+    assert found["recovered"]["customers"] == len({r[0] for r in recovered})
+    assert close(found["recovered"]["nps"], nps(recovered))
+    assert found["never_complained"]["responses"] == len(never) > 50
+    assert close(found["never_complained"]["nps"], nps(never))

@@ -18,7 +18,8 @@ from tests.examples import event
 from tests.views.conftest import dump
 from trustengine import TrustEngine
 from trustengine.exceptions import ReadModelError
-from trustengine.views import ReadModel
+from trustengine.views import ReadModel, read_model
+from trustengine.views.schema import TABLES
 
 Opener = Callable[..., ReadModel]
 ROOT = Path(__file__).resolve().parents[2]
@@ -344,3 +345,30 @@ def test_a_store_locked_by_another_writer_is_a_read_model_error_not_a_crash(
         blocker.close()
 
     assert model.catch_up() == 83
+
+
+def test_a_views_file_of_the_previous_version_is_rebuilt_not_misread(
+    demo_engine: TrustEngine, read_models: Opener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = read_models(demo_engine)
+    model.catch_up()
+    expected = dump(model.db)
+    # What version 1 left behind: no satisfaction table, and its own fingerprint.
+    with monkeypatch.context() as patch:
+        patch.setattr(read_model, "VIEWS_VERSION", "1")
+        patch.setattr(read_model, "TABLES", tuple(s for s in TABLES if s.name != "satisfaction"))
+        read_model.fingerprint.cache_clear()
+        meta = model.meta()
+        old = read_model.fingerprint(meta["policy"], meta["sla_policy"])
+    read_model.fingerprint.cache_clear()
+    model.db.execute("DROP TABLE satisfaction")
+    model.db.execute("UPDATE view_meta SET value = ? WHERE key = 'fingerprint'", (old,))
+    model.close()
+
+    reopened = read_models(demo_engine)
+
+    assert reopened.is_stale()
+    assert reopened.catch_up() == 83
+    assert not reopened.is_stale()
+    assert count(reopened, "satisfaction") == 5
+    assert dump(reopened.db) == expected

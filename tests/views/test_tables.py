@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.examples import ERASED_KEY, KEY, event, history
+from tests.views.conftest import dump
 from trustengine import TrustEngine
 from trustengine.timeline import timeline_rows
 from trustengine.views import ReadModel
@@ -289,3 +290,58 @@ def test_erasing_a_customer_erases_their_personal_text_from_the_tables(
         model.db.execute("SELECT * FROM timeline ORDER BY customer, position").fetchall()
         == after_catch_up
     )
+
+
+def test_each_satisfaction_score_is_a_row_with_the_phase_it_was_given_in(
+    demo_engine: TrustEngine, read_models: Opener
+) -> None:
+    model = read_models(demo_engine)
+    model.catch_up()
+
+    assert rows(model, "SELECT * FROM satisfaction ORDER BY customer, position") == [
+        ("cust-amelia", 17, "C-1001", "nps", 10, "2026-03-12T10:10:00+00:00", "restored"),
+        ("cust-amelia", 18, "C-1001", "csat", 5, "2026-03-12T10:11:00+00:00", "advocate"),
+        ("cust-boris", 19, "C-1002", "nps", 2, "2026-04-14T19:02:00+00:00", "lost"),
+        ("cust-dara", 11, "C-1004", "csat", 4, "2026-03-17T08:30:00+00:00", "recovering"),
+        ("cust-dara", 25, "C-1012", "nps", 7, "2026-05-21T12:00:00+00:00", "recovering"),
+    ]
+    # The phase before a score is the phase after the event just before it.
+    assert rows(
+        model,
+        "SELECT COUNT(*) FROM satisfaction AS s JOIN score_history AS h "
+        "ON h.customer = s.customer AND h.position = s.position - 1 "
+        "WHERE h.phase = s.phase_before",
+    ) == [(5,)]
+
+
+def test_a_score_s_comment_is_kept_out_of_the_satisfaction_table_and_erasure_keeps_the_score(
+    read_models: Opener,
+) -> None:
+    engine = TrustEngine(":memory:")
+    try:
+        engine.record_many(
+            [
+                event("CustomerRegistered", "cust-9", at=0, name="Ines Quaresma"),
+                event(
+                    "SatisfactionRecorded",
+                    "cust-9",
+                    at=5,
+                    metric="csat",
+                    score=2,
+                    comment="Ines found the courier rude",
+                ),
+            ]
+        )
+        model = read_models(engine)
+        model.catch_up()
+        before = rows(model, "SELECT * FROM satisfaction")
+        engine.record(event("CustomerErased", "cust-9", at=10, legal_basis="GDPR art. 17"))
+        model.catch_up()
+
+        text = "\n".join(str(row) for table in dump(model.db).values() for row in table)
+        assert before == [("cust-9", 2, None, "csat", 2, "2026-03-01T09:05:00+00:00", "steady")]
+        assert rows(model, "SELECT * FROM satisfaction") == before
+        assert "courier" not in text
+        assert "Ines" not in text
+    finally:
+        engine.close()

@@ -76,9 +76,9 @@ def rebuild(policy: str | None, sla_policy: str | None, views: str | None, db: s
     """Drop the read-model tables and replay every stored event into them.
 
     The tables (customers, cases, timeline, promises, compensation, sla_clocks,
-    score_history) and the SQL views from projections/*.sql are recreated, then filled
-    in batches; an interrupted rebuild is continued by the next rebuild or catch-up. A
-    --views file built from another store is taken over.
+    score_history, satisfaction) and the SQL views from projections/*.sql are recreated,
+    then filled in batches; an interrupted rebuild is continued by the next rebuild or
+    catch-up. A --views file built from another store is taken over.
     """
     started = time.perf_counter()
     with open_engine(db) as engine, ReadModel(engine, views, adopt=True) as model:

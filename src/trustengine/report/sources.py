@@ -5,24 +5,21 @@ the figures (:mod:`.figures`) are plain Python over lists and can be checked by 
 Which time puts a record in the window (and in a period):
 
 - a case: when it was opened (``cases.opened_at``);
-- a satisfaction score: when it was given (its timeline row; the ``timeline`` summary of
-  a ``SatisfactionRecorded`` event starts with ``NPS n`` or ``CSAT n``, and erasure keeps
-  that part);
+- a satisfaction score: when it was given (``satisfaction.at``);
 - an SLA clock: when it started (``sla_clocks.started_at``; a clock known only from an
   ``SlaBreached`` event, with no start, by its due time);
 - a promise: when it was made (``promises.made_at``, kind ``promise``);
 - an offer of compensation: when it was offered (``compensation.at``).
 
-Each score also carries the customer's phase just before it (``score_history``), so
-the recovery-paradox check can tell scores given while recovered. Customers' current
-scores, whether they have any case, and each time they entered ``restored`` or
-``advocate`` (``score_history``) are read whatever the window: the figures use them to
-classify customers, not to count events.
+Each score also carries the customer's phase just before it
+(``satisfaction.phase_before``), so the recovery-paradox check can tell scores given while
+recovered. Customers' current scores, whether they have any case, and each time they
+entered ``restored`` or ``advocate`` (``score_history``) are read whatever the window: the
+figures use them to classify customers, not to count events.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -33,8 +30,6 @@ from trustengine.report.window import Window, parse_at
 
 RECOVERED_PHASES = ("restored", "advocate")
 """The phases in which a complainant counts as recovered."""
-
-_RATING = re.compile(r"^(NPS|CSAT) (\d+)\b")
 
 
 @dataclass(frozen=True)
@@ -166,27 +161,23 @@ def _cases(db: sqlite_utils.Database, window: Window) -> list[Case]:
 def _ratings(db: sqlite_utils.Database, window: Window) -> list[Rating]:
     rows = _query(
         db,
-        "SELECT t.customer, t.position, t.at, t.summary, s.phase AS phase_before "
-        "FROM timeline AS t LEFT JOIN score_history AS s "
-        "ON s.customer = t.customer AND s.position = t.position - 1 "
-        "WHERE t.type = 'SatisfactionRecorded' ORDER BY t.customer, t.position",
+        "SELECT customer, position, at, metric, score, phase_before FROM satisfaction "
+        "ORDER BY customer, position",
     )
     out = []
     for row in rows:
-        match = _RATING.match(row["summary"] or "")
         at = parse_at(row["at"])
-        if match is None or not window.holds(at):
-            continue
-        out.append(
-            Rating(
-                customer=row["customer"],
-                position=int(row["position"]),
-                at=at,
-                metric=match[1].lower(),
-                score=int(match[2]),
-                phase_before=row["phase_before"],
+        if window.holds(at):
+            out.append(
+                Rating(
+                    customer=row["customer"],
+                    position=int(row["position"]),
+                    at=at,
+                    metric=row["metric"],
+                    score=int(row["score"]),
+                    phase_before=row["phase_before"],
+                )
             )
-        )
     return out
 
 

@@ -1,9 +1,9 @@
 """The read side: SQLite tables kept current by a projector that tracks its position.
 
 - :mod:`.schema`: the tables (``customers``, ``cases``, ``timeline``, ``promises``,
-  ``compensation``, ``sla_clocks``, ``score_history``, and the projector's own
-  ``view_state``, ``view_tracking``, ``view_meta``) and the SQL views from the
-  ``projections/*.sql`` files;
+  ``compensation``, ``sla_clocks``, ``score_history``, ``satisfaction``, and the
+  projector's own ``view_state``, ``view_tracking``, ``view_meta``) and the SQL views from
+  the ``projections/*.sql`` files;
 - :mod:`.location`: where a store's tables live (its own SQLite file, memory, or a
   ``--views`` file for PostgreSQL);
 - :mod:`.projector`: folding events into rows in batches, exactly once;

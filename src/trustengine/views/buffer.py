@@ -1,11 +1,11 @@
 """A unit of work for one batch: the rows the batch creates or changes, written at its end.
 
-Rows of the append-only tables (``timeline``, ``score_history``) are collected and
-inserted; rows of the keyed tables are read at most once per batch (from the buffer, else
-from the table by primary key, seeing what earlier batches committed), changed in place,
-and written back with ``INSERT OR REPLACE`` when the batch is flushed. Nothing here
-commits: :meth:`RowBuffer.flush` runs inside the projector's transaction, so a batch's
-rows and its tracked position are committed together or not at all.
+Rows of the append-only tables (``timeline``, ``score_history``, ``satisfaction``) are
+collected and inserted; rows of the keyed tables are read at most once per batch (from the
+buffer, else from the table by primary key, seeing what earlier batches committed),
+changed in place, and written back with ``INSERT OR REPLACE`` when the batch is flushed.
+Nothing here commits: :meth:`RowBuffer.flush` runs inside the projector's transaction, so
+a batch's rows and its tracked position are committed together or not at all.
 
 The tables are created with sqlite-utils (:mod:`.schema`), but the batch's rows are
 written with one prepared ``executemany`` per table: every value here is already a plain
@@ -26,7 +26,7 @@ Key = tuple[Any, ...]
 Values = tuple[Any, ...]
 """A row of an append-only table: its values in the table's column order."""
 
-APPEND_ONLY = ("timeline", "score_history")
+APPEND_ONLY = ("timeline", "score_history", "satisfaction")
 KEYED = ("customers", "cases", "promises", "compensation", "sla_clocks", "view_state")
 
 

@@ -251,10 +251,7 @@ def _follow_up_planned(rows: list[dict[str, Any]], resolved: datetime) -> bool:
 def _surveyed(db: sqlite_utils.Database) -> dict[tuple[str, str], list[datetime]]:
     """When each case got a CSAT/NPS score (``SatisfactionRecorded`` with that case)."""
     found: dict[tuple[str, str], list[datetime]] = defaultdict(list)
-    cursor = db.execute(
-        "SELECT customer, \"case\", at FROM timeline WHERE type = 'SatisfactionRecorded' "
-        'AND "case" IS NOT NULL'
-    )
+    cursor = db.execute('SELECT customer, "case", at FROM satisfaction WHERE "case" IS NOT NULL')
     for customer, case, at in cursor.fetchall():
         found[(customer, case)].append(datetime.fromisoformat(at))
     return found

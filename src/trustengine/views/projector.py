@@ -258,6 +258,13 @@ class Projector:
                 *(components[c] for c in COMPONENTS),
             ),
         )
+        if isinstance(event, ev.SatisfactionRecorded):
+            # The score as a row of its own (not its comment: personal text), with the
+            # phase it was given in, so reports need not parse the timeline summary.
+            buffer.append(
+                "satisfaction",
+                (key, step.position, step.case, event.metric, event.score, at, phase),
+            )
         self._dirty[key] = (state, recorded_at)
         return event
 

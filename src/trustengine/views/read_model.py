@@ -57,8 +57,11 @@ from trustengine.views.queries import (
 )
 from trustengine.views.schema import TABLES, create_tables, drop_all, drop_views, view_files
 
-VIEWS_VERSION = "1"
-"""Bump when the tables' meaning changes: read models built before are rebuilt."""
+VIEWS_VERSION = "2"
+"""Bump when the tables' meaning changes: read models built before are rebuilt.
+
+2: the ``satisfaction`` table (a views file of version 1 has no scores in it).
+"""
 
 
 @cache

@@ -193,6 +193,24 @@ TABLES: tuple[TableSpec, ...] = (
         doc="One row per event per customer: its effect on trust, and why.",
     ),
     TableSpec(
+        "satisfaction",
+        {
+            "customer": str,
+            "position": int,
+            "case": str,
+            "metric": str,
+            "score": int,
+            "at": str,
+            "phase_before": str,
+        },
+        pk=("customer", "position"),
+        not_null=("metric", "score", "at"),
+        doc="One row per SatisfactionRecorded: metric nps (0-10) or csat (1-5), the score, "
+        "and phase_before, the customer's phase just before it (a score given while "
+        "restored or advocate is a recovered customer's). The comment is personal text and "
+        "is not copied here.",
+    ),
+    TableSpec(
         "view_state",
         {"customer": str, "position": int, "state": str},
         pk=("customer",),
@@ -216,8 +234,8 @@ TABLES: tuple[TableSpec, ...] = (
 
 TABLE_NAMES = tuple(spec.name for spec in TABLES)
 SPECS = {spec.name: spec for spec in TABLES}
-READ_TABLES = TABLE_NAMES[:7]
-"""The tables people query (the rest are the projector's own)."""
+READ_TABLES = tuple(name for name in TABLE_NAMES if not name.startswith("view_"))
+"""The tables people query (the ``view_*`` ones are the projector's own)."""
 
 _VIEW_NAME = re.compile(r"CREATE\s+VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?\"?(\w+)", re.IGNORECASE)
 

@@ -1,9 +1,10 @@
 """What each event changes in ``cases``, ``promises``, ``compensation`` and ``sla_clocks``.
 
 One method per event type that touches those tables (``_on_<Type>``); the others change
-only ``timeline``, ``score_history`` and ``customers``, which the projector writes for
-every event. Rules the engine enforced when recording (a case event has an open case, a
-settled commitment exists) are relied on, not rechecked.
+only the tables the projector writes itself: ``timeline``, ``score_history`` and
+``customers`` for every event, ``satisfaction`` for each score. Rules the engine enforced
+when recording (a case event has an open case, a settled commitment exists) are relied on,
+not rechecked.
 
 Case columns: ``owner`` is the last hand-off's owner, else whoever acknowledged the
 complaint; ``resolved_at`` is when the customer confirmed the fix (ResolutionConfirmed, or
