@@ -25,28 +25,36 @@ connection, not assumed.
 from __future__ import annotations
 
 import argparse
-import gc
 import json
 import os
 import platform
 import sqlite3
-import statistics
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import uuid5
 
 import pydantic
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import Aggregate, event
+from common import (
+    STOCK_NS,
+    Result,
+    StockApp,
+    dist_version,
+    interleaved,
+    payload,
+    print_table,
+    ratio_note,
+    say,
+    stock_batched,
+    stock_commands,
+    timed,
+    trustengine_import,
+)
 
 from trustengine.application import TrustEngine
-from trustengine.ledger_io import import_lines
 from trustengine.synth import generate_history, write_jsonl
 
 BULK_TARGET = 0.5
@@ -66,38 +74,9 @@ ES_SCHEMA = (
 )
 ES_INSERT = "INSERT INTO stored_events VALUES (?,?,?,?)"
 SYNC_NAMES = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
-_STOCK_NS = uuid5(NAMESPACE_URL, "trustengine-benchmark")
 
 
 # --- helpers -------------------------------------------------------------------------
-
-
-@dataclass
-class Result:
-    """The wall and CPU seconds of one measured scenario over its repeats."""
-
-    name: str
-    events: int
-    seconds: list[float] = field(default_factory=list)
-    cpu: list[float] = field(default_factory=list)
-
-    def add(self, wall_cpu: tuple[float, float]) -> None:
-        self.seconds.append(wall_cpu[0])
-        self.cpu.append(wall_cpu[1])
-
-    @property
-    def rates(self) -> list[float]:
-        return [self.events / s for s in self.seconds]
-
-    @property
-    def median(self) -> float:
-        """Median events per wall-clock second."""
-        return self.events / statistics.median(self.seconds)
-
-    @property
-    def cpu_us(self) -> float:
-        """Median CPU microseconds (user + system, this process) per event."""
-        return statistics.median(self.cpu) / self.events * 1e6
 
 
 class Scratch:
@@ -117,15 +96,6 @@ class Scratch:
     def drop(self, path: str) -> None:
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
-
-
-def timed(run: Callable[[], None]) -> tuple[float, float]:
-    """Wall and CPU seconds ``run`` takes, garbage collected beforehand so runs start alike."""
-    gc.collect()
-    cpu = time.process_time()
-    start = time.perf_counter()
-    run()
-    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def engine_synchronous(scratch: Scratch) -> int:
@@ -156,20 +126,7 @@ def raw_connect(path: str, synchronous: int) -> sqlite3.Connection:
     return con
 
 
-def payload(obj: dict[str, Any]) -> str:
-    return json.dumps(obj.get("data") or {}, separators=(",", ":"), ensure_ascii=False)
-
-
 # --- scenarios ---------------------------------------------------------------------------
-
-
-def trustengine_import(jsonl: Path, db: str, expected: int) -> None:
-    engine = TrustEngine(db)
-    with jsonl.open(encoding="utf-8") as stream:
-        result = import_lines(engine, stream, name=str(jsonl))
-    engine.close()
-    if result.stored != expected:
-        raise SystemExit(f"trustengine stored {result.stored} events, expected {expected}")
 
 
 def raw_import(jsonl: Path, db: str, synchronous: int, expected: int) -> None:
@@ -206,7 +163,7 @@ def raw_import_es_table(jsonl: Path, db: str, synchronous: int, expected: int) -
             key = obj["customer"]
             position = streams.get(key)
             if position is None:
-                position = streams[key] = [uuid5(_STOCK_NS, key).hex, 0]
+                position = streams[key] = [uuid5(STOCK_NS, key).hex, 0]
             position[1] += 1
             rows.append((position[0], position[1], obj["type"], payload(obj).encode()))
     con.execute("BEGIN")
@@ -232,57 +189,21 @@ def interleaved_commands(
     record = engine.record
     execute = con.execute
 
-    def te_run(chunk: Sequence[dict[str, Any]]) -> Callable[[], None]:
-        def run() -> None:
-            for obj in chunk:
-                if not record(obj):
-                    raise SystemExit(f"trustengine did not store {obj}")
+    def te_run(chunk: Sequence[dict[str, Any]]) -> None:
+        for obj in chunk:
+            if not record(obj):
+                raise SystemExit(f"trustengine did not store {obj}")
 
-        return run
+    def raw_run(chunk: Sequence[dict[str, Any]]) -> None:
+        for obj in chunk:
+            execute("BEGIN")
+            execute(RAW_INSERT, (obj["customer"], obj["type"], obj["at"], payload(obj)))
+            execute("COMMIT")
 
-    def raw_run(chunk: Sequence[dict[str, Any]]) -> Callable[[], None]:
-        def run() -> None:
-            for obj in chunk:
-                execute("BEGIN")
-                execute(RAW_INSERT, (obj["customer"], obj["type"], obj["at"], payload(obj)))
-                execute("COMMIT")
-
-        return run
-
-    te = [0.0, 0.0]
-    raw = [0.0, 0.0]
-    for i in range(0, len(events), block):
-        chunk = events[i : i + block]
-        order = [(te, te_run(chunk)), (raw, raw_run(chunk))]
-        if (i // block) % 2:
-            order.reverse()
-        for total, run in order:
-            wall, cpu = timed(run)
-            total[0] += wall
-            total[1] += cpu
+    totals = interleaved(events, {"te": te_run, "raw": raw_run}, block)
     engine.close()
     con.close()
-    return (te[0], te[1]), (raw[0], raw[1])
-
-
-class StockCustomer(Aggregate):
-    """A plain eventsourcing aggregate: one generic event type carrying the contract data."""
-
-    @staticmethod
-    def create_id(key: str) -> UUID:
-        return uuid5(_STOCK_NS, key)
-
-    def __init__(self, key: str) -> None:
-        self.key = key
-        self.count = 0
-
-    @event("Happened")
-    def happened(self, type: str, at: str, data: dict[str, Any]) -> None:
-        self.count += 1
-
-
-class StockApp(Application[UUID]):
-    name = "StockBench"
+    return totals["te"], totals["raw"]
 
 
 def stock_app(db: str) -> StockApp:
@@ -295,48 +216,10 @@ def stock_app(db: str) -> StockApp:
     )
 
 
-def stock_commands(events: Sequence[dict[str, Any]], db: str) -> tuple[float, float]:
+def stock_sqlite_commands(events: Sequence[dict[str, Any]], db: str) -> tuple[float, float]:
     """Command style: load (or create) the customer, trigger one event, save."""
     app = stock_app(db)
-
-    def run() -> None:
-        for obj in events:
-            key = str(obj["customer"])
-            try:
-                customer: StockCustomer = app.repository.get(StockCustomer.create_id(key))
-            except AggregateNotFoundError:
-                customer = StockCustomer(key)
-            customer.happened(type=obj["type"], at=obj["at"], data=obj.get("data") or {})
-            app.save(customer)
-
-    seconds = timed(run)
-    app.close()
-    return seconds
-
-
-def stock_batched(
-    events: Sequence[dict[str, Any]], db: str, batch: int | None
-) -> tuple[float, float]:
-    """Customers kept in memory; save the changed ones every ``batch`` events (None: once)."""
-    app = stock_app(db)
-
-    def run() -> None:
-        customers: dict[str, StockCustomer] = {}
-        dirty: dict[str, StockCustomer] = {}
-        for n, obj in enumerate(events, start=1):
-            key = str(obj["customer"])
-            customer = customers.get(key)
-            if customer is None:
-                customer = customers[key] = StockCustomer(key)
-            customer.happened(type=obj["type"], at=obj["at"], data=obj.get("data") or {})
-            dirty[key] = customer
-            if batch is not None and n % batch == 0:
-                app.save(*dirty.values())
-                dirty.clear()
-        if dirty:
-            app.save(*dirty.values())
-
-    seconds = timed(run)
+    seconds = stock_commands(events, app)
     app.close()
     return seconds
 
@@ -365,10 +248,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.events < 1 or args.customers < 1 or args.repeat < 1 or args.commands < 0:
         parser.error("--events, --customers and --repeat must be >= 1, --commands >= 0")
     return args
-
-
-def say(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -433,13 +312,13 @@ def main(argv: list[str] | None = None) -> int:
             if not args.no_stock:
                 if commands:
                     db = scratch.db("stock-cmd")
-                    stock_cmd.add(stock_commands(commands, db))
+                    stock_cmd.add(stock_sqlite_commands(commands, db))
                     scratch.drop(db)
                 db = scratch.db("stock-1k")
-                stock_1k.add(stock_batched(decoded, db, STOCK_BATCH))
+                stock_1k.add(stock_batched(decoded, partial(stock_app, db), STOCK_BATCH))
                 scratch.drop(db)
                 db = scratch.db("stock-all")
-                stock_all.add(stock_batched(decoded, db, None))
+                stock_all.add(stock_batched(decoded, partial(stock_app, db), None))
                 scratch.drop(db)
                 say(
                     f"  stock: per event {stock_cmd.rates[-1] if commands else 0:,.0f}/s, "
@@ -471,25 +350,14 @@ def report(
     bulk_ratio = bulk_te.median / bulk_raw.median
     cmd_ratio = cmd_te.median / cmd_raw.median if commands else float("nan")
 
-    def verdict(ratio: float, target: float) -> str:
-        return "ok" if ratio >= target else "BELOW TARGET"
-
     rows: list[tuple[Result, str]] = [
         (bulk_raw, "baseline"),
-        (
-            bulk_te,
-            f"x{bulk_ratio:.3f} of raw (target >= {BULK_TARGET}: "
-            f"{verdict(bulk_ratio, BULK_TARGET)})",
-        ),
+        (bulk_te, ratio_note(bulk_ratio, BULK_TARGET)),
     ]
     if commands:
         rows += [
             (cmd_raw, "baseline"),
-            (
-                cmd_te,
-                f"x{cmd_ratio:.3f} of raw (target >= {COMMAND_TARGET}: "
-                f"{verdict(cmd_ratio, COMMAND_TARGET)})",
-            ),
+            (cmd_te, ratio_note(cmd_ratio, COMMAND_TARGET)),
         ]
     rows.append((bulk_raw_es, f"x{bulk_raw_es.median / bulk_raw.median:.3f} of raw bulk"))
     if not args.no_stock:
@@ -507,7 +375,7 @@ def report(
     )
     print(
         f"python {platform.python_version()} ({platform.python_implementation()}), "
-        f"sqlite {sqlite3.sqlite_version}, eventsourcing {_dist_version('eventsourcing')}, "
+        f"sqlite {sqlite3.sqlite_version}, eventsourcing {dist_version('eventsourcing')}, "
         f"pydantic {pydantic.VERSION}, {platform.machine()}, {os.cpu_count()} CPUs, "
         f"{platform.system()} {platform.release()}"
     )
@@ -519,19 +387,7 @@ def report(
         f"per-command runs interleaved in blocks of {COMMAND_BLOCK}"
     )
     print()
-    width = max(len(r.name) for r, _ in rows)
-    print(
-        f"{'scenario':<{width}}  {'events':>7}  {'median ev/s':>11}  {'min..max ev/s':>17}  "
-        f"{'CPU us/ev':>9}  note"
-    )
-    print(f"{'-' * width}  {'-' * 7}  {'-' * 11}  {'-' * 17}  {'-' * 9}  {'-' * 4}")
-    for result, note in rows:
-        rates = result.rates
-        spread = f"{min(rates):,.0f}..{max(rates):,.0f}"
-        print(
-            f"{result.name:<{width}}  {result.events:>7}  {result.median:>11,.0f}  "
-            f"{spread:>17}  {result.cpu_us:>9.1f}  {note}"
-        )
+    print_table(rows)
     print()
     print(
         f"bulk ratio trustengine/raw (median ev/s):        {bulk_ratio:.3f}  "
@@ -579,12 +435,6 @@ def report(
             + "\n",
             encoding="utf-8",
         )
-
-
-def _dist_version(name: str) -> str:
-    from importlib.metadata import version
-
-    return version(name)
 
 
 if __name__ == "__main__":
