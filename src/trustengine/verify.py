@@ -9,12 +9,13 @@ and what is wrong.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from eventsourcing.persistence import MapperDeserialisationError, Notification
 
-from trustengine.application import Progress, TrustEngine
+from trustengine.application import READ_BATCH, Progress, TrustEngine
 from trustengine.domain.base import CustomerEvent
 from trustengine.domain.customer import customer_id
 from trustengine.exceptions import CustomerNotFoundError
@@ -45,8 +46,9 @@ class VerifyReport:
 
 @dataclass
 class _Walk:
-    links: dict[tuple[str, int], str]
     against: Seal | None
+    links: dict[tuple[str, int], str] = field(default_factory=dict)
+    """The stored hashes of the batch being checked."""
     last_version: dict[str, int] = field(default_factory=dict)
     last_hash: dict[str, str] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
@@ -55,17 +57,34 @@ class _Walk:
 
 
 def verify(
-    engine: TrustEngine, *, against: Seal | None = None, progress: Progress | None = None
+    engine: TrustEngine,
+    *,
+    against: Seal | None = None,
+    progress: Progress | None = None,
+    batch: int = READ_BATCH,
 ) -> VerifyReport:
-    """Read every stored event and report each one that does not check out."""
+    """Read every stored event and report each one that does not check out.
+
+    Events are read ``batch`` at a time in the order the store recorded them, each batch
+    with its own events' stored hashes, so memory does not grow with the ledger: what is
+    kept from batch to batch is a customer's last position, hash and name. The report is
+    the same whatever the batch size.
+    """
+    if batch < 1:
+        raise ValueError(f"batch must be at least 1, not {batch}")
     report = VerifyReport()
     reader = engine.chain
-    walk = _Walk(links=reader.chain_links(), against=against)
-    for notification in engine.notifications():
-        report.events += 1
-        if progress is not None:
-            progress(1)
-        _check(engine, walk, notification, report.problems)
+    walk = _Walk(against=against)
+    # Counted before the walk: an event stored while it runs is walked too, and its hash
+    # must not then look like that of a deleted event.
+    recorded = reader.links_count()
+    for notifications in _batches(engine, batch):
+        walk.links = reader.links_between(notifications[0].id, notifications[-1].id)
+        for notification in notifications:
+            report.events += 1
+            if progress is not None:
+                progress(1)
+            _check(engine, walk, notification, report.problems)
     report.head = Seal(walk.count, walk.head)
     stored_head = reader.chain_head()
     if stored_head != report.head:
@@ -74,7 +93,7 @@ def verify(
             f"{stored_head.head[:16]}..., but the events recompute to {walk.count} with head "
             f"{walk.head[:16]}...: events were removed, added or reordered"
         )
-    unseen = len(walk.links) - walk.count
+    unseen = recorded - walk.count
     if unseen > 0:
         report.problems.append(
             f"chain: {unseen} recorded hash(es) have no stored event: events were deleted"
@@ -85,6 +104,14 @@ def verify(
             "the ledger was truncated"
         )
     return report
+
+
+def _batches(engine: TrustEngine, size: int) -> Iterator[Sequence[Notification]]:
+    """The stored events, ``size`` at a time, in the order the store recorded them."""
+    start = 1
+    while notifications := engine.recorder.select_notifications(start, size):
+        yield notifications
+        start = notifications[-1].id + 1
 
 
 def _check(

@@ -55,7 +55,12 @@ class ChainedPostgresRecorder(SQLChain, PostgresApplicationRecorder):
                 "INSERT INTO {} VALUES (1, %s, %s) ON CONFLICT (id) "
                 "DO UPDATE SET events = EXCLUDED.events, head = EXCLUDED.head"
             ).format(head),
-            all_hashes=SQL("SELECT originator_id, originator_version, hash FROM {}").format(hashes),
+            hashes_between=SQL(
+                "SELECT originator_id, originator_version, hash FROM {} "
+                "JOIN {} USING (originator_id, originator_version) "
+                "WHERE notification_id BETWEEN %s AND %s"
+            ).format(SQL("{}.{}").format(schema, Identifier(events_table_name)), hashes),
+            count_hashes=SQL("SELECT COUNT(*) AS n FROM {}").format(hashes),
             stream_hashes=SQL(
                 "SELECT originator_version, hash FROM {} WHERE originator_id = %s"
             ).format(hashes),

@@ -24,10 +24,21 @@ from trustengine.persistence.sqlchain import ChainSQL, SQLChain
 
 @runtime_checkable
 class ChainReader(Protocol):
-    """What verification reads back: every stored hash, and the head."""
+    """What verification reads back from the chain, a part at a time.
 
-    def chain_links(self) -> dict[tuple[str, int], str]:
-        """Stored hash by (stream id, position)."""
+    Nothing here returns every stored hash at once: a store's hashes grow with its
+    ledger, so :func:`trustengine.verify.verify` asks for each batch of events' hashes
+    as it reads the batch, and a customer's check asks for that customer's.
+    """
+
+    def links_between(self, first: int, last: int) -> dict[tuple[str, int], str]:
+        """The stored hash of each event stored with a notification id from ``first`` to
+        ``last``, by (stream id, position); the stream id in its canonical text (see
+        :func:`.chain.norm_stream`)."""
+        ...
+
+    def links_count(self) -> int:
+        """How many hashes the store holds."""
         ...
 
     def stream_links(self, stream: UUID | str) -> dict[int, str]:
@@ -47,7 +58,10 @@ SQLITE_CHAIN = ChainSQL(
     read_head="SELECT events, head FROM ledger_head WHERE id = 1",
     insert_hash="INSERT INTO event_hashes VALUES (?, ?, ?)",
     write_head="INSERT OR REPLACE INTO ledger_head VALUES (1, ?, ?)",
-    all_hashes="SELECT originator_id, originator_version, hash FROM event_hashes",
+    hashes_between="SELECT originator_id, originator_version, hash FROM stored_events "
+    "JOIN event_hashes USING (originator_id, originator_version) "
+    "WHERE stored_events.rowid BETWEEN ? AND ?",
+    count_hashes="SELECT COUNT(*) AS n FROM event_hashes",
     stream_hashes="SELECT originator_version, hash FROM event_hashes WHERE originator_id = ?",
     stream=stream_hex,
 )
@@ -107,13 +121,19 @@ class ChainedPOPORecorder(POPOApplicationRecorder):
             self._hashes.setdefault(stream, {})[k.originator_version] = k.hash
         return ids
 
-    def chain_links(self) -> dict[tuple[str, int], str]:
+    def links_between(self, first: int, last: int) -> dict[tuple[str, int], str]:
         with self._database_lock:
-            return {
-                (stream, version): hashed
-                for stream, links in self._hashes.items()
-                for version, hashed in links.items()
-            }
+            found = {}
+            for stored in self.select_notifications(first, last - first + 1, stop=last):
+                key = (norm_stream(str(stored.originator_id)), stored.originator_version)
+                hashed = self._hashes.get(key[0], {}).get(key[1])
+                if hashed is not None:
+                    found[key] = hashed
+            return found
+
+    def links_count(self) -> int:
+        with self._database_lock:
+            return sum(len(links) for links in self._hashes.values())
 
     def stream_links(self, stream: UUID | str) -> dict[int, str]:
         with self._database_lock:

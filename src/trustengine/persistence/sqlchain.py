@@ -52,8 +52,12 @@ class ChainSQL:
     """(stream, position, hash): record one event's hash."""
     write_head: Any
     """(events, head): record the head, replacing the one before."""
-    all_hashes: Any
-    """() → ``originator_id``, ``originator_version``, ``hash`` of every event."""
+    hashes_between: Any
+    """(first, last notification id) → ``originator_id``, ``originator_version`` and
+    ``hash`` of each event stored in that range that has one, each looked up by the
+    hashes table's key."""
+    count_hashes: Any
+    """() → ``n``, how many hashes the table holds."""
     stream_hashes: Any
     """(stream) → ``originator_version`` and ``hash`` of each of its events, read by the
     table's key, so one customer costs what its own events cost."""
@@ -94,14 +98,21 @@ class SQLChain(ABC):
         row = cursor.fetchone()
         return Seal(int(row["events"]), str(row["head"])) if row else Seal(0, GENESIS)
 
-    def chain_links(self) -> dict[tuple[str, int], str]:
-        """Stored hash by (stream id, position)."""
+    def links_between(self, first: int, last: int) -> dict[tuple[str, int], str]:
+        """The stored hash of each event stored with a notification id from ``first`` to
+        ``last``, by (stream id, position)."""
         with self._chain_reading() as cursor:
-            cursor.execute(self.chain_sql.all_hashes)
+            cursor.execute(self.chain_sql.hashes_between, (first, last))
             return {
                 (norm_stream(str(r["originator_id"])), int(r["originator_version"])): str(r["hash"])
                 for r in cursor.fetchall()
             }
+
+    def links_count(self) -> int:
+        """How many hashes the store holds."""
+        with self._chain_reading() as cursor:
+            cursor.execute(self.chain_sql.count_hashes)
+            return int(cursor.fetchone()["n"])
 
     def stream_links(self, stream: UUID | str) -> dict[int, str]:
         """One stream's (one customer's) stored hashes by position."""
