@@ -47,8 +47,8 @@ class VerifyReport:
 @dataclass
 class _Walk:
     against: Seal | None
-    links: dict[tuple[str, int], str] = field(default_factory=dict)
-    """The stored hashes of the batch being checked."""
+    links: dict[int, str] = field(default_factory=dict)
+    """The stored hashes of the batch being checked, by notification id."""
     last_version: dict[str, int] = field(default_factory=dict)
     last_hash: dict[str, str] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
@@ -138,7 +138,7 @@ def _check(
             problems.append(f"{where}: not a customer event ({notification.topic})")
     hashed = event_hash(walk.last_hash.get(stream, GENESIS), notification)
     walk.last_hash[stream] = hashed
-    recorded = walk.links.get((stream, version))
+    recorded = walk.links.get(notification.id)
     if recorded is None:
         problems.append(f"{where}: no chain hash recorded: inserted outside the engine")
     elif recorded != hashed:

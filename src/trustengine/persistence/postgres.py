@@ -56,7 +56,7 @@ class ChainedPostgresRecorder(SQLChain, PostgresApplicationRecorder):
                 "DO UPDATE SET events = EXCLUDED.events, head = EXCLUDED.head"
             ).format(head),
             hashes_between=SQL(
-                "SELECT originator_id, originator_version, hash FROM {} "
+                "SELECT notification_id AS id, hash FROM {} "
                 "JOIN {} USING (originator_id, originator_version) "
                 "WHERE notification_id BETWEEN %s AND %s"
             ).format(SQL("{}.{}").format(schema, Identifier(events_table_name)), hashes),

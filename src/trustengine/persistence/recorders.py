@@ -31,10 +31,10 @@ class ChainReader(Protocol):
     as it reads the batch, and a customer's check asks for that customer's.
     """
 
-    def links_between(self, first: int, last: int) -> dict[tuple[str, int], str]:
+    def links_between(self, first: int, last: int) -> dict[int, str]:
         """The stored hash of each event stored with a notification id from ``first`` to
-        ``last``, by (stream id, position); the stream id in its canonical text (see
-        :func:`.chain.norm_stream`)."""
+        ``last``, by notification id: the hashes of a batch of events, in the batch's
+        order, read through the hashes table's key."""
         ...
 
     def links_count(self) -> int:
@@ -58,7 +58,7 @@ SQLITE_CHAIN = ChainSQL(
     read_head="SELECT events, head FROM ledger_head WHERE id = 1",
     insert_hash="INSERT INTO event_hashes VALUES (?, ?, ?)",
     write_head="INSERT OR REPLACE INTO ledger_head VALUES (1, ?, ?)",
-    hashes_between="SELECT originator_id, originator_version, hash FROM stored_events "
+    hashes_between="SELECT stored_events.rowid AS id, hash FROM stored_events "
     "JOIN event_hashes USING (originator_id, originator_version) "
     "WHERE stored_events.rowid BETWEEN ? AND ?",
     count_hashes="SELECT COUNT(*) AS n FROM event_hashes",
@@ -121,14 +121,14 @@ class ChainedPOPORecorder(POPOApplicationRecorder):
             self._hashes.setdefault(stream, {})[k.originator_version] = k.hash
         return ids
 
-    def links_between(self, first: int, last: int) -> dict[tuple[str, int], str]:
+    def links_between(self, first: int, last: int) -> dict[int, str]:
         with self._database_lock:
             found = {}
             for stored in self.select_notifications(first, last - first + 1, stop=last):
-                key = (norm_stream(str(stored.originator_id)), stored.originator_version)
-                hashed = self._hashes.get(key[0], {}).get(key[1])
+                links = self._hashes.get(norm_stream(str(stored.originator_id)), {})
+                hashed = links.get(stored.originator_version)
                 if hashed is not None:
-                    found[key] = hashed
+                    found[stored.id] = hashed
             return found
 
     def links_count(self) -> int:

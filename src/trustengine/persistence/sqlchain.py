@@ -19,7 +19,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from trustengine.persistence.chain import GENESIS, Seal, link, norm_stream
+from trustengine.persistence.chain import GENESIS, Seal, link
 
 
 class Cursor(Protocol):
@@ -53,9 +53,9 @@ class ChainSQL:
     write_head: Any
     """(events, head): record the head, replacing the one before."""
     hashes_between: Any
-    """(first, last notification id) → ``originator_id``, ``originator_version`` and
-    ``hash`` of each event stored in that range that has one, each looked up by the
-    hashes table's key."""
+    """(first, last notification id) → ``id`` (the notification id) and ``hash`` of each
+    event stored in that range that has a hash, each looked up by the hashes table's
+    key."""
     count_hashes: Any
     """() → ``n``, how many hashes the table holds."""
     stream_hashes: Any
@@ -98,15 +98,12 @@ class SQLChain(ABC):
         row = cursor.fetchone()
         return Seal(int(row["events"]), str(row["head"])) if row else Seal(0, GENESIS)
 
-    def links_between(self, first: int, last: int) -> dict[tuple[str, int], str]:
+    def links_between(self, first: int, last: int) -> dict[int, str]:
         """The stored hash of each event stored with a notification id from ``first`` to
-        ``last``, by (stream id, position)."""
+        ``last``, by notification id."""
         with self._chain_reading() as cursor:
             cursor.execute(self.chain_sql.hashes_between, (first, last))
-            return {
-                (norm_stream(str(r["originator_id"])), int(r["originator_version"])): str(r["hash"])
-                for r in cursor.fetchall()
-            }
+            return {int(r["id"]): str(r["hash"]) for r in cursor.fetchall()}
 
     def links_count(self) -> int:
         """How many hashes the store holds."""
