@@ -1,9 +1,14 @@
 """``due`` and ``sweep`` on the shared 10,000-customer history agree with the events.
 
 The expected due list is computed here from the stored events alone, replayed in plain
-Python (no read model): the commitments still open, the SLA clocks still running (their
-targets from the SLA policy, started and stopped as ``projections/sla-default.toml``
-says), and the follow-ups and CSAT/NPS requests that resolved and closed cases are owed.
+Python (no read model, no trust model): the commitments still open, the SLA clocks still
+running (their targets from the SLA policy, started and stopped as
+``projections/sla-default.toml`` says), and the follow-ups and CSAT/NPS requests that
+resolved and closed cases are owed. A case counts as followed up as
+``docs/trust-model.md`` defines it: a satisfied FollowUpCompleted; or, once closed, a
+score that is not a detractor NPS or low CSAT, or a contact about it with a sentiment of
+at least the trust policy's ``positive_sentiment``. That stops its ``follow_up`` clock, as
+does a reopening.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Any
 import pytest
 
 from trustengine import TrustEngine, due_items, find_misses, run_sweep
+from trustengine.scoring.policy import load_trust_policy
 from trustengine.scoring.sla import SlaPolicy, load_sla_policy
 from trustengine.views import ReadModel
 
@@ -49,6 +55,7 @@ class Case:
     closed: datetime | None = None
     clocks: dict[tuple[str, int], Clock] = field(default_factory=dict)
     surveys: list[datetime] = field(default_factory=list)
+    followed_up: bool = False
 
 
 @dataclass
@@ -71,8 +78,9 @@ class Customer:
 class Replay:
     """Folds events into :class:`Customer` records, one handler per event type."""
 
-    def __init__(self, sla: SlaPolicy) -> None:
+    def __init__(self, sla: SlaPolicy, positive_sentiment: float) -> None:
         self.sla = sla
+        self.positive_sentiment = positive_sentiment
         self.customers: dict[str, Customer] = defaultdict(Customer)
 
     def apply(self, e: Any) -> None:
@@ -81,6 +89,9 @@ class Replay:
         handler = getattr(self, f"on_{e.type_name}", None)
         if handler is not None:
             handler(e, customer, case)
+        case = customer.cases.get(e.case) if e.case is not None else None
+        if case is not None and case.followed_up:
+            self.stop(case, "follow_up", e.at)  # a no-op once it stopped
 
     def start(self, customer: Customer, case: Case, clock: str, at: datetime) -> None:
         if (clock, case.period) not in case.clocks:
@@ -131,13 +142,15 @@ class Replay:
         self.start(c, case, "follow_up", e.at)
 
     def on_CaseReopened(self, e: Any, c: Customer, case: Case) -> None:
+        self.stop(case, "follow_up", e.at)
+        case.followed_up = False
         case.open, case.closed, case.resolved = True, None, None
         case.period += 1
         case.opened = e.at
         self.start(c, case, "resolution", e.at)
 
     def on_FollowUpCompleted(self, e: Any, c: Customer, case: Case) -> None:
-        self.stop(case, "follow_up", e.at)
+        case.followed_up = case.followed_up or e.outcome == "satisfied"
         c.commitments[("follow_up", e.follow_up)].settled = e.at
 
     def on_SlaBreached(self, e: Any, c: Customer, case: Case) -> None:
@@ -150,6 +163,14 @@ class Replay:
     def on_SatisfactionRecorded(self, e: Any, c: Customer, case: Case | None) -> None:
         if case is not None:
             case.surveys.append(e.at)
+            low = e.score <= (6 if e.metric == "nps" else 2)
+            if not case.open and not low:
+                case.followed_up = True
+
+    def on_CustomerContacted(self, e: Any, c: Customer, case: Case | None) -> None:
+        positive = e.sentiment is not None and e.sentiment >= self.positive_sentiment
+        if case is not None and not case.open and positive:
+            case.followed_up = True
 
     def make(self, e: Any, c: Customer, kind: str, ident: str) -> None:
         c.commitments[(kind, ident)] = Commitment(kind, e.case, e.at, e.due)
@@ -174,7 +195,8 @@ class Replay:
 
 def expected_items(events: Iterator[Any], at: datetime) -> list[Item]:
     """The due list as of ``at``, from the events alone."""
-    replay = Replay(load_sla_policy("sla-default"))
+    positive = load_trust_policy("trust-v1").phases["positive_sentiment"]
+    replay = Replay(load_sla_policy("sla-default"), positive)
     for event in events:
         replay.apply(event)
     items: list[Item] = []
@@ -185,27 +207,21 @@ def expected_items(events: Iterator[Any], at: datetime) -> list[Item]:
     for key, customer in replay.customers.items():
         if customer.erased:
             continue
-        follow_ups = defaultdict(list)
+        planned = set()
         for (kind, ident), made in customer.commitments.items():
             if made.settled is None:
                 add(made.due, kind, key, made.case, ident)
-            if kind == "follow_up":
-                follow_ups[made.case].append(made)
+                if kind == "follow_up":
+                    planned.add(made.case)
         for name, case in customer.cases.items():
             running = {
                 (clock, period): run
                 for (clock, period), run in case.clocks.items()
-                if run.stopped is None
-                and run.due is not None
-                and not (clock == "follow_up" and period < case.period)
+                if run.stopped is None and run.due is not None
             }
             resolved = case.resolved or case.closed
-            covered = any(
-                f.settled is None or f.made >= resolved or f.settled >= resolved
-                for f in follow_ups[name]
-                if resolved is not None
-            )
-            if resolved is not None and not covered:
+            owed = any(n == "follow_up" and r.stopped is None for (n, _), r in case.clocks.items())
+            if resolved is not None and owed and name not in planned:
                 folded = [run.due for (clock, _), run in running.items() if clock == "follow_up"]
                 running = {k: run for k, run in running.items() if k[0] != "follow_up"}
                 add(min([resolved + DAY, *folded]), "follow_up", key, name, None)
@@ -267,14 +283,12 @@ def test_every_miss_a_sweep_finds_is_overdue_on_the_due_list(store: TrustEngine)
 
 
 UNBREACHED = """
-SELECT COUNT(*) FROM sla_clocks AS s
-JOIN cases AS c ON c.customer = s.customer AND c."case" = s."case"
-WHERE s.stopped_at IS NULL AND s.breached = 0 AND julianday(s.due) < julianday(?)
-  AND NOT (s.clock = 'follow_up' AND s.period < c.reopened + 1)
-  AND s.customer NOT IN (SELECT customer FROM timeline WHERE type = 'CustomerErased')
+SELECT COUNT(*) FROM sla_clocks
+WHERE stopped_at IS NULL AND breached = 0 AND julianday(due) < julianday(?)
+  AND customer NOT IN (SELECT customer FROM timeline WHERE type = 'CustomerErased')
 """
-"""Running clocks past due with no breach recorded (moot follow-up clocks and erased
-customers aside: a sweep leaves those alone)."""
+"""Running clocks past due with no breach recorded (erased customers aside: a sweep leaves
+those alone)."""
 
 
 def test_after_a_sweep_no_overdue_promise_is_left_and_a_second_sweep_records_nothing(

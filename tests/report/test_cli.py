@@ -58,7 +58,7 @@ SLA clocks
   first_response       6    5         1        0      83.33%
   final_response       6    5         0        1        100%
   resolution           7    3         2        2         60%
-  follow_up            5    1         1        3         50%
+  follow_up            5    2         3        0         40%
 
 Promises: 3 made; 1 kept on time, 0 kept late, 1 broken, 1 open; \
 of those settled 50% kept on time, 50% kept

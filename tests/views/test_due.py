@@ -263,7 +263,7 @@ def test_a_satisfaction_score_before_closing_means_no_survey_is_owed(
     assert [row[1] for row in rows(model, when(130))] == ["follow_up"]
 
 
-def test_a_reopened_case_owes_a_new_survey_and_drops_the_moot_follow_up_clock(
+def test_a_reopened_case_owes_a_new_survey_and_no_longer_the_old_follow_up(
     engine: TrustEngine, model: ReadModel
 ) -> None:
     record(

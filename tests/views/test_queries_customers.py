@@ -200,7 +200,7 @@ def test_case_gives_the_case_row_with_booleans_and_each_section(model: ReadModel
         ("first_response", 1, False),
         ("final_response", 1, False),
         ("resolution", 1, True),
-        ("follow_up", 1, False),
+        ("follow_up", 1, True),
     ]
 
 
@@ -228,7 +228,7 @@ def test_a_reopened_case_has_a_second_period_of_its_resolution_clock(model: Read
         ("first_response", 1, "2026-03-19T16:40:00+00:00"),
         ("final_response", 1, "2026-04-03T09:00:00+00:00"),
         ("resolution", 1, "2026-04-03T09:00:00+00:00"),
-        ("follow_up", 1, None),
+        ("follow_up", 1, "2026-04-09T08:20:00+00:00"),  # stopped by the reopening
         ("resolution", 2, None),
     ]
     assert [row["summary"] for row in found["hand_offs"]] == [

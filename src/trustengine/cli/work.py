@@ -127,8 +127,10 @@ def due(
     running SLA clocks, and the follow-ups and CSAT/NPS requests that resolved and
     closed cases are owed.
 
-    A resolved case with no follow-up scheduled is owed one a day after the resolution
-    (one row, kind follow_up, which also stands for its follow_up SLA clock); a closed
+    A resolved case not yet followed up (as the trust model counts it: a satisfied
+    follow-up, or after closing a non-detractor score or a positive contact) and with no
+    follow-up scheduled is owed one a day after the resolution (one row, kind follow_up,
+    which also stands for its follow_up SLA clock); a closed
     case with no CSAT/NPS recorded since it was opened is owed a request (kind survey) a
     day after closing. SLA clocks are kinds sla:first_response, sla:resolution,
     sla:follow_up, sla:final_response. hours_overdue is positive past due, negative

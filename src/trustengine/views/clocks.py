@@ -5,7 +5,16 @@ Each clock starts at one event and stops at another (``projections/sla-*.toml``)
 - ``first_response``: ComplaintFiled until ComplaintAcknowledged;
 - ``resolution``: ComplaintFiled (and each CaseReopened) until ResolutionConfirmed or
   CaseClosed;
-- ``follow_up``: ResolutionConfirmed (else CaseClosed) until FollowUpCompleted;
+- ``follow_up``: ResolutionConfirmed (else CaseClosed) until the case is followed up, or
+  until CaseReopened (the follow-up of an undone resolution is moot). Followed up means
+  what the trust model counts (``CaseTrack.followed_up`` in ``scoring/trust.py``, the one
+  definition): a FollowUpCompleted with outcome ``satisfied``; or, once the case is
+  closed, a SatisfactionRecorded about it that is not a detractor NPS (0-6) or a low CSAT
+  (1-2), or a CustomerContacted about it with a sentiment of at least the trust policy's
+  ``positive_sentiment`` (0.3 in ``trust-v1``). So a follow-up that found the issue
+  persists, got no answer or drew a detractor score leaves the clock running, as it leaves
+  the customer short of ``restored``; a follow-up the model already counted before the
+  resolution stops the clock as it starts;
 - ``final_response``: ComplaintFiled until ResolutionProposed or CaseClosed.
 
 A clock's ``period`` is 1 for the case as filed and n+1 after its n-th reopening, so a

@@ -5,16 +5,20 @@ One :class:`DueItem` per piece of owed work, soonest first:
 - ``promise``, ``action``, ``follow_up``: each open promise, corrective action and
   scheduled follow-up (table ``promises``), due when it says;
 - ``follow_up`` without an id (derived): a case that is resolved (``ResolutionConfirmed``,
-  or a ``CaseClosed`` that says so; else closed) and has no follow-up scheduled for that
-  resolution (none still open, none made or completed since) is owed one, due **one day
-  after the resolution**;
+  or a ``CaseClosed`` that says so; else closed), not yet followed up since, and with no
+  follow-up scheduled (none still open) is owed one, due **one day after the
+  resolution**. "Followed up" is the trust model's definition, the one the ``follow_up``
+  SLA clock stops at (:mod:`trustengine.views.clocks`): a satisfied FollowUpCompleted, or
+  after closing a non-detractor score or a positive contact about the case. So the case is
+  owed one exactly while its ``follow_up`` clock runs and nothing is planned; a follow-up
+  that found the issue persists or got no answer leaves it owed;
 - ``survey`` (derived): a closed case with no ``SatisfactionRecorded`` for it since it was
   last opened (filed or reopened) is owed a CSAT/NPS request, due **one day after it was
   closed**;
 - ``sla:<clock>``: each running SLA clock (table ``sla_clocks``: not stopped, with a due
   time), e.g. ``sla:first_response``. A clock with a breach already recorded stays listed
-  while it runs: the miss is a fact, the work is still owed. A ``follow_up`` clock from
-  before the case's last reopening is not (see :func:`running_clocks`).
+  while it runs: the miss is a fact, the work is still owed. (A reopening stops the
+  ``follow_up`` clock of the resolution it undid, so none is left running from before.)
 
 The derived follow-up and the ``follow_up`` SLA clock (which starts at the same
 resolution and, under ``sla-default``, runs out at the same moment) are one piece of work,
@@ -108,24 +112,25 @@ def erased_customers(db: sqlite_utils.Database) -> set[str]:
 
 
 def running_clocks(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """SLA clocks still running that have a due time (``due`` parsed), of every customer.
-
-    A ``follow_up`` clock of a resolution that a reopening undid (its period is before
-    the case's current one) is left out: that follow-up is moot, and the case's next
-    resolution starts a clock of its own. (The table keeps it running: only a
-    FollowUpCompleted stops it, and that stops the latest clock.)
-    """
+    """SLA clocks still running that have a due time (``due`` parsed), of every customer."""
     rows = _rows(
         db,
-        'SELECT s.customer, s."case", s.clock, s.period, s.started_at, s.due, s.breached, '
-        "s.policy FROM sla_clocks AS s "
-        'JOIN cases AS c ON c.customer = s.customer AND c."case" = s."case" '
-        "WHERE s.stopped_at IS NULL AND s.due IS NOT NULL "
-        "AND NOT (s.clock = 'follow_up' AND s.period < c.reopened + 1)",
+        'SELECT customer, "case", clock, period, started_at, due, breached, policy '
+        "FROM sla_clocks WHERE stopped_at IS NULL AND due IS NOT NULL",
     )
     for row in rows:
         row["due"] = datetime.fromisoformat(row["due"])
     return rows
+
+
+def _awaiting_follow_up(db: sqlite_utils.Database) -> set[tuple[str, str]]:
+    """The (customer, case) pairs whose ``follow_up`` clock runs (with a due time or not):
+    resolved, and not followed up since."""
+    found = db.execute(
+        'SELECT DISTINCT customer, "case" FROM sla_clocks '
+        "WHERE clock = 'follow_up' AND stopped_at IS NULL"
+    )
+    return {(str(customer), str(case)) for customer, case in found.fetchall()}
 
 
 _CLOCK_WORDS = {"follow_up": "follow-up"}
@@ -179,7 +184,7 @@ def due_items(
     elif at.tzinfo is None:
         raise InvalidTimeError(f"{at.isoformat()} has no offset: add one, e.g. +00:00")
     erased = erased_customers(db)
-    cases = {
+    cases: dict[tuple[str, str], dict[str, Any]] = {
         (row["customer"], row["case"]): row
         for row in _rows(
             db,
@@ -189,32 +194,31 @@ def due_items(
         if row["customer"] not in erased and (owner is None or row["owner"] == owner)
     }
     out = _Collector(at, overdue_only, {key: row["owner"] for key, row in cases.items()})
-    follow_ups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    planned: set[tuple[str, str]] = set()
     for row in _rows(
         db,
-        'SELECT customer, kind, id, "case", description, made_at, due, settled_at, status '
-        "FROM promises WHERE status = 'open' OR kind = 'follow_up'",
+        "SELECT customer, kind, id, \"case\", description, due FROM promises WHERE status = 'open'",
     ):
         key = (row["customer"], row["case"])
         if key not in cases:
             continue
         if row["kind"] == "follow_up":
-            follow_ups[key].append(row)
-        if row["status"] == "open":
-            text = row["description"] if row["kind"] != "follow_up" else "scheduled follow-up"
-            out.add(_at(row["due"]), row["kind"], *key, row["id"], text)
+            planned.add(key)
+        text = row["description"] if row["kind"] != "follow_up" else "scheduled follow-up"
+        out.add(_at(row["due"]), row["kind"], *key, row["id"], text)
     clocks: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for clock in running_clocks(db):
         key = (clock["customer"], clock["case"])
         if key in cases:
             clocks[key].append(clock)
     surveyed = _surveyed(db)
+    owed = _awaiting_follow_up(db)
     for key, case in cases.items():
         resolved = _time(case["resolved_at"]) or (
             _time(case["closed_at"]) if case["status"] == "closed" else None
         )
         running = clocks.pop(key, [])
-        if resolved is not None and not _follow_up_planned(follow_ups.get(key, []), resolved):
+        if resolved is not None and key in owed and key not in planned:
             folded = [c for c in running if c["clock"] == "follow_up"]
             running = [c for c in running if c["clock"] != "follow_up"]
             due = min([resolved + FOLLOW_UP_AFTER, *(c["due"] for c in folded)])
@@ -234,18 +238,6 @@ def due_items(
                 text = "ask for CSAT/NPS: the case is closed and none was recorded"
                 out.add(closed + SURVEY_AFTER, "survey", *key, None, text)
     return sorted(out.items, key=DueItem.sort_key)
-
-
-def _follow_up_planned(rows: list[dict[str, Any]], resolved: datetime) -> bool:
-    """Whether a follow-up covers a resolution at ``resolved``: one still open, or one
-    made or completed at or after it."""
-    for row in rows:
-        if row["status"] == "open" or _at(row["made_at"]) >= resolved:
-            return True
-        settled = _time(row["settled_at"])
-        if settled is not None and settled >= resolved:
-            return True
-    return False
 
 
 def _surveyed(db: sqlite_utils.Database) -> dict[tuple[str, str], list[datetime]]:

@@ -10,6 +10,11 @@ Case columns: ``owner`` is the last hand-off's owner, else whoever acknowledged 
 complaint; ``resolved_at`` is when the customer confirmed the fix (ResolutionConfirmed, or
 a CaseClosed that says so); a reopening sets the case open again, clears ``closed_at``,
 ``resolved_at`` and ``confirmed_by_customer`` and starts a new clock period.
+
+Whether a case was followed up is the trust model's call (``CaseTrack.followed_up``), not
+a rule of its own here: the writer is handed the customer's trust state after the event
+and stops the ``follow_up`` clock at the first event after which the model counts the case
+followed up, so ``due``, ``sweep`` and the phase can never disagree about it.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import Any
 
 from trustengine.domain.base import CustomerEvent
 from trustengine.scoring.sla import SlaPolicy
+from trustengine.scoring.trust import TrustState
 from trustengine.views.buffer import Row, RowBuffer
 from trustengine.views.clocks import Clocks
 
@@ -36,17 +42,22 @@ class StepWriter:
             name[4:]: getattr(self, name) for name in dir(self) if name.startswith("_on_")
         }
 
-    def write(self, event: CustomerEvent, tier: str, at: str) -> None:
-        """Apply ``event`` (of a customer whose tier is ``tier``; ``at`` its business time
-        as ISO text) to the buffered rows."""
+    def write(self, event: CustomerEvent, trust: TrustState, at: str) -> None:
+        """Apply ``event`` to the buffered rows; ``trust`` is the customer's trust state
+        with ``event`` already folded in, ``at`` the event's business time as ISO text."""
         self._at = at
         handler = self._handlers.get(event.type_name)
         if handler is not None:
-            handler(event, tier)
+            handler(event, trust.tier)
         if event.case is not None:
             case = self._case(event)
             if case is not None:
                 case["last_event_at"] = at
+            track = trust.cases.get(event.case)
+            if track is not None and track.followed_up:
+                # A no-op once stopped; it may be the event that started the clock.
+                period = self._period(case)
+                self.clocks.stop(event.customer, event.case, "follow_up", period, event.timestamp)
 
     # --- helpers --------------------------------------------------------------------
 
@@ -173,6 +184,8 @@ class StepWriter:
         case = self._case(e)
         if case is None:
             return
+        # The resolution's follow-up is moot now: its clock stops here (late if past due).
+        self.clocks.stop(e.customer, e.case, "follow_up", self._period(case), e.timestamp)
         case["status"] = "open"
         case["closed_at"] = case["resolved_at"] = None
         case["confirmed_by_customer"] = 0
@@ -214,9 +227,8 @@ class StepWriter:
         self._make(e, "follow_up", e.follow_up, None, e.due)
 
     def _on_FollowUpCompleted(self, e: Any, tier: str) -> None:
+        # Its clock stops only if the trust model counts it (see write()).
         self._settle(e, "follow_up", e.follow_up, "completed", e.outcome)
-        case = self._case(e)
-        self.clocks.stop(e.customer, e.case, "follow_up", self._period(case), e.timestamp)
 
     # --- compensation ---------------------------------------------------------------
 
