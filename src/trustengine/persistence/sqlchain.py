@@ -37,12 +37,8 @@ class Cursor(Protocol):
 
 @dataclass(frozen=True)
 class ChainSQL:
-    """One store's statements for the chain tables; parameters are positional.
-
-    The statements name their result columns as the tables do (``hash``, ``events``,
-    ``head``, ``originator_id``, ``originator_version``); ``stream`` turns a stream id
-    into the value the store's ``originator_id`` column holds.
-    """
+    """One store's statements for the chain tables; parameters are positional, and the
+    result columns are named as each statement's note says."""
 
     previous_hash: Any
     """(stream, position) → that event's ``hash``, when recorded."""
@@ -62,6 +58,7 @@ class ChainSQL:
     """(stream) → ``originator_version`` and ``hash`` of each of its events, read by the
     table's key, so one customer costs what its own events cost."""
     stream: Callable[[UUID | str], object]
+    """A stream id as the store's ``originator_id`` columns hold it."""
 
 
 class SQLChain(ABC):
