@@ -4,11 +4,9 @@ The expected due list is computed here from the stored events alone, replayed in
 Python (no read model, no trust model): the commitments still open, the SLA clocks still
 running (their targets from the SLA policy, started and stopped as
 ``projections/sla-default.toml`` says), and the follow-ups and CSAT/NPS requests that
-resolved and closed cases are owed. A case counts as followed up as
-``docs/trust-model.md`` defines it: a satisfied FollowUpCompleted; or, once closed, a
-score that is not a detractor NPS or low CSAT, or a contact about it with a sentiment of
-at least the trust policy's ``positive_sentiment``. That stops its ``follow_up`` clock, as
-does a reopening.
+resolved and closed cases are owed. A follow-up act about a case (a FollowUpCompleted
+whatever it found, a score, an outbound contact, an unanswered outreach) stops its
+``follow_up`` clock, as does a reopening.
 """
 
 from __future__ import annotations
@@ -24,7 +22,6 @@ from typing import Any
 import pytest
 
 from trustengine import TrustEngine, due_items, find_misses, run_sweep
-from trustengine.scoring.policy import load_trust_policy
 from trustengine.scoring.sla import SlaPolicy, load_sla_policy
 from trustengine.views import ReadModel
 
@@ -33,6 +30,9 @@ pytestmark = pytest.mark.slow
 T = datetime(2026, 9, 1, tzinfo=UTC)
 """Within the generated history (2026-01 to 2027-05), and before now, as a sweep needs."""
 DAY = timedelta(days=1)
+FOLLOW_UPS = {"FollowUpCompleted", "SatisfactionRecorded", "ContactUnanswered"}
+"""Event types that follow a case up; so does an outbound CustomerContacted (an inbound
+one is the customer's doing, not the business's follow-up)."""
 
 Item = tuple[datetime, str, str, str, str | None, bool]
 """(due, kind, customer, case, id, overdue)."""
@@ -55,7 +55,6 @@ class Case:
     closed: datetime | None = None
     clocks: dict[tuple[str, int], Clock] = field(default_factory=dict)
     surveys: list[datetime] = field(default_factory=list)
-    followed_up: bool = False
 
 
 @dataclass
@@ -78,9 +77,8 @@ class Customer:
 class Replay:
     """Folds events into :class:`Customer` records, one handler per event type."""
 
-    def __init__(self, sla: SlaPolicy, positive_sentiment: float) -> None:
+    def __init__(self, sla: SlaPolicy) -> None:
         self.sla = sla
-        self.positive_sentiment = positive_sentiment
         self.customers: dict[str, Customer] = defaultdict(Customer)
 
     def apply(self, e: Any) -> None:
@@ -90,8 +88,9 @@ class Replay:
         if handler is not None:
             handler(e, customer, case)
         case = customer.cases.get(e.case) if e.case is not None else None
-        if case is not None and case.followed_up:
-            self.stop(case, "follow_up", e.at)  # a no-op once it stopped
+        outbound = e.type_name == "CustomerContacted" and e.direction == "outbound"
+        if case is not None and (e.type_name in FOLLOW_UPS or outbound):
+            self.stop(case, "follow_up", e.at)  # a no-op unless it runs
 
     def start(self, customer: Customer, case: Case, clock: str, at: datetime) -> None:
         if (clock, case.period) not in case.clocks:
@@ -143,14 +142,12 @@ class Replay:
 
     def on_CaseReopened(self, e: Any, c: Customer, case: Case) -> None:
         self.stop(case, "follow_up", e.at)
-        case.followed_up = False
         case.open, case.closed, case.resolved = True, None, None
         case.period += 1
         case.opened = e.at
         self.start(c, case, "resolution", e.at)
 
     def on_FollowUpCompleted(self, e: Any, c: Customer, case: Case) -> None:
-        case.followed_up = case.followed_up or e.outcome == "satisfied"
         c.commitments[("follow_up", e.follow_up)].settled = e.at
 
     def on_SlaBreached(self, e: Any, c: Customer, case: Case) -> None:
@@ -163,14 +160,6 @@ class Replay:
     def on_SatisfactionRecorded(self, e: Any, c: Customer, case: Case | None) -> None:
         if case is not None:
             case.surveys.append(e.at)
-            low = e.score <= (6 if e.metric == "nps" else 2)
-            if not case.open and not low:
-                case.followed_up = True
-
-    def on_CustomerContacted(self, e: Any, c: Customer, case: Case | None) -> None:
-        positive = e.sentiment is not None and e.sentiment >= self.positive_sentiment
-        if case is not None and not case.open and positive:
-            case.followed_up = True
 
     def make(self, e: Any, c: Customer, kind: str, ident: str) -> None:
         c.commitments[(kind, ident)] = Commitment(kind, e.case, e.at, e.due)
@@ -195,8 +184,7 @@ class Replay:
 
 def expected_items(events: Iterator[Any], at: datetime) -> list[Item]:
     """The due list as of ``at``, from the events alone."""
-    positive = load_trust_policy("trust-v1").phases["positive_sentiment"]
-    replay = Replay(load_sla_policy("sla-default"), positive)
+    replay = Replay(load_sla_policy("sla-default"))
     for event in events:
         replay.apply(event)
     items: list[Item] = []

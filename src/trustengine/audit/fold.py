@@ -46,10 +46,10 @@ def fold(model: TrustModel, events: Sequence[CustomerEvent]) -> Folded:
         steps = StepWriter(model.sla, buffer)
         trust = model.new_state(events[0].customer)
         for event in events:
-            # The projector's order: score the event, then write its rows from the trust
-            # state after it (its tier, and whether the case now counts as followed up).
+            # The projector's order: score the event, then write its rows under the tier
+            # the customer has after it.
             trust.explanation.append(model.apply(trust, event))
-            steps.write(event, trust, event.timestamp.isoformat())
+            steps.write(event, trust.tier, event.timestamp.isoformat())
         buffer.flush()
         return Folded(
             trust=trust,

@@ -127,8 +127,8 @@ def due(
     running SLA clocks, and the follow-ups and CSAT/NPS requests that resolved and
     closed cases are owed.
 
-    A resolved case not yet followed up (as the trust model counts it: a satisfied
-    follow-up, or after closing a non-detractor score or a positive contact) and with no
+    A resolved case not yet followed up (a completed follow-up, a CSAT/NPS score, an
+    outbound contact or an unanswered outreach about it since) and with no
     follow-up scheduled is owed one a day after the resolution (one row, kind follow_up,
     which also stands for its follow_up SLA clock); a closed
     case with no CSAT/NPS recorded since it was opened is owed a request (kind survey) a

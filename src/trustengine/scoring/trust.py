@@ -41,12 +41,13 @@ class CaseTrack:
     closed: bool = False
     closed_unconfirmed: bool = False
     followed_up: bool = False
-    """Whether the case was followed up since it was last opened; the one definition of a
-    follow-up, which the ``follow_up`` SLA clock stops at too (``views/steps.py``): a
-    ``FollowUpCompleted`` that found the customer satisfied; or, once the case is closed,
-    a ``SatisfactionRecorded`` about it that is not a detractor NPS (0-6) or a low CSAT
-    (1-2), or a ``CustomerContacted`` about it with a sentiment of at least the policy's
-    ``positive_sentiment``. A reopening clears it."""
+    """Whether a follow-up since the case was last opened found the customer content, as
+    ``restored`` requires: a ``FollowUpCompleted`` that found them satisfied; or, once the
+    case is closed, a ``SatisfactionRecorded`` about it that is not a detractor NPS (0-6)
+    or a low CSAT (1-2), or a ``CustomerContacted`` about it with a sentiment of at least
+    the policy's ``positive_sentiment``. A reopening clears it. (The ``follow_up`` SLA
+    clock asks something else: whether the business followed up in time, whatever it
+    found; see ``views/clocks.py``.)"""
     issue_persists: bool = False
     botched: bool = False
 

@@ -5,16 +5,13 @@ Each clock starts at one event and stops at another (``projections/sla-*.toml``)
 - ``first_response``: ComplaintFiled until ComplaintAcknowledged;
 - ``resolution``: ComplaintFiled (and each CaseReopened) until ResolutionConfirmed or
   CaseClosed;
-- ``follow_up``: ResolutionConfirmed (else CaseClosed) until the case is followed up, or
-  until CaseReopened (the follow-up of an undone resolution is moot). Followed up means
-  what the trust model counts (``CaseTrack.followed_up`` in ``scoring/trust.py``, the one
-  definition): a FollowUpCompleted with outcome ``satisfied``; or, once the case is
-  closed, a SatisfactionRecorded about it that is not a detractor NPS (0-6) or a low CSAT
-  (1-2), or a CustomerContacted about it with a sentiment of at least the trust policy's
-  ``positive_sentiment`` (0.3 in ``trust-v1``). So a follow-up that found the issue
-  persists, got no answer or drew a detractor score leaves the clock running, as it leaves
-  the customer short of ``restored``; a follow-up the model already counted before the
-  resolution stops the clock as it starts;
+- ``follow_up``: ResolutionConfirmed (else CaseClosed) until the first follow-up act about
+  the case (:func:`is_follow_up_act`): a FollowUpCompleted, whatever it found; a
+  SatisfactionRecorded (the CSAT/NPS question was asked and answered); an outbound
+  CustomerContacted; a ContactUnanswered (an attempt that got no reply). A CaseReopened
+  stops it too: the follow-up of an undone resolution is moot. The clock measures whether
+  the business followed up in time, so a follow-up that found the issue persisting still
+  meets it; whether the follow-up restored trust is the trust model's question;
 - ``final_response``: ComplaintFiled until ResolutionProposed or CaseClosed.
 
 A clock's ``period`` is 1 for the case as filed and n+1 after its n-th reopening, so a
@@ -28,10 +25,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from trustengine.domain.base import CustomerEvent
 from trustengine.scoring.sla import SlaPolicy
 from trustengine.views.buffer import Row, RowBuffer
 
 TABLE = "sla_clocks"
+
+_FOLLOW_UP_ACTS = frozenset({"FollowUpCompleted", "SatisfactionRecorded", "ContactUnanswered"})
+
+
+def is_follow_up_act(event: CustomerEvent) -> bool:
+    """Whether ``event`` is the business following a case up (any outcome): it stops the
+    case's running ``follow_up`` clock."""
+    if event.type_name == "CustomerContacted":
+        return bool(getattr(event, "direction", None) == "outbound")
+    return event.type_name in _FOLLOW_UP_ACTS
 
 
 class Clocks:

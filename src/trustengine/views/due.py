@@ -7,11 +7,11 @@ One :class:`DueItem` per piece of owed work, soonest first:
 - ``follow_up`` without an id (derived): a case that is resolved (``ResolutionConfirmed``,
   or a ``CaseClosed`` that says so; else closed), not yet followed up since, and with no
   follow-up scheduled (none still open) is owed one, due **one day after the
-  resolution**. "Followed up" is the trust model's definition, the one the ``follow_up``
-  SLA clock stops at (:mod:`trustengine.views.clocks`): a satisfied FollowUpCompleted, or
-  after closing a non-detractor score or a positive contact about the case. So the case is
-  owed one exactly while its ``follow_up`` clock runs and nothing is planned; a follow-up
-  that found the issue persists or got no answer leaves it owed;
+  resolution**. "Followed up" is what stops the ``follow_up`` SLA clock
+  (:func:`trustengine.views.clocks.is_follow_up_act`): a FollowUpCompleted whatever it
+  found, a CSAT/NPS score, an outbound contact or an unanswered outreach about the case.
+  So the case is owed one exactly while its ``follow_up`` clock runs and nothing is
+  planned;
 - ``survey`` (derived): a closed case with no ``SatisfactionRecorded`` for it since it was
   last opened (filed or reopened) is owed a CSAT/NPS request, due **one day after it was
   closed**;

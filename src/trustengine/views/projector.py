@@ -226,7 +226,7 @@ class Projector:
             state.phase_since = at
         if isinstance(event, ev.CustomerContacted):
             state.last_contact_at = at
-        steps.write(event, trust, at)
+        steps.write(event, trust.tier, at)
         # In the tables' column order (see schema.py).
         buffer.append(
             "timeline",

@@ -57,12 +57,14 @@ from trustengine.views.queries import (
 )
 from trustengine.views.schema import TABLES, create_tables, drop_all, drop_views, view_files
 
-VIEWS_VERSION = "3"
+VIEWS_VERSION = "4"
 """Bump when the tables' meaning changes: read models built before are rebuilt.
 
 2: the ``satisfaction`` table (a views file of version 1 has no scores in it).
 3: the ``follow_up`` clock stops at what the trust model counts as the follow-up, and at
 a reopening.
+4: the ``follow_up`` clock stops at the first follow-up act, whatever it found, and at a
+reopening.
 """
 
 

@@ -11,10 +11,10 @@ complaint; ``resolved_at`` is when the customer confirmed the fix (ResolutionCon
 a CaseClosed that says so); a reopening sets the case open again, clears ``closed_at``,
 ``resolved_at`` and ``confirmed_by_customer`` and starts a new clock period.
 
-Whether a case was followed up is the trust model's call (``CaseTrack.followed_up``), not
-a rule of its own here: the writer is handed the customer's trust state after the event
-and stops the ``follow_up`` clock at the first event after which the model counts the case
-followed up, so ``due``, ``sweep`` and the phase can never disagree about it.
+The ``follow_up`` clock measures whether the business followed up in time, not what the
+follow-up found: it stops at the first follow-up *act* about the case after the
+resolution (see :mod:`trustengine.views.clocks`). Whether that follow-up restored the
+customer's trust is the trust model's question (``CaseTrack.followed_up``), and scoring's.
 """
 
 from __future__ import annotations
@@ -25,9 +25,8 @@ from typing import Any
 
 from trustengine.domain.base import CustomerEvent
 from trustengine.scoring.sla import SlaPolicy
-from trustengine.scoring.trust import TrustState
 from trustengine.views.buffer import Row, RowBuffer
-from trustengine.views.clocks import Clocks
+from trustengine.views.clocks import Clocks, is_follow_up_act
 
 
 class StepWriter:
@@ -42,22 +41,23 @@ class StepWriter:
             name[4:]: getattr(self, name) for name in dir(self) if name.startswith("_on_")
         }
 
-    def write(self, event: CustomerEvent, trust: TrustState, at: str) -> None:
-        """Apply ``event`` to the buffered rows; ``trust`` is the customer's trust state
-        with ``event`` already folded in, ``at`` the event's business time as ISO text."""
+    def write(self, event: CustomerEvent, tier: str, at: str) -> None:
+        """Apply ``event`` (of a customer whose tier is ``tier``; ``at`` its business time
+        as ISO text) to the buffered rows."""
         self._at = at
         handler = self._handlers.get(event.type_name)
         if handler is not None:
-            handler(event, trust.tier)
+            handler(event, tier)
         if event.case is not None:
             case = self._case(event)
             if case is not None:
                 case["last_event_at"] = at
-            track = trust.cases.get(event.case)
-            if track is not None and track.followed_up:
-                # A no-op once stopped; it may be the event that started the clock.
-                period = self._period(case)
-                self.clocks.stop(event.customer, event.case, "follow_up", period, event.timestamp)
+                if is_follow_up_act(event):
+                    # A no-op unless the resolution's follow_up clock is running.
+                    period = self._period(case)
+                    self.clocks.stop(
+                        event.customer, event.case, "follow_up", period, event.timestamp
+                    )
 
     # --- helpers --------------------------------------------------------------------
 
@@ -227,7 +227,7 @@ class StepWriter:
         self._make(e, "follow_up", e.follow_up, None, e.due)
 
     def _on_FollowUpCompleted(self, e: Any, tier: str) -> None:
-        # Its clock stops only if the trust model counts it (see write()).
+        # It stops the follow_up clock whatever it found (see write()).
         self._settle(e, "follow_up", e.follow_up, "completed", e.outcome)
 
     # --- compensation ---------------------------------------------------------------
