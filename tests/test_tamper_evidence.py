@@ -223,3 +223,53 @@ def test_a_malformed_seal_is_refused_with_a_one_line_error(store: tuple[TrustEng
 
     assert result.exit_code == 2
     assert "'12:abc' is not a seal: expected COUNT:HEAD as `seal` prints it" in result.output
+
+
+LATE = {
+    "type": "CustomerContacted",
+    "customer": "cust-3",
+    "at": "2026-03-02T10:00:00+00:00",
+    "data": {"direction": "inbound"},
+}
+
+
+def test_an_event_stored_after_the_walk_but_before_the_head_is_read_is_no_problem(
+    store: tuple[TrustEngine, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine, path = store
+    reader = engine.chain
+    read_head = reader.chain_head
+    calls: list[int] = []
+
+    def head_with_a_writer_in_between() -> Seal:
+        calls.append(1)
+        if len(calls) == 2:  # the walk is over: another process stores an event now
+            other = TrustEngine(path)
+            other.record(LATE)
+            other.close()
+        return read_head()
+
+    monkeypatch.setattr(reader, "chain_head", head_with_a_writer_in_between)
+
+    report = verify(engine)
+
+    assert len(calls) == 2
+    assert report.problems == []
+    assert report.events == 4
+
+
+def test_a_forged_event_the_head_does_not_cover_is_still_caught(
+    store: tuple[TrustEngine, str],
+) -> None:
+    engine, path = store
+    with sqlite3.connect(path) as conn:
+        (count, head) = conn.execute("SELECT * FROM ledger_head").fetchone()[-2:]
+    other = TrustEngine(path)
+    other.record(LATE)
+    other.close()
+    with sqlite3.connect(path) as conn:  # roll the head back over the new event
+        conn.execute("UPDATE ledger_head SET events = ?, head = ?", (count, head))
+
+    report = verify(engine)
+
+    assert report.problems[0].startswith("store head: the store records 4 events with head ")

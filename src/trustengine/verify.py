@@ -54,6 +54,10 @@ class _Walk:
     names: dict[str, str] = field(default_factory=dict)
     head: str = GENESIS
     count: int = 0
+    mark: int = 0
+    """How many events the store's head covered when the walk began."""
+    head_at_mark: str | None = None
+    """The recomputed head after ``mark`` events (None until the walk gets there)."""
 
 
 def verify(
@@ -74,9 +78,12 @@ def verify(
         raise ValueError(f"batch must be at least 1, not {batch}")
     report = VerifyReport()
     reader = engine.chain
-    walk = _Walk(against=against)
-    # Counted before the walk: an event stored while it runs is walked too, and its hash
-    # must not then look like that of a deleted event.
+    # The head and the hashes are read before the walk: events stored while it runs are
+    # walked too (or come after it), and must not look like tampering.
+    start_head = reader.chain_head()
+    walk = _Walk(against=against, mark=start_head.events)
+    if walk.mark == 0:
+        walk.head_at_mark = GENESIS
     recorded = reader.links_count()
     for notifications in _batches(engine, batch):
         walk.links = reader.links_between(notifications[0].id, notifications[-1].id)
@@ -87,7 +94,7 @@ def verify(
             _check(engine, walk, notification, report.problems)
     report.head = Seal(walk.count, walk.head)
     stored_head = reader.chain_head()
-    if stored_head != report.head:
+    if not _head_holds(walk, start_head, stored_head):
         report.problems.append(
             f"store head: the store records {stored_head.events} events with head "
             f"{stored_head.head[:16]}..., but the events recompute to {walk.count} with head "
@@ -104,6 +111,19 @@ def verify(
             "the ledger was truncated"
         )
     return report
+
+
+def _head_holds(walk: _Walk, start: Seal, end: Seal) -> bool:
+    """Whether the store's head, read before (``start``) and after (``end``) the walk,
+    agrees with the recomputed one: the first ``start.events`` events give ``start``'s
+    head, and ``end`` covers exactly the walked events, or more that were stored after the
+    walk ended. A head that covers fewer events than are stored, or another history, is
+    tampering."""
+    if walk.head_at_mark != start.head:
+        return False
+    if end.events == walk.count:
+        return end.head == walk.head
+    return end.events > walk.count
 
 
 def _batches(engine: TrustEngine, size: int) -> Iterator[Sequence[Notification]]:
@@ -145,6 +165,8 @@ def _check(
         problems.append(f"{where}: hash mismatch: its type, time, payload or position was changed")
     walk.count += 1
     walk.head = advance_head(walk.head, hashed)
+    if walk.count == walk.mark:
+        walk.head_at_mark = walk.head
     sealed = walk.against
     if sealed is not None and walk.count == sealed.events and walk.head != sealed.head:
         problems.append(
