@@ -20,9 +20,10 @@ figures use them to classify customers, not to count events.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
 
@@ -30,6 +31,8 @@ from trustengine.report.window import Window, parse_at
 
 RECOVERED_PHASES = ("restored", "advocate")
 """The phases in which a complainant counts as recovered."""
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,24 @@ def _query(db: sqlite_utils.Database, sql: str) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+def _in_window(
+    db: sqlite_utils.Database,
+    window: Window,
+    sql: str,
+    when: str,
+    make: Callable[[dict[str, Any], datetime], T],
+) -> list[T]:
+    """One record per row of ``sql`` whose time in column ``when`` falls in ``window``,
+    in row order: every windowed table is read this way, so the rule that puts a record
+    in the window is written once. ``make`` builds the record from the row and that time."""
+    out = []
+    for row in _query(db, sql):
+        at = parse_at(row[when])
+        if window.holds(at):
+            out.append(make(row, at))
+    return out
+
+
 def _cases(db: sqlite_utils.Database, window: Window) -> list[Case]:
     # Two queries rather than a join: SQLite would drive a join through the index on
     # timeline.type and rescan every complaint for each case.
@@ -131,100 +152,86 @@ def _cases(db: sqlite_utils.Database, window: Window) -> list[Case]:
             "SELECT customer, \"case\", position FROM timeline WHERE type = 'ComplaintFiled'"
         ).fetchall()
     }
-    rows = _query(
+    return _in_window(
         db,
+        window,
         'SELECT customer, "case", opened_at, category, cause, hand_offs, acknowledged_at, '
         'resolved_at, closed_at FROM cases ORDER BY customer, "case"',
+        "opened_at",
+        lambda row, opened: Case(
+            customer=row["customer"],
+            case=row["case"],
+            opened_at=opened,
+            opened_position=filed.get((row["customer"], row["case"]), 0),
+            category=row["category"],
+            cause=row["cause"],
+            hand_offs=int(row["hand_offs"] or 0),
+            acknowledged_at=row["acknowledged_at"],
+            resolved_at=row["resolved_at"],
+            closed_at=row["closed_at"],
+            opened_text=row["opened_at"],
+        ),
     )
-    out = []
-    for row in rows:
-        opened = parse_at(row["opened_at"])
-        if window.holds(opened):
-            out.append(
-                Case(
-                    customer=row["customer"],
-                    case=row["case"],
-                    opened_at=opened,
-                    opened_position=filed.get((row["customer"], row["case"]), 0),
-                    category=row["category"],
-                    cause=row["cause"],
-                    hand_offs=int(row["hand_offs"] or 0),
-                    acknowledged_at=row["acknowledged_at"],
-                    resolved_at=row["resolved_at"],
-                    closed_at=row["closed_at"],
-                    opened_text=row["opened_at"],
-                )
-            )
-    return out
 
 
 def _ratings(db: sqlite_utils.Database, window: Window) -> list[Rating]:
-    rows = _query(
+    return _in_window(
         db,
+        window,
         "SELECT customer, position, at, metric, score, phase_before FROM satisfaction "
         "ORDER BY customer, position",
+        "at",
+        lambda row, at: Rating(
+            customer=row["customer"],
+            position=int(row["position"]),
+            at=at,
+            metric=row["metric"],
+            score=int(row["score"]),
+            phase_before=row["phase_before"],
+        ),
     )
-    out = []
-    for row in rows:
-        at = parse_at(row["at"])
-        if window.holds(at):
-            out.append(
-                Rating(
-                    customer=row["customer"],
-                    position=int(row["position"]),
-                    at=at,
-                    metric=row["metric"],
-                    score=int(row["score"]),
-                    phase_before=row["phase_before"],
-                )
-            )
-    return out
 
 
 def _clocks(db: sqlite_utils.Database, window: Window) -> list[Clock]:
-    rows = _query(
+    # A clock known only from its breach has no start: its due time places it.
+    counted = "COALESCE(NULLIF(started_at, ''), due)"
+    return _in_window(
         db,
-        "SELECT clock, started_at, due, stopped_at, breached FROM sla_clocks "
+        window,
+        f"SELECT clock, started_at, {counted} AS counted_at, stopped_at, breached "  # noqa: S608 - constants
+        f"FROM sla_clocks WHERE {counted} IS NOT NULL "
         'ORDER BY customer, "case", clock, period',
+        "counted_at",
+        lambda row, _: Clock(
+            row["clock"],
+            parse_at(row["started_at"]) if row["started_at"] else None,
+            row["stopped_at"] is not None,
+            bool(row["breached"]),
+        ),
     )
-    out = []
-    for row in rows:
-        when = row["started_at"] or row["due"]
-        if when is None or not window.holds(parse_at(when)):
-            continue
-        started = parse_at(row["started_at"]) if row["started_at"] else None
-        out.append(
-            Clock(row["clock"], started, row["stopped_at"] is not None, bool(row["breached"]))
-        )
-    return out
 
 
 def _promises(db: sqlite_utils.Database, window: Window) -> list[Promise]:
-    rows = _query(
+    return _in_window(
         db,
+        window,
         "SELECT made_at, status, on_time FROM promises WHERE kind = 'promise' "
         "ORDER BY customer, id",
+        "made_at",
+        lambda row, made: Promise(
+            made, row["status"], None if row["on_time"] is None else bool(row["on_time"])
+        ),
     )
-    out = []
-    for row in rows:
-        made = parse_at(row["made_at"])
-        if window.holds(made):
-            on_time = None if row["on_time"] is None else bool(row["on_time"])
-            out.append(Promise(made, row["status"], on_time))
-    return out
 
 
 def _offers(db: sqlite_utils.Database, window: Window) -> list[Offer]:
-    rows = _query(
+    return _in_window(
         db,
+        window,
         "SELECT at, kind, addresses_failure, status FROM compensation ORDER BY customer, offer",
+        "at",
+        lambda row, at: Offer(at, row["kind"], bool(row["addresses_failure"]), row["status"]),
     )
-    out = []
-    for row in rows:
-        at = parse_at(row["at"])
-        if window.holds(at):
-            out.append(Offer(at, row["kind"], bool(row["addresses_failure"]), row["status"]))
-    return out
 
 
 def _recoveries(db: sqlite_utils.Database) -> dict[str, list[Recovery]]:
