@@ -42,10 +42,15 @@ def _show(value: Any, suffix: str = "") -> str:
     return f"{value}{suffix}"
 
 
-def _grid(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]]) -> str:
-    """A table of ``rows`` with (header, key) ``columns``; numbers right-aligned and
-    shown as the text report shows them."""
-    shown = [
+Column = str | tuple[str, str]
+"""A table column: (header, key), or a bare key whose header is the key with spaces."""
+
+
+def _grid(rows: Sequence[dict[str, Any]], named: Sequence[Column]) -> str:
+    """A table of ``rows`` with ``named`` columns; numbers right-aligned and shown as the
+    text report shows them."""
+    columns = [(c.replace("_", " "), c) if isinstance(c, str) else c for c in named]
+    cells = [
         {
             head: _show(row[key])
             if row[key] is None or isinstance(row[key], int | float)
@@ -57,7 +62,19 @@ def _grid(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]]) ->
     numeric = [
         head for head, key in columns if any(isinstance(row[key], int | float) for row in rows)
     ]
-    return table(shown, [head for head, _ in columns], numeric=numeric)
+    return table(cells, [head for head, _ in columns], numeric=numeric)
+
+
+def _outcomes(
+    bars: Sequence[tuple[str, Sequence[float]]],
+    outcomes: Sequence[str],
+    title: str,
+    caption: str,
+    colours: Sequence[str] = (GOOD, BAD, WAITING),
+) -> str:
+    """A figure of stacked bars, one segment per outcome: good, bad, still open."""
+    labels = [o.replace("_", " ") for o in outcomes]
+    return _figure(stacked_bars(bars, labels, title=title, colours=colours), caption)
 
 
 def _summary(r: dict[str, Any]) -> str:
@@ -119,29 +136,8 @@ def _issues(r: dict[str, Any]) -> str:
         {**c, "per period": " ".join(map(str, c["per_period"])), "kind": "cause"}
         for c in issues["causes"]
     ]
-    parts.append(
-        _grid(
-            rows,
-            [
-                ("kind", "kind"),
-                ("name", "name"),
-                ("complaints", "complaints"),
-                ("per period", "per period"),
-                ("change", "change"),
-            ],
-        )
-    )
-    parts.append(
-        _grid(
-            issues["per_period"],
-            [
-                ("period", "period"),
-                ("complaints", "complaints"),
-                ("top category", "top_category"),
-                ("top cause", "top_cause"),
-            ],
-        )
-    )
+    parts.append(_grid(rows, ["kind", "name", "complaints", "per period", "change"]))
+    parts.append(_grid(issues["per_period"], ["period", "complaints", "top_category", "top_cause"]))
     return _section(f"Recurring issues ({issues['complaints']} complaints)", *parts)
 
 
@@ -158,7 +154,7 @@ def _satisfaction(r: dict[str, Any]) -> str:
         _grid(
             r["satisfaction"]["per_period"],
             [
-                ("period", "period"),
+                "period",
                 ("NPS", "nps"),
                 ("NPS scores", "nps_responses"),
                 ("CSAT % 4-5", "csat_satisfied_pct"),
@@ -186,8 +182,8 @@ def _recovery(r: dict[str, Any]) -> str:
         _grid(
             rows,
             [
-                ("group", "group"),
-                ("customers", "customers"),
+                "group",
+                "customers",
                 ("NPS scores", "responses"),
                 ("NPS", "nps"),
             ],
@@ -214,11 +210,11 @@ def _times(r: dict[str, Any]) -> str:
         _grid(
             rows,
             [
-                ("measure", "measure"),
-                ("from", "from"),
-                ("to", "to"),
-                ("cases", "cases"),
-                ("pending", "pending"),
+                "measure",
+                "from",
+                "to",
+                "cases",
+                "pending",
                 ("p50 h", "p50_hours"),
                 ("p90 h", "p90_hours"),
                 ("p95 h", "p95_hours"),
@@ -229,50 +225,34 @@ def _times(r: dict[str, Any]) -> str:
 
 def _sla(r: dict[str, Any]) -> str:
     clocks = r["sla"]
-    bars = [(name, [c["met"], c["breached"], c["running"]]) for name, c in clocks.items()]
+    outcomes = ["met", "breached", "running"]
+    bars = [(name, [c[o] for o in outcomes]) for name, c in clocks.items()]
     rows = [{"clock": name, **c} for name, c in clocks.items()]
     return _section(
         "SLA compliance",
-        _figure(
-            stacked_bars(
-                bars,
-                ["met", "breached", "running"],
-                title="SLA clocks",
-                colours=(GOOD, BAD, WAITING),
-            ),
-            "Each clock's runs: met, breached, still running.",
-        ),
-        _grid(
-            rows,
-            [
-                ("clock", "clock"),
-                ("clocks", "clocks"),
-                ("met", "met"),
-                ("breached", "breached"),
-                ("running", "running"),
-                ("compliance %", "compliance_pct"),
-            ],
-        ),
+        _outcomes(bars, outcomes, "SLA clocks", "Each clock's runs: met, breached, still running."),
+        _grid(rows, ["clock", "clocks", *outcomes, ("compliance %", "compliance_pct")]),
     )
 
 
 def _promises(r: dict[str, Any]) -> str:
     p = r["promises"]
-    names = ["kept_on_time", "kept_late", "broken", "open"]
-    chart = stacked_bars(
-        [("promises", [p[n] for n in names])],
-        [n.replace("_", " ") for n in names],
-        title="Promises",
-        colours=(GOOD, LATE, BAD, WAITING),
-    )
+    outcomes = ["kept_on_time", "kept_late", "broken", "open"]
+    bars = [("promises", [p[o] for o in outcomes])]
     return _section(
         "Promises",
-        _figure(chart, "Promises made in the window, by outcome."),
+        _outcomes(
+            bars,
+            outcomes,
+            "Promises",
+            "Promises made in the window, by outcome.",
+            colours=(GOOD, LATE, BAD, WAITING),
+        ),
         _grid(
             [p],
             [
-                ("made", "made"),
-                *((n.replace("_", " "), n) for n in names),
+                "made",
+                *outcomes,
                 ("% of settled kept on time", "kept_on_time_pct"),
                 ("% of settled kept", "kept_pct"),
             ],
@@ -282,36 +262,22 @@ def _promises(r: dict[str, Any]) -> str:
 
 def _compensation(r: dict[str, Any]) -> str:
     comp = r["compensation"]
+    outcomes = ["accepted", "declined", "pending"]
     rows = [
         {**row, "fit": "fits the failure" if row["addresses_failure"] else "generic"}
         for row in comp["by_kind"]
     ]
-    bars = [
-        (f"{row['kind']} ({row['fit']})", [row["accepted"], row["declined"], row["pending"]])
-        for row in rows
-    ]
+    bars = [(f"{row['kind']} ({row['fit']})", [row[o] for o in outcomes]) for row in rows]
     return _section(
         f"Compensation ({comp['offers']} offers)",
-        _figure(
-            stacked_bars(
-                bars,
-                ["accepted", "declined", "pending"],
-                title="Offers by kind and fit",
-                colours=(GOOD, BAD, WAITING),
-            ),
+        _outcomes(
+            bars,
+            outcomes,
+            "Offers by kind and fit",
             "Offers by kind and whether they address the failure.",
         ),
         _grid(
-            rows,
-            [
-                ("kind", "kind"),
-                ("fit", "fit"),
-                ("offers", "offers"),
-                ("accepted", "accepted"),
-                ("declined", "declined"),
-                ("pending", "pending"),
-                ("% of answered accepted", "accepted_pct"),
-            ],
+            rows, ["kind", "fit", "offers", *outcomes, ("% of answered accepted", "accepted_pct")]
         ),
     )
 
