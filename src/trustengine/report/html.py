@@ -20,6 +20,7 @@ from trustengine.report.charts import (
     line_chart,
     stacked_bars,
 )
+from trustengine.report.window import shown
 
 
 def _figure(chart: str, caption: str) -> str:
@@ -34,14 +35,6 @@ def _p(text: str) -> str:
     return f"<p>{esc(text)}</p>"
 
 
-def _show(value: Any, suffix: str = "") -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.2f}".rstrip("0").rstrip(".") + suffix
-    return f"{value}{suffix}"
-
-
 Column = str | tuple[str, str]
 """A table column: (header, key), or a bare key whose header is the key with spaces."""
 
@@ -52,7 +45,7 @@ def _grid(rows: Sequence[dict[str, Any]], named: Sequence[Column]) -> str:
     columns = [(c.replace("_", " "), c) if isinstance(c, str) else c for c in named]
     cells = [
         {
-            head: _show(row[key])
+            head: shown(row[key])
             if row[key] is None or isinstance(row[key], int | float)
             else row[key]
             for head, key in columns
@@ -80,17 +73,17 @@ def _outcomes(
 def _summary(r: dict[str, Any]) -> str:
     sat, times = r["satisfaction"], r["response_times"]
     rows = [
-        {"figure": "Complaints", "value": _show(r["issues"]["complaints"])},
-        {"figure": "NPS", "value": _show(sat["nps"]["nps"])},
-        {"figure": "CSAT (4-5)", "value": _show(sat["csat"]["satisfied_pct"], "%")},
-        {"figure": "Recovery rate", "value": _show(r["recovery"]["rate_pct"], "%")},
+        {"figure": "Complaints", "value": shown(r["issues"]["complaints"])},
+        {"figure": "NPS", "value": shown(sat["nps"]["nps"])},
+        {"figure": "CSAT (4-5)", "value": shown(sat["csat"]["satisfied_pct"], "%")},
+        {"figure": "Recovery rate", "value": shown(r["recovery"]["rate_pct"], "%")},
         {
             "figure": "First response p50",
-            "value": _show(times["first_response"]["p50_hours"], " h"),
+            "value": shown(times["first_response"]["p50_hours"], " h"),
         },
-        {"figure": "Resolution p50", "value": _show(times["resolution"]["p50_hours"], " h")},
-        {"figure": "Promises kept on time", "value": _show(r["promises"]["kept_on_time_pct"], "%")},
-        {"figure": "Hand-offs per case", "value": _show(r["hand_offs"]["mean"])},
+        {"figure": "Resolution p50", "value": shown(times["resolution"]["p50_hours"], " h")},
+        {"figure": "Promises kept on time", "value": shown(r["promises"]["kept_on_time_pct"], "%")},
+        {"figure": "Hand-offs per case", "value": shown(r["hand_offs"]["mean"])},
     ]
     return _section("Summary", table(rows, ["figure", "value"], numeric=["value"]))
 
@@ -146,10 +139,10 @@ def _satisfaction(r: dict[str, Any]) -> str:
     return _section(
         "Satisfaction",
         _p(
-            f"NPS {_show(nps['nps'])} from {nps['responses']} scores (promoters, 9-10: "
+            f"NPS {shown(nps['nps'])} from {nps['responses']} scores (promoters, 9-10: "
             f"{nps['promoters']}; passives: {nps['passives']}; detractors, 0-6: "
-            f"{nps['detractors']}). CSAT {_show(csat['satisfied_pct'], '%')} of "
-            f"{csat['responses']} scores were 4 or 5; mean {_show(csat['mean'])}."
+            f"{nps['detractors']}). CSAT {shown(csat['satisfied_pct'], '%')} of "
+            f"{csat['responses']} scores were 4 or 5; mean {shown(csat['mean'])}."
         ),
         _grid(
             r["satisfaction"]["per_period"],
@@ -175,7 +168,7 @@ def _recovery(r: dict[str, Any]) -> str:
         "Recovery",
         _p(
             f"{rec['recovered']} of {rec['complainants']} complainants reached "
-            f"{' or '.join(rec['phases'])} ({_show(rec['rate_pct'], '%')})."
+            f"{' or '.join(rec['phases'])} ({shown(rec['rate_pct'], '%')})."
         ),
         "<h3>Recovery paradox</h3>",
         _p("NPS given while restored or advocate, against customers with no complaint."),
@@ -288,7 +281,7 @@ def _hand_offs(r: dict[str, Any]) -> str:
     bins = [(str(n), counts.get(n, 0)) for n in range(max(counts, default=-1) + 1)]
     return _section(
         "Hand-offs per case",
-        _p(f"Mean {_show(h['mean'])} over {h['cases']} cases; most {_show(h['max'])}."),
+        _p(f"Mean {shown(h['mean'])} over {h['cases']} cases; most {shown(h['max'])}."),
         _figure(histogram(bins, title="Cases by number of hand-offs"), "Cases by hand-offs."),
     )
 
@@ -298,7 +291,7 @@ def _scores(r: dict[str, Any]) -> str:
     bins = [(f"{b['from']}-{b['to']}", b["customers"]) for b in t["bins"]]
     return _section(
         "Trust scores now",
-        _p(f"{t['customers']} customers, mean score {_show(t['mean'])} (current, any window)."),
+        _p(f"{t['customers']} customers, mean score {shown(t['mean'])} (current, any window)."),
         _figure(histogram(bins, title="Customers by trust score"), "Current trust score, 0-100."),
     )
 

@@ -10,15 +10,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from trustengine.report.window import shown
+
 _NUMBER = re.compile(r"^([+-]?\d+(\.\d+)?%?|-)$")
-
-
-def _num(value: Any, suffix: str = "") -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.2f}".rstrip("0").rstrip(".") + suffix
-    return f"{value}{suffix}"
 
 
 def _signed(value: int | None) -> str:
@@ -33,7 +27,7 @@ def _plural(count: int, noun: str) -> str:
 
 def _columns(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
     """Rows under headers, two spaces apart: numbers right-aligned, text left."""
-    cells = [list(headers)] + [[_num(cell) for cell in row] for row in rows]
+    cells = [list(headers)] + [[shown(cell) for cell in row] for row in rows]
     numeric = [all(_NUMBER.match(row[i]) for row in cells[1:]) for i in range(len(headers))]
     widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
     lines = []
@@ -83,13 +77,13 @@ def _satisfaction(report: dict[str, Any]) -> list[str]:
     nps, csat = report["satisfaction"]["nps"], report["satisfaction"]["csat"]
     lines = ["Satisfaction"]
     lines.append(
-        f"  NPS {_num(nps['nps'])} from {_plural(nps['responses'], 'score')}: "
+        f"  NPS {shown(nps['nps'])} from {_plural(nps['responses'], 'score')}: "
         f"{_plural(nps['promoters'], 'promoter')} (9-10), {_plural(nps['passives'], 'passive')}, "
         f"{_plural(nps['detractors'], 'detractor')} (0-6)"
     )
     lines.append(
-        f"  CSAT {_num(csat['satisfied_pct'], '%')} satisfied (4-5) of "
-        f"{_plural(csat['responses'], 'score')}, mean {_num(csat['mean'])}"
+        f"  CSAT {shown(csat['satisfied_pct'], '%')} satisfied (4-5) of "
+        f"{_plural(csat['responses'], 'score')}, mean {shown(csat['mean'])}"
     )
     lines += _columns(
         ("period", "NPS", "scores", "CSAT %", "scores"),
@@ -111,7 +105,7 @@ def _recovery(report: dict[str, Any]) -> list[str]:
     rec = report["recovery"]
     return [
         f"Recovery: {rec['recovered']} of {_plural(rec['complainants'], 'complainant')} reached "
-        f"{' or '.join(rec['phases'])} ({_num(rec['rate_pct'], '%')})"
+        f"{' or '.join(rec['phases'])} ({shown(rec['rate_pct'], '%')})"
     ]
 
 
@@ -135,7 +129,7 @@ def _times(report: dict[str, Any]) -> list[str]:
 
 def _sla(report: dict[str, Any]) -> list[str]:
     rows = [
-        (name, c["clocks"], c["met"], c["breached"], c["running"], _num(c["compliance_pct"], "%"))
+        (name, c["clocks"], c["met"], c["breached"], c["running"], shown(c["compliance_pct"], "%"))
         for name, c in report["sla"].items()
     ]
     return [
@@ -149,7 +143,7 @@ def _promises(report: dict[str, Any]) -> list[str]:
     return [
         f"Promises: {p['made']} made; {p['kept_on_time']} kept on time, {p['kept_late']} kept "
         f"late, {p['broken']} broken, {p['open']} open; of those settled "
-        f"{_num(p['kept_on_time_pct'], '%')} kept on time, {_num(p['kept_pct'], '%')} kept"
+        f"{shown(p['kept_on_time_pct'], '%')} kept on time, {shown(p['kept_pct'], '%')} kept"
     ]
 
 
@@ -179,8 +173,8 @@ def _hand_offs(report: dict[str, Any]) -> list[str]:
     h = report["hand_offs"]
     spread = ", ".join(f"{d['cases']} with {d['hand_offs']}" for d in h["distribution"])
     return [
-        f"Hand-offs per case: mean {_num(h['mean'])} over {_plural(h['cases'], 'case')}, "
-        f"max {_num(h['max'])}" + (f"; {spread}" if spread else "")
+        f"Hand-offs per case: mean {shown(h['mean'])} over {_plural(h['cases'], 'case')}, "
+        f"max {shown(h['max'])}" + (f"; {spread}" if spread else "")
     ]
 
 
@@ -215,7 +209,7 @@ def _scores(report: dict[str, Any]) -> list[str]:
     )
     return [
         f"Trust scores now: {_plural(t['customers'], 'customer')}, "
-        f"mean {_num(t['mean'])} ({bins or '-'})"
+        f"mean {shown(t['mean'])} ({bins or '-'})"
     ]
 
 

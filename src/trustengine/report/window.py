@@ -115,6 +115,16 @@ def rounded(value: float | None, digits: int = DIGITS) -> float | None:
     return round(value, digits) + 0.0
 
 
+def shown(value: object, suffix: str = "") -> str:
+    """A figure as the text and the HTML report both show it: a float to at most
+    :data:`DIGITS` decimals, without trailing zeros; ``-`` for none; ``suffix`` after."""
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.{DIGITS}f}".rstrip("0").rstrip(".") + suffix
+    return f"{value}{suffix}"
+
+
 def share(part: int, whole: int) -> float | None:
     """``part`` as a percentage of ``whole``, rounded; None when ``whole`` is 0."""
     return rounded(100.0 * part / whole) if whole else None
@@ -142,4 +152,5 @@ __all__ = [
     "period_range",
     "rounded",
     "share",
+    "shown",
 ]
