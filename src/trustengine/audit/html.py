@@ -28,17 +28,19 @@ def to_html(report: dict[str, Any]) -> str:
             _verification(report["verification"]),
             _summary(report["summary"]),
             _trust(report["trust"], whole_customer=report["case"] is not None),
-            _section("Cases", report["cases"], _CASE_COLUMNS, ("severity", "hand_offs")),
-            _section("Events", [_event(row) for row in report["events"]], _EVENT_COLUMNS),
-            _section("Promise ledger", report["commitments"], _COMMITMENT_COLUMNS),
-            _section("SLA compliance", report["sla_clocks"], _CLOCK_COLUMNS, ("period",)),
-            _section("Compensation", report["compensation"], _OFFER_COLUMNS, ("amount",)),
+            _section("Cases", report["cases"], CASE_COLUMNS, ("severity", "hand_offs")),
+            _section("Events", [_event(row) for row in report["events"]], EVENT_COLUMNS),
+            _section("Promise ledger", report["commitments"], COMMITMENT_COLUMNS),
+            _section("SLA compliance", report["sla_clocks"], CLOCK_COLUMNS, ("period",)),
+            _section("Compensation", report["compensation"], OFFER_COLUMNS, ("amount",)),
         )
     )
     return page(title, body, subtitle=_subtitle(report))
 
 
-_CASE_COLUMNS = (
+# Each section's columns: the page shows them all; the terminal (``trustengine audit``)
+# shows the same columns less the wide ones.
+CASE_COLUMNS = (
     "case",
     "status",
     "opened_at",
@@ -52,7 +54,7 @@ _CASE_COLUMNS = (
     "reopened",
     "summary",
 )
-_EVENT_COLUMNS = (
+EVENT_COLUMNS = (
     "position",
     "at",
     "recorded_at",
@@ -63,7 +65,7 @@ _EVENT_COLUMNS = (
     "summary",
     "data",
 )
-_COMMITMENT_COLUMNS = (
+COMMITMENT_COLUMNS = (
     "kind",
     "id",
     "case",
@@ -76,8 +78,8 @@ _COMMITMENT_COLUMNS = (
     "overdue",
     "note",
 )
-_CLOCK_COLUMNS = ("case", "clock", "period", "started_at", "due", "stopped_at", "late", "status")
-_OFFER_COLUMNS = (
+CLOCK_COLUMNS = ("case", "clock", "period", "started_at", "due", "stopped_at", "late", "status")
+OFFER_COLUMNS = (
     "offer",
     "case",
     "kind",
@@ -89,7 +91,7 @@ _OFFER_COLUMNS = (
     "settled_at",
     "reason",
 )
-_EXPLANATION_COLUMNS = ("position", "at", "type", "case", "delta", "score", "phase", "reason")
+EXPLANATION_COLUMNS = ("position", "at", "type", "case", "delta", "score", "phase", "reason")
 
 
 def _subtitle(report: dict[str, Any]) -> str:
@@ -208,7 +210,7 @@ def _trust(trust: dict[str, Any], *, whole_customer: bool) -> str:
         + headline
         + score_chart(explanation)
         + _scrolling(
-            table(explanation, _EXPLANATION_COLUMNS, numeric=("position", "delta", "score"))
+            table(explanation, EXPLANATION_COLUMNS, numeric=("position", "delta", "score"))
         )
     )
 

@@ -16,6 +16,13 @@ from typing import Any
 import click
 
 from trustengine.audit import build_audit, to_html, to_json
+from trustengine.audit.html import (
+    CLOCK_COLUMNS,
+    COMMITMENT_COLUMNS,
+    EVENT_COLUMNS,
+    EXPLANATION_COLUMNS,
+    OFFER_COLUMNS,
+)
 from trustengine.cli.output import (
     Finding,
     InputError,
@@ -125,6 +132,10 @@ def write_file(name: str, text: str) -> None:
         raise InputError(f"--html {name}: cannot write: {error.strerror}") from None
 
 
+def _without(columns: tuple[str, ...], *wide: str) -> tuple[str, ...]:
+    return tuple(column for column in columns if column not in wide)
+
+
 def render_text(report: dict[str, Any]) -> None:
     """The report for a person at a terminal: a headline, then one table per section."""
     trust = report["trust"]
@@ -140,37 +151,13 @@ def render_text(report: dict[str, Any]) -> None:
     for problem in check["problems"]:
         click.echo(f"  {problem}")
     click.echo(f"trust: {trust['score']:.1f}/100, {trust['phase']}")
-    sections: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-        (
-            "Events",
-            "events",
-            ("position", "at", "recorded_at", "type", "case", "actor", "channel", "summary"),
-        ),
-        (
-            "Promise ledger",
-            "commitments",
-            ("kind", "id", "case", "made_at", "due", "status", "settled_at", "on_time", "overdue"),
-        ),
-        (
-            "SLA compliance",
-            "sla_clocks",
-            ("case", "clock", "period", "started_at", "due", "stopped_at", "status"),
-        ),
-        (
-            "Compensation",
-            "compensation",
-            (
-                "offer",
-                "case",
-                "kind",
-                "amount",
-                "currency",
-                "addresses_failure",
-                "status",
-                "settled_at",
-            ),
-        ),
-        ("Trust explanation", "", ("position", "at", "type", "delta", "score", "phase", "reason")),
+    # The page's columns, less those too wide for a terminal.
+    sections = (
+        ("Events", "events", _without(EVENT_COLUMNS, "data")),
+        ("Promise ledger", "commitments", _without(COMMITMENT_COLUMNS, "description", "note")),
+        ("SLA compliance", "sla_clocks", _without(CLOCK_COLUMNS, "late")),
+        ("Compensation", "compensation", _without(OFFER_COLUMNS, "offered_at", "reason")),
+        ("Trust explanation", "", _without(EXPLANATION_COLUMNS, "case")),
     )
     for title, key, columns in sections:
         rows = report[key] if key else trust["explanation"]
