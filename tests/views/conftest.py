@@ -35,6 +35,22 @@ def dump(db: sqlite_utils.Database) -> dict[str, list[tuple[Any, ...]]]:
 
 
 @pytest.fixture
+def engine() -> Iterator[TrustEngine]:
+    """An engine on a fresh in-memory store (the read-model tests need no other backend;
+    this overrides the per-backend ``engine`` of ``tests/conftest.py``)."""
+    engine = TrustEngine(":memory:")
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
+def model(engine: TrustEngine) -> Iterator[ReadModel]:
+    """A read model of ``engine``, in memory; not caught up."""
+    with ReadModel(engine) as model:
+        yield model
+
+
+@pytest.fixture
 def sqlite_db(tmp_path: Path) -> str:
     return str(tmp_path / "trust.db")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,19 +15,6 @@ from trustengine.views.due import due_items
 
 DAY = 24 * 60
 COMPLAINT = {"category": "delivery", "severity": 2, "cause": "broken_promise", "summary": "Late"}
-
-
-@pytest.fixture
-def engine() -> Iterator[TrustEngine]:
-    engine = TrustEngine(":memory:")
-    yield engine
-    engine.close()
-
-
-@pytest.fixture
-def model(engine: TrustEngine) -> Iterator[ReadModel]:
-    with ReadModel(engine) as model:
-        yield model
 
 
 def record(engine: TrustEngine, *events: dict[str, Any]) -> None:

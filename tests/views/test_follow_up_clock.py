@@ -4,7 +4,6 @@ their own. Whether the follow-up restored trust is the trust model's separate qu
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,19 +18,6 @@ DAY = 24 * 60
 RESOLVED = 120
 """Minutes after T0 when the case is resolved; the clock (24h) is due a day later."""
 COMPLAINT = {"category": "delivery", "severity": 2, "cause": "other", "summary": "Late"}
-
-
-@pytest.fixture
-def engine() -> Iterator[TrustEngine]:
-    engine = TrustEngine(":memory:")
-    yield engine
-    engine.close()
-
-
-@pytest.fixture
-def model(engine: TrustEngine) -> Iterator[ReadModel]:
-    with ReadModel(engine) as model:
-        yield model
 
 
 def resolved_and_closed() -> list[dict[str, Any]]:
