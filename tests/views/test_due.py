@@ -40,13 +40,25 @@ def acked(
     return event("ComplaintAcknowledged", customer, case, at=at, actor=by)
 
 
+def handled() -> list[dict[str, Any]]:
+    """Case C-1 filed at T0 and acknowledged by agent-7 half an hour later."""
+    return [filed(), acked()]
+
+
+def resolved() -> list[dict[str, Any]]:
+    """C-1's resolution, proposed and then confirmed by the customer at T0 + 120 minutes."""
+    return [
+        event("ResolutionProposed", case="C-1", at=100, summary="Refund"),
+        event("ResolutionConfirmed", case="C-1", at=120, actor="customer"),
+    ]
+
+
 def test_open_commitments_and_running_clocks_are_listed_soonest_first(
     engine: TrustEngine, model: ReadModel
 ) -> None:
     record(
         engine,
-        filed(),
-        acked(),
+        *handled(),
         event("PromiseMade", case="C-1", at=40, promise="P-1", description="Call", due=when(DAY)),
         event(
             "CorrectiveActionCommitted",
@@ -149,13 +161,7 @@ def test_owner_keeps_the_work_of_the_cases_that_owner_owns(
 def test_a_resolved_case_with_no_follow_up_is_owed_one_a_day_later_in_one_row(
     engine: TrustEngine, model: ReadModel
 ) -> None:
-    record(
-        engine,
-        filed(),
-        acked(),
-        event("ResolutionProposed", case="C-1", at=100, summary="Refund"),
-        event("ResolutionConfirmed", case="C-1", at=120, actor="customer"),
-    )
+    record(engine, *handled(), *resolved())
     model.catch_up()
 
     items = due_items(model, when(120 + DAY + 30))
@@ -173,8 +179,7 @@ def test_a_case_closed_without_confirmation_is_owed_a_follow_up_and_a_survey(
 ) -> None:
     record(
         engine,
-        filed(),
-        acked(),
+        *handled(),
         event("CaseClosed", case="C-1", at=200, confirmed_by_customer=False),
     )
 
@@ -189,10 +194,8 @@ def test_a_scheduled_follow_up_replaces_the_derived_one_and_the_clock_shows_besi
 ) -> None:
     record(
         engine,
-        filed(),
-        acked(),
-        event("ResolutionProposed", case="C-1", at=100, summary="Refund"),
-        event("ResolutionConfirmed", case="C-1", at=120, actor="customer"),
+        *handled(),
+        *resolved(),
         event("FollowUpScheduled", case="C-1", at=130, follow_up="F-1", due=when(120 + 3 * DAY)),
     )
 
@@ -207,10 +210,8 @@ def test_a_completed_follow_up_settles_the_follow_up_and_its_clock(
 ) -> None:
     record(
         engine,
-        filed(),
-        acked(),
-        event("ResolutionProposed", case="C-1", at=100, summary="Refund"),
-        event("ResolutionConfirmed", case="C-1", at=120, actor="customer"),
+        *handled(),
+        *resolved(),
         event("FollowUpScheduled", case="C-1", at=130, follow_up="F-1", due=when(2 * DAY)),
         event("FollowUpCompleted", case="C-1", at=140, follow_up="F-1", outcome="satisfied"),
     )
@@ -223,12 +224,10 @@ def test_a_follow_up_done_before_the_resolution_does_not_cover_it(
 ) -> None:
     record(
         engine,
-        filed(),
-        acked(),
+        *handled(),
         event("FollowUpScheduled", case="C-1", at=40, follow_up="F-1", due=when(60)),
         event("FollowUpCompleted", case="C-1", at=50, follow_up="F-1", outcome="issue_persists"),
-        event("ResolutionProposed", case="C-1", at=100, summary="Refund"),
-        event("ResolutionConfirmed", case="C-1", at=120, actor="customer"),
+        *resolved(),
     )
 
     assert [row[1] for row in rows(model, when(120))] == ["follow_up"]
@@ -239,8 +238,7 @@ def test_a_score_after_the_resolution_but_before_closing_settles_survey_and_foll
 ) -> None:
     record(
         engine,
-        filed(),
-        acked(),
+        *handled(),
         event("ResolutionConfirmed", case="C-1", at=120, actor="customer"),
         event("SatisfactionRecorded", case="C-1", at=125, metric="csat", score=4),
         event("CaseClosed", case="C-1", at=130, confirmed_by_customer=True),
@@ -254,8 +252,7 @@ def test_a_reopened_case_owes_a_new_survey_and_no_longer_the_old_follow_up(
 ) -> None:
     record(
         engine,
-        filed(),
-        acked(),
+        *handled(),
         event("ResolutionConfirmed", case="C-1", at=120, actor="customer"),
         event("SatisfactionRecorded", case="C-1", at=125, metric="nps", score=9),
         event("CaseClosed", case="C-1", at=130, confirmed_by_customer=True),
@@ -280,7 +277,7 @@ def test_a_follow_up_row_is_due_at_the_earlier_of_a_day_and_the_sla_follow_up_cl
         '[first_response]\nall = "24h"\n[follow_up]\nall = "4h"\n',
         encoding="utf-8",
     )
-    record(engine, filed(), acked(), event("ResolutionConfirmed", case="C-1", at=120))
+    record(engine, *handled(), event("ResolutionConfirmed", case="C-1", at=120))
     model.rebuild(sla=str(policy))
 
     items = due_items(model, when(120))
