@@ -52,6 +52,20 @@ def keys(rows: list[dict[str, object]]) -> list[object]:
     return [row["customer"] for row in rows]
 
 
+def contact_chen(engine: TrustEngine, model: ReadModel) -> None:
+    """Record an outbound contact with cust-chen (business time 2026-05-27 09:00 UTC) at
+    the clock's time, and catch the read model up."""
+    engine.record(
+        {
+            "type": "CustomerContacted",
+            "customer": "cust-chen",
+            "at": "2026-05-27T09:00:00+00:00",
+            "data": {"direction": "outbound"},
+        }
+    )
+    model.catch_up()
+
+
 def test_customers_lists_everyone_lowest_score_first_with_their_standing(
     model: ReadModel,
 ) -> None:
@@ -88,15 +102,7 @@ def test_customers_sorted_by_change_puts_the_latest_recorded_first(
     engine: TrustEngine, model: ReadModel, clock: Clock
 ) -> None:
     clock.now = RECORDED + timedelta(hours=1)
-    engine.record(
-        {
-            "type": "CustomerContacted",
-            "customer": "cust-chen",
-            "at": "2026-05-27T09:00:00+00:00",
-            "data": {"direction": "outbound"},
-        }
-    )
-    model.catch_up()
+    contact_chen(engine, model)
 
     rows = model.customers(sort="changed")
 
@@ -111,15 +117,7 @@ def test_customers_compares_change_times_as_instants_across_offsets(
     # 13:30 at +02:00 is 11:30 UTC: earlier than the demo's 12:00 UTC, though it sorts
     # later as text.
     clock.now = datetime(2026, 6, 1, 13, 30, tzinfo=timezone(timedelta(hours=2)))
-    engine.record(
-        {
-            "type": "CustomerContacted",
-            "customer": "cust-chen",
-            "at": "2026-05-27T09:00:00+00:00",
-            "data": {"direction": "outbound"},
-        }
-    )
-    model.catch_up()
+    contact_chen(engine, model)
 
     assert keys(model.customers(sort="changed"))[-1] == "cust-chen"
 
