@@ -166,6 +166,20 @@ def postgres_url() -> str:
     return POSTGRES_ADMIN_URL
 
 
+def terminate_connections(postgres_url: str, application_name: str) -> int:
+    """Have the PostgreSQL server drop every connection named ``application_name``, as a
+    failover or an administrator would; how many it dropped."""
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True, application_name="te-admin") as admin:
+        killed = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE application_name = %s",
+            (application_name,),
+        ).fetchone()
+    return 0 if killed is None else int(killed[0])
+
+
 @pytest.fixture
 def postgres_target(tmp_path: Path) -> Iterator[str]:
     """A PostgreSQL target with a fresh schema of its own, dropped afterwards."""

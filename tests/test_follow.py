@@ -17,6 +17,7 @@ import pytest
 import sqlite_utils
 from eventsourcing.persistence import OperationalError, ProgrammingError
 
+from tests.conftest import terminate_connections
 from tests.views.conftest import dump
 from trustengine import TrustEngine
 from trustengine.synth import generate_history
@@ -249,8 +250,6 @@ def test_a_lost_listen_connection_is_reopened_and_said_on_the_log(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import psycopg
-
     writer, reader = engines(postgres_target), engines(postgres_target)
     tag = f"te-follow-{uuid.uuid4().hex[:12]}"
     monkeypatch.setenv("PGAPPNAME", tag)  # libpq names the connections opened from here on
@@ -260,13 +259,7 @@ def test_a_lost_listen_connection_is_reopened_and_said_on_the_log(
         Follower(model, poll=3600, log=lines.append, retry_delays=(0,)) as follower,
     ):
         follower.open()
-        with psycopg.connect(postgres_url, autocommit=True, application_name="te-admin") as admin:
-            killed = admin.execute(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-                "WHERE application_name = %s",
-                (tag,),
-            ).fetchone()
-        assert killed == (1,)
+        assert terminate_connections(postgres_url, tag) == 1
         follower.wait(3600)  # notices the loss, listens again, and wakes to catch up
         writer.record_many(HISTORY[:5])
         follower.wait(3600)  # woken by the new connection

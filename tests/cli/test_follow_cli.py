@@ -23,6 +23,7 @@ from typing import IO, Any
 import pytest
 import sqlite_utils
 from click.testing import CliRunner
+from tests.conftest import terminate_connections
 from tests.views.conftest import dump
 
 from trustengine import TrustEngine
@@ -239,8 +240,6 @@ def test_without_notifications_the_poll_still_catches_up(
 def test_a_dropped_connection_is_said_on_stderr_and_following_goes_on(
     followers: Callable[..., Follower], postgres_target: str, postgres_url: str, tmp_path: Path
 ) -> None:
-    import psycopg
-
     views = tmp_path / "views.db"
     tag = f"te-follow-{uuid.uuid4().hex[:12]}"
     follower = followers(
@@ -248,13 +247,7 @@ def test_a_dropped_connection_is_said_on_stderr_and_following_goes_on(
     )
     follower.line()
     reaches(views, write(postgres_target, HISTORY[:30]), follower)
-    with psycopg.connect(postgres_url, autocommit=True, application_name="te-admin") as admin:
-        killed = admin.execute(
-            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-            "WHERE application_name = %s",
-            (tag,),
-        ).fetchone()
-    assert killed is not None and killed[0] >= 1  # the LISTEN connection at least
+    assert terminate_connections(postgres_url, tag) >= 1  # the LISTEN connection at least
     newest = write(postgres_target, HISTORY[30:60])
     reaches(views, newest, follower)
     code, rest = follower.stop()
