@@ -264,11 +264,11 @@ def test_an_html_path_that_cannot_be_written_is_one_line_and_exit_2(
 
     assert run("--db", demo_db, "--html", str(missing)) == (
         2,
-        f"Error: cannot write {missing}: No such file or directory\n",
+        f"Error: --html {missing}: folder {str(missing.parent)!r} does not exist\n",
     )
     assert run("--db", demo_db, "--html", str(tmp_path)) == (
         2,
-        f"Error: cannot write {tmp_path}: Is a directory\n",
+        f"Error: --html {tmp_path}: is a directory\n",
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["trust.db"]
 

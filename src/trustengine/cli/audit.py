@@ -7,10 +7,7 @@ events fail verification (the report is still written, saying what is wrong).
 
 from __future__ import annotations
 
-import os
-import tempfile
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import click
@@ -30,6 +27,7 @@ from trustengine.cli.output import (
     handle_errors,
     open_engine,
     render_rows,
+    write_whole,
 )
 from trustengine.cli.read import TIME
 from trustengine.scoring.policy import DEFAULT_TRUST_POLICY
@@ -99,7 +97,7 @@ def audit(
     if as_json:
         click.echo(to_json(report), nl=False)
     elif html_file is not None:
-        write_file(html_file, to_html(report))
+        write_whole("--html", html_file, to_html(report))
         click.echo(html_file)
     else:
         render_text(report)
@@ -109,27 +107,6 @@ def audit(
             f"verification of {customer!r} found {len(check['problems'])} problem(s): "
             f"{check['problems'][0]}"
         )
-
-
-def write_file(name: str, text: str) -> None:
-    """Write ``text`` to ``name`` whole or not at all (a temporary file, then a rename)."""
-    path = Path(name)
-    if path.is_dir():
-        raise InputError(f"--html {name}: is a directory")
-    folder = path.parent
-    if not folder.is_dir():
-        raise InputError(f"--html {name}: folder {str(folder)!r} does not exist")
-    try:
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
-            Path(temporary).replace(path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError as error:
-        raise InputError(f"--html {name}: cannot write: {error.strerror}") from None
 
 
 def _without(columns: tuple[str, ...], *wide: str) -> tuple[str, ...]:
@@ -165,4 +142,4 @@ def render_text(report: dict[str, Any]) -> None:
             render_rows(rows, "table", columns, title=title)
 
 
-__all__ = ["audit", "render_text", "write_file"]
+__all__ = ["audit", "render_text"]

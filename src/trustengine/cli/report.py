@@ -7,14 +7,18 @@ and renders: text by default, ``--json``, and ``--html FILE`` for a self-contain
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
 import click
 
-from trustengine.cli.output import InputError, db_option, handle_errors, open_engine
+from trustengine.cli.output import (
+    InputError,
+    db_option,
+    handle_errors,
+    open_engine,
+    write_whole,
+)
 from trustengine.cli.views import caught_up, views_option
 from trustengine.exceptions import InvalidTimeError
 from trustengine.persistence.target import parse_target
@@ -41,23 +45,6 @@ def _require_store(db: str) -> None:
         raise InputError(
             f"no store at {target.display}: give --db, or load one with trustengine import"
         )
-
-
-def write_page(path: Path, html: str) -> None:
-    """Write ``html`` to ``path`` whole or not at all (a temporary file, then a rename)."""
-    try:
-        handle, temporary = tempfile.mkstemp(
-            prefix=f".{path.name}.", suffix=".tmp", dir=path.parent
-        )
-    except OSError as error:
-        raise InputError(f"cannot write {path}: {error.strerror}") from None
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(html)
-        Path(temporary).replace(path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise InputError(f"cannot write {path}: {error.strerror}") from None
 
 
 @click.command(epilog="Example: trustengine report --since 2026-03-01 --by week --html report.html")
@@ -106,7 +93,7 @@ def report(
     with open_engine(db) as engine, caught_up(engine, views) as model:
         found = build_report(model.db, since=start, until=end, by=by)
     if html_path is not None:
-        write_page(html_path, report_html(found))
+        write_whole("--html", html_path, report_html(found))
     if as_json:
         click.echo(json.dumps(found, sort_keys=True, indent=2, ensure_ascii=False))
     elif html_path is not None:
