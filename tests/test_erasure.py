@@ -160,7 +160,7 @@ def test_a_cipher_key_of_the_wrong_size_is_refused_by_name(tmp_path: Path) -> No
     key_file.write_text("c2hvcnQ=\n")
 
     result = CliRunner().invoke(
-        main, ["verify", "--db", str(tmp_path / "t.db"), "--cipher-key-file", str(key_file)]
+        main, ["demo", "--db", str(tmp_path / "t.db"), "--cipher-key-file", str(key_file)]
     )
 
     assert (result.exit_code, result.output) == (

@@ -272,7 +272,10 @@ def test_a_missing_store_is_a_one_line_error_and_nothing_is_created(
     result = runner.invoke(main, [command, "--db", target])
 
     assert result.exit_code == 2
-    assert result.output == f"Error: no store at {target}: check --db (nothing was created)\n"
+    assert result.output == (
+        f"Error: no store at {target}: check --db, or load one with trustengine import "
+        "(nothing was created)\n"
+    )
     assert not Path(target).exists()
 
 

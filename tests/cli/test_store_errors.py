@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
@@ -63,3 +65,53 @@ def test_an_unknown_url_scheme_is_refused_by_name() -> None:
         "Error: unknown store target 'mysql://root@localhost/db': use a file path, "
         "':memory:' or postgresql://...\n",
     )
+
+
+READERS = [
+    ["customers"],
+    ["state", "cust-1"],
+    ["timeline", "cust-1"],
+    ["case", "cust-1", "C-1"],
+    ["audit", "cust-1"],
+    ["verify"],
+    ["seal"],
+    ["export"],
+    ["rebuild"],
+    ["due"],
+    ["sweep"],
+    ["report"],
+    ["erase", "cust-1", "--legal-basis", "request"],
+]
+
+
+@pytest.mark.parametrize("args", READERS, ids=[args[0] for args in READERS])
+def test_a_command_that_adds_no_events_refuses_a_missing_store_and_creates_none(
+    tmp_path: Path, args: list[str]
+) -> None:
+    missing = tmp_path / "typo.db"
+
+    result = CliRunner().invoke(main, [*args, "--db", str(missing)])
+
+    assert (result.exit_code, result.output) == (
+        2,
+        f"Error: no store at {missing}: check --db, or load one with trustengine import "
+        "(nothing was created)\n",
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["demo"],
+        ["record", "CustomerContacted", "--customer", "cust-1", "--direction", "inbound"],
+    ],
+    ids=["demo", "record"],
+)
+def test_a_command_that_adds_events_starts_a_new_store(tmp_path: Path, args: list[str]) -> None:
+    new = tmp_path / "new.db"
+
+    result = CliRunner().invoke(main, [*args, "--db", str(new)])
+
+    assert result.exit_code == 0, result.output
+    assert new.exists()

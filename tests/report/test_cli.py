@@ -278,7 +278,8 @@ def test_a_missing_store_is_one_line_and_exit_2_and_is_not_created(tmp_path: Pat
 
     assert run("--db", str(missing)) == (
         2,
-        f"Error: no store at {missing}: give --db, or load one with trustengine import\n",
+        f"Error: no store at {missing}: check --db, or load one with trustengine import "
+        "(nothing was created)\n",
     )
     assert not missing.exists()
 

@@ -62,7 +62,8 @@ def follow(
     if threading.current_thread() is threading.main_thread():  # only it can take signals
         restore = stop_on_signals(stop, (signal.SIGINT, signal.SIGTERM))
     try:
-        with open_engine(db) as engine, ReadModel(engine, views) as model:
+        # A follower may start before any writer: it may create the store it follows.
+        with open_engine(db, create=True) as engine, ReadModel(engine, views) as model:
             if engine.target.backend == "memory" and not once:
                 raise InputError(
                     "a :memory: store has no other writers to follow: give an SQLite file or "

@@ -47,7 +47,7 @@ def demo(customer: str, db: str) -> None:
     still in progress (cust-chen) and more. Running it again stores nothing new.
     """
     lines = _demo_lines()
-    with open_engine(db) as engine:
+    with open_engine(db, create=True) as engine:
         with progress_bar("Loading demo", len(lines)) as advance:
             result = import_lines(engine, lines, name="demo.jsonl", progress=advance)
         events = engine.history(customer)
@@ -73,7 +73,10 @@ def import_(file: IO[str], db: str) -> None:
     """
     name = "-" if file.name in ("<stdin>", "-") else file.name
     lines = file.readlines()
-    with open_engine(db) as engine, progress_bar(f"Importing {name}", len(lines)) as advance:
+    with (
+        open_engine(db, create=True) as engine,
+        progress_bar(f"Importing {name}", len(lines)) as advance,
+    ):
         result = import_lines(engine, lines, name=name, progress=advance)
     click.echo(f"Imported {result.stored} events ({result.skipped} already stored) from {name}.")
 

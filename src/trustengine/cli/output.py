@@ -30,7 +30,7 @@ from rich.table import Table
 
 from trustengine.application import TrustEngine
 from trustengine.exceptions import TrustEngineError
-from trustengine.persistence.target import DEFAULT_TARGET, ENV_VAR
+from trustengine.persistence.target import DEFAULT_TARGET, ENV_VAR, parse_target
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -132,9 +132,22 @@ def handle_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+MISSING_STORE = (
+    "no store at {}: check --db, or load one with trustengine import (nothing was created)"
+)
+
+
 @contextmanager
-def open_engine(db: str) -> Iterator[TrustEngine]:
-    """Open the store named by ``db`` for the length of one command."""
+def open_engine(db: str, *, create: bool = False) -> Iterator[TrustEngine]:
+    """Open the store named by ``db`` for the length of one command.
+
+    Only commands that add events (``create``) may start a new SQLite file: for any other
+    a missing file is a mistyped ``--db``, and an empty store made there would answer
+    "nothing wrong" or "no such customer" instead of saying so.
+    """
+    target = parse_target(db)
+    if not create and target.path is not None and not target.path.exists():
+        raise InputError(MISSING_STORE.format(target.display))
     ctx = click.get_current_context(silent=True)
     key = ctx.meta.get(CIPHER_KEY) if ctx is not None else None
     engine = TrustEngine(db, cipher_key=key)

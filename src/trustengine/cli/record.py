@@ -177,7 +177,7 @@ def record(
     """
     args = click.get_current_context().args
     data = _data(type_name, data_json, args)
-    with open_engine(db) as engine:
+    with open_engine(db, create=True) as engine:
         event: dict[str, Any] = {
             "type": type_name,
             "customer": customer,

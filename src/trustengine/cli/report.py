@@ -21,7 +21,6 @@ from trustengine.cli.output import (
 )
 from trustengine.cli.views import caught_up, views_option
 from trustengine.exceptions import InvalidTimeError
-from trustengine.persistence.target import parse_target
 from trustengine.report import build_report, report_html, report_text
 from trustengine.report.window import GROUPINGS, Window
 from trustengine.times import parse_time
@@ -36,15 +35,6 @@ def _moment(option: str, text: str | None, *, end_of_day: bool) -> datetime | No
         return parse_time(text, end_of_day=end_of_day)
     except InvalidTimeError as error:
         raise InputError(f"{option}: {error}") from None
-
-
-def _require_store(db: str) -> None:
-    """A report of a store that does not exist is a mistake, not an empty report."""
-    target = parse_target(db)
-    if target.path is not None and not target.path.exists():
-        raise InputError(
-            f"no store at {target.display}: give --db, or load one with trustengine import"
-        )
 
 
 @click.command(epilog="Example: trustengine report --since 2026-03-01 --by week --html report.html")
@@ -89,7 +79,6 @@ def report(
     start = _moment("--since", since, end_of_day=False)
     end = _moment("--until", until, end_of_day=True)
     Window(start, end, by)  # a backwards window fails before any work
-    _require_store(db)
     with open_engine(db) as engine, caught_up(engine, views) as model:
         found = build_report(model.db, since=start, until=end, by=by)
     if html_path is not None:

@@ -26,7 +26,6 @@ from trustengine.cli.output import (
 )
 from trustengine.cli.views import caught_up, views_option
 from trustengine.exceptions import InvalidTimeError
-from trustengine.persistence.target import parse_target
 from trustengine.sweep import MISS_COLUMNS, run_sweep
 from trustengine.times import parse_time
 from trustengine.views.due import DUE_COLUMNS, due_items
@@ -64,12 +63,6 @@ def _moment(text: str | None, now: datetime) -> datetime:
         return parse_time(text)
     except InvalidTimeError as error:
         raise InputError(f"--at: {error}") from None
-
-
-def _existing_store(db: str) -> None:
-    target = parse_target(db)
-    if target.backend == "sqlite" and target.path is not None and not target.path.exists():
-        raise InputError(f"no store at {target.display}: check --db (nothing was created)")
 
 
 def _due_footer(rows: Sequence[dict[str, Any]]) -> str:
@@ -136,7 +129,6 @@ def due(
     sla:follow_up, sla:final_response. hours_overdue is positive past due, negative
     before. Answers from the read model, caught up first.
     """
-    _existing_store(db)
     with open_engine(db) as engine:
         moment = _moment(at, engine.clock())
         with caught_up(engine, views) as model:
@@ -169,7 +161,6 @@ def sweep(at: str | None, dry_run: bool, views: str | None, db: str) -> list[dic
     Lists what was recorded (or would be); one summary line goes to stderr. Corrective
     actions past due are left to trustengine due: the contract has no event for them.
     """
-    _existing_store(db)
     with open_engine(db) as engine:
         moment = _moment(at, engine.clock())
         with caught_up(engine, views) as model:
