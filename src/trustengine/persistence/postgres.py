@@ -11,19 +11,28 @@ from contextlib import AbstractContextManager
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import Factory as PostgresFactory
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from trustengine.persistence.sqlchain import ChainSQL, SQLChain
 
+SLICE_EVENTS = 2000
+"""Events per ``INSERT`` statement: a big batch is sent as several statements of at most
+this many (about 0.5 MB each) in its one transaction, not as one statement of its size."""
+
 
 class ChainedPostgresRecorder(SQLChain, PostgresApplicationRecorder):
     """PostgreSQL events plus ``<table>_hashes`` and ``<table>_head``, written while the
-    events table is locked, so heads are folded in notification order."""
+    events table is locked, so heads are folded in notification order.
+
+    It writes without psycopg's pipeline mode (see :meth:`insert_events`), in slices of
+    :data:`SLICE_EVENTS`.
+    """
 
     def __init__(
         self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
@@ -67,11 +76,48 @@ class ChainedPostgresRecorder(SQLChain, PostgresApplicationRecorder):
             stream=lambda stream: stream,
         )
 
-    def _fetch_ids_after_insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
+        # The table lock, its timeout and the NOTIFY in one simple-protocol round trip.
+        self._lock_and_notify = SQL("; ").join(
+            [*self.lock_table_statements, SQL("NOTIFY {}").format(Identifier(self.channel_name))]
+        )
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-        self._append_chain(curs, stored_events)
+        """Insert ``stored_events`` and their chain in one transaction; their notification ids.
+
+        Replaces eventsourcing's, which sends the lock, the NOTIFY and one ``INSERT`` of the
+        whole batch in a psycopg pipeline and then calls ``Pipeline.sync()``. With a
+        parameter of several MB (some 20,000 events) that sync can return to reading
+        before libpq has sent the rest of the statement (psycopg 3.3.9), so client and
+        server wait on each other for ever. Here every statement is sent and answered in
+        turn, and the batch goes as ``INSERT`` statements of at most :data:`SLICE_EVENTS` events,
+        all inside the one transaction: still all or nothing, still under the table lock
+        taken first (notification ids gapless and in commit order), still notifying
+        listeners on commit. Its own statements also take the place of the database
+        function eventsourcing can be set to use, so the chain is written either way.
+        """
+        if not stored_events:
+            return []
+        ids: list[int] = []
+        with (
+            self.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor() as curs,
+        ):
+            curs.execute(self._lock_and_notify)
+            for start in range(0, len(stored_events), SLICE_EVENTS):
+                part = stored_events[start : start + SLICE_EVENTS]
+                rows = [
+                    self.construct_pg_stored_event(
+                        e.originator_id, e.originator_version, e.topic, e.state
+                    )
+                    for e in part
+                ]
+                curs.execute(self.insert_events_statement, (rows,))
+                ids.extend(int(row["notification_id"]) for row in curs.fetchall())
+            self._append_chain(curs, stored_events)
         return ids
 
     def _chain_reading(self) -> AbstractContextManager[Cursor[DictRow]]:
