@@ -41,6 +41,7 @@ class ChainedPostgresRecorder(SQLChain, PostgresApplicationRecorder):
         schema = Identifier(self.datastore.schema)
         hashes = SQL("{}.{}").format(schema, Identifier(events_table_name + "_hashes"))
         head = SQL("{}.{}").format(schema, Identifier(events_table_name + "_head"))
+        id_type = Identifier(self.datastore.originator_id_type)
         self.sql_create_statements.append(
             SQL(
                 "CREATE TABLE IF NOT EXISTS {} (originator_id uuid NOT NULL, "
@@ -55,11 +56,24 @@ class ChainedPostgresRecorder(SQLChain, PostgresApplicationRecorder):
             ).format(head)
         )
         self.chain_sql = ChainSQL(
-            previous_hash=SQL(
-                "SELECT hash FROM {} WHERE originator_id=%s AND originator_version=%s"
-            ).format(hashes),
+            # A subquery per pair: one index lookup each, where a join may scan every hash.
+            chain_state=SQL(
+                "SELECT NULL::{id_type} AS stream, events AS position, head AS hash "
+                "FROM {head} WHERE id = 1 UNION ALL "
+                "SELECT w.stream, w.position, (SELECT hash FROM {hashes} "
+                "WHERE originator_id = w.stream AND originator_version = w.position) "
+                "FROM unnest(%s::{id_type}[], %s::bigint[]) AS w(stream, position)"
+            ).format(id_type=id_type, head=head, hashes=hashes),
+            positions=lambda pairs: ([s for s, _ in pairs], [p for _, p in pairs]),
             read_head=SQL("SELECT events, head FROM {} WHERE id = 1").format(head),
-            insert_hash=SQL("INSERT INTO {} VALUES (%s, %s, %s)").format(hashes),
+            insert_hashes=SQL(
+                "INSERT INTO {} SELECT * FROM unnest(%s::{}[], %s::bigint[], %s::text[])"
+            ).format(hashes, id_type),
+            links=lambda links: (
+                [k.originator_id for k in links],
+                [k.originator_version for k in links],
+                [k.hash for k in links],
+            ),
             write_head=SQL(
                 "INSERT INTO {} VALUES (1, %s, %s) ON CONFLICT (id) "
                 "DO UPDATE SET events = EXCLUDED.events, head = EXCLUDED.head"

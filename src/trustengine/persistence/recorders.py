@@ -7,6 +7,7 @@ was committed. They are selected through ``PERSISTENCE_MODULE`` (see :mod:`.targ
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, runtime_checkable
@@ -54,9 +55,19 @@ class ChainReader(Protocol):
 # --- SQLite ------------------------------------------------------------------------------
 
 SQLITE_CHAIN = ChainSQL(
-    previous_hash="SELECT hash FROM event_hashes WHERE originator_id=? AND originator_version=?",
+    chain_state="SELECT NULL AS stream, events AS position, head AS hash "
+    "FROM ledger_head WHERE id = 1 UNION ALL "
+    "SELECT originator_id, originator_version, hash FROM json_each(?) AS w "
+    "JOIN event_hashes ON originator_id = json_extract(w.value, '$[0]') "
+    "AND originator_version = json_extract(w.value, '$[1]')",
+    positions=lambda pairs: (json.dumps([[stream_hex(s), p] for s, p in pairs]),),
     read_head="SELECT events, head FROM ledger_head WHERE id = 1",
-    insert_hash="INSERT INTO event_hashes VALUES (?, ?, ?)",
+    insert_hashes="INSERT INTO event_hashes "
+    "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
+    "json_extract(value, '$[2]') FROM json_each(?)",
+    links=lambda links: (
+        json.dumps([[stream_hex(k.originator_id), k.originator_version, k.hash] for k in links]),
+    ),
     write_head="INSERT OR REPLACE INTO ledger_head VALUES (1, ?, ?)",
     hashes_between="SELECT stored_events.rowid AS id, hash FROM stored_events "
     "JOIN event_hashes USING (originator_id, originator_version) "

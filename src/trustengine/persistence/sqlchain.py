@@ -19,7 +19,10 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from trustengine.persistence.chain import GENESIS, Seal, link
+from trustengine.persistence.chain import GENESIS, ChainLink, Seal, link, norm_stream
+
+CHAIN_SLICE = 2000
+"""Hashes per insert statement, so no statement's parameters grow with the batch."""
 
 
 class Cursor(Protocol):
@@ -40,12 +43,20 @@ class ChainSQL:
     """One store's statements for the chain tables; parameters are positional, and the
     result columns are named as each statement's note says."""
 
-    previous_hash: Any
-    """(stream, position) → that event's ``hash``, when recorded."""
+    chain_state: Any
+    """(``positions`` of the streams asked about) → the head, as a row whose ``stream`` is
+    NULL, ``position`` the event count and ``hash`` the head (none before the first
+    event), and beside it the ``stream``, ``position`` and ``hash`` of asked-about events
+    (``hash`` NULL, or no row, for one not recorded): what appending needs, in one round
+    trip."""
+    positions: Callable[[Sequence[tuple[UUID | str, int]]], tuple[object, ...]]
+    """(stream, position) pairs as :attr:`chain_state`'s parameters."""
     read_head: Any
     """() → the head row, ``events`` and ``head``, when there is one."""
-    insert_hash: Any
-    """(stream, position, hash): record one event's hash."""
+    insert_hashes: Any
+    """(``links`` of some events): record those events' hashes, in one statement."""
+    links: Callable[[Sequence[ChainLink]], tuple[object, ...]]
+    """Events' hashes as :attr:`insert_hashes`'s parameters."""
     write_head: Any
     """(events, head): record the head, replacing the one before."""
     hashes_between: Any
@@ -75,19 +86,33 @@ class SQLChain(ABC):
         """A cursor in a transaction of its own that commits nothing."""
 
     def _append_chain(self, cursor: Cursor, stored_events: Sequence[StoredEvent]) -> None:
-        """Record the hashes of ``stored_events``, just inserted, and the new head."""
+        """Record the hashes of ``stored_events``, just inserted, and the new head.
+
+        One query reads the head and the previous hash of every stream the batch
+        continues, then the hashes go in a statement per :data:`CHAIN_SLICE`: the
+        statements do not grow in number with the batch's customers or events.
+        """
         sql = self.chain_sql
+        wanted: dict[str, tuple[UUID | str, int]] = {}
+        for stored in stored_events:
+            key = norm_stream(str(stored.originator_id))
+            if key not in wanted:
+                wanted[key] = (stored.originator_id, stored.originator_version - 1)
+        asked = [(stream, position) for stream, position in wanted.values() if position > 0]
+        cursor.execute(sql.chain_state, sql.positions(asked))
+        head, found = Seal(0, GENESIS), {}
+        for row in cursor.fetchall():
+            if row["stream"] is None:
+                head = Seal(int(row["position"]), str(row["hash"]))
+            elif row["hash"] is not None:
+                found[norm_stream(str(row["stream"])), int(row["position"])] = str(row["hash"])
 
         def recorded(stream: UUID | str, position: int) -> str | None:
-            cursor.execute(sql.previous_hash, (sql.stream(stream), position))
-            row = cursor.fetchone()
-            return str(row["hash"]) if row else None
+            return found.get((norm_stream(str(stream)), position))
 
-        links, head = link(stored_events, recorded, self._read_head(cursor))
-        cursor.executemany(
-            sql.insert_hash,
-            [(sql.stream(k.originator_id), k.originator_version, k.hash) for k in links],
-        )
+        links, head = link(stored_events, recorded, head)
+        for start in range(0, len(links), CHAIN_SLICE):
+            cursor.execute(sql.insert_hashes, sql.links(links[start : start + CHAIN_SLICE]))
         cursor.execute(sql.write_head, (head.events, head.head))
 
     def _read_head(self, cursor: Cursor) -> Seal:
