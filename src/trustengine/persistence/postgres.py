@@ -6,6 +6,7 @@ Kept apart from :mod:`.recorders` so that the embedded store needs no PostgreSQL
 from __future__ import annotations
 
 import os
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
@@ -254,12 +255,9 @@ class Listener:
         import psycopg
 
         try:
-            came = False
-            for _ in self._conn.notifies(timeout=timeout, stop_after=1):
-                came = True
-            if came:
-                for _ in self._conn.notifies(timeout=0):
-                    pass
+            came = any(True for _ in self._conn.notifies(timeout=timeout, stop_after=1))
+            if came:  # drain the rest of the burst without waiting
+                deque(self._conn.notifies(timeout=0), maxlen=0)
         except psycopg.Error as error:
             first = next((line for line in str(error).splitlines() if line.strip()), "")
             raise OSError(first.strip() or type(error).__name__) from None
