@@ -66,21 +66,7 @@ class Clocks:
         """
         if not fresh and self.buffer.edit(TABLE, customer, case, clock, period) is not None:
             return
-        due = self.sla.due(clock, at, tier)
-        self.buffer.put(
-            TABLE,
-            {
-                "customer": customer,
-                "case": case,
-                "clock": clock,
-                "period": period,
-                "started_at": at.isoformat(),
-                "due": due.isoformat() if due is not None else None,
-                "stopped_at": None,
-                "breached": 0,
-                "policy": self.sla.version,
-            },
-        )
+        self._put(customer, case, clock, period, at, self.sla.due(clock, at, tier), breached=0)
 
     def stop(self, customer: str, case: str, clock: str, period: int, at: datetime) -> None:
         """Stop the latest run of ``clock`` (up to ``period``) if it is still running."""
@@ -102,6 +88,20 @@ class Clocks:
         if row is not None:
             row["breached"] = 1
             return
+        self._put(customer, case, clock, period, None, due, breached=1)
+
+    def _put(
+        self,
+        customer: str,
+        case: str,
+        clock: str,
+        period: int,
+        started: datetime | None,
+        due: datetime | None,
+        *,
+        breached: int,
+    ) -> None:
+        """A new running row for this run of ``clock``."""
         self.buffer.put(
             TABLE,
             {
@@ -109,10 +109,10 @@ class Clocks:
                 "case": case,
                 "clock": clock,
                 "period": period,
-                "started_at": None,
-                "due": due.isoformat(),
+                "started_at": started.isoformat() if started is not None else None,
+                "due": due.isoformat() if due is not None else None,
                 "stopped_at": None,
-                "breached": 1,
+                "breached": breached,
                 "policy": self.sla.version,
             },
         )
