@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -42,19 +42,6 @@ def story(customer: str = "cust-1") -> list[dict[str, Any]]:
             due=when(DAY),
         ),
     ]
-
-
-@pytest.fixture
-def engine() -> Iterator[TrustEngine]:
-    engine = TrustEngine(":memory:")
-    yield engine
-    engine.close()
-
-
-@pytest.fixture
-def model(engine: TrustEngine) -> Iterator[ReadModel]:
-    with ReadModel(engine) as model:
-        yield model
 
 
 def types_by_system(engine: TrustEngine, customer: str = "cust-1") -> list[tuple[str, str, Any]]:
