@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import random
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -110,7 +111,8 @@ class TrustEngine(CommandsMixin, Application[UUID]):
 
                 probe(settings)
             self._open(settings)
-        except (PersistenceError, OSError) as error:
+        except (PersistenceError, OSError, sqlite3.DatabaseError) as error:
+            # sqlite3.DatabaseError: the file is something else (text, an image, garbage).
             raise StoreError(f"cannot open store {self.target.display}: {error}") from None
         cast(PydanticMapper, self.mapper).personal = self.personal
 

@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from trustengine.domain.base import CustomerEvent
 from trustengine.domain.events import EVENT_TYPES
 from trustengine.exceptions import InvalidEventError, UnknownEventTypeError
+from trustengine.quoting import excerpt, quoted
 
 ENVELOPE_KEYS = ("type", "customer", "case", "at", "actor", "channel", "data")
 _ENVELOPE_TO_FIELD = {"customer": "customer", "case": "case", "actor": "actor", "at": "timestamp"}
@@ -48,13 +49,14 @@ def parse_event(obj: Any) -> CustomerEvent:
     if not _ENVELOPE_KEY_SET.issuperset(obj):
         unknown = [key for key in obj if key not in ENVELOPE_KEYS]
         raise InvalidEventError(
-            f"unknown key {unknown[0]!r} (allowed: {', '.join(ENVELOPE_KEYS)})", field=unknown[0]
+            f"unknown key {quoted(unknown[0])} (allowed: {', '.join(ENVELOPE_KEYS)})",
+            field=excerpt(unknown[0]),
         )
     type_name = obj.get("type")
     if type_name is None:
         raise InvalidEventError("missing required key 'type'", field="type")
     if not isinstance(type_name, str) or type_name not in EVENT_TYPES:
-        raise UnknownEventTypeError(f"unknown event type {type_name!r}", field="type")
+        raise UnknownEventTypeError(f"unknown event type {quoted(type_name)}", field="type")
     cls = EVENT_TYPES[type_name]
     for key in ("customer", "at"):
         if key not in obj:
@@ -71,7 +73,8 @@ def parse_event(obj: Any) -> CustomerEvent:
         key = next(key for key in data if key not in allowed)
         hint = f"allowed: {', '.join(sorted(allowed))}" if allowed else "it takes no data"
         raise InvalidEventError(
-            f"unknown field data.{key} for {type_name} ({hint})", field=f"data.{key}"
+            f"unknown field data.{excerpt(key)} for {type_name} ({hint})",
+            field=f"data.{excerpt(key)}",
         )
     fields: dict[str, Any] = dict(data)
     for key, field in _ENVELOPE_TO_FIELD.items():
@@ -168,5 +171,5 @@ def _invalid(type_name: str, cls: type[CustomerEvent], error: ValidationError) -
         return InvalidEventError(f"{type_name}: missing required field {where}", field=what)
     message = message.removeprefix("Value error, ")
     value = first.get("input")
-    shown = json.dumps(value, default=str) if not isinstance(value, Mapping) else "{...}"
+    shown = excerpt(json.dumps(value, default=str)) if not isinstance(value, Mapping) else "{...}"
     return InvalidEventError(f"{type_name}: {where} = {shown}: {message}", field=what)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from trustengine.exceptions import InvalidTimeError
+from trustengine.quoting import quoted
 
 
 def parse_time(text: str, *, end_of_day: bool = True) -> datetime:
@@ -20,8 +21,9 @@ def parse_time(text: str, *, end_of_day: bool = True) -> datetime:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise InvalidTimeError(
-            f"{text!r} is not a time: use ISO 8601 with an offset, e.g. 2026-03-01T09:00:00+00:00"
+            f"{quoted(text)} is not a time: use ISO 8601 with an offset, "
+            "e.g. 2026-03-01T09:00:00+00:00"
         ) from None
     if parsed.tzinfo is None:
-        raise InvalidTimeError(f"{text!r} has no offset: add one, e.g. +00:00 or Z")
+        raise InvalidTimeError(f"{quoted(text)} has no offset: add one, e.g. +00:00 or Z")
     return parsed

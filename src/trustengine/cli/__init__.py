@@ -7,6 +7,7 @@ import click
 from trustengine import __version__
 from trustengine.cli.audit import audit
 from trustengine.cli.customers import case_, customers
+from trustengine.cli.failures import debug_option
 from trustengine.cli.follow import follow
 from trustengine.cli.ledger import demo, export, import_, seal, verify
 from trustengine.cli.output import CommandGroup
@@ -24,6 +25,7 @@ from trustengine.cli.work import due, sweep
     epilog="Example: trustengine demo && trustengine timeline cust-boris",
 )
 @click.version_option(__version__, prog_name="trustengine")
+@debug_option
 def main() -> None:
     """Record how a business repairs a customer's trust, and see where it stands.
 

@@ -5,7 +5,8 @@ Listing commands return rows (a list of dicts) and :func:`listing` renders them 
 line) or ``--csv``.
 
 Exit status: 0 ok, 1 a finding (:class:`Finding`: a failed verification, overdue work
-with ``--fail-on-overdue``), 2 a usage or input error (:class:`InputError`).
+with ``--fail-on-overdue``), 2 a usage or input error (:class:`InputError`), 3 an
+internal error (a defect: one line, the traceback only with ``--debug``), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from trustengine.application import TrustEngine
+from trustengine.cli.failures import as_click_error, flush_stdout, passes_through
 from trustengine.exceptions import TrustEngineError
 from trustengine.persistence.target import DEFAULT_TARGET, ENV_VAR, parse_target
 
@@ -50,7 +52,8 @@ class Finding(click.ClickException):
 class CommandGroup(click.Group):
     """The ``trustengine`` group: a usage error (bad option, bad time, missing argument) is
     one line and exit status 2, like every other input error, instead of click's usage
-    block; ``--help`` still shows the whole usage."""
+    block; ``--help`` still shows the whole usage. Any other error a command lets escape
+    is one line too (:mod:`trustengine.cli.failures`): exit status 3 for a defect."""
 
     def make_context(
         self,
@@ -66,9 +69,16 @@ class CommandGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            flush_stdout()
         except click.UsageError as error:
             raise _one_line(error) from None
+        except BaseException as error:
+            # Anything a command did not catch: one line, never a traceback (see failures).
+            if passes_through(error) or not isinstance(error, (Exception, KeyboardInterrupt)):
+                raise
+            raise as_click_error(error, ctx) from None
+        return result
 
 
 def _one_line(error: click.UsageError) -> click.ClickException:

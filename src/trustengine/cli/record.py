@@ -103,7 +103,8 @@ def _data(type_name: str, data_json: str | None, args: Sequence[str]) -> Any:
         return fields
     try:
         data = _DECODER.decode(data_json)
-    except ValueError as error:
+    except (ValueError, RecursionError) as error:
+        # RecursionError: arrays or objects nested too deep to decode.
         message = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
         raise InputError(f"--json is not valid JSON: {message}") from None
     if not isinstance(data, dict):
