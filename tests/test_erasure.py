@@ -121,7 +121,9 @@ def test_after_erasure_no_plaintext_of_the_customer_remains_in_the_store_files(
     for command in (["state", "cust-z"], ["timeline", "cust-z"]):
         assert runner.invoke(main, [*command, "--db", str(db)]).exit_code == 0
 
-    result = runner.invoke(main, ["erase", "cust-z", "--legal-basis", "request", "--db", str(db)])
+    result = runner.invoke(
+        main, ["erase", "cust-z", "--legal-basis", "request", "--yes", "--db", str(db)]
+    )
 
     assert result.exit_code == 0, result.output
     assert result.output == "Erased cust-z: their personal data can no longer be read.\n"

@@ -154,39 +154,57 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         return self.record_numbered(enumerate(events, start=1), progress=progress)
 
     def record_numbered(
-        self, items: Iterable[tuple[int, EventInput]], *, progress: Progress | None = None
+        self,
+        items: Iterable[tuple[int, EventInput]],
+        *,
+        progress: Progress | None = None,
+        erased: list[int] | None = None,
     ) -> int:
         """Like :meth:`record_many`, with each item's position given (e.g. a line number).
 
-        An item may also be one JSON Lines line (a ``str``).
+        An item may also be one JSON Lines line (a ``str``). Given an ``erased`` list,
+        items for a customer who is erased are skipped instead of refused (re-importing
+        an export that holds them), and their positions are appended to it.
         """
         with _gc_paused():
-            return self._record_numbered(items, progress=progress)
+            return self._record_numbered(items, progress=progress, erased=erased)
+
+    def check_numbered(
+        self, items: Iterable[tuple[int, EventInput]], *, erased: list[int] | None = None
+    ) -> list[tuple[int, CustomerEvent]]:
+        """Check a batch exactly as :meth:`record_numbered` would, storing nothing.
+
+        Returns the items as events, to record without parsing them again; raises
+        :class:`BatchRejectedError` listing every bad item.
+        """
+        drafts, positions, problems, causes = _parse_numbered(items)
+        try:
+            self._stage(drafts, positions, self.clock(), skipped=erased)
+        except BatchRejectedError as rejected:
+            problems.extend(rejected.problems)
+            causes.extend(rejected.causes)
+        if problems:
+            raise BatchRejectedError(problems, causes)
+        return list(zip(positions, drafts, strict=True))
 
     def _record_numbered(
-        self, items: Iterable[tuple[int, EventInput]], *, progress: Progress | None
+        self,
+        items: Iterable[tuple[int, EventInput]],
+        *,
+        progress: Progress | None,
+        erased: list[int] | None,
     ) -> int:
-        drafts: list[CustomerEvent] = []
-        positions: list[int] = []
-        problems: list[tuple[int, str]] = []
-        causes: list[Exception] = []
-        for position, item in items:
-            try:
-                drafts.append(_as_draft(item))
-            except InvalidEventError as error:
-                problems.append((position, str(error)))
-                causes.append(error)
-            else:
-                positions.append(position)
+        drafts, positions, problems, causes = _parse_numbered(items)
         if problems:
             # Check the good ones too, so that one pass reports every bad item.
             try:
-                self._stage(drafts, positions, self.clock())
+                skip: list[int] | None = [] if erased is not None else None
+                self._stage(drafts, positions, self.clock(), skipped=skip)
             except BatchRejectedError as rejected:
                 problems.extend(rejected.problems)
                 causes.extend(rejected.causes)
             raise BatchRejectedError(problems, causes)
-        return self._write(drafts, positions, progress=progress)
+        return self._write(drafts, positions, progress=progress, erased=erased)
 
     def _write(
         self,
@@ -194,14 +212,19 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         positions: Sequence[int] | None = None,
         *,
         progress: Progress | None = None,
+        erased: list[int] | None = None,
     ) -> int:
         positions = positions or range(1, len(drafts) + 1)
         with self._write_lock:
             for attempt in range(1, MAX_ATTEMPTS + 1):
-                customers, stored = self._stage(drafts, positions, self.clock(), progress)
+                skipped: list[int] | None = [] if erased is not None else None
+                customers, stored = self._stage(
+                    drafts, positions, self.clock(), progress, skipped=skipped
+                )
                 if not stored:
+                    _extend(erased, skipped)
                     return 0
-                erased = [c.id for c in customers if _erased_now(c)]
+                erasing = [c.id for c in customers if _erased_now(c)]
                 try:
                     self.personal.prepare(customer.id for customer in customers)
                     self.save(*customers)
@@ -213,8 +236,9 @@ class TrustEngine(CommandsMixin, Application[UUID]):
                     continue
                 except OperationalError as error:
                     raise StoreError(f"cannot write to {self.target.display}: {error}") from None
-                for id_ in erased:
+                for id_ in erasing:
                     self.personal.forget(id_)
+                _extend(erased, skipped)
                 return stored
         raise ConcurrencyError(
             f"other writers kept changing these customers; gave up after {MAX_ATTEMPTS} tries"
@@ -226,8 +250,13 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         positions: Sequence[int],
         now: datetime,
         progress: Progress | None = None,
+        *,
+        skipped: list[int] | None = None,
     ) -> tuple[list[Customer], int]:
-        """Apply drafts to copies of the current customers; raise if any breaks a rule."""
+        """Apply drafts to copies of the current customers; raise if any breaks a rule.
+
+        With a ``skipped`` list, a draft for an erased customer is left out (its position
+        appended there) instead of breaking the rule that they take nothing."""
         customers: dict[str, Customer] = {}
         problems: list[tuple[int, str]] = []
         causes: list[Exception] = []
@@ -239,6 +268,9 @@ class TrustEngine(CommandsMixin, Application[UUID]):
                 customer = self._load(draft.customer, draft.timestamp, empty_store)
                 customers[draft.customer] = customer
             if customer.has_recorded(draft):
+                continue
+            if skipped is not None and customer.erased:
+                skipped.append(position)
                 continue
             try:
                 customer.record(draft, recorded_at=now)
@@ -359,6 +391,11 @@ class TrustEngine(CommandsMixin, Application[UUID]):
             raise StoreError(f"cannot read {self.target.display}: {error}{hint}") from None
 
 
+def _extend(target: list[int] | None, items: list[int] | None) -> None:
+    if target is not None and items:
+        target.extend(items)
+
+
 def _erased_now(customer: Customer) -> bool:
     return any(isinstance(event, CustomerErased) for event in customer.pending_events)
 
@@ -387,6 +424,25 @@ def _replay(customer: Customer | None, events: Iterable[CustomerEvent]) -> Custo
     for event in events:
         customer = event.mutate(customer)
     return customer
+
+
+def _parse_numbered(
+    items: Iterable[tuple[int, EventInput]],
+) -> tuple[list[CustomerEvent], list[int], list[tuple[int, str]], list[Exception]]:
+    """The items as events with their positions, and the problems of those that are not."""
+    drafts: list[CustomerEvent] = []
+    positions: list[int] = []
+    problems: list[tuple[int, str]] = []
+    causes: list[Exception] = []
+    for position, item in items:
+        try:
+            drafts.append(_as_draft(item))
+        except InvalidEventError as error:
+            problems.append((position, str(error)))
+            causes.append(error)
+        else:
+            positions.append(position)
+    return drafts, positions, problems, causes
 
 
 def _as_draft(event: EventInput) -> CustomerEvent:

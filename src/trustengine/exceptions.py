@@ -45,14 +45,29 @@ class BatchRejectedError(TrustEngineError):
 
 
 class ImportRejectedError(TrustEngineError):
-    """Raised when an import file has bad lines; nothing of it was stored."""
+    """Raised when an import file has bad lines; nothing of it was stored.
 
-    def __init__(self, name: str, problems: list[tuple[int, str]]) -> None:
+    ``lines`` holds every bad line as ``NAME:LINE: reason``; the message shows the first
+    ``max_shown`` of them (all when None), how many more there are, and the total.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        problems: list[tuple[int, str]],
+        *,
+        total: int | None = None,
+        max_shown: int | None = None,
+    ) -> None:
         self.lines = [f"{name}:{line}: {message}" for line, message in problems]
         count = len(problems)
+        shown = self.lines if max_shown is None else self.lines[:max_shown]
+        hidden = count - len(shown)
+        more = [f"… and {hidden} more bad {'line' if hidden == 1 else 'lines'}"] if hidden else []
         noun = "line" if count == 1 else "lines"
+        of = f" of {total}" if total is not None else ""
         super().__init__(
-            "\n".join([*self.lines, f"{count} bad {noun} in {name}; nothing imported"])
+            "\n".join([*shown, *more, f"{count} bad {noun}{of} in {name}; nothing was stored"])
         )
 
 

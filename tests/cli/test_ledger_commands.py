@@ -88,7 +88,7 @@ def test_import_lists_every_bad_line_with_file_and_line_and_stores_nothing(
         f"{path}:3: ComplaintFiled: data.severity = 9: Input should be less than or equal to 4",
         f"{path}:4: case 'C-9' has no ComplaintFiled: ComplaintAcknowledged needs one "
         "(rule: case-must-exist)",
-        f"3 bad lines in {path}; nothing imported",
+        f"3 bad lines of 5 in {path}; nothing was stored",
     ]
     assert "Traceback" not in result.output
     assert stored_rows(db) == 0

@@ -349,7 +349,7 @@ def test_recording_customer_erased_erases_as_the_erase_command_does(db: str) -> 
     assert case["case"]["summary"] == "[erased]"
     replayed = json.loads(ok(db, "timeline", "cust-1", "--json", "--as-of", "2100-01-01"))
     assert replayed[0]["summary"] == "Complaint: [erased] (delivery, severity 2, broken promise)"
-    assert ok(db, "erase", "cust-1", "--legal-basis", "again") == (
+    assert ok(db, "erase", "cust-1", "--legal-basis", "again", "--yes") == (
         "cust-1 was already erased; their key is destroyed.\n"
     )
 

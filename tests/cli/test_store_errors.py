@@ -80,7 +80,7 @@ READERS = [
     ["due"],
     ["sweep"],
     ["report"],
-    ["erase", "cust-1", "--legal-basis", "request"],
+    ["erase", "cust-1", "--legal-basis", "request", "--yes"],
 ]
 
 

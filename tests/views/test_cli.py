@@ -158,7 +158,7 @@ def test_erase_rewrites_the_read_model_at_once_and_leaves_no_plaintext_in_the_fi
 ) -> None:
     run(runner, "timeline", "cust-boris", "--db", demo_db)  # builds the read model
 
-    run(runner, "erase", "cust-boris", "--legal-basis", "GDPR Art. 17", "--db", demo_db)
+    run(runner, "erase", "cust-boris", "--legal-basis", "GDPR Art. 17", "--yes", "--db", demo_db)
 
     files = [path for path in tmp_path.iterdir() if path.name.startswith("trust.db")]
     assert files

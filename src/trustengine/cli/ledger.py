@@ -4,21 +4,33 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from importlib import resources
 from typing import IO, Any
 
 import click
 
+from trustengine.application import EventInput
 from trustengine.cli.output import (
     InputError,
     db_option,
     handle_errors,
+    is_new_store,
     open_engine,
     progress_bar,
     render_rows,
 )
 from trustengine.cli.read import TIMELINE_COLUMNS
-from trustengine.ledger_io import export_lines, import_lines
+from trustengine.ledger_io import (
+    MAX_ERRORS,
+    ImportResult,
+    check_items,
+    decoded_lines,
+    export_lines,
+    import_items,
+    import_lines,
+    numbered_lines,
+)
 from trustengine.persistence.chain import Seal
 from trustengine.timeline import timeline_rows
 from trustengine.verify import verify as verify_store
@@ -52,33 +64,55 @@ def demo(customer: str, db: str) -> None:
             result = import_lines(engine, lines, name="demo.jsonl", progress=advance)
         events = engine.history(customer)
         click.echo(
-            f"Loaded {result.stored} new events ({result.skipped} already stored) "
-            f"into {engine.target.display}."
+            f"Loaded {result.stored} new events ({_skipped(result)}) into {engine.target.display}."
         )
     click.echo(f"Timeline of {customer}:")
     render_rows(timeline_rows(events), "table", TIMELINE_COLUMNS)
     click.echo("Next: trustengine timeline cust-boris   (a botched recovery)")
 
 
+def _skipped(result: ImportResult) -> str:
+    """``N already stored``, and the lines for erased customers when there were any."""
+    text = f"{result.skipped} already stored"
+    if result.erased == 1:
+        return f"{text}, 1 line for an erased customer skipped"
+    if result.erased:
+        return f"{text}, {result.erased} lines for erased customers skipped"
+    return text
+
+
 @click.command("import", epilog="Example: trustengine import history.jsonl --db ./trust.db")
-@click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.argument("file", type=click.File("rb"))
+@click.option(
+    "--max-errors",
+    type=click.IntRange(min=0),
+    default=MAX_ERRORS,
+    show_default=True,
+    metavar="N",
+    help="List at most N bad lines (the total is always given).",
+)
 @db_option
 @handle_errors
-def import_(file: IO[str], db: str) -> None:
+def import_(file: IO[bytes], max_errors: int, db: str) -> None:
     """Import events from a JSON Lines FILE (or - for stdin), all or nothing.
 
-    Every line is checked first; each bad one is reported as FILE:LINE: reason and then
-    nothing is stored. Events the store already has are skipped, so importing the same
-    file twice stores nothing the second time.
+    Every line is checked first; each bad one is reported as FILE:LINE: reason (the
+    first --max-errors of them, then how many more) and then nothing is stored. Events
+    the store already has are skipped, so importing the same file twice stores nothing
+    the second time; so are lines for erased customers, which are counted. The file is
+    UTF-8 (a byte order mark and CRLF line ends are fine).
     """
-    name = "-" if file.name in ("<stdin>", "-") else file.name
-    lines = file.readlines()
+    given = str(getattr(file, "name", "-"))  # stdin as bytes may have no name
+    name = "-" if given in ("<stdin>", "-") else given
+    items: Sequence[tuple[int, EventInput]] = list(numbered_lines(decoded_lines(file, name=name)))
+    if is_new_store(db):
+        items = check_items(items, name=name, max_errors=max_errors)
     with (
         open_engine(db, create=True) as engine,
-        progress_bar(f"Importing {name}", len(lines)) as advance,
+        progress_bar(f"Importing {name}", len(items)) as advance,
     ):
-        result = import_lines(engine, lines, name=name, progress=advance)
-    click.echo(f"Imported {result.stored} events ({result.skipped} already stored) from {name}.")
+        result = import_items(engine, items, name=name, progress=advance, max_errors=max_errors)
+    click.echo(f"Imported {result.stored} events ({_skipped(result)}) from {name}.")
 
 
 @click.command(epilog="Example: trustengine export --customer cust-042 > cust-042.jsonl")

@@ -147,6 +147,13 @@ MISSING_STORE = (
 )
 
 
+def is_new_store(db: str) -> bool:
+    """Whether ``db`` names an SQLite file that does not exist yet: a command that would
+    create it checks its input first, so that a refused command leaves nothing behind."""
+    target = parse_target(db)
+    return target.path is not None and not target.path.exists()
+
+
 @contextmanager
 def open_engine(db: str, *, create: bool = False) -> Iterator[TrustEngine]:
     """Open the store named by ``db`` for the length of one command.

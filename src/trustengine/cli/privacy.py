@@ -4,29 +4,55 @@ from __future__ import annotations
 
 import base64
 import os
+import sys
 
 import click
 
-from trustengine.cli.output import db_option, handle_errors, open_engine
+from trustengine.cli.output import InputError, db_option, handle_errors, open_engine
 from trustengine.cli.views import erase_from_read_model, views_option
 
+NEEDS_YES = (
+    "erase cannot be undone: give --yes to confirm it when not on a terminal (nothing was erased)"
+)
 
-@click.command(epilog='Example: trustengine erase cust-042 --legal-basis "GDPR Art. 17 request"')
+
+def on_terminal() -> bool:
+    """Whether a person can answer a question: stdin and stderr are a terminal."""
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+@click.command(
+    epilog='Example: trustengine erase cust-042 --legal-basis "GDPR Art. 17 request" --yes'
+)
 @click.argument("customer")
 @click.option("--legal-basis", required=True, help="Why: the request or law that requires it.")
 @click.option("--actor", default=None, help="Who carried it out.")
+@click.option(
+    "--yes", "-y", is_flag=True, help="Do not ask for confirmation (needed off a terminal)."
+)
 @views_option
 @db_option
 @handle_errors
-def erase(customer: str, legal_basis: str, actor: str | None, views: str | None, db: str) -> None:
+def erase(
+    customer: str, legal_basis: str, actor: str | None, yes: bool, views: str | None, db: str
+) -> None:
     """Erase a customer's personal data for good (crypto-shredding).
 
     Records CustomerErased and destroys the customer's key: names, summaries,
     explanations, descriptions, comments, evidence and remedy text become unreadable,
     while the history keeps its shape and still verifies. An existing read model is
     caught up at once, which rewrites the customer's text there too.
+
+    On a terminal it asks first; elsewhere (a script, cron) --yes is required.
     """
+    if not yes and not on_terminal():
+        raise InputError(NEEDS_YES)
     with open_engine(db) as engine:
+        if not yes:
+            engine.history(customer)  # an unknown customer is an error before the question
+            question = f"Erase {customer}'s personal data for good? This cannot be undone."
+            if not click.confirm(question, default=False, err=True):
+                raise InputError("not confirmed: nothing was erased")
         erased = engine.erase(customer, legal_basis=legal_basis, actor=actor)
         erase_from_read_model(engine, views)
     if erased:

@@ -19,8 +19,14 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import click
 
-from trustengine.application import TrustEngine
-from trustengine.cli.output import InputError, db_option, handle_errors, open_engine
+from trustengine.application import TrustEngine, utc_now
+from trustengine.cli.output import (
+    InputError,
+    db_option,
+    handle_errors,
+    is_new_store,
+    open_engine,
+)
 from trustengine.cli.views import erase_from_read_model, views_option
 from trustengine.domain.base import CustomerEvent
 from trustengine.domain.events import EVENT_TYPES, CustomerErased
@@ -130,6 +136,17 @@ def _describe(draft: CustomerEvent, position: int | None) -> str:
     return f"{draft.type_name} for {draft.customer}{case}{where}"
 
 
+def _check_alone(draft: CustomerEvent) -> None:
+    """Check ``draft`` as the first event of an empty store, storing nothing."""
+    scratch = TrustEngine(":memory:")
+    try:
+        scratch.check_numbered([(1, draft)])
+    except BatchRejectedError as rejected:
+        raise InputError(rejected.problems[0][1]) from None
+    finally:
+        scratch.close()
+
+
 @click.command(
     context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
     epilog="Example: trustengine record PromiseMade --customer cust-042 --case C-1001 "
@@ -178,17 +195,21 @@ def record(
     """
     args = click.get_current_context().args
     data = _data(type_name, data_json, args)
+    envelope = {"case": case, "actor": actor, "channel": channel}
+
+    def draft_at(moment: str) -> CustomerEvent:
+        event: dict[str, Any] = {"type": type_name, "customer": customer, "at": moment}
+        event.update((key, value) for key, value in envelope.items() if value is not None)
+        return parse_event({**event, "data": data})
+
+    # A refused event creates nothing: check it before the store is opened (a new one
+    # against an empty store), then stamp the default time on the engine's clock.
+    draft = draft_at(at if at is not None else utc_now().isoformat())
+    if is_new_store(db):
+        _check_alone(draft)
     with open_engine(db, create=True) as engine:
-        event: dict[str, Any] = {
-            "type": type_name,
-            "customer": customer,
-            "at": at if at is not None else engine.clock().isoformat(),
-            "data": data,
-        }
-        for key, value in (("case", case), ("actor", actor), ("channel", channel)):
-            if value is not None:
-                event[key] = value
-        draft = parse_event(event)
+        if at is None:
+            draft = draft_at(engine.clock().isoformat())
         try:
             stored = engine.record_many([draft])
         except BatchRejectedError as rejected:
