@@ -13,9 +13,7 @@ from click.testing import CliRunner
 
 from trustengine.cli import main
 
-INTERNAL = (
-    "trustengine: internal error: RuntimeError: boom; rerun with --debug for the traceback\n"
-)
+INTERNAL = "trustengine: internal error: RuntimeError: boom; rerun with --debug for the traceback\n"
 
 
 @pytest.fixture(scope="module")
@@ -71,9 +69,7 @@ def test_debug_shows_the_traceback_before_the_line(
     assert result.stderr.endswith("RuntimeError: boom\n" + INTERNAL)
 
 
-def test_without_debug_there_is_no_traceback(
-    demo_db: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_without_debug_there_is_no_traceback(demo_db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     export_raises(monkeypatch, RuntimeError("boom"))
 
     result = CliRunner().invoke(main, ["export", "--db", demo_db], env={"TRUSTENGINE_DEBUG": ""})

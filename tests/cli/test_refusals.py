@@ -1,0 +1,141 @@
+"""A refused command creates nothing, and what a user or a cron job can hand a command
+(not a store, JSON nested 100,000 deep, a full disk) is one line and exit 2."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from eventsourcing.persistence import OperationalError
+
+from trustengine.cli import main
+
+CONTACT = ["record", "CustomerContacted", "--customer", "cust-1", "--direction", "inbound"]
+PROMISE = [
+    *("record", "PromiseMade", "--customer", "cust-1", "--case", "C-9", "--promise", "P-1"),
+    *("--description", "Call back", "--due", "2026-03-02T12:00:00+00:00"),
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            PROMISE,
+            "case 'C-9' has no ComplaintFiled: PromiseMade needs one (rule: case-must-exist)",
+        ),
+        (
+            ["record", "ComplaintFiled", "--customer", "c", "--case", "C-1"],
+            "ComplaintFiled: missing required field data.category",
+        ),
+        (
+            [*CONTACT, "--at", "yesterday"],
+            'CustomerContacted: at = "yesterday": Input should be a valid datetime or date, '
+            "input is too short",
+        ),
+    ],
+    ids=["rule", "field", "time"],
+)
+def test_a_refused_record_creates_no_store(tmp_path: Path, args: list[str], message: str) -> None:
+    result = CliRunner().invoke(main, [*args, "--db", str(tmp_path / "new.db")])
+
+    assert (result.exit_code, result.stderr) == (2, f"Error: {message}\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_accepted_record_still_creates_the_store(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, [*CONTACT, "--db", str(tmp_path / "new.db")])
+
+    assert (result.exit_code, result.output) == (
+        0,
+        "Recorded CustomerContacted for cust-1 (event 1).\n",
+    )
+    assert [p.name for p in tmp_path.iterdir()] == ["new.db"]
+
+
+NOT_STORES = {
+    "text": b"hello, this is a note\n",
+    "png": b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(NOT_STORES))
+@pytest.mark.parametrize(
+    "command", [["customers"], ["verify"], ["export"], CONTACT], ids=lambda c: c[0]
+)
+def test_a_file_that_is_not_a_store_is_one_line_and_left_alone(
+    tmp_path: Path, kind: str, command: list[str]
+) -> None:
+    path = tmp_path / f"not-a-store.{kind}"
+    path.write_bytes(NOT_STORES[kind])
+
+    result = CliRunner().invoke(main, [*command, "--db", str(path)])
+
+    assert (result.exit_code, result.output) == (
+        2,
+        f"Error: cannot open store {path}: file is not a database\n",
+    )
+    assert path.read_bytes() == NOT_STORES[kind]
+
+
+def test_json_nested_100000_deep_is_refused_by_name(tmp_path: Path) -> None:
+    nested = "[" * 100_000 + "]" * 100_000
+
+    result = CliRunner().invoke(main, [*CONTACT, "--json", nested, "--db", str(tmp_path / "n.db")])
+
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "Error: --json is not valid JSON: maximum recursion depth exceeded while decoding a "
+        "JSON array from a unicode string\n",
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("depth", [50, 500, 5_000])
+def test_a_deeply_nested_field_value_is_refused_in_one_line(tmp_path: Path, depth: int) -> None:
+    nested = "[" * depth + "]" * depth
+
+    result = CliRunner().invoke(
+        main, [*CONTACT, "--json", f'{{"summary": {nested}}}', "--db", str(tmp_path / "n.db")]
+    )
+
+    assert result.exit_code == 2
+    assert len(result.stderr.splitlines()) == 1
+    assert len(result.stderr) < 500
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        (
+            OperationalError("database or disk is full"),
+            "cannot write to {db}: database or disk is full",
+        ),
+        (
+            sqlite3.OperationalError("database or disk is full"),
+            "cannot write the SQLite store: no space left on the device",
+        ),
+        (
+            OSError(28, "No space left on device"),
+            "cannot write the output: no space left on the device",
+        ),
+    ],
+    ids=["eventsourcing", "sqlite3", "oserror"],
+)
+def test_a_full_disk_while_recording_is_one_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, error: Exception, message: str
+) -> None:
+    db = str(tmp_path / "t.db")
+    assert CliRunner().invoke(main, [*CONTACT, "--db", db]).exit_code == 0
+
+    def full(*_args: Any, **_kwargs: Any) -> None:
+        raise error
+
+    monkeypatch.setattr("trustengine.application.TrustEngine.save", full)
+    result = CliRunner().invoke(main, [*CONTACT, "--at", "2030-01-01T00:00:00Z", "--db", db])
+
+    assert (result.exit_code, result.stderr) == (2, "Error: " + message.format(db=db) + "\n")
