@@ -179,3 +179,31 @@ def test_arbitrary_bytes_never_traceback_and_never_store_part_of_a_file(
         exported = CliRunner().invoke(main, ["export", "--db", str(db)])
         stored = int(result.output.split()[1])
         assert exported.output.count("\n") == stored
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(lines=LINES, ending=ENDINGS)
+def test_arbitrary_bytes_into_a_store_leave_it_as_it_was_or_add_whole_lines(
+    tmp_path: Path, lines: list[bytes], ending: bytes
+) -> None:
+    db = tmp_path / "kept.db"
+    if not db.exists():
+        seed = tmp_path / "seed.jsonl"
+        seed.write_text(contact(1) + "\n")
+        assert CliRunner().invoke(main, ["import", str(seed), "--db", str(db)]).exit_code == 0
+    before = CliRunner().invoke(main, ["export", "--db", str(db)]).output
+    path = tmp_path / "fuzz.jsonl"
+    path.write_bytes(ending.join(lines))
+
+    result = CliRunner().invoke(main, ["import", str(path), "--db", str(db)])
+
+    after = CliRunner().invoke(main, ["export", "--db", str(db)]).output
+    assert result.exit_code in (0, 2), result.output
+    if result.exit_code == 2:
+        assert after == before
+    else:
+        stored = int(result.output.split()[1])
+        assert after.startswith(before)
+        assert after.count("\n") == before.count("\n") + stored
