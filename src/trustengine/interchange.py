@@ -73,8 +73,8 @@ def parse_event(obj: Any) -> CustomerEvent:
         key = next(key for key in data if key not in allowed)
         hint = f"allowed: {', '.join(sorted(allowed))}" if allowed else "it takes no data"
         raise InvalidEventError(
-            f"unknown field data.{excerpt(key)} for {type_name} ({hint})",
-            field=f"data.{excerpt(key)}",
+            f"unknown field data.{_name(key)} for {type_name} ({hint})",
+            field=f"data.{_name(key)}",
         )
     fields: dict[str, Any] = dict(data)
     for key, field in _ENVELOPE_TO_FIELD.items():
@@ -140,6 +140,13 @@ def dumps(event: CustomerEvent) -> str:
     return json.dumps(to_contract(event), separators=(",", ":"), ensure_ascii=False)
 
 
+def _name(key: str) -> str:
+    """A field name as a message shows it: as it is when it looks like one, else quoted
+    (a name with a newline, a control character or 50 MB of text stays on one short line)."""
+    plain = key.isidentifier() or (key.isascii() and key.isdigit())  # a name or an index
+    return key if plain else quoted(key)
+
+
 def _json_kind(value: Any) -> str:
     if isinstance(value, bool):
         return "a boolean"
@@ -156,7 +163,7 @@ def _json_kind(value: Any) -> str:
 
 def _invalid(type_name: str, cls: type[CustomerEvent], error: ValidationError) -> InvalidEventError:
     first = error.errors(include_url=False)[0]
-    location = [str(part) for part in first["loc"]]
+    location = [_name(str(part)) for part in first["loc"]]
     data_fields = set(cls.data_fields())
     if location and location[0] in data_fields:
         where = "data." + ".".join(location)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from eventsourcing.persistence import OperationalError
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from trustengine.cli import main
 
@@ -139,3 +142,52 @@ def test_a_full_disk_while_recording_is_one_line_and_exit_2(
     result = CliRunner().invoke(main, [*CONTACT, "--at", "2030-01-01T00:00:00Z", "--db", db])
 
     assert (result.exit_code, result.stderr) == (2, "Error: " + message.format(db=db) + "\n")
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=10,
+)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    data=st.one_of(
+        st.text(max_size=40),
+        JSON_VALUES.map(json.dumps),
+        st.dictionaries(st.sampled_from(["summary", "direction", "x"]), JSON_VALUES).map(
+            json.dumps
+        ),
+        st.integers(1, 3000).map(lambda depth: "[" * depth + "]" * depth),
+    )
+)
+def test_any_json_given_to_record_is_one_line_or_recorded_never_a_traceback(
+    tmp_path: Path, data: str
+) -> None:
+    db = tmp_path / "fuzz.db"
+    db.unlink(missing_ok=True)
+
+    result = CliRunner().invoke(main, [*CONTACT, "--json", data, "--db", str(db)])
+
+    assert result.exit_code in (0, 2), result.output
+    if result.exit_code == 2:
+        assert result.stderr.startswith("Error: ")
+        assert len(result.stderr.splitlines()) == 1
+        assert not db.exists()
+    else:
+        assert result.output == "Recorded CustomerContacted for cust-1 (event 1).\n"
+
+
+def test_a_field_name_with_a_newline_stays_on_one_line(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        main, [*CONTACT, "--json", '{"a\\nb": 1}', "--db", str(tmp_path / "n.db")]
+    )
+
+    assert (result.exit_code, result.stderr) == (
+        2,
+        "Error: unknown field data.'a\\nb' for CustomerContacted "
+        "(allowed: direction, sentiment, summary)\n",
+    )
