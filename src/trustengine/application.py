@@ -96,6 +96,8 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         self._has_events = False
         self.conflicts = 0
         """How many writes had to be retried because another writer got there first."""
+        self.stamped: datetime | None = None
+        """The time the last ``at_now`` write gave its events (None before one)."""
         settings = {**CACHE_SETTINGS, **self.target.env, **(env or {})}
         self._write_lock = threading.RLock()
         try:
@@ -130,39 +132,54 @@ class TrustEngine(CommandsMixin, Application[UUID]):
 
     # --- writing -------------------------------------------------------------------
 
-    def record(self, event: EventInput) -> bool:
+    def record(self, event: EventInput, *, at_now: bool = False) -> bool:
         """Record one event (a model or a contract-shaped dict).
 
         Returns False, storing nothing, when the very same fact is already stored. Raises
         :class:`InvalidEventError` or a :class:`DomainRuleError` when it is not acceptable.
+
+        With ``at_now`` the event happened now: its time is read from the clock as it is
+        written (a dict may leave ``at`` out; any ``at`` given is replaced), see
+        :attr:`stamped`.
         """
-        draft = _as_draft(event)
+        draft = _as_draft(event, at_now=at_now)
         try:
-            return self._write([draft]) == 1
+            return self._write([draft], at_now=at_now) == 1
         except BatchRejectedError as rejected:
             raise rejected.causes[0] from None
 
-    def record_many(self, events: Iterable[EventInput], *, progress: Progress | None = None) -> int:
+    def record_many(
+        self,
+        events: Iterable[EventInput],
+        *,
+        progress: Progress | None = None,
+        at_now: bool = False,
+    ) -> int:
         """Record a batch all or nothing; return how many events were new.
 
         Every item is checked first; if any is bad, :class:`BatchRejectedError` lists each
         (by 1-based position) and nothing is stored. Facts already stored are skipped, so
-        recording the same batch twice stores nothing the second time.
+        recording the same batch twice stores nothing the second time. ``at_now`` is as
+        for :meth:`record`, for every event of the batch.
         """
-        return self.record_numbered(enumerate(events, start=1), progress=progress)
+        return self.record_numbered(enumerate(events, start=1), progress=progress, at_now=at_now)
 
     def record_numbered(
-        self, items: Iterable[tuple[int, EventInput]], *, progress: Progress | None = None
+        self,
+        items: Iterable[tuple[int, EventInput]],
+        *,
+        progress: Progress | None = None,
+        at_now: bool = False,
     ) -> int:
         """Like :meth:`record_many`, with each item's position given (e.g. a line number).
 
         An item may also be one JSON Lines line (a ``str``).
         """
         with _gc_paused():
-            return self._record_numbered(items, progress=progress)
+            return self._record_numbered(items, progress=progress, at_now=at_now)
 
     def _record_numbered(
-        self, items: Iterable[tuple[int, EventInput]], *, progress: Progress | None
+        self, items: Iterable[tuple[int, EventInput]], *, progress: Progress | None, at_now: bool
     ) -> int:
         drafts: list[CustomerEvent] = []
         positions: list[int] = []
@@ -170,7 +187,7 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         causes: list[Exception] = []
         for position, item in items:
             try:
-                drafts.append(_as_draft(item))
+                drafts.append(_as_draft(item, at_now=at_now))
             except InvalidEventError as error:
                 problems.append((position, str(error)))
                 causes.append(error)
@@ -184,7 +201,7 @@ class TrustEngine(CommandsMixin, Application[UUID]):
                 problems.extend(rejected.problems)
                 causes.extend(rejected.causes)
             raise BatchRejectedError(problems, causes)
-        return self._write(drafts, positions, progress=progress)
+        return self._write(drafts, positions, progress=progress, at_now=at_now)
 
     def _write(
         self,
@@ -192,11 +209,15 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         positions: Sequence[int] | None = None,
         *,
         progress: Progress | None = None,
+        at_now: bool = False,
     ) -> int:
         positions = positions or range(1, len(drafts) + 1)
         with self._write_lock:
             for attempt in range(1, MAX_ATTEMPTS + 1):
-                customers, stored = self._stage(drafts, positions, self.clock(), progress)
+                # "Now" is read at each attempt, once the customers are loaded: a time read
+                # before another writer's event landed would be earlier than that event.
+                now = None if at_now else self.clock()
+                customers, stored = self._stage(drafts, positions, now, progress)
                 if not stored:
                     return 0
                 erased = [c.id for c in customers if _erased_now(c)]
@@ -222,20 +243,27 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         self,
         drafts: Sequence[CustomerEvent],
         positions: Sequence[int],
-        now: datetime,
+        now: datetime | None,
         progress: Progress | None = None,
     ) -> tuple[list[Customer], int]:
-        """Apply drafts to copies of the current customers; raise if any breaks a rule."""
+        """Apply drafts to copies of the current customers; raise if any breaks a rule.
+
+        ``now`` is the recorded time; None means the events happened now, so the clock
+        is read after every customer is loaded and gives both times.
+        """
         customers: dict[str, Customer] = {}
         problems: list[tuple[int, str]] = []
         causes: list[Exception] = []
         empty_store = self._store_is_empty()
         stored = 0
+        for draft in drafts:
+            if draft.customer not in customers:
+                customers[draft.customer] = self._load(draft.customer, draft.timestamp, empty_store)
+        if now is None:
+            now = self.stamped = self.clock()
+            drafts = [draft.model_copy(update={"timestamp": now}) for draft in drafts]
         for position, draft in zip(positions, drafts, strict=True):
-            customer = customers.get(draft.customer)
-            if customer is None:
-                customer = self._load(draft.customer, draft.timestamp, empty_store)
-                customers[draft.customer] = customer
+            customer = customers[draft.customer]
             if customer.has_recorded(draft):
                 continue
             try:
@@ -387,9 +415,12 @@ def _replay(customer: Customer | None, events: Iterable[CustomerEvent]) -> Custo
     return customer
 
 
-def _as_draft(event: EventInput) -> CustomerEvent:
+def _as_draft(event: EventInput, *, at_now: bool = False) -> CustomerEvent:
     if isinstance(event, CustomerEvent):
         return event
+    if at_now and isinstance(event, Mapping):
+        # A stand-in so the event validates; the write replaces it with the clock's time.
+        event = {**event, "at": utc_now()}
     if isinstance(event, str):
         return parse_line(event)
     return parse_event(event)

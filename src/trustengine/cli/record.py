@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import click
 
-from trustengine.application import TrustEngine
+from trustengine.application import TrustEngine, utc_now
 from trustengine.cli.output import InputError, db_option, handle_errors, open_engine
 from trustengine.cli.views import erase_from_read_model, views_option
 from trustengine.domain.base import CustomerEvent
@@ -181,7 +181,8 @@ def record(
         event: dict[str, Any] = {
             "type": type_name,
             "customer": customer,
-            "at": at if at is not None else engine.clock().isoformat(),
+            # Without --at the write reads "now" itself, after loading the customer.
+            "at": at if at is not None else utc_now().isoformat(),
             "data": data,
         }
         for key, value in (("case", case), ("actor", actor), ("channel", channel)):
@@ -189,9 +190,11 @@ def record(
                 event[key] = value
         draft = parse_event(event)
         try:
-            stored = engine.record_many([draft])
+            stored = engine.record_many([draft], at_now=at is None)
         except BatchRejectedError as rejected:
             raise InputError(rejected.problems[0][1]) from None
+        if at is None and engine.stamped is not None:
+            draft = draft.model_copy(update={"timestamp": engine.stamped})
         if isinstance(draft, CustomerErased):
             if not stored:
                 # Destroy the key again, in case that erasure stopped before it did.
