@@ -36,13 +36,20 @@ from trustengine.exceptions import (
     DomainRuleError,
     InvalidEventError,
     InvalidTimeError,
+    LockTimeoutError,
     StoreError,
 )
 from trustengine.interchange import parse_event, parse_line
+from trustengine.persistence.atrest import AtRest, FirstEvent, StoreMeta, first_event
 from trustengine.persistence.mapper import PydanticMapper
 from trustengine.persistence.personal import PersonalData, key_store_for
 from trustengine.persistence.recorders import ChainReader
-from trustengine.persistence.target import StoreTarget, parse_target
+from trustengine.persistence.target import (
+    LOCK_TIMEOUT,
+    StoreTarget,
+    lock_timeout_settings,
+    parse_target,
+)
 
 Progress = Callable[[int], None]
 EventInput = CustomerEvent | Mapping[str, Any] | str
@@ -74,6 +81,12 @@ def utc_now() -> datetime:
 class TrustEngine(CommandsMixin, Application[UUID]):
     """The customer trust ledger over one store (``db``: a ``--db`` target string).
 
+    ``cipher_key`` opens an encrypted store (and makes a new store encrypted); a store is
+    only opened as it was made (see :mod:`trustengine.persistence.atrest`). A write waits
+    at most ``lock_timeout`` seconds for another connection's lock, then raises
+    :class:`~trustengine.exceptions.LockTimeoutError`; reads never wait behind a writer.
+    The ``env`` setting ``POSTGRES_APPLICATION_NAME`` names PostgreSQL connections.
+
     >>> engine = TrustEngine(":memory:")
     >>> engine.file_complaint("cust-1", "C-1", category="delivery", severity=2,
     ...                       cause="broken_promise", summary="Parcel late")
@@ -90,15 +103,19 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         cipher_key: str | None = None,
         env: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] = utc_now,
+        lock_timeout: int = LOCK_TIMEOUT,
     ) -> None:
         self.target: StoreTarget = parse_target(db, cipher_key=cipher_key)
+        lock_settings = lock_timeout_settings(lock_timeout)
+        self.lock_timeout = lock_timeout
+        """Seconds a write waits for another connection's lock before it gives up."""
         self.clock = clock
         self._has_events = False
         self.conflicts = 0
         """How many writes had to be retried because another writer got there first."""
         self.stamped: datetime | None = None
         """The time the last ``at_now`` write gave its events (None before one)."""
-        settings = {**CACHE_SETTINGS, **self.target.env, **(env or {})}
+        settings = {**CACHE_SETTINGS, **self.target.env, **lock_settings, **(env or {})}
         self._write_lock = threading.RLock()
         try:
             if self.target.backend == "postgres":
@@ -115,6 +132,20 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         except (PersistenceError, OSError) as error:
             raise StoreError(f"cannot open store {self.target.display}: {error}") from None
         cast(PydanticMapper, self.mapper).personal = self.personal
+        try:
+            self.at_rest = AtRest(
+                cast(StoreMeta, self.recorder),
+                self.target.env.get("CIPHER_KEY"),
+                self.target.display,
+                self._first_event,
+            )
+        except BaseException:
+            self.close()  # refused: give the connections back
+            raise
+
+    def _first_event(self) -> FirstEvent:
+        first = self.recorder.select_notifications(1, 1)
+        return first_event(first[0].state if first else None, self.mapper.cipher)
 
     def _open(self, settings: dict[str, str]) -> None:
         # Processes starting together race to create the tables and functions, and
@@ -222,6 +253,7 @@ class TrustEngine(CommandsMixin, Application[UUID]):
                     return 0
                 erased = [c.id for c in customers if _erased_now(c)]
                 try:
+                    self.at_rest.settle()
                     self.personal.prepare(customer.id for customer in customers)
                     self.save(*customers)
                 except IntegrityError:
@@ -231,7 +263,18 @@ class TrustEngine(CommandsMixin, Application[UUID]):
                     time.sleep(random.uniform(0, pause))  # noqa: S311 (jitter, not crypto)
                     continue
                 except OperationalError as error:
+                    if "database is locked" in str(error):  # SQLite's busy timeout ran out
+                        raise LockTimeoutError(
+                            f"cannot write to {self.target.display}: waited "
+                            f"{self.lock_timeout} s for the lock another "
+                            "writer holds on it (SQLite does not say which process); try again "
+                            "when it is done, or give a longer --lock-timeout"
+                        ) from None
                     raise StoreError(f"cannot write to {self.target.display}: {error}") from None
+                except LockTimeoutError as error:
+                    raise LockTimeoutError(
+                        f"cannot write to {self.target.display}: {error}"
+                    ) from None
                 for id_ in erased:
                     self.personal.forget(id_)
                 return stored
