@@ -238,8 +238,8 @@ def lock_timed_out(datastore: PostgresDatastore, table: str) -> LockTimeoutError
     if row is None:
         return LockTimeoutError(f"{waited}; its holder has let go since: try again")
     query = " ".join(str(row["query"] or "").split())
-    if len(query) > 80:
-        query = query[:79] + "…"
+    if len(query) > 160:
+        query = query[:159] + "…"
     name = row["application_name"] or "no application_name"
     return LockTimeoutError(
         f"{waited}, held ({row['mode']}) by pid {row['pid']} ({name}, {row['state']}: "
