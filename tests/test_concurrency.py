@@ -133,3 +133,34 @@ def test_writers_using_the_default_time_are_never_refused_as_going_back_in_time(
     assert [refused for _, refused in outcomes] == [[]] * NOW_WRITERS
     assert len(times) == NOW_WRITERS * NOW_EVENTS
     assert times == sorted(times)
+
+
+def test_a_write_given_no_time_reads_the_clock_again_when_another_writer_got_in_first(
+    durable_target: str,
+) -> None:
+    """Deterministically, the race the processes above run into now and then: while
+    this write reads "now", another writer stores a later event for the same customer."""
+    from datetime import UTC, datetime, timedelta
+
+    base = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    other = TrustEngine(durable_target)
+    other.contact("cust-r", direction="inbound", at=base)
+    readings = iter([base + timedelta(minutes=1), base + timedelta(minutes=3)])
+
+    def clock() -> datetime:
+        reading = next(readings)
+        if reading == base + timedelta(minutes=1):  # the other writer lands meanwhile
+            other.contact("cust-r", direction="outbound", at=base + timedelta(minutes=2))
+        return reading
+
+    engine = TrustEngine(durable_target, clock=clock)
+    try:
+        assert engine.contact("cust-r", direction="outbound", summary="no time given")
+        times = [event.timestamp for event in engine.history("cust-r")]
+        conflicts = engine.conflicts
+    finally:
+        engine.close()
+        other.close()
+
+    assert conflicts == 1
+    assert times == [base, base + timedelta(minutes=2), base + timedelta(minutes=3)]
