@@ -16,6 +16,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from click.testing import CliRunner, Result
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import POSTGRES_ADMIN_URL, TEST_CIPHER_KEY
 from tests.examples import event
@@ -28,6 +30,7 @@ from trustengine.exceptions import (
     WrongCipherKeyError,
 )
 from trustengine.persistence.atrest import key_check
+from trustengine.persistence.target import check_cipher_key
 
 OTHER_KEY = base64.b64encode(bytes(range(100, 132))).decode()
 EVENTS = [
@@ -302,3 +305,17 @@ def test_an_empty_or_malformed_key_file_is_one_line_naming_it(
         "(see 'main import --help')\n",
     )
     assert not db.exists()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(), st.binary(min_size=16, max_size=40).map(base64.b64encode)))
+def test_any_key_text_is_either_a_key_or_one_refusal(text: str | bytes) -> None:
+    content = text.decode() if isinstance(text, bytes) else text
+    try:
+        key = check_cipher_key(content)
+    except StoreTargetError as error:
+        assert "\n" not in str(error)
+        assert str(error).startswith("the cipher key ")
+    else:
+        assert key == content.strip()
+        assert len(base64.b64decode(key, validate=True)) in (16, 24, 32)
