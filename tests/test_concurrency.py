@@ -77,3 +77,90 @@ def test_four_writer_processes_on_the_same_customers_lose_and_duplicate_nothing(
     for key in CUSTOMERS:
         versions = [e.originator_version for e in events if e.customer == key]
         assert sorted(versions) == list(range(1, len(versions) + 1))
+
+
+NOW_WRITERS = 4
+NOW_EVENTS = 40
+
+
+def record_now(target: str, writer: int, start: Any, results: Any) -> None:
+    faulthandler.dump_traceback_later(240, exit=True)
+    refused = []
+    try:
+        engine = TrustEngine(target)
+        start.wait(timeout=120)
+        for n in range(NOW_EVENTS):
+            try:
+                # No time given: "now", as `record` without --at and the typed commands use.
+                engine.contact(
+                    "cust-now", direction="outbound", summary=f"call {n}", actor=f"w-{writer}"
+                )
+            except Exception as error:  # a refusal is what the test looks for
+                refused.append(repr(error))
+    except Exception as error:
+        refused.append(repr(error))
+    finally:
+        results.put((writer, refused))
+        faulthandler.cancel_dump_traceback_later()
+        if "engine" in locals():
+            engine.close()
+
+
+def test_writers_using_the_default_time_are_never_refused_as_going_back_in_time(
+    durable_target: str,
+) -> None:
+    TrustEngine(durable_target).close()
+    context = multiprocessing.get_context("spawn")
+    start, results = context.Barrier(NOW_WRITERS), context.Queue()
+    writers = [
+        context.Process(target=record_now, args=(durable_target, w, start, results))
+        for w in range(NOW_WRITERS)
+    ]
+    for process in writers:
+        process.start()
+    try:
+        outcomes = sorted(results.get(timeout=300) for _ in writers)
+    finally:
+        for process in writers:
+            process.join(timeout=60)
+            if process.is_alive():
+                process.kill()
+
+    engine = TrustEngine(durable_target)
+    times = [event.timestamp for event in engine.history("cust-now")]
+    engine.close()
+
+    assert [refused for _, refused in outcomes] == [[]] * NOW_WRITERS
+    assert len(times) == NOW_WRITERS * NOW_EVENTS
+    assert times == sorted(times)
+
+
+def test_a_write_given_no_time_reads_the_clock_again_when_another_writer_got_in_first(
+    durable_target: str,
+) -> None:
+    """Deterministically, the race the processes above run into now and then: while
+    this write reads "now", another writer stores a later event for the same customer."""
+    from datetime import UTC, datetime, timedelta
+
+    base = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    other = TrustEngine(durable_target)
+    other.contact("cust-r", direction="inbound", at=base)
+    readings = iter([base + timedelta(minutes=1), base + timedelta(minutes=3)])
+
+    def clock() -> datetime:
+        reading = next(readings)
+        if reading == base + timedelta(minutes=1):  # the other writer lands meanwhile
+            other.contact("cust-r", direction="outbound", at=base + timedelta(minutes=2))
+        return reading
+
+    engine = TrustEngine(durable_target, clock=clock)
+    try:
+        assert engine.contact("cust-r", direction="outbound", summary="no time given")
+        times = [event.timestamp for event in engine.history("cust-r")]
+        conflicts = engine.conflicts
+    finally:
+        engine.close()
+        other.close()
+
+    assert conflicts == 1
+    assert times == [base, base + timedelta(minutes=2), base + timedelta(minutes=3)]

@@ -152,7 +152,9 @@ def test_a_store_encrypted_at_rest_holds_no_plaintext_and_needs_its_key(tmp_path
 
     assert b"delivery" not in raw and b"Kim Keep" not in raw
     assert keyless.exit_code == 2
-    assert keyless.output.startswith("Error: cannot read the store: stored event ")
+    assert keyless.output == (
+        f"Error: this store is encrypted: give --cipher-key-file (store {db})\n"
+    )
     assert keyed.exit_code == 0, keyed.output
     assert keyed.output == "3 events checked: ok\n"
 
@@ -167,6 +169,8 @@ def test_a_cipher_key_of_the_wrong_size_is_refused_by_name(tmp_path: Path) -> No
 
     assert (result.exit_code, result.output) == (
         2,
-        "Error: the cipher key must be base64 of 16, 24 or 32 random bytes "
-        "(`trustengine keygen` makes one)\n",
+        f"Error: Invalid value for '--cipher-key-file': {key_file}: the cipher key must be "
+        "base64 of 16, 24 or 32 random bytes (`trustengine keygen` makes one) "
+        "(see 'main demo --help')\n",
     )
+    assert not (tmp_path / "t.db").exists()

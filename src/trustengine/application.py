@@ -37,13 +37,20 @@ from trustengine.exceptions import (
     DomainRuleError,
     InvalidEventError,
     InvalidTimeError,
+    LockTimeoutError,
     StoreError,
 )
 from trustengine.interchange import parse_event, parse_line
+from trustengine.persistence.atrest import AtRest, FirstEvent, StoreMeta, first_event
 from trustengine.persistence.mapper import PydanticMapper
 from trustengine.persistence.personal import PersonalData, key_store_for
 from trustengine.persistence.recorders import ChainReader
-from trustengine.persistence.target import StoreTarget, parse_target
+from trustengine.persistence.target import (
+    LOCK_TIMEOUT,
+    StoreTarget,
+    lock_timeout_settings,
+    parse_target,
+)
 
 Progress = Callable[[int], None]
 EventInput = CustomerEvent | Mapping[str, Any] | str
@@ -75,6 +82,12 @@ def utc_now() -> datetime:
 class TrustEngine(CommandsMixin, Application[UUID]):
     """The customer trust ledger over one store (``db``: a ``--db`` target string).
 
+    ``cipher_key`` opens an encrypted store (and makes a new store encrypted); a store is
+    only opened as it was made (see :mod:`trustengine.persistence.atrest`). A write waits
+    at most ``lock_timeout`` seconds for another connection's lock, then raises
+    :class:`~trustengine.exceptions.LockTimeoutError`; reads never wait behind a writer.
+    The ``env`` setting ``POSTGRES_APPLICATION_NAME`` names PostgreSQL connections.
+
     >>> engine = TrustEngine(":memory:")
     >>> engine.file_complaint("cust-1", "C-1", category="delivery", severity=2,
     ...                       cause="broken_promise", summary="Parcel late")
@@ -91,13 +104,19 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         cipher_key: str | None = None,
         env: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] = utc_now,
+        lock_timeout: int = LOCK_TIMEOUT,
     ) -> None:
         self.target: StoreTarget = parse_target(db, cipher_key=cipher_key)
+        lock_settings = lock_timeout_settings(lock_timeout)
+        self.lock_timeout = lock_timeout
+        """Seconds a write waits for another connection's lock before it gives up."""
         self.clock = clock
         self._has_events = False
         self.conflicts = 0
         """How many writes had to be retried because another writer got there first."""
-        settings = {**CACHE_SETTINGS, **self.target.env, **(env or {})}
+        self.stamped: datetime | None = None
+        """The time the last ``at_now`` write gave its events (None before one)."""
+        settings = {**CACHE_SETTINGS, **self.target.env, **lock_settings, **(env or {})}
         self._write_lock = threading.RLock()
         try:
             if self.target.backend == "postgres":
@@ -115,6 +134,20 @@ class TrustEngine(CommandsMixin, Application[UUID]):
             # sqlite3.DatabaseError: the file is something else (text, an image, garbage).
             raise StoreError(f"cannot open store {self.target.display}: {error}") from None
         cast(PydanticMapper, self.mapper).personal = self.personal
+        try:
+            self.at_rest = AtRest(
+                cast(StoreMeta, self.recorder),
+                self.target.env.get("CIPHER_KEY"),
+                self.target.display,
+                self._first_event,
+            )
+        except BaseException:
+            self.close()  # refused: give the connections back
+            raise
+
+    def _first_event(self) -> FirstEvent:
+        first = self.recorder.select_notifications(1, 1)
+        return first_event(first[0].state if first else None, self.mapper.cipher)
 
     def _open(self, settings: dict[str, str]) -> None:
         # Processes starting together race to create the tables and functions, and
@@ -132,26 +165,37 @@ class TrustEngine(CommandsMixin, Application[UUID]):
 
     # --- writing -------------------------------------------------------------------
 
-    def record(self, event: EventInput) -> bool:
+    def record(self, event: EventInput, *, at_now: bool = False) -> bool:
         """Record one event (a model or a contract-shaped dict).
 
         Returns False, storing nothing, when the very same fact is already stored. Raises
         :class:`InvalidEventError` or a :class:`DomainRuleError` when it is not acceptable.
+
+        With ``at_now`` the event happened now: its time is read from the clock as it is
+        written (a dict may leave ``at`` out; any ``at`` given is replaced), see
+        :attr:`stamped`.
         """
-        draft = _as_draft(event)
+        draft = _as_draft(event, at_now=at_now)
         try:
-            return self._write([draft]) == 1
+            return self._write([draft], at_now=at_now) == 1
         except BatchRejectedError as rejected:
             raise rejected.causes[0] from None
 
-    def record_many(self, events: Iterable[EventInput], *, progress: Progress | None = None) -> int:
+    def record_many(
+        self,
+        events: Iterable[EventInput],
+        *,
+        progress: Progress | None = None,
+        at_now: bool = False,
+    ) -> int:
         """Record a batch all or nothing; return how many events were new.
 
         Every item is checked first; if any is bad, :class:`BatchRejectedError` lists each
         (by 1-based position) and nothing is stored. Facts already stored are skipped, so
-        recording the same batch twice stores nothing the second time.
+        recording the same batch twice stores nothing the second time. ``at_now`` is as
+        for :meth:`record`, for every event of the batch.
         """
-        return self.record_numbered(enumerate(events, start=1), progress=progress)
+        return self.record_numbered(enumerate(events, start=1), progress=progress, at_now=at_now)
 
     def record_numbered(
         self,
@@ -159,6 +203,7 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         *,
         progress: Progress | None = None,
         erased: list[int] | None = None,
+        at_now: bool = False,
     ) -> int:
         """Like :meth:`record_many`, with each item's position given (e.g. a line number).
 
@@ -167,19 +212,25 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         an export that holds them), and their positions are appended to it.
         """
         with _gc_paused():
-            return self._record_numbered(items, progress=progress, erased=erased)
+            return self._record_numbered(
+                items, progress=progress, erased=erased, at_now=at_now
+            )
 
     def check_numbered(
-        self, items: Iterable[tuple[int, EventInput]], *, erased: list[int] | None = None
+        self,
+        items: Iterable[tuple[int, EventInput]],
+        *,
+        erased: list[int] | None = None,
+        at_now: bool = False,
     ) -> list[tuple[int, CustomerEvent]]:
         """Check a batch exactly as :meth:`record_numbered` would, storing nothing.
 
         Returns the items as events, to record without parsing them again; raises
         :class:`BatchRejectedError` listing every bad item.
         """
-        drafts, positions, problems, causes = _parse_numbered(items)
+        drafts, positions, problems, causes = _parse_numbered(items, at_now=at_now)
         try:
-            self._stage(drafts, positions, self.clock(), skipped=erased)
+            self._stage(drafts, positions, None if at_now else self.clock(), skipped=erased)
         except BatchRejectedError as rejected:
             problems.extend(rejected.problems)
             causes.extend(rejected.causes)
@@ -193,8 +244,9 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         *,
         progress: Progress | None,
         erased: list[int] | None,
+        at_now: bool,
     ) -> int:
-        drafts, positions, problems, causes = _parse_numbered(items)
+        drafts, positions, problems, causes = _parse_numbered(items, at_now=at_now)
         if problems:
             # Check the good ones too, so that one pass reports every bad item.
             try:
@@ -204,7 +256,7 @@ class TrustEngine(CommandsMixin, Application[UUID]):
                 problems.extend(rejected.problems)
                 causes.extend(rejected.causes)
             raise BatchRejectedError(problems, causes)
-        return self._write(drafts, positions, progress=progress, erased=erased)
+        return self._write(drafts, positions, progress=progress, erased=erased, at_now=at_now)
 
     def _write(
         self,
@@ -213,19 +265,24 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         *,
         progress: Progress | None = None,
         erased: list[int] | None = None,
+        at_now: bool = False,
     ) -> int:
         positions = positions or range(1, len(drafts) + 1)
         with self._write_lock:
             for attempt in range(1, MAX_ATTEMPTS + 1):
                 skipped: list[int] | None = [] if erased is not None else None
+                # "Now" is read at each attempt, once the customers are loaded: a time read
+                # before another writer's event landed would be earlier than that event.
+                now = None if at_now else self.clock()
                 customers, stored = self._stage(
-                    drafts, positions, self.clock(), progress, skipped=skipped
+                    drafts, positions, now, progress, skipped=skipped
                 )
                 if not stored:
                     _extend(erased, skipped)
                     return 0
                 erasing = [c.id for c in customers if _erased_now(c)]
                 try:
+                    self.at_rest.settle()
                     self.personal.prepare(customer.id for customer in customers)
                     self.save(*customers)
                 except IntegrityError:
@@ -235,7 +292,18 @@ class TrustEngine(CommandsMixin, Application[UUID]):
                     time.sleep(random.uniform(0, pause))  # noqa: S311 (jitter, not crypto)
                     continue
                 except OperationalError as error:
+                    if "database is locked" in str(error):  # SQLite's busy timeout ran out
+                        raise LockTimeoutError(
+                            f"cannot write to {self.target.display}: waited "
+                            f"{self.lock_timeout} s for the lock another "
+                            "writer holds on it (SQLite does not say which process); try again "
+                            "when it is done, or give a longer --lock-timeout"
+                        ) from None
                     raise StoreError(f"cannot write to {self.target.display}: {error}") from None
+                except LockTimeoutError as error:
+                    raise LockTimeoutError(
+                        f"cannot write to {self.target.display}: {error}"
+                    ) from None
                 for id_ in erasing:
                     self.personal.forget(id_)
                 _extend(erased, skipped)
@@ -248,25 +316,31 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         self,
         drafts: Sequence[CustomerEvent],
         positions: Sequence[int],
-        now: datetime,
+        now: datetime | None,
         progress: Progress | None = None,
         *,
         skipped: list[int] | None = None,
     ) -> tuple[list[Customer], int]:
         """Apply drafts to copies of the current customers; raise if any breaks a rule.
 
-        With a ``skipped`` list, a draft for an erased customer is left out (its position
-        appended there) instead of breaking the rule that they take nothing."""
+        ``now`` is the recorded time; None means the events happened now, so the clock
+        is read after every customer is loaded and gives both times. With a ``skipped``
+        list, a draft for an erased customer is left out (its position appended there)
+        instead of breaking the rule that they take nothing.
+        """
         customers: dict[str, Customer] = {}
         problems: list[tuple[int, str]] = []
         causes: list[Exception] = []
         empty_store = self._store_is_empty()
         stored = 0
+        for draft in drafts:
+            if draft.customer not in customers:
+                customers[draft.customer] = self._load(draft.customer, draft.timestamp, empty_store)
+        if now is None:
+            now = self.stamped = self.clock()
+            drafts = [draft.model_copy(update={"timestamp": now}) for draft in drafts]
         for position, draft in zip(positions, drafts, strict=True):
-            customer = customers.get(draft.customer)
-            if customer is None:
-                customer = self._load(draft.customer, draft.timestamp, empty_store)
-                customers[draft.customer] = customer
+            customer = customers[draft.customer]
             if customer.has_recorded(draft):
                 continue
             if skipped is not None and customer.erased:
@@ -427,7 +501,7 @@ def _replay(customer: Customer | None, events: Iterable[CustomerEvent]) -> Custo
 
 
 def _parse_numbered(
-    items: Iterable[tuple[int, EventInput]],
+    items: Iterable[tuple[int, EventInput]], *, at_now: bool = False
 ) -> tuple[list[CustomerEvent], list[int], list[tuple[int, str]], list[Exception]]:
     """The items as events with their positions, and the problems of those that are not."""
     drafts: list[CustomerEvent] = []
@@ -436,7 +510,7 @@ def _parse_numbered(
     causes: list[Exception] = []
     for position, item in items:
         try:
-            drafts.append(_as_draft(item))
+            drafts.append(_as_draft(item, at_now=at_now))
         except InvalidEventError as error:
             problems.append((position, str(error)))
             causes.append(error)
@@ -445,9 +519,12 @@ def _parse_numbered(
     return drafts, positions, problems, causes
 
 
-def _as_draft(event: EventInput) -> CustomerEvent:
+def _as_draft(event: EventInput, *, at_now: bool = False) -> CustomerEvent:
     if isinstance(event, CustomerEvent):
         return event
+    if at_now and isinstance(event, Mapping):
+        # A stand-in so the event validates; the write replaces it with the clock's time.
+        event = {**event, "at": utc_now()}
     if isinstance(event, str):
         return parse_line(event)
     return parse_event(event)

@@ -1,7 +1,8 @@
 """Typed commands, one per event type, for code that embeds trustengine.
 
 Each builds the contract-shaped event and hands it to :meth:`TrustEngine.record`, so the
-typed API and the JSON face share one path of validation and rules. ``at`` defaults to now;
+typed API and the JSON face share one path of validation and rules. ``at`` defaults to now
+(read as the event is written);
 every command returns True when it stored a new event and False when the same fact was
 already stored.
 """
@@ -21,8 +22,9 @@ class CommandsMixin(ABC):
     clock: Callable[[], datetime]
 
     @abstractmethod
-    def record(self, event: Any) -> bool:
-        """Record one contract-shaped event (implemented by the application)."""
+    def record(self, event: Any, *, at_now: bool = False) -> bool:
+        """Record one contract-shaped event (implemented by the application); with
+        ``at_now`` its time is read from the clock as it is written."""
 
     def _command(
         self,
@@ -37,13 +39,14 @@ class CommandsMixin(ABC):
         event: dict[str, Any] = {
             "type": type_name,
             "customer": customer,
-            "at": at if at is not None else self.clock(),
             "data": {key: value for key, value in data.items() if value is not None},
         }
+        if at is not None:
+            event["at"] = at
         for key, value in (("case", case), ("actor", actor), ("channel", channel)):
             if value is not None:
                 event[key] = value
-        return self.record(event)
+        return self.record(event, at_now=at is None)
 
     # --- customer-level ------------------------------------------------------------
 

@@ -172,6 +172,22 @@ class ConcurrencyError(StoreError):
     """Raised when another writer kept changing a customer and retries ran out."""
 
 
+class StoreEncryptedError(StoreError):
+    """Raised when an encrypted store is opened without its cipher key."""
+
+
+class WrongCipherKeyError(StoreError):
+    """Raised when a store is opened with a cipher key that is not the store's own."""
+
+
+class StoreNotEncryptedError(StoreError):
+    """Raised when a cipher key is given for a store that is not encrypted."""
+
+
+class LockTimeoutError(StoreError):
+    """Raised when a write waited its lock timeout for a lock another connection holds."""
+
+
 class CustomerNotFoundError(TrustEngineError, LookupError):
     """Raised when a customer key has no events in the store."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -316,22 +317,24 @@ def test_a_missing_store_folder_is_one_line_and_exit_2(tmp_path: Path) -> None:
     )
 
 
-def test_a_store_locked_by_another_writer_is_one_line_and_exit_2(
-    db: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("TRUSTENGINE_SQLITE_LOCK_TIMEOUT", "0")
+def test_a_store_locked_by_another_writer_is_one_line_and_exit_2(db: str) -> None:
     blocker = sqlite3.connect(db, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     try:
-        result = run(db, "record", *PROMISE)
+        started = time.monotonic()
+        result = run(db, "record", *PROMISE, "--lock-timeout", "1")
+        waited = time.monotonic() - started
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
 
     assert (result.exit_code, result.output) == (
         2,
-        f"Error: cannot write to {db}: database is locked\n",
+        f"Error: cannot write to {db}: waited 1 s for the lock another writer holds on it "
+        "(SQLite does not say which process); try again when it is done, or give a longer "
+        "--lock-timeout\n",
     )
+    assert waited < 10
     assert stored(db) == 1
 
 

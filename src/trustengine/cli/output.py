@@ -31,8 +31,15 @@ from rich.table import Table
 
 from trustengine.application import TrustEngine
 from trustengine.cli.failures import as_click_error, flush_stdout, passes_through
-from trustengine.exceptions import TrustEngineError
-from trustengine.persistence.target import DEFAULT_TARGET, ENV_VAR, parse_target
+from trustengine.exceptions import StoreTargetError, TrustEngineError
+from trustengine.persistence.target import (
+    APPLICATION_NAME,
+    DEFAULT_TARGET,
+    ENV_VAR,
+    LOCK_TIMEOUT,
+    check_cipher_key,
+    parse_target,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -90,20 +97,42 @@ def _one_line(error: click.UsageError) -> click.ClickException:
 
 
 CIPHER_KEY = "trustengine.cipher_key"
+LOCK_TIMEOUT_KEY = "trustengine.lock_timeout"
 
 
 def _remember_cipher_key(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
     if value is None:
         return
     try:
-        ctx.meta[CIPHER_KEY] = Path(value).read_text(encoding="utf-8").strip()
-    except OSError as error:
-        raise click.BadParameter(f"cannot read {value}: {error.strerror}") from None
+        text = Path(value).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
+        raise click.BadParameter(f"cannot read {value}: {reason}") from None
+    try:
+        ctx.meta[CIPHER_KEY] = check_cipher_key(text)
+    except StoreTargetError as error:
+        raise click.BadParameter(f"{value}: {error}") from None
+
+
+def _remember_lock_timeout(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
+    if value is not None:
+        ctx.meta[LOCK_TIMEOUT_KEY] = value
 
 
 def db_option(func: F) -> F:
-    """Add ``--db TARGET`` (default ``$TRUSTENGINE_DB``, else ``./trustengine.db``) and
-    ``--cipher-key-file FILE`` (encryption at rest; default ``$TRUSTENGINE_CIPHER_KEY``)."""
+    """Add ``--db TARGET`` (default ``$TRUSTENGINE_DB``, else ``./trustengine.db``),
+    ``--cipher-key-file FILE`` (encryption at rest; default ``$TRUSTENGINE_CIPHER_KEY``)
+    and ``--lock-timeout SECONDS``."""
+    func = click.option(
+        "--lock-timeout",
+        type=click.IntRange(min=1),
+        default=LOCK_TIMEOUT,
+        show_default=True,
+        metavar="SECONDS",
+        expose_value=False,
+        callback=_remember_lock_timeout,
+        help="Longest wait for a lock another writer holds, then exit 2 naming it.",
+    )(func)
     func = click.option(
         "--cipher-key-file",
         type=click.Path(dir_okay=False),
@@ -166,8 +195,14 @@ def open_engine(db: str, *, create: bool = False) -> Iterator[TrustEngine]:
     if not create and target.path is not None and not target.path.exists():
         raise InputError(MISSING_STORE.format(target.display))
     ctx = click.get_current_context(silent=True)
-    key = ctx.meta.get(CIPHER_KEY) if ctx is not None else None
-    engine = TrustEngine(db, cipher_key=key)
+    meta = ctx.meta if ctx is not None else {}
+    name = f"trustengine {ctx.info_name}" if ctx is not None else "trustengine"
+    engine = TrustEngine(
+        db,
+        cipher_key=meta.get(CIPHER_KEY),
+        lock_timeout=meta.get(LOCK_TIMEOUT_KEY, LOCK_TIMEOUT),
+        env={APPLICATION_NAME: name},
+    )
     try:
         yield engine
     finally:

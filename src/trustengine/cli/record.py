@@ -208,12 +208,12 @@ def record(
     if is_new_store(db):
         _check_alone(draft)
     with open_engine(db, create=True) as engine:
-        if at is None:
-            draft = draft_at(engine.clock().isoformat())
         try:
-            stored = engine.record_many([draft])
+            stored = engine.record_many([draft], at_now=at is None)
         except BatchRejectedError as rejected:
             raise InputError(rejected.problems[0][1]) from None
+        if at is None and engine.stamped is not None:
+            draft = draft.model_copy(update={"timestamp": engine.stamped})
         if isinstance(draft, CustomerErased):
             if not stored:
                 # Destroy the key again, in case that erasure stopped before it did.

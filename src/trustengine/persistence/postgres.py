@@ -15,12 +15,15 @@ from uuid import UUID
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import Factory as PostgresFactory
 from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
-from eventsourcing.utils import retry
+from eventsourcing.utils import Environment, EnvType, retry
 from psycopg import Cursor
+from psycopg.errors import LockNotAvailable
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from trustengine.exceptions import LockTimeoutError
 from trustengine.persistence.sqlchain import ChainSQL, SQLChain
+from trustengine.persistence.target import APPLICATION_NAME
 
 SLICE_EVENTS = 2000
 """Events per ``INSERT`` statement: a big batch is sent as several statements of at most
@@ -42,20 +45,25 @@ class ChainedPostgresRecorder(SQLChain, PostgresApplicationRecorder):
         schema = Identifier(self.datastore.schema)
         hashes = SQL("{}.{}").format(schema, Identifier(events_table_name + "_hashes"))
         head = SQL("{}.{}").format(schema, Identifier(events_table_name + "_head"))
+        meta = SQL("{}.{}").format(schema, Identifier(events_table_name + "_meta"))
         id_type = Identifier(self.datastore.originator_id_type)
-        self.sql_create_statements.append(
-            SQL(
+        self._own_tables = {
+            events_table_name + "_hashes": SQL(
                 "CREATE TABLE IF NOT EXISTS {} (originator_id uuid NOT NULL, "
                 "originator_version bigint NOT NULL, hash text NOT NULL, "
                 "PRIMARY KEY (originator_id, originator_version))"
-            ).format(hashes)
-        )
-        self.sql_create_statements.append(
-            SQL(
+            ).format(hashes),
+            events_table_name + "_head": SQL(
                 "CREATE TABLE IF NOT EXISTS {} (id integer PRIMARY KEY CHECK (id = 1), "
                 "events bigint NOT NULL, head text NOT NULL)"
-            ).format(head)
-        )
+            ).format(head),
+            events_table_name + "_meta": SQL(
+                "CREATE TABLE IF NOT EXISTS {} (name text PRIMARY KEY, value text NOT NULL)"
+            ).format(meta),
+        }
+        self.sql_create_statements.extend(self._own_tables.values())
+        self._read_meta = SQL("SELECT name, value FROM {}").format(meta)
+        self._add_meta = SQL("INSERT INTO {} VALUES (%s, %s) ON CONFLICT DO NOTHING").format(meta)
         self.chain_sql = ChainSQL(
             # A subquery per pair: one index lookup each, where a join may scan every hash.
             chain_state=SQL(
@@ -96,10 +104,58 @@ class ChainedPostgresRecorder(SQLChain, PostgresApplicationRecorder):
             [*self.lock_table_statements, SQL("NOTIFY {}").format(Identifier(self.channel_name))]
         )
 
+    def create_table(self) -> None:
+        """Create what is missing, and nothing when the store's tables all exist.
+
+        eventsourcing's statements include ``CREATE UNIQUE INDEX IF NOT EXISTS`` on the
+        events table, which takes a SHARE lock before it finds the index there: every
+        command, reading or not, waited at open behind a writer's table lock.
+        """
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                "SELECT tablename FROM pg_catalog.pg_tables "
+                "WHERE schemaname = %s AND tablename = ANY(%s)",
+                (self.datastore.schema, [self.events_table_name, *self._own_tables]),
+            )
+            found = {str(row["tablename"]) for row in curs.fetchall()}
+        if self.events_table_name not in found:
+            super().create_table()
+            return
+        missing = [sql for name, sql in self._own_tables.items() if name not in found]
+        if missing:
+            with self.datastore.transaction(commit=True) as curs:
+                for statement in missing:
+                    curs.execute(statement)
+        self.datastore.register_type_adapters()
+
+    def read_meta(self) -> dict[str, str]:
+        """The rows of ``<table>_meta`` (see :mod:`.atrest`)."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self._read_meta)
+            return {str(row["name"]): str(row["value"]) for row in curs.fetchall()}
+
+    def add_meta(self, values: Mapping[str, str]) -> None:
+        """Add the rows of ``values`` that ``<table>_meta`` does not hold yet."""
+        with self.datastore.transaction(commit=True) as curs:
+            curs.executemany(self._add_meta, list(values.items()))
+
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        """Insert ``stored_events`` and their chain; see :meth:`_insert_chained`.
+
+        Waiting longer than the lock timeout for the table lock raises
+        :class:`LockTimeoutError` naming who holds it, and is not retried.
+        """
+        try:
+            return self._insert_chained(stored_events)
+        except OperationalError as error:
+            if isinstance(error.__cause__, LockNotAvailable):
+                raise lock_timed_out(self.datastore, self.events_table_name) from None
+            raise
+
+    def _insert_chained(self, stored_events: Sequence[StoredEvent]) -> Sequence[int] | None:
         """Insert ``stored_events`` and their chain in one transaction; their notification ids.
 
         Replaces eventsourcing's, which sends the lock, the NOTIFY and one ``INSERT`` of the
@@ -140,7 +196,55 @@ class ChainedPostgresRecorder(SQLChain, PostgresApplicationRecorder):
 
 
 class ChainedPostgresFactory(PostgresFactory):
+    """eventsourcing's factory, with our connections named and their lock waits bounded.
+
+    ``POSTGRES_LOCK_TIMEOUT`` (seconds) bounds the insert's table lock, as in
+    eventsourcing, and here every other statement's lock waits too (the session's
+    ``lock_timeout``); ``POSTGRES_APPLICATION_NAME`` names the connections.
+    """
+
     application_recorder_class = ChainedPostgresRecorder
+
+    def __init__(self, env: Environment | EnvType | None) -> None:
+        super().__init__(env)
+        kwargs = self.datastore.pool.kwargs
+        assert isinstance(kwargs, dict)
+        # A fallback: $PGAPPNAME, libpq's own setting, still wins.
+        kwargs["fallback_application_name"] = self.env.get(APPLICATION_NAME) or "trustengine"
+        seconds = int(self.env.get(self.POSTGRES_LOCK_TIMEOUT) or "0")
+        if seconds > 0:
+            kwargs["options"] = f"-c lock_timeout={seconds * 1000}"
+
+
+def lock_timed_out(datastore: PostgresDatastore, table: str) -> LockTimeoutError:
+    """The error for a lock wait on ``table`` that timed out, naming who holds a lock on it
+    (read from ``pg_locks`` and ``pg_stat_activity`` on a connection of its own)."""
+    waited = f"waited {datastore.lock_timeout} s for a lock on {table}"
+    try:
+        with datastore.transaction(commit=False) as curs:
+            curs.execute(
+                "SELECT a.pid, a.application_name, a.state, a.query, l.mode "
+                "FROM pg_catalog.pg_locks l JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
+                "JOIN pg_catalog.pg_class c ON c.oid = l.relation "
+                "JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE l.granted AND l.pid <> pg_backend_pid() AND n.nspname = %s "
+                "AND c.relname = %s AND l.mode <> 'AccessShareLock' "
+                "ORDER BY a.xact_start NULLS LAST LIMIT 1",
+                (datastore.schema, table),
+            )
+            row = curs.fetchone()
+    except (InterfaceError, OperationalError):
+        row = None
+    if row is None:
+        return LockTimeoutError(f"{waited}; its holder has let go since: try again")
+    query = " ".join(str(row["query"] or "").split())
+    if len(query) > 160:
+        query = query[:159] + "…"
+    name = row["application_name"] or "no application_name"
+    return LockTimeoutError(
+        f"{waited}, held ({row['mode']}) by pid {row['pid']} ({name}, {row['state']}: "
+        f"{query}); try again when it is done, or give a longer --lock-timeout"
+    )
 
 
 class PostgresKeyStore:
@@ -148,9 +252,9 @@ class PostgresKeyStore:
 
     def __init__(self, recorder: ChainedPostgresRecorder) -> None:
         self.datastore = recorder.datastore
+        self._name = recorder.events_table_name + "_customer_keys"
         self._table = SQL("{}.{}").format(
-            Identifier(recorder.datastore.schema),
-            Identifier(recorder.events_table_name + "_customer_keys"),
+            Identifier(recorder.datastore.schema), Identifier(self._name)
         )
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(
@@ -161,7 +265,14 @@ class PostgresKeyStore:
             )
 
     def keys(self, ids: Iterable[UUID], *, create: bool) -> dict[UUID, bytes]:
-        wanted = list(ids)
+        try:
+            return self._keys(list(ids), create=create)
+        except OperationalError as error:
+            if isinstance(error.__cause__, LockNotAvailable):
+                raise lock_timed_out(self.datastore, self._name) from None
+            raise
+
+    def _keys(self, wanted: list[UUID], *, create: bool) -> dict[UUID, bytes]:
         with self.datastore.transaction(commit=create) as curs:
             if create:
                 curs.executemany(
@@ -193,6 +304,7 @@ def connection_settings(env: Mapping[str, str]) -> dict[str, Any]:
         "user": env["POSTGRES_USER"],
         "password": env.get("POSTGRES_PASSWORD") or None,
         "connect_timeout": int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
+        "fallback_application_name": env.get(APPLICATION_NAME) or "trustengine",
     }
 
 

@@ -8,7 +8,7 @@ was committed. They are selected through ``PERSISTENCE_MODULE`` (see :mod:`.targ
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
@@ -91,7 +91,20 @@ class ChainedSQLiteRecorder(SQLChain, SQLiteApplicationRecorder):
             "PRIMARY KEY (originator_id, originator_version)) WITHOUT ROWID",
             "CREATE TABLE IF NOT EXISTS ledger_head ("
             "id INTEGER PRIMARY KEY CHECK (id = 1), events INTEGER NOT NULL, head TEXT NOT NULL)",
+            "CREATE TABLE IF NOT EXISTS store_meta ("
+            "name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
         ]
+
+    def read_meta(self) -> dict[str, str]:
+        """The rows of ``store_meta`` (see :mod:`.atrest`)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT name, value FROM store_meta")
+            return {str(row["name"]): str(row["value"]) for row in c.fetchall()}
+
+    def add_meta(self, values: Mapping[str, str]) -> None:
+        """Add the rows of ``values`` that ``store_meta`` does not hold yet."""
+        with self.datastore.transaction(commit=True) as c:
+            c.executemany("INSERT OR IGNORE INTO store_meta VALUES (?, ?)", list(values.items()))
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -119,6 +132,7 @@ class ChainedPOPORecorder(POPOApplicationRecorder):
         self._hashes: dict[str, dict[int, str]] = {}
         """Stored hash by stream id (its canonical text), then position."""
         self._head = Seal(0, GENESIS)
+        self._meta: dict[str, str] = {}
 
     def _update_table(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
         ids = super()._update_table(stored_events, **kwargs)
@@ -153,6 +167,14 @@ class ChainedPOPORecorder(POPOApplicationRecorder):
     def chain_head(self) -> Seal:
         with self._database_lock:
             return self._head
+
+    def read_meta(self) -> dict[str, str]:
+        with self._database_lock:
+            return dict(self._meta)
+
+    def add_meta(self, values: Mapping[str, str]) -> None:
+        with self._database_lock:
+            self._meta = {**values, **self._meta}
 
 
 class ChainedPOPOFactory(POPOFactory):

@@ -26,6 +26,13 @@ MEMORY_FACTORY = "trustengine.persistence.recorders:ChainedPOPOFactory"
 SQLITE_FACTORY = "trustengine.persistence.recorders:ChainedSQLiteFactory"
 POSTGRES_FACTORY = "trustengine.persistence.postgres:ChainedPostgresFactory"
 
+APPLICATION_NAME = "POSTGRES_APPLICATION_NAME"
+"""The setting that names our connections to PostgreSQL (``application_name``, as
+``pg_stat_activity`` shows it): ``trustengine`` unless set; the CLI sets ``trustengine
+COMMAND``. ``$PGAPPNAME``, when set, still wins."""
+LOCK_TIMEOUT = 30
+"""Seconds a command waits for a lock another connection holds before it gives up."""
+
 Backend = Literal["memory", "sqlite", "postgres"]
 
 
@@ -74,16 +81,30 @@ def parse_target(target: str | None, *, cipher_key: str | None = None) -> StoreT
         **base,
         "PERSISTENCE_MODULE": SQLITE_FACTORY,
         "SQLITE_DBNAME": str(path),
-        "SQLITE_LOCK_TIMEOUT": "30",
+        **lock_timeout_settings(LOCK_TIMEOUT),
     }
     return StoreTarget("sqlite", env, str(path), path=path)
 
 
-def cipher_settings(cipher_key: str | None) -> dict[str, str]:
-    """The eventsourcing settings for encryption at rest with ``cipher_key``, if any."""
-    key = (cipher_key or os.environ.get(CIPHER_ENV_VAR) or "").strip()
+def lock_timeout_settings(seconds: int) -> dict[str, str]:
+    """The eventsourcing settings that bound lock waits to ``seconds`` (1 or more).
+
+    SQLite's busy timeout and PostgreSQL's ``lock_timeout`` (see
+    :class:`~trustengine.persistence.postgres.ChainedPostgresFactory`) take the same value.
+    """
+    if isinstance(seconds, bool) or not isinstance(seconds, int) or seconds < 1:
+        raise StoreTargetError(
+            f"the lock timeout must be a whole number of seconds, 1 or more, not {seconds!r}"
+        )
+    return {"SQLITE_LOCK_TIMEOUT": str(seconds), "POSTGRES_LOCK_TIMEOUT": str(seconds)}
+
+
+def check_cipher_key(key: str) -> str:
+    """``key`` without outer whitespace; raise :class:`StoreTargetError` when it is not
+    base64 of 16, 24 or 32 bytes (an empty key included)."""
+    key = key.strip()
     if not key:
-        return {}
+        raise StoreTargetError("the cipher key is empty (`trustengine keygen` makes one)")
     try:
         size = len(base64.b64decode(key, validate=True))
     except ValueError:
@@ -93,7 +114,22 @@ def cipher_settings(cipher_key: str | None) -> dict[str, str]:
             "the cipher key must be base64 of 16, 24 or 32 random bytes "
             "(`trustengine keygen` makes one)"
         )
-    return {"CIPHER_TOPIC": CIPHER_TOPIC, "CIPHER_KEY": key}
+    return key
+
+
+def cipher_settings(cipher_key: str | None) -> dict[str, str]:
+    """The eventsourcing settings for encryption at rest with ``cipher_key``, if any.
+
+    None means "no key given": ``$TRUSTENGINE_CIPHER_KEY`` then, when set and not blank.
+    A key given but empty is refused, like a malformed one.
+    """
+    if cipher_key is None:
+        cipher_key = os.environ.get(CIPHER_ENV_VAR) or None
+        if cipher_key is not None and not cipher_key.strip():
+            return {}
+    if cipher_key is None:
+        return {}
+    return {"CIPHER_TOPIC": CIPHER_TOPIC, "CIPHER_KEY": check_cipher_key(cipher_key)}
 
 
 def _postgres(text: str, base: dict[str, str]) -> StoreTarget:
