@@ -138,8 +138,10 @@ MISSING_STORE = (
 
 
 @contextmanager
-def open_engine(db: str, *, create: bool = False) -> Iterator[TrustEngine]:
-    """Open the store named by ``db`` for the length of one command.
+def open_engine(
+    db: str, *, create: bool = False, views: str | None = None
+) -> Iterator[TrustEngine]:
+    """Open the store named by ``db`` (its read model in ``views``) for one command.
 
     Only commands that add events (``create``) may start a new SQLite file: for any other
     a missing file is a mistyped ``--db``, and an empty store made there would answer
@@ -150,7 +152,7 @@ def open_engine(db: str, *, create: bool = False) -> Iterator[TrustEngine]:
         raise InputError(MISSING_STORE.format(target.display))
     ctx = click.get_current_context(silent=True)
     key = ctx.meta.get(CIPHER_KEY) if ctx is not None else None
-    engine = TrustEngine(db, cipher_key=key)
+    engine = TrustEngine(db, cipher_key=key, views=views)
     try:
         yield engine
     finally:
