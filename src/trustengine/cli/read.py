@@ -66,7 +66,7 @@ def _trend(rows: Sequence[dict[str, Any]]) -> str | None:
     return f"trust trend: {sparkline(scores)}  {scores[0]:g} → {scores[-1]:g}"
 
 
-@click.command(epilog="Example: trustengine timeline cust-boris --case B-77 --as-of 2026-04-01")
+@click.command(epilog="Example: trustengine timeline cust-boris --case C-1002 --as-of 2026-04-01")
 @click.argument("customer")
 @click.option("--case", "case", metavar="CASE", help="Only this case's events.")
 @click.option("--as-of", type=TIME, help="Business time: events that happened by then.")
