@@ -312,3 +312,12 @@ def test_every_answer_model_and_read_method_is_exported() -> None:
     assert {"NotFoundError", "UnknownCaseError", "ReadModel", "ReadModelError"} <= names
     for method in ("state", "timeline", "case", "customers", "due", "report", "audit"):
         assert getattr(TrustEngine, method).__doc__, method
+
+
+def test_due_items_takes_an_engine_and_agrees_with_its_due_method(engine: TrustEngine) -> None:
+    items = due_items(engine, AT, overdue_only=True)
+
+    assert items
+    assert [item.as_dict() for item in items] == engine.due(at=AT, overdue=True).model_dump(
+        mode="json"
+    )
