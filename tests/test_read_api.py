@@ -277,6 +277,15 @@ def test_views_puts_the_read_model_in_another_file(demo_db: str, tmp_path: Path)
         assert engine.lag() == 83
         assert engine.catch_up() == 83
         assert engine.lag() == 0
+        engine.file_complaint(
+            "cust-new",
+            "C-1",
+            category="delivery",
+            severity=1,
+            cause="product_defect",
+            summary="Dent",
+        )
+        assert engine.lag() == 1
         assert engine.state("cust-boris").customer == "cust-boris"
         assert engine.views_location == str(views)
 

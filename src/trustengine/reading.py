@@ -111,9 +111,7 @@ class ReadingMixin:
         """About how many stored events the read model does not hold yet (it is not
         caught up first: a health check can watch it)."""
         with self._read_lock:
-            if self._read_model is None:
-                return self._engine.recorder.max_notification_id() or 0
-            return self._read_model.pending()
+            return self._opened().pending()
 
     # --- one customer --------------------------------------------------------------
 
