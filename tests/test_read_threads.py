@@ -94,8 +94,9 @@ def _check_exactly_once(engine: TrustEngine, rebuilt_views: Path) -> None:
     with ReadModel(engine, str(rebuilt_views)) as fresh:
         fresh.rebuild()
         assert engine.customers().model_dump(mode="json") == fresh.customers()
-        assert engine.timeline("cust-3").model_dump(mode="json")[-1]["summary"] == (
-            fresh.timeline("cust-3")[-1]["summary"]
+        assert (
+            engine.timeline("cust-3").model_dump(mode="json")[-1]["summary"]
+            == (fresh.timeline("cust-3")[-1]["summary"])
         )
 
 
