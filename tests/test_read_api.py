@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 import trustengine
@@ -234,6 +236,30 @@ def test_a_lookup_that_finds_nothing_raises_a_named_lookup_error(
     assert isinstance(caught.value, NotFoundError)
     assert isinstance(caught.value, LookupError)
     assert not isinstance(caught.value, trustengine.DomainRuleError)
+
+
+DEMO_KEYS = {"cust-amelia", "cust-boris", "cust-chen", "cust-dara", "cust-esme"}
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(customer=st.text(max_size=30), case=st.text(max_size=12))
+def test_any_customer_or_case_text_gets_an_answer_or_a_named_lookup_error(
+    engine: TrustEngine, customer: str, case: str
+) -> None:
+    for ask in (
+        lambda: engine.timeline(customer),
+        lambda: engine.timeline(customer, case=case, as_of=AT),
+        lambda: engine.case(customer, case),
+        lambda: engine.state(customer),
+    ):
+        try:
+            ask()
+        except NotFoundError as error:
+            assert repr(customer) in str(error)
+        else:
+            assert customer in DEMO_KEYS
 
 
 @pytest.mark.parametrize(
