@@ -91,7 +91,8 @@ def timeline(
     """Show a customer's remediation steps, oldest first.
 
     Without --as-of/--as-known-at it answers from the read model (caught up first);
-    with either, it replays the customer's events from the store.
+    with either, it replays the customer's events from the store. An unknown customer
+    or case, or a time before the first event, is an error (exit 2), not an empty table.
     """
     with open_engine(db, views=views) as engine:
         if as_of is None and as_known_at is None:
