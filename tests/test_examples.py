@@ -45,3 +45,18 @@ def test_quickstart_refuses_a_commitment_on_a_closed_case_and_dedupes_a_retry(
     )
     assert lines[1] == "stored the same fact again: False"
     assert lines[2] == "12 events for cust-042:"
+
+
+def test_read_api_example_reads_the_demo_and_names_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    script = next(p for p in EXAMPLES if p.name == "read_api.py")
+    monkeypatch.setattr(sys, "argv", [str(script)])
+
+    runpy.run_path(str(script), run_name="__main__")
+
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "at risk: cust-boris trust 7.8 (lost)"
+    assert "not found: no customer 'cust-nobody' in :memory:" in lines
+    assert "not found: customer 'cust-chen' has no case 'C-9' in :memory:" in lines
+    assert "83 steps read by 4 threads for 5 customers" in lines

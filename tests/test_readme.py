@@ -73,13 +73,19 @@ def test_every_json_line_in_the_readme_imports_cleanly(tmp_path: Path) -> None:
     assert result.output == f"Imported {len(lines)} events (0 already stored) from {path}.\n"
 
 
-def test_the_readme_embedding_example_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_readme_embedding_example_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     (code,) = fenced("python")
 
     exec(compile(code, "README.md", "exec"), {"__name__": "readme"})  # noqa: S102
 
     assert (tmp_path / "trustengine.db").exists()
+    lines = capsys.readouterr().out.splitlines()
+    assert "2026-03-02T08:00:00+00:00 PromiseKept 62.1" in lines  # read back, with trust
+    assert "sla:resolution cust-042 C-1001 144.0" in lines
+    assert lines[-1] == "open"
 
 
 @pytest.mark.slow

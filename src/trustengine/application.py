@@ -36,7 +36,6 @@ from trustengine.exceptions import (
     CustomerNotFoundError,
     DomainRuleError,
     InvalidEventError,
-    InvalidTimeError,
     LockTimeoutError,
     StoreError,
 )
@@ -51,6 +50,7 @@ from trustengine.persistence.target import (
     lock_timeout_settings,
     parse_target,
 )
+from trustengine.reading import ReadingMixin
 
 Progress = Callable[[int], None]
 EventInput = CustomerEvent | Mapping[str, Any] | str
@@ -61,9 +61,9 @@ MAX_ATTEMPTS = 100
 Under heavy contention (several processes writing the same few customers) one attempt can
 lose more often than not, so the bound is generous; attempts are cheap and back off."""
 MAX_PAUSE = 0.1
+"""The longest pause, in seconds, before a retry (the pause is jittered below it)."""
 OPEN_ATTEMPTS = 5
 """How many times opening a PostgreSQL store is tried while other processes create it."""
-"""The longest pause, in seconds, before a retry (the pause is jittered below it)."""
 CACHE_SETTINGS = {
     # Commands load customers from an in-process cache fast-forwarded from the store, not
     # by replaying whole histories, and stage their changes on a copy (Customer.clone),
@@ -79,7 +79,7 @@ def utc_now() -> datetime:
     return datetime.now(tz=UTC)
 
 
-class TrustEngine(CommandsMixin, Application[UUID]):
+class TrustEngine(ReadingMixin, CommandsMixin, Application[UUID]):
     """The customer trust ledger over one store (``db``: a ``--db`` target string).
 
     ``cipher_key`` opens an encrypted store (and makes a new store encrypted); a store is
@@ -88,10 +88,16 @@ class TrustEngine(CommandsMixin, Application[UUID]):
     :class:`~trustengine.exceptions.LockTimeoutError`; reads never wait behind a writer.
     The ``env`` setting ``POSTGRES_APPLICATION_NAME`` names PostgreSQL connections.
 
+    ``views`` is where the read model lives (see :mod:`trustengine.views.location`; for
+    PostgreSQL a local SQLite file). Writing: :mod:`trustengine.commands` and
+    :meth:`record`; reading: :mod:`trustengine.reading`. One engine may serve many threads.
+
     >>> engine = TrustEngine(":memory:")
     >>> engine.file_complaint("cust-1", "C-1", category="delivery", severity=2,
     ...                       cause="broken_promise", summary="Parcel late")
     1
+    >>> engine.state("cust-1").score < 100
+    True
     """
 
     name = "TrustEngine"
@@ -105,11 +111,13 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         env: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] = utc_now,
         lock_timeout: int = LOCK_TIMEOUT,
+        views: str | None = None,
     ) -> None:
         self.target: StoreTarget = parse_target(db, cipher_key=cipher_key)
         lock_settings = lock_timeout_settings(lock_timeout)
         self.lock_timeout = lock_timeout
         """Seconds a write waits for another connection's lock before it gives up."""
+        self._open_reading(views)
         self.clock = clock
         self._has_events = False
         self.conflicts = 0
@@ -148,6 +156,11 @@ class TrustEngine(CommandsMixin, Application[UUID]):
     def _first_event(self) -> FirstEvent:
         first = self.recorder.select_notifications(1, 1)
         return first_event(first[0].state if first else None, self.mapper.cipher)
+
+    def close(self) -> None:
+        """Close the read model (if a read opened it) and the store."""
+        self._close_reading()
+        super().close()
 
     def _open(self, settings: dict[str, str]) -> None:
         # Processes starting together race to create the tables and functions, and
@@ -403,33 +416,6 @@ class TrustEngine(CommandsMixin, Application[UUID]):
         return self.erase_customer(customer, legal_basis=legal_basis, at=at, actor=actor)
 
     # --- reading -------------------------------------------------------------------
-
-    def history(
-        self,
-        customer: str,
-        *,
-        as_of: datetime | None = None,
-        as_known_at: datetime | None = None,
-    ) -> list[CustomerEvent]:
-        """One customer's events, oldest first.
-
-        ``as_of`` keeps events whose business time is at or before it; ``as_known_at``
-        keeps events the store had recorded by then. Raises :class:`CustomerNotFoundError`
-        when the customer has no events at all.
-        """
-        for name, moment in (("as_of", as_of), ("as_known_at", as_known_at)):
-            if moment is not None and moment.tzinfo is None:
-                raise InvalidTimeError(f"{name} {moment.isoformat()} has no offset: add one")
-        with self._decoding():
-            events = cast(list[CustomerEvent], list(self.events.get(customer_id(customer))))
-        if not events:
-            raise CustomerNotFoundError(f"no customer {customer!r} in {self.target.display}")
-        return [
-            event
-            for event in events
-            if (as_of is None or event.timestamp <= as_of)
-            and (as_known_at is None or event.recorded_at <= as_known_at)
-        ]
 
     @property
     def chain(self) -> ChainReader:

@@ -188,8 +188,21 @@ class LockTimeoutError(StoreError):
     """Raised when a write waited its lock timeout for a lock another connection holds."""
 
 
-class CustomerNotFoundError(TrustEngineError, LookupError):
-    """Raised when a customer key has no events in the store."""
+# --- Lookups -----------------------------------------------------------------------------
+
+
+class NotFoundError(TrustEngineError, LookupError):
+    """Raised when a read asks for something the store does not hold: the root of the
+    lookup errors (a read, unlike a write, breaks no rule by asking)."""
+
+
+class CustomerNotFoundError(NotFoundError):
+    """Raised when a customer key has no events in the store (or none by the time asked)."""
+
+
+class UnknownCaseError(NotFoundError):
+    """Raised when a read names a case the customer does not have (or not by the time
+    asked). A write naming an unopened case raises :class:`CaseNotFoundError` instead."""
 
 
 # --- Read model --------------------------------------------------------------------------

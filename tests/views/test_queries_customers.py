@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.views.conftest import demo_lines
-from trustengine import CaseNotFoundError, CustomerNotFoundError, TrustEngine
+from trustengine import CustomerNotFoundError, TrustEngine, UnknownCaseError
 from trustengine.ledger_io import import_lines
 from trustengine.views import ReadModel
 from trustengine.views.queries import AT_RISK_PHASES
@@ -256,7 +256,7 @@ def test_case_of_an_unknown_customer_or_case_names_what_is_missing(
     where = engine.target.display
     with pytest.raises(CustomerNotFoundError) as unknown_customer:
         model.case("cust-nobody", "C-1001")
-    with pytest.raises(CaseNotFoundError) as unknown_case:
+    with pytest.raises(UnknownCaseError) as unknown_case:
         model.case("cust-dara", "C-1001")
 
     assert str(unknown_customer.value) == f"no customer 'cust-nobody' in {where}"

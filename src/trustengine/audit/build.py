@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from trustengine.application import TrustEngine
 from trustengine.audit.fold import Folded, as_bool, fold, only_case
 from trustengine.domain.base import CustomerEvent
-from trustengine.exceptions import CaseNotFoundError, CustomerNotFoundError, InvalidTimeError
+from trustengine.exceptions import CustomerNotFoundError, InvalidTimeError, UnknownCaseError
 from trustengine.interchange import to_contract
 from trustengine.scoring.sla import CLOCKS
 from trustengine.scoring.trust import TrustModel
@@ -52,7 +52,7 @@ def build_audit(
     or a path). Verification always covers every stored event of the customer.
 
     Raises :class:`CustomerNotFoundError` (no events, or none by then),
-    :class:`CaseNotFoundError`, :class:`InvalidTimeError` or ``PolicyError``.
+    :class:`UnknownCaseError`, :class:`InvalidTimeError` or ``PolicyError``.
     """
     for name, moment in (("as_of", as_of), ("as_known_at", as_known_at)):
         if moment is not None and moment.tzinfo is None:
@@ -71,7 +71,7 @@ def build_audit(
         raise CustomerNotFoundError(f"customer {customer!r} has no events by then")
     folded = fold(model, events)
     if case is not None and case not in folded.trust.cases:
-        raise CaseNotFoundError(f"customer {customer!r} has no case {case!r} by then")
+        raise UnknownCaseError(f"customer {customer!r} has no case {case!r} by then")
     judged_at, judged_by = _judgement(events, as_of, as_known_at)
     shown = [event for event in events if case is None or event.case == case]
     report = _sections(folded, case, judged_at)
@@ -98,7 +98,12 @@ def build_audit(
 
 def to_json(report: dict[str, Any]) -> str:
     """The report as JSON text: sorted keys, two-space indent, rounded floats, newline."""
-    return json.dumps(_fixed(report), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(rounded(report), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def rounded(report: dict[str, Any]) -> dict[str, Any]:
+    """The report with every float rounded as :func:`to_json` writes it."""
+    return cast(dict[str, Any], _fixed(report))
 
 
 # --- sections ----------------------------------------------------------------------------

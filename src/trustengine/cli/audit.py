@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from trustengine.audit import build_audit, to_html, to_json
+from trustengine.audit import to_html, to_json
 from trustengine.audit.html import (
     CLOCK_COLUMNS,
     COMMITMENT_COLUMNS,
@@ -85,15 +85,14 @@ def audit(
     if as_json and html_file is not None:
         raise InputError("give either --json or --html FILE, not both")
     with open_engine(db) as engine:
-        report = build_audit(
-            engine,
+        report = engine.audit(
             customer,
             case=case,
             as_of=as_of,
             as_known_at=as_known_at,
             policy=policy,
             sla=sla_policy,
-        )
+        ).model_dump(mode="json")
     if as_json:
         click.echo(to_json(report), nl=False)
     elif html_file is not None:

@@ -19,7 +19,7 @@ from trustengine.cli.output import (
 )
 from trustengine.cli.views import caught_up, views_option
 from trustengine.scoring.trust import PHASES
-from trustengine.views.queries import AT_RISK_PHASES, CUSTOMER_SORTS, CustomerSort
+from trustengine.views.queries import CUSTOMER_SORTS, CustomerSort
 
 CUSTOMER_COLUMNS = (
     "customer",
@@ -72,11 +72,12 @@ def customers(
     --phase and --at-risk together list the customers of all those phases. changed_at is
     when the store recorded the customer's latest event.
     """
-    wanted: set[str] | None = None
-    if phases or at_risk:
-        wanted = set(phases) | (set(AT_RISK_PHASES) if at_risk else set())
-    with open_engine(db) as engine, caught_up(engine, views) as model:
-        return model.customers(phases=wanted, sort=sort, limit=limit)
+    with open_engine(db, views=views) as engine:
+        found = caught_up(engine).customers(
+            phase=phases or None, at_risk=at_risk, sort=sort, limit=limit
+        )
+    rows: list[dict[str, Any]] = found.model_dump(mode="json")
+    return rows
 
 
 HAND_OFF_COLUMNS = ("at", "actor", "channel", "summary")
@@ -118,8 +119,8 @@ def case_(customer: str, case: str, as_json: bool, views: str | None, db: str) -
     --json gives one object whose keys are those sections: case, hand_offs, promises
     (kind promise, action or follow_up), compensation, sla_clocks and timeline.
     """
-    with open_engine(db) as engine, caught_up(engine, views) as model:
-        found = model.case(customer, case)
+    with open_engine(db, views=views) as engine:
+        found = caught_up(engine).case(customer, case).model_dump(mode="json")
     if as_json:
         click.echo(json.dumps(found, indent=2, ensure_ascii=False))
         return

@@ -184,8 +184,10 @@ def is_new_store(db: str) -> bool:
 
 
 @contextmanager
-def open_engine(db: str, *, create: bool = False) -> Iterator[TrustEngine]:
-    """Open the store named by ``db`` for the length of one command.
+def open_engine(
+    db: str, *, create: bool = False, views: str | None = None
+) -> Iterator[TrustEngine]:
+    """Open the store named by ``db`` (its read model in ``views``) for one command.
 
     Only commands that add events (``create``) may start a new SQLite file: for any other
     a missing file is a mistyped ``--db``, and an empty store made there would answer
@@ -202,6 +204,7 @@ def open_engine(db: str, *, create: bool = False) -> Iterator[TrustEngine]:
         cipher_key=meta.get(CIPHER_KEY),
         lock_timeout=meta.get(LOCK_TIMEOUT_KEY, LOCK_TIMEOUT),
         env={APPLICATION_NAME: name},
+        views=views,
     )
     try:
         yield engine

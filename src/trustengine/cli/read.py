@@ -13,7 +13,6 @@ from typing import Any
 import click
 
 from trustengine.cli.output import (
-    InputError,
     db_option,
     handle_errors,
     listing,
@@ -23,8 +22,6 @@ from trustengine.cli.output import (
 from trustengine.cli.views import caught_up, views_option
 from trustengine.scoring.policy import DEFAULT_TRUST_POLICY
 from trustengine.scoring.sla import DEFAULT_SLA_POLICY
-from trustengine.scoring.trust import TrustModel
-from trustengine.timeline import timeline_rows
 from trustengine.times import parse_time
 
 
@@ -69,13 +66,7 @@ def _trend(rows: Sequence[dict[str, Any]]) -> str | None:
     return f"trust trend: {sparkline(scores)}  {scores[0]:g} → {scores[-1]:g}"
 
 
-def _with_trust(rows: list[dict[str, Any]], explanation: Sequence[dict[str, Any]]) -> None:
-    score_at = {int(step["position"]): step["score"] for step in explanation}
-    for row in rows:
-        row["trust"] = score_at.get(int(row["position"]))
-
-
-@click.command(epilog="Example: trustengine timeline cust-boris --case B-77 --as-of 2026-04-01")
+@click.command(epilog="Example: trustengine timeline cust-boris --case C-1002 --as-of 2026-04-01")
 @click.argument("customer")
 @click.option("--case", "case", metavar="CASE", help="Only this case's events.")
 @click.option("--as-of", type=TIME, help="Business time: events that happened by then.")
@@ -100,18 +91,14 @@ def timeline(
     """Show a customer's remediation steps, oldest first.
 
     Without --as-of/--as-known-at it answers from the read model (caught up first);
-    with either, it replays the customer's events from the store.
+    with either, it replays the customer's events from the store. An unknown customer
+    or case, or a time before the first event, is an error (exit 2), not an empty table.
     """
-    with open_engine(db) as engine:
+    with open_engine(db, views=views) as engine:
         if as_of is None and as_known_at is None:
-            with caught_up(engine, views) as model:
-                rows = model.timeline(customer, case=case)
-                _with_trust(rows, model.state(customer)["explanation"])
-                return rows
-        events = engine.history(customer, as_of=as_of, as_known_at=as_known_at)
-    rows = timeline_rows(events, case=case)
-    if events:
-        _with_trust(rows, [c.as_dict() for c in TrustModel().replay(events).explanation])
+            caught_up(engine)
+        found = engine.timeline(customer, case=case, as_of=as_of, as_known_at=as_known_at)
+    rows: list[dict[str, Any]] = found.model_dump(mode="json")
     return rows
 
 
@@ -153,20 +140,12 @@ def state(
     them, it replays the customer's events from the store.
     """
     replay = any(option is not None for option in (as_of, as_known_at, policy, sla_policy))
-    with open_engine(db) as engine:
+    with open_engine(db, views=views) as engine:
         if not replay:
-            with caught_up(engine, views) as read_model:
-                found = read_model.state(customer)
-        else:
-            events = engine.history(customer, as_of=as_of, as_known_at=as_known_at)
-    if replay:
-        if not events:
-            raise InputError(f"customer {customer!r} has no events by then")
-        model = TrustModel.named(
-            policy,
-            sla_policy,
-        )
-        found = model.replay(events).as_dict()
+            caught_up(engine)
+        found = engine.state(
+            customer, as_of=as_of, as_known_at=as_known_at, policy=policy, sla=sla_policy
+        ).model_dump(mode="json")
     if as_json:
         click.echo(json.dumps(found, indent=2, ensure_ascii=False))
         return

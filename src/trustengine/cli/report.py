@@ -21,7 +21,7 @@ from trustengine.cli.output import (
 )
 from trustengine.cli.views import caught_up, views_option
 from trustengine.exceptions import InvalidTimeError
-from trustengine.report import build_report, report_html, report_text
+from trustengine.report import report_html, report_text
 from trustengine.report.window import GROUPINGS, Window
 from trustengine.times import parse_time
 
@@ -79,8 +79,8 @@ def report(
     start = _moment("--since", since, end_of_day=False)
     end = _moment("--until", until, end_of_day=True)
     Window(start, end, by)  # a backwards window fails before any work
-    with open_engine(db) as engine, caught_up(engine, views) as model:
-        found = build_report(model.db, since=start, until=end, by=by)
+    with open_engine(db, views=views) as engine:
+        found = caught_up(engine).report(since=start, until=end, by=by).model_dump(mode="json")
     if html_path is not None:
         write_whole("--html", html_path, report_html(found))
     if as_json:

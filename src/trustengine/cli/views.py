@@ -1,15 +1,14 @@
 """The read model on the command line: ``rebuild``, and the ``--views`` option.
 
-``state`` and ``timeline`` (in :mod:`trustengine.cli.read`) answer from the read model
-when no time or policy override is given; they catch it up first with
-:func:`caught_up`.
+The read commands ask the engine's read methods (:mod:`trustengine.reading`), which
+answer from the read model when no time or policy override is given; they catch it up
+first with :func:`caught_up`, for the progress bar.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import click
@@ -36,13 +35,12 @@ def views_option(func: F) -> F:
     )(func)
 
 
-@contextmanager
-def caught_up(engine: TrustEngine, views: str | None) -> Iterator[ReadModel]:
-    """The engine's read model, caught up with every stored event (progress on stderr)."""
-    with ReadModel(engine, views) as model:
-        with progress_bar("Catching up the read model", model.pending() or None) as advance:
-            model.catch_up(progress=advance)
-        yield model
+def caught_up(engine: TrustEngine) -> TrustEngine:
+    """``engine`` with its read model caught up with every stored event, showing progress
+    on stderr (the read methods would catch it up anyway, silently)."""
+    with progress_bar("Catching up the read model", engine.lag() or None) as advance:
+        engine.catch_up(progress=advance)
+    return engine
 
 
 def erase_from_read_model(engine: TrustEngine, views: str | None) -> None:

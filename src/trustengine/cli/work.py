@@ -28,7 +28,7 @@ from trustengine.cli.views import caught_up, views_option
 from trustengine.exceptions import InvalidTimeError
 from trustengine.sweep import MISS_COLUMNS, run_sweep
 from trustengine.times import parse_time
-from trustengine.views.due import DUE_COLUMNS, due_items
+from trustengine.views.due import DUE_COLUMNS
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -129,10 +129,9 @@ def due(
     sla:follow_up, sla:final_response. hours_overdue is positive past due, negative
     before. Answers from the read model, caught up first.
     """
-    with open_engine(db) as engine:
+    with open_engine(db, views=views) as engine:
         moment = _moment(at, engine.clock())
-        with caught_up(engine, views) as model:
-            items = due_items(model, moment, overdue_only=overdue, owner=owner)
+        items = caught_up(engine).due(at=moment, overdue=overdue, owner=owner)
     late = sum(1 for item in items if item.overdue)
     if fail_on_overdue and late:
 
@@ -141,7 +140,8 @@ def due(
             raise Finding(f"{late} {noun} overdue as of {moment.isoformat()}")
 
         _then(fail)
-    return [item.as_dict() for item in items]
+    rows: list[dict[str, Any]] = items.model_dump(mode="json")
+    return rows
 
 
 @click.command(epilog="Example: trustengine sweep --at 2026-03-31 --dry-run")
@@ -161,9 +161,9 @@ def sweep(at: str | None, dry_run: bool, views: str | None, db: str) -> list[dic
     Lists what was recorded (or would be); one summary line goes to stderr. Corrective
     actions past due are left to trustengine due: the contract has no event for them.
     """
-    with open_engine(db) as engine:
+    with open_engine(db, views=views) as engine:
         moment = _moment(at, engine.clock())
-        with caught_up(engine, views) as model:
+        with caught_up(engine).read_model() as model:
             result = run_sweep(model, moment, dry_run=dry_run)
     _then(lambda: click.echo(result.summary(), err=True))
     return [miss.as_dict() for miss in result.misses]

@@ -11,7 +11,8 @@
   compensation and SLA clocks;
 - :mod:`.state`: the per-customer fold kept in ``view_state``;
 - :mod:`.queries`: ``state`` and ``timeline`` answered from the tables;
-- :mod:`.read_model`: :class:`ReadModel`, the one object to use.
+- :mod:`.read_model`: :class:`ReadModel`, the tables of one store (what
+  :class:`~trustengine.TrustEngine`'s read methods, :mod:`trustengine.reading`, ask).
 
 The tables hold decoded text (timeline summaries, case summaries, descriptions) in the
 clear, even when the event store encrypts payloads at rest (``--cipher-key-file``);

@@ -45,6 +45,7 @@ import sqlite_utils
 from trustengine.exceptions import InvalidTimeError
 
 if TYPE_CHECKING:
+    from trustengine.application import TrustEngine
     from trustengine.views.read_model import ReadModel
 
 FOLLOW_UP_AFTER = timedelta(days=1)
@@ -168,7 +169,7 @@ class _Collector:
 
 
 def due_items(
-    source: ReadModel | sqlite_utils.Database,
+    source: TrustEngine | ReadModel | sqlite_utils.Database,
     at: datetime | None = None,
     *,
     overdue_only: bool = False,
@@ -176,8 +177,12 @@ def due_items(
 ) -> list[DueItem]:
     """The owed work in the read-model tables, judged as of ``at`` (default now), soonest
     first. ``overdue_only`` keeps what is past due at ``at``; ``owner`` keeps the work of
-    cases that ``owner`` owns (``cases.owner``). Catch the read model up first.
+    cases that ``owner`` owns (``cases.owner``). Catch a read model up first; an engine
+    catches its own up (:meth:`TrustEngine.due` gives the same as models).
     """
+    if not isinstance(source, sqlite_utils.Database) and hasattr(source, "read_model"):
+        with source.read_model() as model:
+            return due_items(model, at, overdue_only=overdue_only, owner=owner)
     db = source if isinstance(source, sqlite_utils.Database) else source.db
     if at is None:
         at = datetime.now(tz=UTC)

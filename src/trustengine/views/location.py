@@ -88,8 +88,9 @@ def store_identity(target: StoreTarget, location: str) -> str:
     )
 
 
-def open_views(location: str) -> sqlite_utils.Database:
-    """Open the views database at ``location`` with sqlite-utils.
+def open_views(location: str, *, shared: bool = False) -> sqlite_utils.Database:
+    """Open the views database at ``location`` with sqlite-utils (``shared``: for use from
+    any thread, one at a time).
 
     The connection uses the default (legacy) transaction handling that sqlite-utils needs;
     the projector manages its transactions itself. A file gets WAL (readers do not block
@@ -99,7 +100,7 @@ def open_views(location: str) -> sqlite_utils.Database:
     customer's text does not linger in free space (see :mod:`.erasure`).
     """
     try:
-        conn = sqlite3.connect(location, timeout=LOCK_TIMEOUT)
+        conn = sqlite3.connect(location, timeout=LOCK_TIMEOUT, check_same_thread=not shared)
     except sqlite3.Error as error:
         raise ReadModelError(f"cannot open views database {location}: {error}") from None
     db = sqlite_utils.Database(conn)

@@ -26,10 +26,9 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from functools import cache
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
-from trustengine.application import TrustEngine
-from trustengine.exceptions import CaseNotFoundError, CustomerNotFoundError, ReadModelError
+from trustengine.exceptions import CustomerNotFoundError, ReadModelError, UnknownCaseError
 from trustengine.scoring.policy import DEFAULT_TRUST_POLICY, policy_path
 from trustengine.scoring.sla import DEFAULT_SLA_POLICY
 from trustengine.scoring.trust import CaseTrack, TrustModel, TrustState
@@ -56,6 +55,9 @@ from trustengine.views.queries import (
     customer_timeline,
 )
 from trustengine.views.schema import TABLES, create_tables, drop_all, drop_views, view_files
+
+if TYPE_CHECKING:
+    from trustengine.application import TrustEngine
 
 VIEWS_VERSION = "4"
 """Bump when the tables' meaning changes: read models built before are rebuilt.
@@ -117,7 +119,8 @@ class ReadModel:
     ``batch_size`` is the number of events per transaction (default: 1000 when catching
     up, 5000 when rebuilding). ``cache_size`` is how many customers' states are kept in
     memory. ``adopt`` accepts a views file built from another store (to :meth:`rebuild`
-    it).
+    it). ``shared`` lets any thread use the connection (the caller makes them take turns,
+    as :class:`~trustengine.TrustEngine` does with a lock).
     Close it (or use it as a context manager) when done; the engine stays open. SQLite
     errors (such as a lock held too long by another writer) are raised as
     :class:`ReadModelError`.
@@ -131,13 +134,14 @@ class ReadModel:
         batch_size: int | None = None,
         cache_size: int = CACHE_SIZE,
         adopt: bool = False,
+        shared: bool = False,
     ) -> None:
         self.engine = engine
         self.location = views_location(engine.target, views)
         self.store = store_identity(engine.target, self.location)
         self.batch_size = batch_size
         self.cache_size = cache_size
-        self.db = open_views(self.location)
+        self.db = open_views(self.location, shared=shared)
         self._projector: Projector | None = None
         try:
             self._ensure(adopt=adopt)
@@ -355,7 +359,7 @@ class ReadModel:
         :func:`~trustengine.views.queries.case_detail`).
 
         Raises :class:`CustomerNotFoundError` for an unknown customer and
-        :class:`CaseNotFoundError` for a case the customer does not have.
+        :class:`UnknownCaseError` for a case the customer does not have.
         """
         found = case_detail(self.db, customer, case)
         if found is not None:
@@ -363,4 +367,4 @@ class ReadModel:
         where = self.engine.target.display
         if not customer_known(self.db, customer):
             raise CustomerNotFoundError(f"no customer {customer!r} in {where}")
-        raise CaseNotFoundError(f"customer {customer!r} has no case {case!r} in {where}")
+        raise UnknownCaseError(f"customer {customer!r} has no case {case!r} in {where}")
