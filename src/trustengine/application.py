@@ -38,6 +38,7 @@ from trustengine.exceptions import (
     InvalidTimeError,
     StoreError,
 )
+from trustengine.files import create_private
 from trustengine.interchange import parse_event, parse_line
 from trustengine.persistence.mapper import PydanticMapper
 from trustengine.persistence.personal import PersonalData, key_store_for
@@ -109,6 +110,10 @@ class TrustEngine(CommandsMixin, Application[UUID]):
                     ) from None
 
                 probe(settings)
+            if self.target.path is not None:
+                # SQLite would make the file with the umask (0644): it holds personal
+                # data, so it is made 0600 first, and its -wal and -shm files follow it.
+                create_private(self.target.path)
             self._open(settings)
         except (PersistenceError, OSError) as error:
             raise StoreError(f"cannot open store {self.target.display}: {error}") from None
