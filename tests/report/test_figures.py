@@ -228,6 +228,26 @@ def test_compensation_is_counted_by_kind_and_fit(report_of: Report) -> None:
             {"kind": "refund", "addresses_failure": True, **counts(2, 1, 1, 50.0)},
         ],
         "by_fit": {"fitting": counts(3, 2, 1, 66.67), "generic": counts(1, 0, 0, None)},
+        "totals": {
+            "per_currency": [
+                {
+                    "currency": "EUR",
+                    "offers": 4,
+                    "offered": "40",
+                    "accepted_offers": 2,
+                    "accepted": "20",
+                    "by_kind": [
+                        {"kind": k, "offers": n, "offered": o, "accepted_offers": a, "accepted": t}
+                        for k, n, o, a, t in (
+                            ("credit", 1, "10", 1, "10"),
+                            ("gift", 1, "10", 0, "0"),
+                            ("refund", 2, "20", 1, "10"),
+                        )
+                    ],
+                }
+            ],
+            "offers_without_amount": 0,
+        },
     }
 
 

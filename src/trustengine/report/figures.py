@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from trustengine.report.money import totals
 from trustengine.report.sources import (
     RECOVERED_PHASES,
     Case,
@@ -265,7 +266,8 @@ def _offer_counts(offers: Sequence[Offer]) -> dict[str, Any]:
 
 
 def compensation(offers: Sequence[Offer]) -> dict[str, Any]:
-    """Offers by kind and fit (``addresses_failure``), and totals by fit."""
+    """Offers by kind and fit (``addresses_failure``), counts by fit, and the money offered
+    and accepted per currency (:func:`~trustengine.report.money.totals`)."""
     groups: dict[tuple[str, bool], list[Offer]] = {}
     for offer in offers:
         groups.setdefault((offer.kind, offer.addresses_failure), []).append(offer)
@@ -279,6 +281,7 @@ def compensation(offers: Sequence[Offer]) -> dict[str, Any]:
             "fitting": _offer_counts([o for o in offers if o.addresses_failure]),
             "generic": _offer_counts([o for o in offers if not o.addresses_failure]),
         },
+        "totals": totals(offers),
     }
 
 

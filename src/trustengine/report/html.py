@@ -39,9 +39,11 @@ Column = str | tuple[str, str]
 """A table column: (header, key), or a bare key whose header is the key with spaces."""
 
 
-def _grid(rows: Sequence[dict[str, Any]], named: Sequence[Column]) -> str:
-    """A table of ``rows`` with ``named`` columns; numbers right-aligned and shown as the
-    text report shows them."""
+def _grid(
+    rows: Sequence[dict[str, Any]], named: Sequence[Column], *, amounts: Sequence[str] = ()
+) -> str:
+    """A table of ``rows`` with ``named`` columns; numbers (and the money in ``amounts``,
+    decimal text) right-aligned and shown as the text report shows them."""
     columns = [(c.replace("_", " "), c) if isinstance(c, str) else c for c in named]
     cells = [
         {
@@ -53,7 +55,9 @@ def _grid(rows: Sequence[dict[str, Any]], named: Sequence[Column]) -> str:
         for row in rows
     ]
     numeric = [
-        head for head, key in columns if any(isinstance(row[key], int | float) for row in rows)
+        head
+        for head, key in columns
+        if key in amounts or any(isinstance(row[key], int | float) for row in rows)
     ]
     return table(cells, [head for head, _ in columns], numeric=numeric)
 
@@ -272,6 +276,32 @@ def _compensation(r: dict[str, Any]) -> str:
         _grid(
             rows, ["kind", "fit", "offers", *outcomes, ("% of answered accepted", "accepted_pct")]
         ),
+        _money(comp["totals"]),
+    )
+
+
+def _money(totals: dict[str, Any]) -> str:
+    """The amounts offered and accepted per currency, then per kind within it."""
+    rows = [
+        {"currency": found["currency"] or "(no currency)", "kind": "all kinds", **found}
+        for found in totals["per_currency"]
+    ]
+    for found in totals["per_currency"]:
+        rows += [{"currency": found["currency"] or "(no currency)", **k} for k in found["by_kind"]]
+    without = totals["offers_without_amount"]
+    columns: list[Column] = [
+        "currency",
+        "kind",
+        "offers",
+        ("amount offered", "offered"),
+        ("accepted", "accepted_offers"),
+        ("amount accepted", "accepted"),
+    ]
+    grid = _grid(rows, columns, amounts=("offered", "accepted")) if rows else ""
+    return (
+        "<h3>Money offered and accepted</h3>"
+        + _p(f"Added up exactly, per currency; {without} offer(s) carried no amount.")
+        + grid
     )
 
 

@@ -166,6 +166,32 @@ def _compensation(report: dict[str, Any]) -> list[str]:
         for fit, c in comp["by_fit"].items()
     ]
     lines += _columns(("kind", "fit", "offers", "accepted", "declined", "pending"), rows)
+    return lines + _money(comp["totals"])
+
+
+def _money(totals: dict[str, Any]) -> list[str]:
+    """The amounts offered and accepted, per currency and, when there are several, kind."""
+    rows: list[tuple[Any, ...]] = []
+    for found in totals["per_currency"]:
+        currency = found["currency"] or "(no currency)"
+        kinds = found["by_kind"]
+        for row in ([found] if len(kinds) > 1 else []) + kinds:
+            kind = row.get("kind", "all kinds")
+            rows.append(
+                (
+                    currency,
+                    kind,
+                    row["offers"],
+                    row["offered"],
+                    row["accepted_offers"],
+                    row["accepted"],
+                )
+            )
+    without = totals["offers_without_amount"]
+    lines = [f"  Money offered and accepted ({_plural(without, 'offer')} without an amount)"]
+    if rows:
+        headers = ("currency", "kind", "offers", "amount offered", "accepted", "amount accepted")
+        lines += _columns(headers, rows)
     return lines
 
 
