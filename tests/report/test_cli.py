@@ -31,12 +31,14 @@ Recurring issues: 6 complaints (cases opened)
   installation           1  0 0 1           +1
   privacy                1  0 0 1           +1
   product                1  1 0 0            0
+  other (1)              1  0 1 0            -
   top cause             complaints  per period  change
   billing_error                  1  1 0 0            0
   broken_promise                 1  1 0 0            0
   data_incident                  1  0 0 1           +1
   expectation_mismatch           1  0 1 0           -1
   product_defect                 1  1 0 0            0
+  other (1)                      1  0 0 1            -
 
 Satisfaction
   NPS 0 from 3 scores: 1 promoter (9-10), 1 passive, 1 detractor (0-6)

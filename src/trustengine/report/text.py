@@ -68,6 +68,10 @@ def _issues(report: dict[str, Any]) -> list[str]:
             (r["name"], r["complaints"], " ".join(map(str, r["per_period"])), _signed(r["change"]))
             for r in issues[key]
         ]
+        other = issues[f"other_{key}"]
+        if other["names"]:  # the rest, folded into one row rather than left out
+            spread = " ".join(map(str, other["per_period"]))
+            rows.append((f"other ({other['names']})", other["complaints"], spread, "-"))
         if rows:
             lines += _columns((f"top {label}", "complaints", "per period", "change"), rows)
     return lines
