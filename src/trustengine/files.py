@@ -81,6 +81,20 @@ def _temporary(target: Path, mode: int) -> tuple[int, Path]:
             continue
 
 
+def _sync_folder(folder: Path) -> None:
+    """Flush the rename to disk too (best effort: not every system can sync a folder)."""
+    try:
+        handle = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(handle)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+
+
 @contextmanager
 def whole_file(path: str | Path, *, private: bool) -> Iterator[TextIO]:
     """Write a text file (UTF-8) through the handle this yields; it appears at ``path``
@@ -101,6 +115,7 @@ def whole_file(path: str | Path, *, private: bool) -> Iterator[TextIO]:
             out.flush()
             os.fsync(out.fileno())
         temporary.replace(target)
+        _sync_folder(target.parent)
     except BaseException as error:
         temporary.unlink(missing_ok=True)
         if isinstance(error, OSError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import socket
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -260,6 +261,17 @@ def test_a_symbolic_link_to_a_regular_file_is_followed_and_stays_a_link(tmp_path
 
     assert link.is_symlink()
     assert real.read_text(encoding="utf-8") == "new"
+
+
+def test_a_socket_is_never_written_over(tmp_path: Path) -> None:
+    path = tmp_path / "s"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listening:
+        listening.bind(str(path))
+
+        with pytest.raises(OutputFileError, match=r"s: is a socket, not a regular file"):
+            write_text(path, "x", private=False)
+
+        assert stat.S_ISSOCK(path.lstat().st_mode)
 
 
 def test_the_library_names_the_refused_path(tmp_path: Path) -> None:
