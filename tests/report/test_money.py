@@ -143,12 +143,26 @@ def test_the_text_report_shows_the_totals_per_currency_and_kind(report_of: Repor
     assert len({len(line) for line in section[1:]}) == 1  # the amounts are right-aligned
 
 
-def test_the_html_report_has_a_money_table(report_of: Report) -> None:
+def test_the_html_report_has_a_money_table_grouped_by_currency(report_of: Report) -> None:
     page = report_html(report_of(history()))
 
-    assert "<h3>Money offered and accepted</h3>" in page
-    assert '<td class="num">1000000000000000.0000</td>' in page
-    assert '<td class="num">20.29</td><td class="num">2</td><td class="num">0.3</td>' in page
+    section = page[page.index("<h3>Money offered and accepted</h3>") :]
+    money_table = section[: section.index("</table>")]
+    cells = [
+        re.findall(r"<td[^>]*>(?:<bdi>)?([^<]*)", row)
+        for row in re.findall(r"<tr>(.*?)</tr>", money_table)
+    ]
+    assert cells[1:] == [  # the header row has no cells
+        ["EUR", "all kinds", "3", "20.29", "2", "0.3"],
+        ["EUR", "credit", "1", "0.2", "1", "0.2"],
+        ["EUR", "gift", "1", "19.99", "0", "0"],
+        ["EUR", "refund", "1", "0.1", "1", "0.1"],
+        ["GBP", "refund", "2", "20.00", "1", "12.50"],
+        ["USD", "refund", "2", "1000000000000000.0000", "2", "1000000000000000.0000"],
+        ["(no currency)", "credit", "1", "3", "0", "0"],
+    ]
+    assert '<td class="num">1000000000000000.0000</td>' in money_table
+    assert "1 offer carried no amount" in section
 
 
 def test_a_sum_that_cannot_be_written_exactly_is_none_never_rounded() -> None:

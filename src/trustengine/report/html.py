@@ -320,12 +320,12 @@ def _compensation(r: dict[str, Any]) -> str:
 
 def _money(totals: dict[str, Any]) -> str:
     """The amounts offered and accepted per currency, then per kind within it."""
-    rows = [
-        {"currency": found["currency"] or "(no currency)", "kind": "all kinds", **found}
-        for found in totals["per_currency"]
-    ]
+    rows = []
     for found in totals["per_currency"]:
-        rows += [{"currency": found["currency"] or "(no currency)", **k} for k in found["by_kind"]]
+        currency = found["currency"] or "(no currency)"
+        kinds = found["by_kind"]
+        whole = [{**found, "kind": "all kinds"}] if len(kinds) > 1 else []
+        rows += [{**row, "currency": currency} for row in whole + kinds]
     without = totals["offers_without_amount"]
     columns: list[Column] = [
         "currency",
@@ -338,7 +338,7 @@ def _money(totals: dict[str, Any]) -> str:
     grid = _grid(rows, columns, amounts=("offered", "accepted")) if rows else ""
     return (
         "<h3>Money offered and accepted</h3>"
-        + _p(f"Added up exactly, per currency; {without} offer(s) carried no amount.")
+        + _p(f"Added up exactly, per currency; {_count(without, 'offer')} carried no amount.")
         + grid
     )
 
