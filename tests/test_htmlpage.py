@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from trustengine.htmlpage import esc, page, table
+import html
+from html.parser import HTMLParser
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trustengine.htmlpage import Html, esc, isolated, isolated_text, page, table
 
 
 def test_ledger_text_is_escaped_in_tables_and_titles() -> None:
@@ -29,3 +35,53 @@ def test_the_page_references_nothing_outside_itself() -> None:
     assert "<script" not in html
     assert "src=" not in html
     assert esc(None) == ""
+
+
+class _Cells(HTMLParser):
+    """The text of each ``<bdi>`` of a page, and any text outside one in a cell."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.open: list[str] = []
+        self.isolated: list[str] = []
+        self.loose: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.open.append(tag)
+        if tag == "bdi":
+            self.isolated.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.open.pop()
+
+    def handle_data(self, data: str) -> None:
+        if self.open and self.open[-1] == "bdi":
+            self.isolated[-1] += data
+        elif self.open and self.open[-1] == "td":
+            self.loose.append(data)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(min_size=1))
+def test_any_text_in_a_table_cell_comes_back_whole_from_its_own_isolate(text: str) -> None:
+    parser = _Cells()
+    parser.feed(table([{"a": text, "b": "x"}], ["a", "b"]))
+    parser.close()
+
+    assert parser.isolated == [text, "x"]
+    assert parser.loose == []
+
+
+@given(st.text(min_size=1))
+def test_svg_and_title_text_is_escaped_between_the_isolate_characters(text: str) -> None:
+    assert isolated_text(text) == f"\u2068{html.escape(text, quote=True)}\u2069"
+    assert isolated(text) == f"<bdi>{html.escape(text, quote=True)}</bdi>"
+
+
+def test_html_fragments_go_into_cells_and_headings_as_they_are() -> None:
+    cell = table([{"a": Html("<b>kept</b>")}], ["a"])
+    whole = page("t", "", heading=Html("Audit of <bdi>x</bdi>"), subtitle=Html("<bdi>s</bdi>"))
+
+    assert "<td><b>kept</b></td>" in cell
+    assert "<h1>Audit of <bdi>x</bdi></h1>" in whole
+    assert '<p class="meta"><bdi>s</bdi></p>' in whole

@@ -87,7 +87,7 @@ def store(durable_target: str) -> str:
 
 @pytest.mark.parametrize(
     ("command", "stderr"),
-    [("verify", ""), ("seal", ""), ("customers", ""), ("export", "Exported 2 events.\n")],
+    [("verify", ""), ("seal", ""), ("customers", ""), ("export", "")],
 )
 def test_reading_commands_finish_while_a_writer_holds_its_lock(
     store: str, tmp_path: Path, command: str, stderr: str

@@ -39,6 +39,7 @@ from trustengine.exceptions import (
     LockTimeoutError,
     StoreError,
 )
+from trustengine.files import create_private
 from trustengine.interchange import parse_event, parse_line
 from trustengine.persistence.atrest import AtRest, FirstEvent, StoreMeta, first_event
 from trustengine.persistence.mapper import PydanticMapper
@@ -137,6 +138,10 @@ class TrustEngine(ReadingMixin, CommandsMixin, Application[UUID]):
                     ) from None
 
                 probe(settings)
+            if self.target.path is not None:
+                # SQLite would make the file with the umask (0644): it holds personal
+                # data, so it is made 0600 first, and its -wal and -shm files follow it.
+                create_private(self.target.path)
             self._open(settings)
         except (PersistenceError, OSError, sqlite3.DatabaseError) as error:
             # sqlite3.DatabaseError: the file is something else (text, an image, garbage).

@@ -157,6 +157,15 @@ class CustomerErasedError(DomainRuleError):
     rule = "erased-customer-takes-nothing"
 
 
+# --- Output files ------------------------------------------------------------------------
+
+
+class OutputFileError(TrustEngineError):
+    """Raised when an output file cannot be written whole: its folder is missing, the path
+    is a directory, FIFO, device or socket, or the write itself failed (nothing is left
+    half-written)."""
+
+
 # --- Store -------------------------------------------------------------------------------
 
 

@@ -2,7 +2,12 @@
 
 Pages carry their own CSS and inline SVG, load nothing from the network and run no
 script, so they can be archived, mailed or opened offline and look the same years later.
-Every text that comes from the ledger passes through :func:`esc`.
+Every text that comes from the ledger passes through :func:`esc` (``html.escape``), and
+sits in its own bidirectional isolate, so that Persian or Arabic words keep their
+punctuation on the right side and cannot reorder the text around them: a ``<bdi>``
+element in HTML (:func:`isolated`; every table cell gets one), the Unicode isolate
+characters FSI ... PDI where no element can go (:func:`isolated_text`: SVG labels, a
+``<title>``).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ table { border-collapse: collapse; margin: .5rem 0 1rem; }
 th, td { border-bottom: 1px solid #e3e7eb; padding: .25rem .6rem; text-align: left;
          vertical-align: top; }
 th { background: #f3f5f7; }
+td bdi { white-space: pre-wrap; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .ok { color: #1b7f3b; } .bad { color: #b42318; }
 figure { margin: 1rem 0; } figcaption { color: #5b6875; font-size: .9rem; }
@@ -28,9 +34,40 @@ svg text { font: 11px system-ui, sans-serif; fill: #1d2733; }
 """
 
 
+FSI, PDI = "\u2068", "\u2069"
+"""FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE: the text between takes the direction
+of its first strong letter, like ``dir="auto"``, and does not reorder what surrounds it."""
+
+
+class Html(str):
+    """A fragment that is HTML already, built from escaped parts: :func:`table` and
+    :func:`page` take it as it is instead of escaping it again."""
+
+    __slots__ = ()
+
+
 def esc(value: Any) -> str:
     """``value`` as HTML text: ``None`` is empty, everything else is escaped."""
     return "" if value is None else html.escape(str(value), quote=True)
+
+
+def isolated(value: Any) -> Html:
+    """A text from the ledger (or the user) as HTML in its own ``<bdi>``: its direction
+    is its own (a Persian summary reads right to left with its "?" at its left end)
+    and it cannot reorder the text around it. Empty for ``None`` or an empty text."""
+    text = esc(value)
+    return Html(f"<bdi>{text}</bdi>" if text else "")
+
+
+def isolated_text(value: Any) -> str:
+    """A text from the ledger, escaped, between FSI and PDI: the isolate of
+    :func:`isolated` where markup cannot go (an SVG ``<text>``, a ``<title>``)."""
+    text = esc(value)
+    return f"{FSI}{text}{PDI}" if text else ""
+
+
+def _cell(value: Any) -> str:
+    return value if isinstance(value, Html) else isolated(value)
 
 
 def table(
@@ -40,7 +77,8 @@ def table(
     numeric: Iterable[str] = (),
     css_class: str | None = None,
 ) -> str:
-    """An HTML table of ``rows`` with one column per name in ``columns``."""
+    """An HTML table of ``rows`` with one column per name in ``columns``: each text cell in
+    its own ``<bdi>`` (an :class:`Html` value goes in as it is), numbers as they are."""
     right = set(numeric)
     head = "".join(f"<th>{esc(name)}</th>" for name in columns)
     body = "".join(
@@ -48,7 +86,7 @@ def table(
         + "".join(
             f'<td class="num">{esc(row.get(name))}</td>'
             if name in right
-            else f"<td>{esc(row.get(name))}</td>"
+            else f"<td>{_cell(row.get(name))}</td>"
             for name in columns
         )
         + "</tr>"
@@ -58,13 +96,18 @@ def table(
     return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def page(title: str, body: str, *, subtitle: str | None = None) -> str:
-    """A complete HTML document: ``title`` as its heading, then ``body`` (already HTML)."""
-    meta = f'<p class="meta">{esc(subtitle)}</p>' if subtitle else ""
+def page(title: str, body: str, *, subtitle: str | None = None, heading: Html | None = None) -> str:
+    """A complete HTML document: ``title`` (text) as its title and heading, or ``heading``
+    (HTML) as the heading, then ``subtitle`` (text, or :class:`Html`) and ``body`` (HTML)."""
+    shown = subtitle if isinstance(subtitle, Html) else esc(subtitle)
+    meta = f'<p class="meta">{shown}</p>' if subtitle else ""
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(title)}</title><style>{STYLE}</style></head>"
-        f"<body><h1>{esc(title)}</h1>{meta}{body}</body></html>\n"
+        f"<body><h1>{esc(title) if heading is None else heading}</h1>{meta}{body}</body></html>\n"
     )
+
+
+__all__ = ["FSI", "PDI", "Html", "esc", "isolated", "isolated_text", "page", "table"]

@@ -19,6 +19,8 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from trustengine.files import whole_file
+
 Event = dict[str, object]
 
 DEFAULT_START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -530,8 +532,9 @@ def generate_history(
 
 
 def write_jsonl(events: Iterable[dict[str, object]], path: str | Path) -> None:
-    """Write ``events`` to ``path``, one compact JSON object per line."""
-    with Path(path).open("w", encoding="utf-8") as out:
+    """Write ``events`` to ``path``, one compact JSON object per line, whole or not at all
+    (the made-up history holds no one's data, so the file follows the umask)."""
+    with whole_file(path, private=False) as out:
         for event in events:
             out.write(json.dumps(event, separators=(",", ":")) + "\n")
 

@@ -301,7 +301,8 @@ def test_html_is_one_self_contained_page_with_the_same_content(
     assert "<script" not in html
     assert "src=" not in html
     assert "<svg" in html and "<polyline" in html
-    assert "<title>Audit of cust-boris</title>" in html
+    assert "<title>Audit of \u2068cust-boris\u2069</title>" in html
+    assert "<h1>Audit of <bdi>cust-boris</bdi></h1>" in html
     assert "P-1002-1" in html and "O-1002-1" in html
     assert "Verified: all 19 stored events" in html
     report = audit_json("cust-boris", "--db", demo_db)
@@ -310,7 +311,7 @@ def test_html_is_one_self_contained_page_with_the_same_content(
     summary_rows = 5
     assert html.count("<tr>") == sum(len(rows) + 1 for rows in tables) + summary_rows + 1
     for row in report["events"]:
-        assert f"<td>{row['type']}</td>" in html
+        assert f"<td><bdi>{row['type']}</bdi></td>" in html
     assert [path.name for path in tmp_path.iterdir() if path.suffix == ".tmp"] == []
 
 
@@ -321,7 +322,7 @@ def test_html_of_one_case_says_trust_covers_every_case(demo_db: str, tmp_path: P
 
     assert result.exit_code == 0, result.output
     html = target.read_text(encoding="utf-8")
-    assert "<title>Audit of cust-dara, case C-1012</title>" in html
+    assert "<title>Audit of \u2068cust-dara\u2069, case \u2068C-1012\u2069</title>" in html
     assert "Trust belongs to the customer: it is scored over every case." in html
     assert "O-1012-1" in html and "O-1004-1" not in html
 

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from tests.audit.test_rtl import CUSTOMER, TEXTS, persian_store
 from tests.conftest import in_ci
 from trustengine.cli import main
 
@@ -52,9 +53,9 @@ PROBE = """<script>
 # Marks each chart of the demo history draws: bars, segments, points and lines.
 EXPECTED_MARKS = {
     "NPS and CSAT per period": 5,  # 3 NPS points and their line, 1 CSAT point
-    "Complaints per period": 16,  # 4 series of 3 points, each joined by a line
-    "Top categories": 5,
-    "Top causes": 5,
+    "Complaints per period": 20,  # 5 series (all, top 3, the others) of 3 points and a line
+    "Top categories": 6,  # the five most frequent, and one bar for the other one
+    "Top causes": 6,
     "Hours to respond and resolve": 6,
     "SLA clocks": 9,  # no follow-up clock is left running
     "Promises": 3,
@@ -75,11 +76,11 @@ def chromium() -> Path:
     return Path(found)
 
 
-def rendered(page: Path, browser: Path, profile: Path) -> dict[str, Any]:
-    """Open ``page`` with the probe in headless Chromium; return what the probe measured."""
+def rendered(page: Path, browser: Path, profile: Path, probe: str = PROBE) -> dict[str, Any]:
+    """Open ``page`` with ``probe`` in headless Chromium; return what the probe measured."""
     probed = page.with_name("probed.html")
     probed.write_text(
-        page.read_text(encoding="utf-8").replace("</body>", PROBE + "</body>"), encoding="utf-8"
+        page.read_text(encoding="utf-8").replace("</body>", probe + "</body>"), encoding="utf-8"
     )
     result = subprocess.run(
         [
@@ -129,3 +130,62 @@ def test_every_chart_of_the_demo_report_renders_with_its_marks(
             assert mark["width"] > 0, (title, mark)
             if mark["tag"] != "polyline":  # a line may be flat; bars and points never are
                 assert mark["height"] > 0, (title, mark)
+
+
+# Where Chromium draws the first letter and the final "?" of a Persian summary, in every
+# text node of the page that holds it, and in a control paragraph without an isolate
+# that the probe adds.
+RTL_PROBE = """<script>
+(() => {
+  const text = __SUMMARY__;
+  const box = (node, at) => {
+    const range = document.createRange();
+    range.setStart(node, at);
+    range.setEnd(node, at + 1);
+    const found = range.getBoundingClientRect();
+    return {left: found.left, right: found.right};
+  };
+  const control = document.createElement("p");
+  control.textContent = "Summary: " + text;
+  document.body.appendChild(control);
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  const places = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const at = node.data.indexOf(text);
+    if (at < 0) continue;
+    places.push({parent: node.parentElement.tagName.toLowerCase(),
+                 control: node.parentElement === control,
+                 first: box(node, at), mark: box(node, at + text.length - 1)});
+  }
+  const probe = document.createElement("pre");
+  probe.id = "probe";
+  probe.textContent = JSON.stringify({places});
+  document.body.appendChild(probe);
+})();
+</script>"""
+
+
+def test_a_persian_summary_keeps_its_question_mark_on_its_left_in_the_audit_page(
+    tmp_path: Path,
+) -> None:
+    browser = chromium()
+    summary = TEXTS["summary"]
+    assert summary.endswith("?")
+    db = persian_store(tmp_path / "trust.db")
+    page = tmp_path / "audit.html"
+    result = CliRunner().invoke(main, ["audit", CUSTOMER, "--db", db, "--html", str(page)])
+    assert result.exit_code == 0, result.output
+
+    probe = RTL_PROBE.replace("__SUMMARY__", json.dumps(summary))
+    places = rendered(page, browser, tmp_path / "profile", probe)["places"]
+
+    on_page = [p for p in places if not p["control"]]
+    assert len(on_page) >= 2  # the events table's summary and its data cell
+    for place in on_page:
+        assert place["parent"] == "bdi", place
+        # Right to left: the "?" (last in memory) is drawn left of the first letter.
+        assert place["mark"]["right"] <= place["first"]["left"] + 0.5, place
+    # Without an isolate, in a left-to-right paragraph, the "?" lands on the right: the
+    # defect the isolates fix, measured the same way.
+    (control,) = [p for p in places if p["control"]]
+    assert control["mark"]["left"] >= control["first"]["right"] - 0.5, control

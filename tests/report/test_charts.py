@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from tests.report.conftest import Report
+from tests.report.test_figures import complaint
+from trustengine.report import report_html, report_text
 from trustengine.report.charts import bar_chart, histogram, line_chart, stacked_bars
 
 
@@ -52,10 +55,45 @@ def test_stacked_bars_skip_empty_segments_and_name_every_series_in_the_legend() 
     svg = stacked_bars([("clock", [3, 0, 1])], ["met", "breached", "running"], title="S")
 
     assert marks(svg, "rect") == 2
-    assert all(f">{name}</text>" in svg for name in ("met", "breached", "running"))
+    assert all(f">\u2068{name}\u2069</text>" in svg for name in ("met", "breached", "running"))
 
 
 def test_a_histogram_draws_a_bar_for_each_bin_that_has_a_count() -> None:
     svg = histogram([("0-10", 2), ("10-20", 0), ("20-30", 1)], title="H")
 
     assert marks(svg, "rect") == 2
+
+
+def test_every_chart_of_the_report_page_states_its_sample_size(report_of: Report) -> None:
+    history = [complaint(f"c{n}", category=name) for n, name in enumerate("abcdefg")]
+
+    page = report_html(report_of(history))
+
+    figures = re.findall(r"<figure>.*?</figure>", page)
+    assert len(figures) == 10
+    sizes = [re.search(r'<span class="n">n = ([^<]*)</span></figcaption>', f) for f in figures]
+    assert [size[1] if size else None for size in sizes] == [
+        "0 NPS scores, 0 CSAT scores",
+        "7 complaints",
+        "7 complaints",
+        "7 complaints",
+        "0 cases (first response), 0 cases (resolution)",
+        "21 clock runs",
+        "0 promises",
+        "0 offers",
+        "7 cases",
+        "7 customers",
+    ]
+
+
+def test_a_top_five_chart_folds_the_rest_into_one_other_bar(report_of: Report) -> None:
+    report = report_of([complaint(f"c{n}", category=name) for n, name in enumerate("abcdefg")])
+
+    page = report_html(report)
+    text = report_text(report)
+
+    chart = re.search(r"<svg[^>]*><title>Top categories</title>.*?</svg>", page)
+    assert chart is not None
+    assert marks(chart[0], "rect") == 6
+    assert "\u2068other (2 categories)\u2069</text>" in chart[0]
+    assert "  other (2)              2           2       -" in text.splitlines()

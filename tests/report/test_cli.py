@@ -31,12 +31,14 @@ Recurring issues: 6 complaints (cases opened)
   installation           1  0 0 1           +1
   privacy                1  0 0 1           +1
   product                1  1 0 0            0
+  other (1)              1  0 1 0            -
   top cause             complaints  per period  change
   billing_error                  1  1 0 0            0
   broken_promise                 1  1 0 0            0
   data_incident                  1  0 0 1           +1
   expectation_mismatch           1  0 1 0           -1
   product_defect                 1  1 0 0            0
+  other (1)                      1  0 0 1            -
 
 Satisfaction
   NPS 0 from 3 scores: 1 promoter (9-10), 1 passive, 1 detractor (0-6)
@@ -72,6 +74,12 @@ Compensation: 5 offers
   upgrade      fits          1         1         0        0
   all fitting                4         4         0        0
   all generic                1         0         1        0
+  Money offered and accepted (2 offers without an amount)
+  currency  kind       offers  amount offered  accepted  amount accepted
+  EUR       all kinds       3             105         2               95
+  EUR       credit          1              50         1               50
+  EUR       gift            1              10         0                0
+  EUR       refund          1              45         1               45
 
 Hand-offs per case: mean 0.67 over 6 cases, max 3; 4 with 0, 1 with 1, 1 with 3
 

@@ -228,6 +228,26 @@ def test_compensation_is_counted_by_kind_and_fit(report_of: Report) -> None:
             {"kind": "refund", "addresses_failure": True, **counts(2, 1, 1, 50.0)},
         ],
         "by_fit": {"fitting": counts(3, 2, 1, 66.67), "generic": counts(1, 0, 0, None)},
+        "totals": {
+            "per_currency": [
+                {
+                    "currency": "EUR",
+                    "offers": 4,
+                    "offered": "40",
+                    "accepted_offers": 2,
+                    "accepted": "20",
+                    "by_kind": [
+                        {"kind": k, "offers": n, "offered": o, "accepted_offers": a, "accepted": t}
+                        for k, n, o, a, t in (
+                            ("credit", 1, "10", 1, "10"),
+                            ("gift", 1, "10", 0, "0"),
+                            ("refund", 2, "20", 1, "10"),
+                        )
+                    ],
+                }
+            ],
+            "offers_without_amount": 0,
+        },
     }
 
 
@@ -357,6 +377,21 @@ def test_only_the_five_most_frequent_categories_are_named(report_of: Report) -> 
 
     assert [c["name"] for c in found["issues"]["categories"]] == ["a", "b", "c", "d", "e"]
     assert found["issues"]["categories"][0]["change"] is None  # one period: no trend yet
+
+
+def test_the_categories_and_causes_beyond_the_top_five_are_folded_together(
+    report_of: Report,
+) -> None:
+    names = ["g", "f", "e", "d", "c", "b", "a", "a"]
+    history = [complaint(f"c{n}", category=name) for n, name in enumerate(names)]
+    history.append(complaint("late", at=APRIL, category="h"))
+
+    found = report_of(history)["issues"]
+
+    # a (2), then b, c, d, e (1 each, by name) are named; f, g (March) and h (April) not.
+    assert [c["name"] for c in found["categories"]] == ["a", "b", "c", "d", "e"]
+    assert found["other_categories"] == {"names": 3, "complaints": 3, "per_period": [2, 1]}
+    assert found["other_causes"] == {"names": 0, "complaints": 0, "per_period": [0, 0]}
 
 
 def test_weeks_without_events_show_as_zeros(report_of: Report) -> None:

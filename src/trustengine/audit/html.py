@@ -7,11 +7,12 @@ archived with the case file and read offline years later.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from trustengine.htmlpage import esc, page, table
+from trustengine.htmlpage import FSI, PDI, Html, esc, isolated, page, table
 
 CHART_WIDTH = 720
 CHART_HEIGHT = 200
@@ -20,9 +21,12 @@ _LEFT, _RIGHT, _TOP, _BOTTOM = 36, 12, 10, 24
 
 def to_html(report: dict[str, Any]) -> str:
     """The report (as :func:`~trustengine.audit.build_audit` returns it) as an HTML page."""
-    title = f"Audit of {report['customer']}"
+    # The customer and the case are the user's words: each in its own isolate.
+    title = f"Audit of {FSI}{report['customer']}{PDI}"
+    heading = f"Audit of {isolated(report['customer'])}"
     if report["case"] is not None:
-        title += f", case {report['case']}"
+        title += f", case {FSI}{report['case']}{PDI}"
+        heading += f", case {isolated(report['case'])}"
     body = "".join(
         (
             _verification(report["verification"]),
@@ -35,7 +39,7 @@ def to_html(report: dict[str, Any]) -> str:
             _section("Compensation", report["compensation"], OFFER_COLUMNS, ("amount",)),
         )
     )
-    return page(title, body, subtitle=_subtitle(report))
+    return page(title, body, subtitle=_subtitle(report), heading=Html(heading))
 
 
 # Each section's columns: the page shows them all; the terminal (``trustengine audit``)
@@ -94,21 +98,43 @@ OFFER_COLUMNS = (
 EXPLANATION_COLUMNS = ("position", "at", "type", "case", "delta", "score", "phase", "reason")
 
 
-def _subtitle(report: dict[str, Any]) -> str:
+def _subtitle(report: dict[str, Any]) -> Html:
+    """The options the report was made under; names and texts a user chose (a policy
+    path, the preset's description) each in an isolate."""
+    judged = esc(report["judged_by"].replace("_", " "))
     parts = [
-        f"as of {report['as_of'] or 'every event on record'}",
-        f"as known at {report['as_known_at'] or 'the latest record'}",
-        f"open work judged at {report['judged_at']} ({report['judged_by'].replace('_', ' ')})",
-        f"trust policy {report['policy']}",
-        f"SLA preset {report['sla_policy']}: {report['sla_description']}",
+        f"as of {esc(report['as_of'] or 'every event on record')}",
+        f"as known at {esc(report['as_known_at'] or 'the latest record')}",
+        f"open work judged at {esc(report['judged_at'])} ({judged})",
+        f"trust policy {isolated(report['policy'])}",
+        f"SLA preset {isolated(report['sla_policy'])}: {isolated(report['sla_description'])}",
     ]
-    return "; ".join(parts)
+    return Html("; ".join(parts))
 
 
 def _event(row: dict[str, Any]) -> dict[str, Any]:
-    """The event's data as ``field: value`` pairs (the JSON keeps the exact values)."""
-    data = "; ".join(f"{key}: {_plain(value)}" for key, value in sorted(row["data"].items()))
-    return {**row, "data": data}
+    """The event's data as ``field: value`` pairs, and its one-line summary, with each
+    value from the ledger in its own isolate (the JSON keeps the exact values)."""
+    data = "; ".join(
+        f"{esc(key)}: {isolated(_plain(value))}" for key, value in sorted(row["data"].items())
+    )
+    texts = [value for value in row["data"].values() if isinstance(value, str) and value]
+    return {**row, "summary": _isolating(row["summary"], texts), "data": Html(data)}
+
+
+def _isolating(sentence: str, texts: Sequence[str]) -> Html:
+    """``sentence`` as HTML with every occurrence of one of ``texts`` (the event's own
+    values, which the summary quotes) in its own ``<bdi>``: "Complaint: <Persian>? (…)"
+    keeps the "?" with the Persian words instead of letting them swallow the brackets."""
+    if not texts:
+        return isolated(sentence)
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(set(texts), key=len, reverse=True)))
+    parts, end = [], 0
+    for match in pattern.finditer(sentence):
+        parts += [esc(sentence[end : match.start()]), isolated(match[0])]
+        end = match.end()
+    parts.append(esc(sentence[end:]))
+    return Html("".join(parts))
 
 
 def _plain(value: Any) -> str:
@@ -151,7 +177,7 @@ def _verification(check: dict[str, Any]) -> str:
             f"{esc(check['events'])} stored events of this customer decode, run without a gap "
             "and match the tamper-evidence chain.</p>"
         )
-    items = "".join(f"<li>{esc(problem)}</li>" for problem in check["problems"])
+    items = "".join(f"<li>{isolated(problem)}</li>" for problem in check["problems"])
     return (
         f'<h2>Verification</h2><p class="bad">Verification FAILED: {len(check["problems"])} '
         f"problem(s) in {esc(check['events'])} stored events of this customer.</p>"

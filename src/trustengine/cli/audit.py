@@ -20,6 +20,7 @@ from trustengine.audit.html import (
     EXPLANATION_COLUMNS,
     OFFER_COLUMNS,
 )
+from trustengine.cli.files import write_whole
 from trustengine.cli.output import (
     Finding,
     InputError,
@@ -27,7 +28,6 @@ from trustengine.cli.output import (
     handle_errors,
     open_engine,
     render_rows,
-    write_whole,
 )
 from trustengine.cli.read import TIME
 from trustengine.scoring.policy import DEFAULT_TRUST_POLICY
@@ -96,7 +96,7 @@ def audit(
     if as_json:
         click.echo(to_json(report), nl=False)
     elif html_file is not None:
-        write_whole("--html", html_file, to_html(report))
+        write_whole("--html", html_file, to_html(report), private=True)
         click.echo(html_file)
     else:
         render_text(report)

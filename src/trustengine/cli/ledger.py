@@ -11,6 +11,7 @@ from typing import IO, Any
 import click
 
 from trustengine.application import EventInput
+from trustengine.cli.files import whole_output
 from trustengine.cli.output import (
     InputError,
     db_option,
@@ -120,18 +121,25 @@ def import_(file: IO[bytes], max_errors: int, db: str) -> None:
 @click.option(
     "-o",
     "--output",
-    type=click.File("w", encoding="utf-8"),
+    metavar="FILE",
     default="-",
-    help="Write here instead of stdout.",
+    help="Write to FILE (mode 0600, whole or not at all) instead of stdout.",
 )
 @db_option
 @handle_errors
-def export(customer: str | None, output: IO[str], db: str) -> None:
-    """Write stored events as JSON Lines, in the order they were stored."""
+def export(customer: str | None, output: str, db: str) -> None:
+    """Write stored events as JSON Lines, in the order they were stored.
+
+    With --output the lines go to a temporary file beside FILE that replaces it only once
+    every line is written: a failure part-way leaves the old FILE, or none.
+    """
     with open_engine(db) as engine:
-        count = export_lines(engine, output, customer=customer)
-    if output is not sys.stdout:
-        click.echo(f"Exported {count} events.", err=True)
+        if output == "-":
+            export_lines(engine, sys.stdout, customer=customer)
+            return
+        with whole_output("--output", output, private=True) as out:
+            count = export_lines(engine, out, customer=customer)
+    click.echo(f"Exported {count} events.", err=True)
 
 
 class SealParam(click.ParamType):  # type: ignore[type-arg]

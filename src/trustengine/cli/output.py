@@ -14,9 +14,7 @@ from __future__ import annotations
 import csv
 import functools
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -31,6 +29,7 @@ from rich.table import Table
 
 from trustengine.application import TrustEngine
 from trustengine.cli.failures import as_click_error, flush_stdout, passes_through
+from trustengine.cli.files import write_whole as write_whole  # re-exported for commands
 from trustengine.exceptions import StoreTargetError, TrustEngineError
 from trustengine.persistence.target import (
     APPLICATION_NAME,
@@ -228,29 +227,6 @@ def progress_bar(label: str, total: int | None) -> Iterator[Callable[[int], None
     with Progress(*columns, console=console, transient=True) as bar:
         task = bar.add_task(label, total=total)
         yield lambda n: bar.advance(task, n)
-
-
-def write_whole(option: str, name: str | Path, text: str) -> None:
-    """Write ``text`` to the file ``name`` (given as ``option``) whole or not at all: a
-    temporary file beside it, then a rename. A path that cannot be written is one
-    :class:`InputError` naming the option and the path."""
-    path = Path(name)
-    if path.is_dir():
-        raise InputError(f"{option} {name}: is a directory")
-    folder = path.parent
-    if not folder.is_dir():
-        raise InputError(f"{option} {name}: folder {str(folder)!r} does not exist")
-    try:
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(text)
-            Path(temporary).replace(path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-    except OSError as error:
-        raise InputError(f"{option} {name}: cannot write: {error.strerror}") from None
 
 
 def _cell(value: Any) -> str:

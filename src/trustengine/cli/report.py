@@ -12,12 +12,12 @@ from pathlib import Path
 
 import click
 
+from trustengine.cli.files import write_whole
 from trustengine.cli.output import (
     InputError,
     db_option,
     handle_errors,
     open_engine,
-    write_whole,
 )
 from trustengine.cli.views import caught_up, views_option
 from trustengine.exceptions import InvalidTimeError
@@ -82,7 +82,7 @@ def report(
     with open_engine(db, views=views) as engine:
         found = caught_up(engine).report(since=start, until=end, by=by).model_dump(mode="json")
     if html_path is not None:
-        write_whole("--html", html_path, report_html(found))
+        write_whole("--html", html_path, report_html(found), private=False)
     if as_json:
         click.echo(json.dumps(found, sort_keys=True, indent=2, ensure_ascii=False))
     elif html_path is not None:

@@ -4,7 +4,10 @@ No chart library and no script: each function returns one ``<svg>`` element with
 size in its attributes, a ``<title>`` for screen readers, and its marks (``rect``,
 ``polyline``, ``circle``) classed ``mark`` so a test can find them. A chart with nothing
 to draw is a short sentence instead of an empty frame. Every label passes through
-:func:`~trustengine.htmlpage.esc`.
+:func:`~trustengine.htmlpage.esc`, and a label or series name (which can be a category
+or cause from the ledger) sits between the Unicode isolates FSI and PDI
+(:func:`~trustengine.htmlpage.isolated_text`): a Persian label keeps its punctuation at
+its own end, and the chart's layout (``text-anchor``) stays left to right.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from trustengine.htmlpage import esc
+from trustengine.htmlpage import esc, isolated_text
 
 PALETTE = ("#2f6fb0", "#c0392b", "#8e9aa6", "#27ae60", "#e67e22", "#8e44ad")
 """Series colours, in order: blue, red, grey, green, orange, purple."""
@@ -48,7 +51,7 @@ def _legend(series: Sequence[str], y: int, x: int = LABEL, colours: Sequence[str
         colour = colours[index % len(colours)]
         parts.append(
             f'<rect x="{x}" y="{y}" width="10" height="10" fill="{colour}"/>'
-            f'<text x="{x + 14}" y="{y + 9}">{esc(name)}</text>'
+            f'<text x="{x + 14}" y="{y + 9}">{isolated_text(name)}</text>'
         )
         x += 24 + 7 * len(name)
     return "".join(parts)
@@ -65,9 +68,9 @@ def bar_chart(items: Sequence[tuple[str, float]], *, title: str, unit: str = "")
         y = 6 + index * ROW
         length = span * value / top if top else 0
         parts.append(
-            f'<text x="{LABEL - 6}" y="{y + 13}" text-anchor="end">{esc(label)}</text>'
+            f'<text x="{LABEL - 6}" y="{y + 13}" text-anchor="end">{isolated_text(label)}</text>'
             f'<rect class="mark" x="{LABEL}" y="{y}" width="{_f(max(length, 1))}" '
-            f'height="{ROW - 6}" fill="{PALETTE[0]}"><title>{esc(label)}: '
+            f'height="{ROW - 6}" fill="{PALETTE[0]}"><title>{isolated_text(label)}: '
             f"{_f(value)}{esc(unit)}</title></rect>"
             f'<text x="{_f(LABEL + length + 4)}" y="{y + 13}">{_f(value)}{esc(unit)}</text>'
         )
@@ -90,7 +93,9 @@ def stacked_bars(
     for index, (label, values) in enumerate(rows):
         y = 6 + index * ROW
         total = sum(values)
-        parts.append(f'<text x="{LABEL - 6}" y="{y + 13}" text-anchor="end">{esc(label)}</text>')
+        parts.append(
+            f'<text x="{LABEL - 6}" y="{y + 13}" text-anchor="end">{isolated_text(label)}</text>'
+        )
         x = float(LABEL)
         for number, value in enumerate(values):
             if not value:
@@ -100,7 +105,7 @@ def stacked_bars(
             parts.append(
                 f'<rect class="mark" x="{_f(x)}" y="{y}" width="{_f(length)}" '
                 f'height="{ROW - 6}" fill="{colours[number % len(colours)]}">'
-                f"<title>{esc(label)}, {esc(name)}: {_f(value)}</title></rect>"
+                f"<title>{isolated_text(label)}, {isolated_text(name)}: {_f(value)}</title></rect>"
             )
             x += length
     legend_y = 10 + len(rows) * ROW
@@ -146,7 +151,7 @@ def line_chart(
         if (len(labels) - 1 - index) % step == 0:  # the latest period always labelled
             parts.append(
                 f'<text x="{_f(x_at(index))}" y="{height - lower + 16}" '
-                f'text-anchor="middle">{esc(label)}</text>'
+                f'text-anchor="middle">{isolated_text(label)}</text>'
             )
     for number, (name, points) in enumerate(series):
         colour = PALETTE[number % len(PALETTE)]
@@ -159,7 +164,7 @@ def line_chart(
             runs[-1].append((x, y))
             parts.append(
                 f'<circle class="mark" cx="{_f(x)}" cy="{_f(y)}" r="3.5" fill="{colour}">'
-                f"<title>{esc(name)}, {esc(labels[index])}: {_f(value)}</title></circle>"
+                f"<title>{isolated_text(name)}, {esc(labels[index])}: {_f(value)}</title></circle>"
             )
         for run in runs:
             if len(run) > 1:
@@ -190,12 +195,13 @@ def histogram(bins: Sequence[tuple[str, int]], *, title: str) -> str:
         y = height - lower - bar
         parts.append(
             f'<text x="{_f(x + slot / 2)}" y="{height - lower + 16}" '
-            f'text-anchor="middle">{esc(label)}</text>'
+            f'text-anchor="middle">{isolated_text(label)}</text>'
         )
         if count:
             parts.append(
                 f'<rect class="mark" x="{_f(x + 2)}" y="{_f(y)}" width="{_f(slot - 4)}" '
-                f'height="{_f(bar)}" fill="{PALETTE[0]}"><title>{esc(label)}: {count}</title>'
+                f'height="{_f(bar)}" fill="{PALETTE[0]}">'
+                f"<title>{isolated_text(label)}: {count}</title>"
                 f'</rect><text x="{_f(x + slot / 2)}" y="{_f(y - 4)}" '
                 f'text-anchor="middle">{count}</text>'
             )

@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from trustengine.report.money import totals
 from trustengine.report.sources import (
     RECOVERED_PHASES,
     Case,
@@ -92,6 +93,23 @@ def _ranked(
     return out
 
 
+def _rest(
+    counts: Counter[str],
+    named: list[dict[str, Any]],
+    periods: Sequence[str],
+    by_period: dict[str, Counter[str]],
+) -> dict[str, Any]:
+    """What the top list leaves out, folded together: how many names, their complaints
+    in all and per period (so a chart can show "other" rather than drop them)."""
+    shown = {row["name"] for row in named}
+    rest = [name for name in counts if name not in shown]
+    return {
+        "names": len(rest),
+        "complaints": sum(counts[name] for name in rest),
+        "per_period": [sum(by_period.get(p, Counter())[name] for name in rest) for p in periods],
+    }
+
+
 def _top(counts: Counter[str]) -> str | None:
     ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return ranked[0][0] if ranked else None
@@ -99,7 +117,8 @@ def _top(counts: Counter[str]) -> str | None:
 
 def issues(cases: Sequence[Case], window: Window, periods: Sequence[str]) -> dict[str, Any]:
     """Recurring issues: complaints per period, the top categories and causes with their
-    counts per period and the change from the previous period to the last."""
+    counts per period and the change from the previous period to the last, and the rest
+    of each folded into ``other_categories`` and ``other_causes``."""
     categories: Counter[str] = Counter()
     causes: Counter[str] = Counter()
     per_category: dict[str, Counter[str]] = {}
@@ -112,6 +131,8 @@ def issues(cases: Sequence[Case], window: Window, periods: Sequence[str]) -> dic
         causes[cause] += 1
         per_category.setdefault(period, Counter())[category] += 1
         per_cause.setdefault(period, Counter())[cause] += 1
+    top_categories = _ranked(categories, periods, per_category)
+    top_causes = _ranked(causes, periods, per_cause)
     return {
         "complaints": len(cases),
         "per_period": [
@@ -123,8 +144,10 @@ def issues(cases: Sequence[Case], window: Window, periods: Sequence[str]) -> dic
             }
             for p in periods
         ],
-        "categories": _ranked(categories, periods, per_category),
-        "causes": _ranked(causes, periods, per_cause),
+        "categories": top_categories,
+        "causes": top_causes,
+        "other_categories": _rest(categories, top_categories, periods, per_category),
+        "other_causes": _rest(causes, top_causes, periods, per_cause),
     }
 
 
@@ -265,7 +288,8 @@ def _offer_counts(offers: Sequence[Offer]) -> dict[str, Any]:
 
 
 def compensation(offers: Sequence[Offer]) -> dict[str, Any]:
-    """Offers by kind and fit (``addresses_failure``), and totals by fit."""
+    """Offers by kind and fit (``addresses_failure``), counts by fit, and the money offered
+    and accepted per currency (:func:`~trustengine.report.money.totals`)."""
     groups: dict[tuple[str, bool], list[Offer]] = {}
     for offer in offers:
         groups.setdefault((offer.kind, offer.addresses_failure), []).append(offer)
@@ -279,6 +303,7 @@ def compensation(offers: Sequence[Offer]) -> dict[str, Any]:
             "fitting": _offer_counts([o for o in offers if o.addresses_failure]),
             "generic": _offer_counts([o for o in offers if not o.addresses_failure]),
         },
+        "totals": totals(offers),
     }
 
 

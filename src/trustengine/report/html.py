@@ -23,8 +23,16 @@ from trustengine.report.charts import (
 from trustengine.report.window import shown
 
 
-def _figure(chart: str, caption: str) -> str:
-    return f"<figure>{chart}<figcaption>{esc(caption)}</figcaption></figure>"
+def _figure(chart: str, caption: str, n: str) -> str:
+    """A chart with its caption, which states the sample size ``n`` it was drawn from."""
+    return (
+        f"<figure>{chart}<figcaption>{esc(caption)} "
+        f'<span class="n">n = {esc(n)}</span></figcaption></figure>'
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _section(title: str, *parts: str) -> str:
@@ -39,9 +47,11 @@ Column = str | tuple[str, str]
 """A table column: (header, key), or a bare key whose header is the key with spaces."""
 
 
-def _grid(rows: Sequence[dict[str, Any]], named: Sequence[Column]) -> str:
-    """A table of ``rows`` with ``named`` columns; numbers right-aligned and shown as the
-    text report shows them."""
+def _grid(
+    rows: Sequence[dict[str, Any]], named: Sequence[Column], *, amounts: Sequence[str] = ()
+) -> str:
+    """A table of ``rows`` with ``named`` columns; numbers (and the money in ``amounts``,
+    decimal text) right-aligned and shown as the text report shows them."""
     columns = [(c.replace("_", " "), c) if isinstance(c, str) else c for c in named]
     cells = [
         {
@@ -53,7 +63,9 @@ def _grid(rows: Sequence[dict[str, Any]], named: Sequence[Column]) -> str:
         for row in rows
     ]
     numeric = [
-        head for head, key in columns if any(isinstance(row[key], int | float) for row in rows)
+        head
+        for head, key in columns
+        if key in amounts or any(isinstance(row[key], int | float) for row in rows)
     ]
     return table(cells, [head for head, _ in columns], numeric=numeric)
 
@@ -63,11 +75,12 @@ def _outcomes(
     outcomes: Sequence[str],
     title: str,
     caption: str,
+    n: str,
     colours: Sequence[str] = (GOOD, BAD, WAITING),
 ) -> str:
     """A figure of stacked bars, one segment per outcome: good, bad, still open."""
     labels = [o.replace("_", " ") for o in outcomes]
-    return _figure(stacked_bars(bars, labels, title=title, colours=colours), caption)
+    return _figure(stacked_bars(bars, labels, title=title, colours=colours), caption, n)
 
 
 def _summary(r: dict[str, Any]) -> str:
@@ -102,16 +115,26 @@ def _trends(r: dict[str, Any]) -> str:
         low=-100,
         high=100,
     )
-    complaints = line_chart(
-        periods,
-        [("all complaints", [p["complaints"] for p in issues["per_period"]])]
-        + [(c["name"], c["per_period"]) for c in issues["categories"][:3]],
-        title="Complaints per period",
-    )
+    every = [p["complaints"] for p in issues["per_period"]]
+    top = issues["categories"][:3]
+    rest = [total - sum(c["per_period"][index] for c in top) for index, total in enumerate(every)]
+    lines = [("all complaints", every)] + [(c["name"], c["per_period"]) for c in top]
+    if any(rest):  # the categories not drawn, as one line rather than left out
+        lines.append(("other categories", rest))
+    complaints = line_chart(periods, lines, title="Complaints per period")
+    scores = r["satisfaction"]["nps"]["responses"], r["satisfaction"]["csat"]["responses"]
     return _section(
         "Trends",
-        _figure(satisfaction, "NPS (-100 to 100) and CSAT (% of 4-5 scores) per period."),
-        _figure(complaints, "Complaints per period, and the three most frequent categories."),
+        _figure(
+            satisfaction,
+            "NPS (-100 to 100) and CSAT (% of 4-5 scores) per period.",
+            f"{_count(scores[0], 'NPS score')}, {_count(scores[1], 'CSAT score')}",
+        ),
+        _figure(
+            complaints,
+            "Complaints per period, the three most frequent categories, and the others.",
+            _count(issues["complaints"], "complaint"),
+        ),
     )
 
 
@@ -121,7 +144,16 @@ def _issues(r: dict[str, Any]) -> str:
     for key, label in (("categories", "category"), ("causes", "cause")):
         title = f"Top {key}"
         items = [(c["name"], float(c["complaints"])) for c in issues[key]]
-        parts.append(_figure(bar_chart(items, title=title), f"Complaints by {label}."))
+        other = issues[f"other_{key}"]
+        if other["names"]:  # folded into one bar, never silently dropped
+            items.append((f"other ({other['names']} {key})", float(other["complaints"])))
+        parts.append(
+            _figure(
+                bar_chart(items, title=title),
+                f"Complaints by {label}.",
+                _count(issues["complaints"], "complaint"),
+            )
+        )
     rows = [
         {**c, "per period": " ".join(map(str, c["per_period"])), "kind": "category"}
         for c in issues["categories"]
@@ -198,7 +230,9 @@ def _times(r: dict[str, Any]) -> str:
     return _section(
         "Response times",
         _figure(
-            bar_chart(bars, title="Hours to respond and resolve", unit=" h"), "Percentiles, hours."
+            bar_chart(bars, title="Hours to respond and resolve", unit=" h"),
+            "Percentiles, hours.",
+            ", ".join(f"{_count(row['cases'], 'case')} ({row['measure']})" for row in rows),
         ),
         _grid(
             rows,
@@ -223,7 +257,13 @@ def _sla(r: dict[str, Any]) -> str:
     rows = [{"clock": name, **c} for name, c in clocks.items()]
     return _section(
         "SLA compliance",
-        _outcomes(bars, outcomes, "SLA clocks", "Each clock's runs: met, breached, still running."),
+        _outcomes(
+            bars,
+            outcomes,
+            "SLA clocks",
+            "Each clock's runs: met, breached, still running.",
+            _count(sum(c["clocks"] for c in clocks.values()), "clock run"),
+        ),
         _grid(rows, ["clock", "clocks", *outcomes, ("compliance %", "compliance_pct")]),
     )
 
@@ -239,6 +279,7 @@ def _promises(r: dict[str, Any]) -> str:
             outcomes,
             "Promises",
             "Promises made in the window, by outcome.",
+            _count(p["made"], "promise"),
             colours=(GOOD, LATE, BAD, WAITING),
         ),
         _grid(
@@ -268,10 +309,37 @@ def _compensation(r: dict[str, Any]) -> str:
             outcomes,
             "Offers by kind and fit",
             "Offers by kind and whether they address the failure.",
+            _count(comp["offers"], "offer"),
         ),
         _grid(
             rows, ["kind", "fit", "offers", *outcomes, ("% of answered accepted", "accepted_pct")]
         ),
+        _money(comp["totals"]),
+    )
+
+
+def _money(totals: dict[str, Any]) -> str:
+    """The amounts offered and accepted per currency, then per kind within it."""
+    rows = []
+    for found in totals["per_currency"]:
+        currency = found["currency"] or "(no currency)"
+        kinds = found["by_kind"]
+        whole = [{**found, "kind": "all kinds"}] if len(kinds) > 1 else []
+        rows += [{**row, "currency": currency} for row in whole + kinds]
+    without = totals["offers_without_amount"]
+    columns: list[Column] = [
+        "currency",
+        "kind",
+        "offers",
+        ("amount offered", "offered"),
+        ("accepted", "accepted_offers"),
+        ("amount accepted", "accepted"),
+    ]
+    grid = _grid(rows, columns, amounts=("offered", "accepted")) if rows else ""
+    return (
+        "<h3>Money offered and accepted</h3>"
+        + _p(f"Added up exactly, per currency; {_count(without, 'offer')} carried no amount.")
+        + grid
     )
 
 
@@ -282,7 +350,11 @@ def _hand_offs(r: dict[str, Any]) -> str:
     return _section(
         "Hand-offs per case",
         _p(f"Mean {shown(h['mean'])} over {h['cases']} cases; most {shown(h['max'])}."),
-        _figure(histogram(bins, title="Cases by number of hand-offs"), "Cases by hand-offs."),
+        _figure(
+            histogram(bins, title="Cases by number of hand-offs"),
+            "Cases by hand-offs.",
+            _count(h["cases"], "case"),
+        ),
     )
 
 
@@ -292,7 +364,11 @@ def _scores(r: dict[str, Any]) -> str:
     return _section(
         "Trust scores now",
         _p(f"{t['customers']} customers, mean score {shown(t['mean'])} (current, any window)."),
-        _figure(histogram(bins, title="Customers by trust score"), "Current trust score, 0-100."),
+        _figure(
+            histogram(bins, title="Customers by trust score"),
+            "Current trust score, 0-100.",
+            _count(t["customers"], "customer"),
+        ),
     )
 
 

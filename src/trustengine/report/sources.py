@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, TypeVar
 
 import sqlite_utils
@@ -92,6 +93,9 @@ class Offer:
     kind: str
     addresses_failure: bool
     status: str
+    amount: Decimal | None = None
+    """Exact, from ``compensation.amount_exact`` (never the float column)."""
+    currency: str | None = None
 
 
 @dataclass(frozen=True)
@@ -228,9 +232,17 @@ def _offers(db: sqlite_utils.Database, window: Window) -> list[Offer]:
     return _in_window(
         db,
         window,
-        "SELECT at, kind, addresses_failure, status FROM compensation ORDER BY customer, offer",
+        "SELECT at, kind, addresses_failure, status, amount_exact, currency FROM compensation "
+        "ORDER BY customer, offer",
         "at",
-        lambda row, at: Offer(at, row["kind"], bool(row["addresses_failure"]), row["status"]),
+        lambda row, at: Offer(
+            at,
+            row["kind"],
+            bool(row["addresses_failure"]),
+            row["status"],
+            None if row["amount_exact"] is None else Decimal(row["amount_exact"]),
+            row["currency"],
+        ),
     )
 
 

@@ -68,6 +68,10 @@ def _issues(report: dict[str, Any]) -> list[str]:
             (r["name"], r["complaints"], " ".join(map(str, r["per_period"])), _signed(r["change"]))
             for r in issues[key]
         ]
+        other = issues[f"other_{key}"]
+        if other["names"]:  # the rest, folded into one row rather than left out
+            spread = " ".join(map(str, other["per_period"]))
+            rows.append((f"other ({other['names']})", other["complaints"], spread, "-"))
         if rows:
             lines += _columns((f"top {label}", "complaints", "per period", "change"), rows)
     return lines
@@ -166,6 +170,32 @@ def _compensation(report: dict[str, Any]) -> list[str]:
         for fit, c in comp["by_fit"].items()
     ]
     lines += _columns(("kind", "fit", "offers", "accepted", "declined", "pending"), rows)
+    return lines + _money(comp["totals"])
+
+
+def _money(totals: dict[str, Any]) -> list[str]:
+    """The amounts offered and accepted, per currency and, when there are several, kind."""
+    rows: list[tuple[Any, ...]] = []
+    for found in totals["per_currency"]:
+        currency = found["currency"] or "(no currency)"
+        kinds = found["by_kind"]
+        for row in ([found] if len(kinds) > 1 else []) + kinds:
+            kind = row.get("kind", "all kinds")
+            rows.append(
+                (
+                    currency,
+                    kind,
+                    row["offers"],
+                    row["offered"],
+                    row["accepted_offers"],
+                    row["accepted"],
+                )
+            )
+    without = totals["offers_without_amount"]
+    lines = [f"  Money offered and accepted ({_plural(without, 'offer')} without an amount)"]
+    if rows:
+        headers = ("currency", "kind", "offers", "amount offered", "accepted", "amount accepted")
+        lines += _columns(headers, rows)
     return lines
 
 

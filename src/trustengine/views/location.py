@@ -20,6 +20,7 @@ from pathlib import Path
 import sqlite_utils
 
 from trustengine.exceptions import ReadModelError
+from trustengine.files import create_private
 from trustengine.persistence.target import StoreTarget
 
 DEFAULT_VIEWS = "./trustengine-views.db"
@@ -99,6 +100,8 @@ def open_views(location: str, *, shared: bool = False) -> sqlite_utils.Database:
     ``secure_delete`` makes SQLite zero what it overwrites or frees, so an erased
     customer's text does not linger in free space (see :mod:`.erasure`).
     """
+    if location != MEMORY:
+        create_private(location)  # personal text: 0600, and its -wal and -shm follow it
     try:
         conn = sqlite3.connect(location, timeout=LOCK_TIMEOUT, check_same_thread=not shared)
     except sqlite3.Error as error:

@@ -141,6 +141,7 @@ TABLES: tuple[TableSpec, ...] = (
             "case": str,
             "kind": str,
             "amount": float,
+            "amount_exact": str,
             "currency": str,
             "addresses_failure": bool,
             "status": str,
@@ -151,7 +152,9 @@ TABLES: tuple[TableSpec, ...] = (
         pk=("customer", "offer"),
         not_null=("status", "at"),
         indexes=(("status",),),
-        doc="Offers of redress: status offered|accepted|declined.",
+        doc="Offers of redress: status offered|accepted|declined. amount is a float for SQL "
+        "arithmetic; amount_exact is the same amount as exact decimal text (add money up "
+        "from it, as the report does).",
     ),
     TableSpec(
         "sla_clocks",

@@ -241,6 +241,7 @@ class StepWriter:
                 "case": e.case,
                 "kind": e.kind,
                 "amount": float(e.amount) if e.amount is not None else None,
+                "amount_exact": str(e.amount) if e.amount is not None else None,
                 "currency": e.currency,
                 "addresses_failure": int(e.addresses_failure),
                 "status": "offered",
