@@ -13,15 +13,19 @@ from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
 from pydantic import (
     BeforeValidator,
+    ConfigDict,
     Field,
+    JsonValue,
     StrictBool,
     StringConstraints,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from trustengine.domain.base import CustomerEvent as _Base
-from trustengine.domain.base import Instant, Key, PositiveInt, Text
+from trustengine.domain.base import Instant, Key, Text
 
 if TYPE_CHECKING:
     from trustengine.domain.customer import Customer
@@ -52,6 +56,36 @@ Clock = Literal["first_response", "resolution", "follow_up", "final_response"]
 Outcome = Literal["satisfied", "issue_persists", "no_answer"]
 Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Severity = Annotated[int, Field(strict=True, ge=1, le=4)]
+Level = Annotated[int, Field(strict=True, ge=2, le=10)]
+Attempts = Annotated[int, Field(strict=True, ge=1, le=1000)]
+Score = Annotated[int, Field(strict=True, ge=0, le=10)]
+AMOUNT_MAX_DIGITS = 18
+AMOUNT_DECIMAL_PLACES = 4
+_WHOLE_DIGITS = AMOUNT_MAX_DIGITS - AMOUNT_DECIMAL_PLACES
+AMOUNT_MAX = Decimal(10**_WHOLE_DIGITS) - Decimal(1).scaleb(-AMOUNT_DECIMAL_PLACES)
+Amount = Annotated[
+    Decimal,
+    Field(
+        ge=0,
+        allow_inf_nan=False,
+        max_digits=AMOUNT_MAX_DIGITS,
+        decimal_places=AMOUNT_DECIMAL_PLACES,
+    ),
+    # JSON Schema's multipleOf works in binary floating point, so the places are a
+    # pattern on the string form only; the number form gets the range.
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "minimum": 0, "exclusiveMaximum": 10**_WHOLE_DIGITS},
+                {
+                    "type": "string",
+                    "pattern": f"^[0-9]{{1,{_WHOLE_DIGITS}}}([.][0-9]{{1,{AMOUNT_DECIMAL_PLACES}}})?$",
+                },
+            ]
+        }
+    ),
+]
+"""A money amount: finite, >= 0, at most 18 digits of which at most 4 after the point."""
 
 
 def _number_only(value: object) -> object:
@@ -64,6 +98,21 @@ def _number_only(value: object) -> object:
 Sentiment = Annotated[
     float, BeforeValidator(_number_only), Field(ge=-1.0, le=1.0, allow_inf_nan=False)
 ]
+
+
+SCORE_RANGES = {"csat": (1, 5), "nps": (0, 10)}
+"""The scores each satisfaction metric takes, lowest and highest."""
+
+
+def _score_schema() -> list[JsonValue]:
+    """SCORE_RANGES as JSON Schema: if the metric is M, the score is in M's range."""
+    return [
+        {
+            "if": {"properties": {"metric": {"const": metric}}, "required": ["metric"]},
+            "then": {"properties": {"score": {"minimum": low, "maximum": high}}},
+        }
+        for metric, (low, high) in SCORE_RANGES.items()
+    ]
 
 
 # --- Customer-level ----------------------------------------------------------------------
@@ -101,7 +150,7 @@ class ContactUnanswered(_Base):
     """An outreach got no reply: a sign the customer is disengaging."""
 
     scope: ClassVar = "either"
-    attempts: PositiveInt = 1
+    attempts: Attempts = 1
 
 
 class SatisfactionRecorded(_Base):
@@ -109,17 +158,22 @@ class SatisfactionRecorded(_Base):
 
     scope: ClassVar = "either"
     on_closed_case: ClassVar = True
+    model_config = ConfigDict(json_schema_extra={"allOf": _score_schema()})
+
     metric: Literal["csat", "nps"]
-    score: Annotated[int, Field(strict=True)]
+    score: Score
     comment: Text | None = None
 
     @field_validator("score")
     @classmethod
     def _score_fits_metric(cls, score: int, info: ValidationInfo) -> int:
         metric = info.data.get("metric")
-        low, high = (1, 5) if metric == "csat" else (0, 10)
-        if metric is not None and not low <= score <= high:
-            raise ValueError(f"a {metric} score must be from {low} to {high}")
+        if metric in SCORE_RANGES:
+            low, high = SCORE_RANGES[metric]
+            if not low <= score <= high:
+                raise PydanticCustomError(
+                    "score_fits_metric", f"a {metric} score must be from {low} to {high}"
+                )
         return score
 
 
@@ -173,7 +227,7 @@ class JustificationGiven(_Base):
 class CaseEscalated(_Base):
     """The case went up to a higher support level."""
 
-    level: Annotated[int, Field(strict=True, ge=2)]
+    level: Level
     reason: Text
 
 
@@ -278,7 +332,7 @@ class CompensationOffered(_Base):
     creates: ClassVar = "offer"
     offer: Key
     kind: CompensationKind
-    amount: Annotated[Decimal, Field(ge=0, allow_inf_nan=False)] | None = None
+    amount: Amount | None = None
     currency: Currency | None = None
     addresses_failure: StrictBool
 
