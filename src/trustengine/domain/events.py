@@ -62,6 +62,7 @@ Score = Annotated[int, Field(strict=True, ge=0, le=10)]
 AMOUNT_MAX_DIGITS = 18
 AMOUNT_DECIMAL_PLACES = 4
 _WHOLE_DIGITS = AMOUNT_MAX_DIGITS - AMOUNT_DECIMAL_PLACES
+_AMOUNT_TEXT = f"^[0-9]{{1,{_WHOLE_DIGITS}}}([.][0-9]{{1,{AMOUNT_DECIMAL_PLACES}}})?$"
 AMOUNT_MAX = Decimal(10**_WHOLE_DIGITS) - Decimal(1).scaleb(-AMOUNT_DECIMAL_PLACES)
 Amount = Annotated[
     Decimal,
@@ -77,10 +78,7 @@ Amount = Annotated[
         {
             "anyOf": [
                 {"type": "number", "minimum": 0, "exclusiveMaximum": 10**_WHOLE_DIGITS},
-                {
-                    "type": "string",
-                    "pattern": f"^[0-9]{{1,{_WHOLE_DIGITS}}}([.][0-9]{{1,{AMOUNT_DECIMAL_PLACES}}})?$",
-                },
+                {"type": "string", "pattern": _AMOUNT_TEXT},
             ]
         }
     ),
@@ -95,8 +93,10 @@ def _number_only(value: object) -> object:
     return value
 
 
+# The Field first: after a BeforeValidator, pydantic writes the bounds into JSON Schema
+# as "ge"/"le", which JSON Schema does not know.
 Sentiment = Annotated[
-    float, BeforeValidator(_number_only), Field(ge=-1.0, le=1.0, allow_inf_nan=False)
+    float, Field(ge=-1.0, le=1.0, allow_inf_nan=False), BeforeValidator(_number_only)
 ]
 
 
