@@ -119,8 +119,8 @@ def _schema_of(type_name: str | None) -> dict[str, Any]:
 
 @click.command(
     "types",
-    epilog="Examples: trustengine types; trustengine types PromiseMade; "
-    "trustengine types --json > interchange.schema.json",
+    epilog="Example: trustengine types PromiseMade (or: trustengine types --json "
+    "> interchange.schema.json)",
 )
 @click.argument("type_name", metavar="[TYPE]", required=False)
 @click.option(
