@@ -159,7 +159,9 @@ def _json_number(value: Decimal) -> int | float | str:
 
 def dumps(event: CustomerEvent) -> str:
     """One JSON Lines line (without the newline) for ``event``."""
-    return json.dumps(to_contract(event), separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(
+        to_contract(event), separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
 
 
 def _json_kind(value: Any) -> str:

@@ -533,7 +533,7 @@ def write_jsonl(events: Iterable[dict[str, object]], path: str | Path) -> None:
     """Write ``events`` to ``path``, one compact JSON object per line."""
     with Path(path).open("w", encoding="utf-8") as out:
         for event in events:
-            out.write(json.dumps(event, separators=(",", ":")) + "\n")
+            out.write(json.dumps(event, separators=(",", ":"), allow_nan=False) + "\n")
 
 
 def main(argv: list[str] | None = None) -> None:

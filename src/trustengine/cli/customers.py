@@ -121,7 +121,7 @@ def case_(customer: str, case: str, as_json: bool, views: str | None, db: str) -
     with open_engine(db) as engine, caught_up(engine, views) as model:
         found = model.case(customer, case)
     if as_json:
-        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(found, indent=2, ensure_ascii=False, allow_nan=False))
         return
     render_case(found)
 

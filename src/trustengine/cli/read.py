@@ -168,7 +168,7 @@ def state(
         )
         found = model.replay(events).as_dict()
     if as_json:
-        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(found, indent=2, ensure_ascii=False, allow_nan=False))
         return
     render_state(found)
 

@@ -39,7 +39,9 @@ class PydanticMapper(Mapper[UUID]):
         if self.personal is not None and _has_personal(event):
             state = event.model_dump(mode="json", exclude=_EXCLUDE, exclude_none=True)
             sealed = self.personal.seal(event.originator_id, state)
-            payload = json.dumps(sealed, separators=(",", ":"), ensure_ascii=False).encode()
+            payload = json.dumps(
+                sealed, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+            ).encode()
         else:
             payload = event.model_dump_json(exclude=_EXCLUDE, exclude_none=True).encode()
         cls = type(event)
