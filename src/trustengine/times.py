@@ -15,7 +15,10 @@ ISO_INSTANT = (
 ``YYYY-MM-DDTHH:MM[:SS[.fraction]]`` then ``Z`` or ``+HH:MM`` (also ``+HHMM``). Written
 for both Python's ``re`` and JSON Schema's ECMA-262 patterns."""
 _ISO_INSTANT = re.compile(ISO_INSTANT)
-ISO_INSTANT_WITH_OFFSET = ISO_INSTANT.removesuffix("?$") + "$"
+PATTERN_END = r"(?![\s\S])"
+"""The end of the text in a JSON Schema pattern. Not ``$``: validators in Python (which
+use ``re.search``) let ``$`` match before a final newline, ECMA-262 does not."""
+ISO_INSTANT_WITH_OFFSET = ISO_INSTANT.removesuffix("?$") + PATTERN_END
 """:data:`ISO_INSTANT` with the offset required: the whole rule, for JSON Schema."""
 
 

@@ -25,7 +25,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from trustengine.times import ISO_INSTANT_WITH_OFFSET, instant_problem
+from trustengine.times import ISO_INSTANT_WITH_OFFSET, PATTERN_END, instant_problem
 
 if TYPE_CHECKING:
     from trustengine.domain.customer import Customer
@@ -40,7 +40,7 @@ _SPACE = (
     r"\t\n\u000b\f\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a"
     r"\u2028\u2029\u202f\u205f\u3000"
 )
-KEY_PATTERN = rf"^[^{_SPACE}]([\s\S]*[^{_SPACE}])?$"
+KEY_PATTERN = rf"^[^{_SPACE}]([\s\S]*[^{_SPACE}])?{PATTERN_END}"
 """A key's rule as a JSON Schema pattern: not blank, and no outer whitespace."""
 
 

@@ -8,6 +8,7 @@ declares, as class variables, how the customer's rules treat it (see
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
 
@@ -26,6 +27,7 @@ from pydantic_core import PydanticCustomError
 
 from trustengine.domain.base import CustomerEvent as _Base
 from trustengine.domain.base import Instant, Key, Text
+from trustengine.times import PATTERN_END
 
 if TYPE_CHECKING:
     from trustengine.domain.customer import Customer
@@ -54,7 +56,11 @@ CompensationKind = Literal[
 ]
 Clock = Literal["first_response", "resolution", "follow_up", "final_response"]
 Outcome = Literal["satisfied", "issue_persists", "no_answer"]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+Currency = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Z]{3}$"),
+    WithJsonSchema({"type": "string", "pattern": f"^[A-Z]{{3}}{PATTERN_END}"}),
+]
 Severity = Annotated[int, Field(strict=True, ge=1, le=4)]
 Level = Annotated[int, Field(strict=True, ge=2, le=10)]
 Attempts = Annotated[int, Field(strict=True, ge=1, le=1000)]
@@ -62,8 +68,21 @@ Score = Annotated[int, Field(strict=True, ge=0, le=10)]
 AMOUNT_MAX_DIGITS = 18
 AMOUNT_DECIMAL_PLACES = 4
 _WHOLE_DIGITS = AMOUNT_MAX_DIGITS - AMOUNT_DECIMAL_PLACES
-_AMOUNT_TEXT = f"^[0-9]{{1,{_WHOLE_DIGITS}}}([.][0-9]{{1,{AMOUNT_DECIMAL_PLACES}}})?$"
+_AMOUNT_TEXT = f"^[0-9]{{1,{_WHOLE_DIGITS}}}([.][0-9]{{1,{AMOUNT_DECIMAL_PLACES}}})?{PATTERN_END}"
 AMOUNT_MAX = Decimal(10**_WHOLE_DIGITS) - Decimal(1).scaleb(-AMOUNT_DECIMAL_PLACES)
+_PLAIN_DECIMAL = re.compile(r"[0-9]+([.][0-9]+)?")
+
+
+def _plain_decimal_text(value: object) -> object:
+    # Decimal() would take " 15\n", "1E+3" or "NaN" as text; the contract's text form of an
+    # amount is the one export writes: plain digits, an optional fraction.
+    if isinstance(value, str) and _PLAIN_DECIMAL.fullmatch(value) is None:
+        raise PydanticCustomError(
+            "amount_text", 'an amount given as text must be plain decimal digits, e.g. "12.50"'
+        )
+    return value
+
+
 Amount = Annotated[
     Decimal,
     Field(
@@ -82,6 +101,7 @@ Amount = Annotated[
             ]
         }
     ),
+    BeforeValidator(_plain_decimal_text),
 ]
 """A money amount: finite, >= 0, at most 18 digits of which at most 4 after the point."""
 
