@@ -185,10 +185,16 @@ def did_you_mean(type_name: object) -> str:
     by_folded = {name.casefold(): name for name in EVENT_TYPES}
     if type_name.casefold() in by_folded:
         return f" (did you mean {by_folded[type_name.casefold()]}?)"
-    close = difflib.get_close_matches(type_name.casefold(), list(by_folded), n=3, cutoff=0.6)
-    if not close:
+    folded = type_name.casefold()
+    scores = {
+        name: difflib.SequenceMatcher(None, folded, candidate).ratio()
+        for candidate, name in by_folded.items()
+    }
+    best = max(scores.values())
+    if best < 0.6:
         return ""
-    names = [by_folded[name] for name in close]
+    # The best match, and any as good as it: "Promise" could be any of three.
+    names = [name for name, score in scores.items() if score >= best - 0.02][:3]
     return f" (did you mean {' or '.join(names)}?)"
 
 
