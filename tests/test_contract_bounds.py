@@ -18,8 +18,9 @@ import pytest
 from tests.examples import EXAMPLES
 from trustengine import TrustEngine
 from trustengine.domain.events import CaseEscalated, CompensationOffered, ContactUnanswered
-from trustengine.exceptions import InvalidEventError, UnknownEventTypeError
+from trustengine.exceptions import InvalidEventError, InvalidTimeError, UnknownEventTypeError
 from trustengine.interchange import parse_event, parse_line, to_contract
+from trustengine.times import parse_time
 
 
 def _with(type_name: str, **changes: Any) -> dict[str, Any]:
@@ -168,6 +169,12 @@ def test_a_string_of_digits_is_not_a_time(text: str) -> None:
         f'ComplaintFiled: at = "{text}": a time must be ISO 8601 with an offset, e.g. '
         "2026-03-01T09:00:00+00:00 (rule: iso-8601-time)"
     )
+
+
+@pytest.mark.parametrize("text", ["1772355600", "1772355600.5", "20260301"])
+def test_a_string_of_digits_is_not_a_time_to_a_query_either(text: str) -> None:
+    with pytest.raises(InvalidTimeError):
+        parse_time(text)
 
 
 def test_a_due_of_digits_is_not_a_time_either() -> None:

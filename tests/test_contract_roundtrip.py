@@ -149,7 +149,7 @@ def _store_accepted(db: str, lines: list[str]) -> list[dict[str, Any]]:
 
 
 @settings(
-    max_examples=200,
+    max_examples=120,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )

@@ -24,7 +24,7 @@ from trustengine.cli.contract import SCOPES, event_class, option, requirement, r
 from trustengine.cli.output import InputError, db_option, handle_errors, open_engine
 from trustengine.cli.views import erase_from_read_model, views_option
 from trustengine.contract import FieldDoc, fields, scope
-from trustengine.domain.base import CustomerEvent
+from trustengine.domain.base import Channel, CustomerEvent
 from trustengine.domain.events import EVENT_TYPES, CustomerErased
 from trustengine.exceptions import BatchRejectedError
 from trustengine.interchange import did_you_mean, parse_event
@@ -185,7 +185,9 @@ def _format_fields(type_name: str, formatter: click.HelpFormatter) -> None:
     help="When it happened: ISO 8601 with an offset [default: now].",
 )
 @click.option("--actor", help="Who did it: an agent id, customer, system.")
-@click.option("--channel", help="email, phone, chat, sms, social, in_person, web or other.")
+@click.option(
+    "--channel", help=f"How: {', '.join(get_args(Channel)[:-1])} or {get_args(Channel)[-1]}."
+)
 @click.option(
     "--json",
     "data_json",
