@@ -11,13 +11,20 @@ import copy
 import json
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.examples import EXAMPLES
 from trustengine import TrustEngine
-from trustengine.domain.events import CaseEscalated, CompensationOffered, ContactUnanswered
+from trustengine.domain.door import STORED_CONTEXT
+from trustengine.domain.events import (
+    EVENT_TYPES,
+    CaseEscalated,
+    CompensationOffered,
+    ContactUnanswered,
+)
 from trustengine.exceptions import InvalidEventError, InvalidTimeError, UnknownEventTypeError
 from trustengine.interchange import parse_event, parse_line, to_contract
 from trustengine.times import parse_time
@@ -315,3 +322,58 @@ def test_an_unknown_type_suggests_the_near_names(name: str, message: str) -> Non
     error = _refusal(_with("ComplaintFiled", type=name))
     assert type(error) is UnknownEventTypeError
     assert str(error) == message
+
+
+# --- what the store already holds --------------------------------------------------------
+
+
+def _stored_draft(type_name: str, **changes: Any) -> Any:
+    """A draft as the store of an older contract could hold it: past the door of today."""
+    obj = _with(type_name, **changes)
+    fields: dict[str, Any] = {**obj["data"], "timestamp": obj["at"], "customer": obj["customer"]}
+    for key in ("case", "actor", "channel"):
+        if key in obj:
+            fields[key] = obj[key]
+    return EVENT_TYPES[type_name].model_validate(fields, context=STORED_CONTEXT)
+
+
+@pytest.mark.parametrize(
+    ("type_name", "changes"),
+    [
+        ("CaseEscalated", {"data__level": 99}),
+        ("ContactUnanswered", {"data__attempts": 5000}),
+        ("CompensationOffered", {"data__amount": Decimal("0.12345")}),
+        ("CompensationOffered", {"data__amount": Decimal("123456789012345")}),
+        ("ComplaintFiled", {"customer": "cust-1 ", "data__category": "  "}),
+    ],
+    ids=["level-99", "attempts-5000", "amount-5-places", "amount-15-digits", "padded-keys"],
+)
+def test_a_stored_event_todays_door_refuses_still_reads_back(
+    type_name: str, changes: dict[str, Any]
+) -> None:
+    draft = _stored_draft(type_name, **changes)
+    with pytest.raises(InvalidEventError):
+        parse_event(to_contract(draft))  # the door of today refuses it
+    engine = TrustEngine(":memory:")
+    try:
+        if draft.case is not None and type_name != "ComplaintFiled":
+            engine.record(_stored_draft("ComplaintFiled", customer=draft.customer))
+        engine.record(draft)
+        events = engine.history(draft.customer)
+    finally:
+        engine.close()
+    assert events[-1].fact_key() == draft.fact_key()
+
+
+def test_an_amount_given_as_a_number_in_exponent_form_reads_back(tmp_path: Path) -> None:
+    # Decimal("1E+3") is stored as the text "1E+3", which the door refuses as text.
+    engine = TrustEngine(str(tmp_path / "trust.db"))
+    try:
+        engine.record(EXAMPLES["ComplaintFiled"])
+        engine.record(parse_line(_offer_line("1E+3")))
+        offered = engine.history("cust-1")[-1]
+    finally:
+        engine.close()
+    assert isinstance(offered, CompensationOffered)
+    assert offered.amount == 1000
+    assert to_contract(offered)["data"]["amount"] == 1000

@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from trustengine.domain.door import at_the_door
 from trustengine.times import ISO_INSTANT_WITH_OFFSET, PATTERN_END, instant_problem
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def _trimmed_key(value: str) -> str:
 Key = Annotated[
     str,
     StringConstraints(min_length=1, max_length=KEY_MAX_LENGTH),
-    AfterValidator(_trimmed_key),
+    AfterValidator(at_the_door(_trimmed_key)),
     WithJsonSchema(
         {"type": "string", "minLength": 1, "maxLength": KEY_MAX_LENGTH, "pattern": KEY_PATTERN}
     ),

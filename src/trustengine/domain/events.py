@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -27,6 +28,7 @@ from pydantic_core import PydanticCustomError
 
 from trustengine.domain.base import CustomerEvent as _Base
 from trustengine.domain.base import Instant, Key, Text
+from trustengine.domain.door import at_most, at_the_door, fits_digits
 from trustengine.times import PATTERN_END
 
 if TYPE_CHECKING:
@@ -62,8 +64,20 @@ Currency = Annotated[
     WithJsonSchema({"type": "string", "pattern": f"^[A-Z]{{3}}{PATTERN_END}"}),
 ]
 Severity = Annotated[int, Field(strict=True, ge=1, le=4)]
-Level = Annotated[int, Field(strict=True, ge=2, le=10)]
-Attempts = Annotated[int, Field(strict=True, ge=1, le=1000)]
+LEVEL_MAX = 10
+ATTEMPTS_MAX = 1000
+# The upper ends came later than the lower ones (docs/interchange.md, section 7): they are
+# checked at the door, so that a store holding a level of 99 stays readable.
+Level = Annotated[
+    int,
+    Field(strict=True, ge=2, json_schema_extra={"maximum": LEVEL_MAX}),
+    AfterValidator(at_the_door(at_most(LEVEL_MAX))),
+]
+Attempts = Annotated[
+    int,
+    Field(strict=True, ge=1, json_schema_extra={"maximum": ATTEMPTS_MAX}),
+    AfterValidator(at_the_door(at_most(ATTEMPTS_MAX))),
+]
 Score = Annotated[int, Field(strict=True, ge=0, le=10)]
 AMOUNT_MAX_DIGITS = 18
 AMOUNT_DECIMAL_PLACES = 4
@@ -73,7 +87,7 @@ AMOUNT_MAX = Decimal(10**_WHOLE_DIGITS) - Decimal(1).scaleb(-AMOUNT_DECIMAL_PLAC
 _PLAIN_DECIMAL = re.compile(r"[0-9]+([.][0-9]+)?")
 
 
-def _plain_decimal_text(value: object) -> object:
+def _plain_decimal_text(value: Any) -> Any:
     # Decimal() would take " 15\n", "1E+3" or "NaN" as text; the contract's text form of an
     # amount is the one export writes: plain digits, an optional fraction.
     if isinstance(value, str) and _PLAIN_DECIMAL.fullmatch(value) is None:
@@ -85,12 +99,9 @@ def _plain_decimal_text(value: object) -> object:
 
 Amount = Annotated[
     Decimal,
-    Field(
-        ge=0,
-        allow_inf_nan=False,
-        max_digits=AMOUNT_MAX_DIGITS,
-        decimal_places=AMOUNT_DECIMAL_PLACES,
-    ),
+    Field(ge=0, allow_inf_nan=False),
+    # Precision and text form came later (docs/interchange.md, section 7): at the door.
+    AfterValidator(at_the_door(fits_digits(AMOUNT_MAX_DIGITS, AMOUNT_DECIMAL_PLACES))),
     # JSON Schema's multipleOf works in binary floating point, so the places are a
     # pattern on the string form only; the number form gets the range.
     WithJsonSchema(
@@ -101,7 +112,7 @@ Amount = Annotated[
             ]
         }
     ),
-    BeforeValidator(_plain_decimal_text),
+    BeforeValidator(at_the_door(_plain_decimal_text)),
 ]
 """A money amount: finite, >= 0, at most 18 digits of which at most 4 after the point."""
 
