@@ -16,7 +16,8 @@ import pytest
 from trustengine import exceptions
 from trustengine.contract import FieldDoc, fields, scope
 from trustengine.domain.base import KEY_MAX_LENGTH, Channel
-from trustengine.domain.events import EVENT_TYPES, SCORE_RANGES
+from trustengine.domain.events import EVENT_TYPES
+from trustengine.domain.values import SCORE_RANGES
 from trustengine.interchange import RULES
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "interchange.md"
