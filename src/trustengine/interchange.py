@@ -193,7 +193,7 @@ def did_you_mean(type_name: object) -> str:
     best = max(scores.values())
     if best < 0.6:
         return ""
-    # The best match, and any as good as it: "Promise" could be any of three.
+    # The best match, and any as good: "FollowUp" could be either follow-up type.
     names = [name for name, score in scores.items() if score >= best - 0.02][:3]
     return f" (did you mean {' or '.join(names)}?)"
 
