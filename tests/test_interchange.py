@@ -149,9 +149,9 @@ def offer_line_with_amount(amount: str) -> str:
 
 
 def test_an_amount_no_float_holds_exactly_is_exported_as_a_plain_decimal_string() -> None:
-    parsed = parse_line(offer_line_with_amount("0.1000000000000000055511"))
+    parsed = parse_line(offer_line_with_amount("12345678901234.5678"))
 
-    assert to_contract(parsed)["data"]["amount"] == "0.1000000000000000055511"
+    assert to_contract(parsed)["data"]["amount"] == "12345678901234.5678"
 
 
 def test_a_whole_amount_is_exported_as_an_integer_never_in_exponent_form() -> None:
@@ -177,7 +177,7 @@ def test_a_customer_key_of_200_characters_is_valid() -> None:
     assert parse_event(event("CustomerRegistered", "k" * 200)).customer == "k" * 200
 
 
-@pytest.mark.parametrize(("level", "sentiment"), [(2, -1.0), (99, 1.0)])
+@pytest.mark.parametrize(("level", "sentiment"), [(2, -1.0), (10, 1.0)])
 def test_range_ends_are_valid(level: int, sentiment: float) -> None:
     parse_event(event("CaseEscalated", case="C-1", level=level, reason="r"))
     parse_event(event("CustomerContacted", direction="inbound", sentiment=sentiment))
@@ -631,7 +631,7 @@ def test_the_message_names_the_type_the_field_and_the_value() -> None:
 def test_the_message_for_a_missing_field_says_missing() -> None:
     with pytest.raises(InvalidEventError) as caught:
         parse_event(_with("PromiseMade", data__due=...))
-    assert str(caught.value) == "PromiseMade: missing required field data.due"
+    assert str(caught.value) == "PromiseMade: missing required field data.due (rule: required)"
 
 
 def test_the_message_for_an_unknown_data_field_lists_the_allowed_ones() -> None:

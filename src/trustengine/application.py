@@ -230,9 +230,7 @@ class TrustEngine(ReadingMixin, CommandsMixin, Application[UUID]):
         an export that holds them), and their positions are appended to it.
         """
         with _gc_paused():
-            return self._record_numbered(
-                items, progress=progress, erased=erased, at_now=at_now
-            )
+            return self._record_numbered(items, progress=progress, erased=erased, at_now=at_now)
 
     def check_numbered(
         self,
@@ -292,9 +290,7 @@ class TrustEngine(ReadingMixin, CommandsMixin, Application[UUID]):
                 # "Now" is read at each attempt, once the customers are loaded: a time read
                 # before another writer's event landed would be earlier than that event.
                 now = None if at_now else self.clock()
-                customers, stored = self._stage(
-                    drafts, positions, now, progress, skipped=skipped
-                )
+                customers, stored = self._stage(drafts, positions, now, progress, skipped=skipped)
                 if not stored:
                     _extend(erased, skipped)
                     return 0

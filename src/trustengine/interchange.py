@@ -8,6 +8,7 @@ aggregate's (:mod:`trustengine.domain.customer`).
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Mapping
 from datetime import datetime
@@ -26,6 +27,31 @@ _ENVELOPE_TO_FIELD = {"customer": "customer", "case": "case", "actor": "actor", 
 _FIELD_TO_KEY = {"timestamp": "at"}
 _ENVELOPE_KEY_SET = frozenset(ENVELOPE_KEYS)
 _DATA_FIELD_SETS: dict[type[CustomerEvent], frozenset[str]] = {}
+RULES: dict[str, str] = {
+    "missing": "required",
+    "literal_error": "allowed-values",
+    "enum": "allowed-values",
+    "greater_than_equal": "range",
+    "less_than_equal": "range",
+    "greater_than": "range",
+    "less_than": "range",
+    "score_fits_metric": "score-fits-metric",
+    "finite_number": "finite",
+    "decimal_max_digits": "amount-precision",
+    "decimal_max_places": "amount-precision",
+    "decimal_whole_digits": "amount-precision",
+    "string_too_short": "length",
+    "string_too_long": "length",
+    "string_pattern_mismatch": "currency-code",
+    "key_not_blank": "key-not-blank",
+    "key_no_outer_whitespace": "key-no-outer-whitespace",
+    "iso_time": "iso-8601-time",
+    "time_offset": "time-with-offset",
+    "timezone_aware": "time-with-offset",
+}
+"""The contract's rule (docs/interchange.md, "Rules of one line") behind each kind of
+pydantic error; any other kind is the rule ``type`` (a value of the wrong JSON type, or
+text that is no number or time)."""
 # One decoder for every line: json.loads(..., parse_float=...) builds a new one per call.
 _DECODER = json.JSONDecoder(parse_float=Decimal)
 
@@ -54,13 +80,12 @@ def parse_event(obj: Any) -> CustomerEvent:
         )
     type_name = obj.get("type")
     if type_name is None:
-        raise InvalidEventError("missing required key 'type'", field="type")
+        raise InvalidEventError("missing required key 'type' (rule: required)", field="type")
     if not isinstance(type_name, str) or type_name not in EVENT_TYPES:
-        raise UnknownEventTypeError(f"unknown event type {quoted(type_name)}", field="type")
+        raise UnknownEventTypeError(
+            f"unknown event type {quoted(type_name)}{did_you_mean(type_name)}", field="type"
+        )
     cls = EVENT_TYPES[type_name]
-    for key in ("customer", "at"):
-        if key not in obj:
-            raise InvalidEventError(f"missing required key {key!r}", field=key)
     data = obj.get("data", {})
     if data is None:
         data = {}
@@ -137,7 +162,9 @@ def _json_number(value: Decimal) -> int | float | str:
 
 def dumps(event: CustomerEvent) -> str:
     """One JSON Lines line (without the newline) for ``event``."""
-    return json.dumps(to_contract(event), separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(
+        to_contract(event), separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
 
 
 def _name(key: str) -> str:
@@ -161,22 +188,65 @@ def _json_kind(value: Any) -> str:
     return type(value).__name__
 
 
-def _invalid(type_name: str, cls: type[CustomerEvent], error: ValidationError) -> InvalidEventError:
-    first = error.errors(include_url=False)[0]
-    location = [_name(str(part)) for part in first["loc"]]
-    data_fields = set(cls.data_fields())
-    if location and location[0] in data_fields:
-        where = "data." + ".".join(location)
-        what = "data." + location[0]
-    elif location:
-        key = _FIELD_TO_KEY.get(location[0], location[0])
-        where = what = ".".join([key, *location[1:]])
+def did_you_mean(type_name: object) -> str:
+    """`` (did you mean PromiseMade?)`` for a near miss of an event type's name, else ``""``."""
+    if not isinstance(type_name, str):
+        return ""
+    by_folded = {name.casefold(): name for name in EVENT_TYPES}
+    if type_name.casefold() in by_folded:
+        return f" (did you mean {by_folded[type_name.casefold()]}?)"
+    folded = type_name.casefold()
+    scores = {
+        name: difflib.SequenceMatcher(None, folded, candidate).ratio()
+        for candidate, name in by_folded.items()
+    }
+    best = max(scores.values())
+    if best < 0.6:
+        return ""
+    # The best match, and any as good: "FollowUp" could be either follow-up type.
+    names = [name for name, score in scores.items() if score >= best - 0.02][:3]
+    return f" (did you mean {' or '.join(names)}?)"
+
+
+def _key_of(cls: type[CustomerEvent], location: tuple[int | str, ...]) -> tuple[str, str]:
+    """Where a pydantic error is, in the contract's words: (``data.due.x``, ``data.due``)."""
+    parts = [_name(str(part)) for part in location]
+    if parts and parts[0] in _data_field_set(cls):
+        return "data." + ".".join(parts), "data." + parts[0]
+    if parts:
+        key = _FIELD_TO_KEY.get(parts[0], parts[0])
+        where = ".".join([key, *parts[1:]])
+        return where, where
+    return "data", "data"
+
+
+def _missing(type_name: str, names: list[str]) -> InvalidEventError:
+    """One message naming every missing key and field at once."""
+    keys = [name for name in names if not name.startswith("data.")]
+    fields = [name for name in names if name.startswith("data.")]
+    if len(names) == 1:
+        what = f"key {names[0]!r}" if keys else f"field {names[0]}"
     else:
-        where = what = "data"
-    message = first["msg"]
-    if first["type"] == "missing":
-        return InvalidEventError(f"{type_name}: missing required field {where}", field=what)
-    message = message.removeprefix("Value error, ")
+        noun = "keys" if not fields else "fields" if not keys else "keys and fields"
+        what = f"{noun} {', '.join(names)}"
+    return InvalidEventError(
+        f"{type_name}: missing required {what} (rule: required)", field=names[0]
+    )
+
+
+def _invalid(type_name: str, cls: type[CustomerEvent], error: ValidationError) -> InvalidEventError:
+    errors = error.errors(include_url=False)
+    missing = [_key_of(cls, item["loc"])[1] for item in errors if item["type"] == "missing"]
+    if missing:
+        order = {key: index for index, key in enumerate(ENVELOPE_KEYS)}
+        missing.sort(key=lambda name: (name.startswith("data."), order.get(name, 0)))
+        return _missing(type_name, missing)
+    first = errors[0]
+    where, what = _key_of(cls, first["loc"])
+    message = first["msg"].removeprefix("Value error, ")
+    rule = RULES.get(first["type"], "type")
     value = first.get("input")
     shown = excerpt(json.dumps(value, default=str)) if not isinstance(value, Mapping) else "{...}"
-    return InvalidEventError(f"{type_name}: {where} = {shown}: {message}", field=what)
+    return InvalidEventError(
+        f"{type_name}: {where} = {shown}: {message} (rule: {rule})", field=what
+    )

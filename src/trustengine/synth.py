@@ -536,7 +536,7 @@ def write_jsonl(events: Iterable[dict[str, object]], path: str | Path) -> None:
     (the made-up history holds no one's data, so the file follows the umask)."""
     with whole_file(path, private=False) as out:
         for event in events:
-            out.write(json.dumps(event, separators=(",", ":")) + "\n")
+            out.write(json.dumps(event, separators=(",", ":"), allow_nan=False) + "\n")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -100,7 +100,7 @@ def test_a_huge_bad_value_is_quoted_to_200_characters(tmp_path: Path) -> None:
     assert (result.exit_code, result.stderr) == (
         2,
         f"Error: {path}:1: CustomerContacted: data.direction = {quoted}… (5,000,002 characters):"
-        " Input should be 'inbound' or 'outbound'\n"
+        " Input should be 'inbound' or 'outbound' (rule: allowed-values)\n"
         f"{path}:2: unknown event type {repr('T' + huge)[:200]}… (5,000,003 characters)\n"
         f"2 bad lines of 2 in {path}; nothing was stored\n",
     )

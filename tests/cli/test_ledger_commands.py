@@ -85,7 +85,8 @@ def test_import_lists_every_bad_line_with_file_and_line_and_stores_nothing(
     assert result.output.splitlines() == [
         f"Error: {path}:2: not valid JSON: Expecting property name enclosed in double "
         "quotes at column 2",
-        f"{path}:3: ComplaintFiled: data.severity = 9: Input should be less than or equal to 4",
+        f"{path}:3: ComplaintFiled: data.severity = 9: Input should be less than or equal to 4 "
+        "(rule: range)",
         f"{path}:4: case 'C-9' has no ComplaintFiled: ComplaintAcknowledged needs one "
         "(rule: case-must-exist)",
         f"3 bad lines of 5 in {path}; nothing was stored",

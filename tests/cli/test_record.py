@@ -201,22 +201,27 @@ CASE = ["--customer", "cust-1", "--case", "C-1", "--at", "2026-03-01T10:00:00+00
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["Apology", *CASE], "unknown event type 'Apology'"),
+        (
+            ["Apology", *CASE],
+            "unknown event type 'Apology' (did you mean ApologyIssued?)",
+        ),
         (
             ["PromiseKept", *CASE, "--promise", "P-1", "--colour", "red"],
             "unknown field data.colour for PromiseKept (allowed: promise)",
         ),
         (
             ["ApologyIssued", *CASE, "--accepts-responsibility", "yes"],
-            'ApologyIssued: data.accepts_responsibility = "yes": Input should be a valid boolean',
+            'ApologyIssued: data.accepts_responsibility = "yes": Input should be a valid boolean '
+            "(rule: type)",
         ),
         (
             ["CaseEscalated", *CASE, "--level", "1", "--reason", "Angry"],
-            "CaseEscalated: data.level = 1: Input should be greater than or equal to 2",
+            "CaseEscalated: data.level = 1: Input should be greater than or equal to 2 "
+            "(rule: range)",
         ),
         (
             ["PromiseMade", *CASE, "--promise", "P-1", "--due", "2026-03-02T12:00:00+00:00"],
-            "PromiseMade: missing required field data.description",
+            "PromiseMade: missing required field data.description (rule: required)",
         ),
         (
             ["PromiseKept", *CASE, "--promise", "P-9"],
@@ -229,12 +234,13 @@ CASE = ["--customer", "cust-1", "--case", "C-1", "--at", "2026-03-01T10:00:00+00
         ),
         (
             ["ComplaintAcknowledged", *CASE[:4], "--at", "yesterday"],
-            'ComplaintAcknowledged: at = "yesterday": Input should be a valid datetime or '
-            "date, input is too short",
+            'ComplaintAcknowledged: at = "yesterday": a time must be ISO 8601 with an offset, '
+            "e.g. 2026-03-01T09:00:00+00:00 (rule: iso-8601-time)",
         ),
         (
             ["ComplaintAcknowledged", *CASE[:4], "--at", "2026-03-01T10:00:00"],
-            'ComplaintAcknowledged: at = "2026-03-01T10:00:00": Input should have timezone info',
+            'ComplaintAcknowledged: at = "2026-03-01T10:00:00": a time needs an offset, e.g. '
+            "+00:00 or Z (rule: time-with-offset)",
         ),
         (
             ["ComplaintAcknowledged", *CASE[:4], "--at", "2026-02-28T10:00:00+00:00"],
@@ -244,7 +250,8 @@ CASE = ["--customer", "cust-1", "--case", "C-1", "--at", "2026-03-01T10:00:00+00
         (
             ["ComplaintAcknowledged", *CASE, "--channel", "fax"],
             "ComplaintAcknowledged: channel = \"fax\": Input should be 'email', 'phone', "
-            "'chat', 'sms', 'social', 'in_person', 'web' or 'other'",
+            "'chat', 'sms', 'social', 'in_person', 'web', 'other', 'whatsapp' or 'telegram' "
+            "(rule: allowed-values)",
         ),
         (
             ["ConsentUpdated", *CASE, "--email", "true"],

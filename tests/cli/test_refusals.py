@@ -32,12 +32,13 @@ PROMISE = [
         ),
         (
             ["record", "ComplaintFiled", "--customer", "c", "--case", "C-1"],
-            "ComplaintFiled: missing required field data.category",
+            "ComplaintFiled: missing required fields data.category, data.severity, "
+            "data.cause, data.summary (rule: required)",
         ),
         (
             [*CONTACT, "--at", "yesterday"],
-            'CustomerContacted: at = "yesterday": Input should be a valid datetime or date, '
-            "input is too short",
+            'CustomerContacted: at = "yesterday": a time must be ISO 8601 with an offset, '
+            "e.g. 2026-03-01T09:00:00+00:00 (rule: iso-8601-time)",
         ),
     ],
     ids=["rule", "field", "time"],

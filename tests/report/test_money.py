@@ -27,7 +27,7 @@ OFFERS: list[tuple[str, str, str | None, str | None, str | None]] = [
     ("O-3", "gift", "19.99", "EUR", "CompensationDeclined"),
     ("O-4", "refund", "12.50", "GBP", "CompensationAccepted"),
     ("O-5", "refund", "7.5", "GBP", None),
-    ("O-6", "refund", "999999999999999.9999", "USD", "CompensationAccepted"),
+    ("O-6", "refund", "99999999999999.9999", "USD", "CompensationAccepted"),
     ("O-7", "refund", "0.0001", "USD", "CompensationAccepted"),
     ("O-8", "gift", None, None, "CompensationAccepted"),
     ("O-9", "credit", "3", None, None),
@@ -87,10 +87,10 @@ EXPECTED = {
         },
         {
             "currency": "USD",
-            # 18 digits + 0.0001: exact, where a float gives 1000000000000000.0
-            **added(2, "1000000000000000.0000", 2, "1000000000000000.0000"),
+            # 18 digits + 0.0001: exact, where a float gives 100000000000000.0 for the first alone
+            **added(2, "100000000000000.0000", 2, "100000000000000.0000"),
             "by_kind": [
-                {"kind": "refund", **added(2, "1000000000000000.0000", 2, "1000000000000000.0000")}
+                {"kind": "refund", **added(2, "100000000000000.0000", 2, "100000000000000.0000")}
             ],
         },
         {
@@ -137,7 +137,7 @@ def test_the_text_report_shows_the_totals_per_currency_and_kind(report_of: Repor
         ["EUR", "gift", "1", "19.99", "0", "0"],
         ["EUR", "refund", "1", "0.1", "1", "0.1"],
         ["GBP", "refund", "2", "20.00", "1", "12.50"],
-        ["USD", "refund", "2", "1000000000000000.0000", "2", "1000000000000000.0000"],
+        ["USD", "refund", "2", "100000000000000.0000", "2", "100000000000000.0000"],
         ["(no currency)", "credit", "1", "3", "0", "0"],
     ]
     assert len({len(line) for line in section[1:]}) == 1  # the amounts are right-aligned
@@ -158,10 +158,10 @@ def test_the_html_report_has_a_money_table_grouped_by_currency(report_of: Report
         ["EUR", "gift", "1", "19.99", "0", "0"],
         ["EUR", "refund", "1", "0.1", "1", "0.1"],
         ["GBP", "refund", "2", "20.00", "1", "12.50"],
-        ["USD", "refund", "2", "1000000000000000.0000", "2", "1000000000000000.0000"],
+        ["USD", "refund", "2", "100000000000000.0000", "2", "100000000000000.0000"],
         ["(no currency)", "credit", "1", "3", "0", "0"],
     ]
-    assert '<td class="num">1000000000000000.0000</td>' in money_table
+    assert '<td class="num">100000000000000.0000</td>' in money_table
     assert "1 offer carried no amount" in section
 
 

@@ -98,7 +98,10 @@ def build_audit(
 
 def to_json(report: dict[str, Any]) -> str:
     """The report as JSON text: sorted keys, two-space indent, rounded floats, newline."""
-    return json.dumps(rounded(report), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+    return (
+        json.dumps(rounded(report), sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False)
+        + "\n"
+    )
 
 
 def rounded(report: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import click
 
 from trustengine import __version__
 from trustengine.cli.audit import audit
+from trustengine.cli.contract import types_
 from trustengine.cli.customers import case_, customers
 from trustengine.cli.failures import debug_option
 from trustengine.cli.follow import follow
@@ -53,6 +54,7 @@ for command in (
     due,
     sweep,
     report,
+    types_,
 ):
     main.add_command(command)
 

@@ -174,7 +174,7 @@ def verify(as_json: bool, against: Seal | None, db: str) -> None:
     with open_engine(db) as engine, progress_bar("Verifying", None) as advance:
         report = verify_store(engine, against=against, progress=advance)
     if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2))
+        click.echo(json.dumps(report.as_dict(), indent=2, allow_nan=False))
     else:
         for problem in report.problems:
             click.echo(problem)

@@ -147,7 +147,7 @@ def state(
             customer, as_of=as_of, as_known_at=as_known_at, policy=policy, sla=sla_policy
         ).model_dump(mode="json")
     if as_json:
-        click.echo(json.dumps(found, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(found, indent=2, ensure_ascii=False, allow_nan=False))
         return
     render_state(found)
 

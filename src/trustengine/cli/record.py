@@ -20,6 +20,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import click
 
 from trustengine.application import TrustEngine, utc_now
+from trustengine.cli.contract import SCOPES, event_class, option, requirement, rule_text
 from trustengine.cli.output import (
     InputError,
     db_option,
@@ -28,10 +29,11 @@ from trustengine.cli.output import (
     open_engine,
 )
 from trustengine.cli.views import erase_from_read_model, views_option
-from trustengine.domain.base import CustomerEvent
+from trustengine.contract import FieldDoc, fields, scope
+from trustengine.domain.base import Channel, CustomerEvent
 from trustengine.domain.events import EVENT_TYPES, CustomerErased
 from trustengine.exceptions import BatchRejectedError
-from trustengine.interchange import parse_event
+from trustengine.interchange import did_you_mean, parse_event
 
 _NUMERIC = (bool, int, float, Decimal)
 # The decoder import uses: Decimal keeps amounts exact.
@@ -147,7 +149,47 @@ def _check_alone(draft: CustomerEvent) -> None:
         scratch.close()
 
 
+class RecordCommand(click.Command):
+    """``record``, whose ``--help`` after a TYPE also lists that type's data fields."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        words = [word for word in args if not word.startswith("-")]
+        if words and any(word in ctx.help_option_names for word in args):
+            known = [word for word in words if word in EVENT_TYPES]
+            ctx.meta["record.type"] = known[0] if known else words[0]
+        return super().parse_args(ctx, args)
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        type_name = ctx.meta.get("record.type")
+        if type_name is not None:
+            _format_fields(type_name, formatter)
+        super().format_epilog(ctx, formatter)
+
+
+def _need(doc: FieldDoc) -> str:
+    """``required``, ``optional`` or ``optional (default X)``."""
+    return requirement(doc).replace("yes", "required").replace("no", "optional", 1)
+
+
+def _format_fields(type_name: str, formatter: click.HelpFormatter) -> None:
+    cls = EVENT_TYPES.get(type_name)
+    if cls is None:
+        formatter.write_paragraph()
+        formatter.write_text(f"unknown event type {type_name!r}{did_you_mean(type_name)}")
+        return
+    docs = fields(cls)
+    rows = [
+        (f"{option(doc)} {doc.kind.upper()}", f"{_need(doc)}; {rule_text(doc)}") for doc in docs
+    ]
+    with formatter.section(f"Fields of {type_name} ({SCOPES[scope(cls)]})"):
+        if rows:
+            formatter.write_dl(rows)
+        else:
+            formatter.write_text("none: it takes no data")
+
+
 @click.command(
+    cls=RecordCommand,
     context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
     epilog="Example: trustengine record PromiseMade --customer cust-042 --case C-1001 "
     '--promise P-1 --description "Call back with a slot" --due 2026-03-02T12:00:00+00:00',
@@ -161,7 +203,9 @@ def _check_alone(draft: CustomerEvent) -> None:
     help="When it happened: ISO 8601 with an offset [default: now].",
 )
 @click.option("--actor", help="Who did it: an agent id, customer, system.")
-@click.option("--channel", help="email, phone, chat, sms, social, in_person, web or other.")
+@click.option(
+    "--channel", help=f"How: {', '.join(get_args(Channel)[:-1])} or {get_args(Channel)[-1]}."
+)
 @click.option(
     "--json",
     "data_json",
@@ -185,7 +229,8 @@ def record(
     """Record one event of TYPE, validated and checked as import checks a line.
 
     TYPE is one of the contract's event types: ComplaintFiled, PromiseMade,
-    CaseClosed, CustomerContacted and so on (see the interchange contract).
+    CaseClosed, CustomerContacted and so on (trustengine types lists them;
+    trustengine record TYPE --help lists TYPE's fields).
 
     Its data fields are options: --promise P-1 --due 2026-03-02T12:00:00+00:00
     --accepts-responsibility true (dashes for underscores; a boolean field alone means
@@ -194,6 +239,7 @@ def record(
     nothing. CustomerErased erases the customer, as trustengine erase does.
     """
     args = click.get_current_context().args
+    event_class(type_name)  # an unknown type is refused before any store is opened
     data = _data(type_name, data_json, args)
     envelope = {"case": case, "actor": actor, "channel": channel}
 

@@ -84,7 +84,7 @@ def report(
     if html_path is not None:
         write_whole("--html", html_path, report_html(found), private=False)
     if as_json:
-        click.echo(json.dumps(found, sort_keys=True, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(found, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False))
     elif html_path is not None:
         click.echo(str(html_path))
     else:

@@ -15,13 +15,18 @@ from uuid import UUID
 
 from eventsourcing.domain import CanMutateAggregate
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    Field,
     StringConstraints,
+    WithJsonSchema,
 )
+from pydantic_core import PydanticCustomError
+
+from trustengine.domain.door import at_the_door
+from trustengine.times import ISO_INSTANT_WITH_OFFSET, PATTERN_END, instant_problem
 
 if TYPE_CHECKING:
     from trustengine.domain.customer import Customer
@@ -29,21 +34,75 @@ if TYPE_CHECKING:
 NIL_ID = UUID(int=0)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
-Key = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+KEY_MAX_LENGTH = 200
+# What str.strip() strips (every character whose str.isspace() is true), spelled out so
+# that JSON Schema's ECMA-262 "\s", which differs, is not relied on.
+_SPACE = (
+    r"\t\n\u000b\f\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a"
+    r"\u2028\u2029\u202f\u205f\u3000"
+)
+KEY_PATTERN = rf"^[^{_SPACE}]([\s\S]*[^{_SPACE}])?{PATTERN_END}"
+"""A key's rule as a JSON Schema pattern: not blank, and no outer whitespace."""
+
+
+def _trimmed_key(value: str) -> str:
+    # Refused, never stripped: " cust-1" and "cust-1" would be two customers otherwise.
+    trimmed = value.strip()
+    if not trimmed:
+        raise PydanticCustomError("key_not_blank", "a key must not be blank (only whitespace)")
+    if trimmed != value:
+        raise PydanticCustomError(
+            "key_no_outer_whitespace", "a key must not start or end with whitespace"
+        )
+    return value
+
+
+Key = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=KEY_MAX_LENGTH),
+    AfterValidator(at_the_door(_trimmed_key)),
+    WithJsonSchema(
+        {"type": "string", "minLength": 1, "maxLength": KEY_MAX_LENGTH, "pattern": KEY_PATTERN}
+    ),
+]
+"""A key (customer, case, commitment id, category, owner): 1-200 characters, not blank,
+no leading or trailing whitespace."""
 Text = Annotated[str, StringConstraints(min_length=1, max_length=10_000)]
-Channel = Literal["email", "phone", "chat", "sms", "social", "in_person", "web", "other"]
+Channel = Literal[
+    "email",
+    "phone",
+    "chat",
+    "sms",
+    "social",
+    "in_person",
+    "web",
+    "other",
+    "whatsapp",
+    "telegram",
+]
 Scope = Literal["customer", "case", "either"]
 CommitmentKind = Literal["promise", "action", "offer", "follow_up"]
 
 
 def _iso_text_only(value: Any) -> Any:
-    # pydantic would take a number as Unix seconds; the contract says ISO 8601 with offset.
-    if not isinstance(value, str | datetime):
-        raise ValueError("a time must be an ISO 8601 string with an offset")
+    # pydantic would take a number, or a string of digits, as Unix seconds; the contract
+    # says ISO 8601 with an offset.
+    if isinstance(value, datetime):
+        return value  # an aware one passes; AwareDatetime refuses a naive one
+    if not isinstance(value, str):
+        raise PydanticCustomError("iso_time", "a time must be an ISO 8601 string with an offset")
+    problem = instant_problem(value)
+    if problem is not None:
+        kind = "time_offset" if problem.startswith("a time needs") else "iso_time"
+        raise PydanticCustomError(kind, problem)
     return value
 
 
-Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text_only)]
+Instant = Annotated[
+    AwareDatetime,
+    BeforeValidator(_iso_text_only),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": ISO_INSTANT_WITH_OFFSET}),
+]
 """A business time: an ISO 8601 string with an offset (or an aware datetime)."""
 
 # Fields every event has that are not part of the fact itself.
@@ -166,6 +225,3 @@ def _fact_fields(cls: type[CustomerEvent]) -> tuple[str, ...]:
         names = tuple(name for name in cls.model_fields if name not in _PLACEMENT_FIELDS)
         _FACT_FIELDS[cls] = names
         return names
-
-
-PositiveInt = Annotated[int, Field(strict=True, ge=1)]

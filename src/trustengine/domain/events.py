@@ -8,62 +8,32 @@ declares, as class variables, how the customer's rules treat it (see
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import TYPE_CHECKING, Annotated, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
 
-from pydantic import (
-    BeforeValidator,
-    Field,
-    StrictBool,
-    StringConstraints,
-    ValidationInfo,
-    field_validator,
-)
+from pydantic import ConfigDict, StrictBool, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from trustengine.domain.base import CustomerEvent as _Base
-from trustengine.domain.base import Instant, Key, PositiveInt, Text
+from trustengine.domain.base import Instant, Key, Text
+from trustengine.domain.values import (
+    SCORE_RANGES,
+    Amount,
+    Attempts,
+    Cause,
+    Clock,
+    CompensationKind,
+    Currency,
+    Level,
+    Outcome,
+    Score,
+    Sentiment,
+    Severity,
+    Tier,
+    score_schema,
+)
 
 if TYPE_CHECKING:
     from trustengine.domain.customer import Customer
-
-Tier = Literal["standard", "priority", "vip"]
-Cause = Literal[
-    "broken_promise",
-    "slow_follow_up",
-    "unclear_communication",
-    "poor_touchpoint",
-    "expectation_mismatch",
-    "product_defect",
-    "billing_error",
-    "data_incident",
-    "other",
-]
-CompensationKind = Literal[
-    "refund",
-    "replacement",
-    "discount",
-    "credit",
-    "fee_waiver",
-    "free_service",
-    "upgrade",
-    "gift",
-]
-Clock = Literal["first_response", "resolution", "follow_up", "final_response"]
-Outcome = Literal["satisfied", "issue_persists", "no_answer"]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
-Severity = Annotated[int, Field(strict=True, ge=1, le=4)]
-
-
-def _number_only(value: object) -> object:
-    # pydantic's lax float would take true/false and numeric strings.
-    if isinstance(value, bool | str):
-        raise ValueError("must be a number")
-    return value
-
-
-Sentiment = Annotated[
-    float, BeforeValidator(_number_only), Field(ge=-1.0, le=1.0, allow_inf_nan=False)
-]
 
 
 # --- Customer-level ----------------------------------------------------------------------
@@ -101,7 +71,7 @@ class ContactUnanswered(_Base):
     """An outreach got no reply: a sign the customer is disengaging."""
 
     scope: ClassVar = "either"
-    attempts: PositiveInt = 1
+    attempts: Attempts = 1
 
 
 class SatisfactionRecorded(_Base):
@@ -109,17 +79,22 @@ class SatisfactionRecorded(_Base):
 
     scope: ClassVar = "either"
     on_closed_case: ClassVar = True
+    model_config = ConfigDict(json_schema_extra={"allOf": score_schema()})
+
     metric: Literal["csat", "nps"]
-    score: Annotated[int, Field(strict=True)]
+    score: Score
     comment: Text | None = None
 
     @field_validator("score")
     @classmethod
     def _score_fits_metric(cls, score: int, info: ValidationInfo) -> int:
         metric = info.data.get("metric")
-        low, high = (1, 5) if metric == "csat" else (0, 10)
-        if metric is not None and not low <= score <= high:
-            raise ValueError(f"a {metric} score must be from {low} to {high}")
+        if metric in SCORE_RANGES:
+            low, high = SCORE_RANGES[metric]
+            if not low <= score <= high:
+                raise PydanticCustomError(
+                    "score_fits_metric", f"a {metric} score must be from {low} to {high}"
+                )
         return score
 
 
@@ -173,7 +148,7 @@ class JustificationGiven(_Base):
 class CaseEscalated(_Base):
     """The case went up to a higher support level."""
 
-    level: Annotated[int, Field(strict=True, ge=2)]
+    level: Level
     reason: Text
 
 
@@ -278,7 +253,7 @@ class CompensationOffered(_Base):
     creates: ClassVar = "offer"
     offer: Key
     kind: CompensationKind
-    amount: Annotated[Decimal, Field(ge=0, allow_inf_nan=False)] | None = None
+    amount: Amount | None = None
     currency: Currency | None = None
     addresses_failure: StrictBool
 

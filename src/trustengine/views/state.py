@@ -90,7 +90,7 @@ def dumps_state(state: ViewState) -> str:
         }
     finally:
         state.trust.explanation = explanation
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def loads_state(text: str) -> ViewState:
