@@ -9,6 +9,11 @@ this user-managed transaction as savepoints), the changed per-customer states
 at all. A crash (or an exception) mid-batch leaves the tables at the previous batch; the
 next run resumes from there, and no event's rows are ever written twice.
 
+A stored event that cannot be projected (it does not decode, the trust model cannot fold
+it, or its rows cannot be written) does not stop the batch: the batch is folded again one
+event at a time, each in a savepoint, and that event alone is set aside in the
+``problems`` table (see :mod:`.problems`) while the tracked position passes it.
+
 Why not eventsourcing's ``SQLiteTrackingRecorder``: it writes its ``tracking`` table
 through its own datastore connection and transaction, not the sqlite-utils connection
 that writes the rows, so the two could not commit atomically; and for PostgreSQL and
@@ -27,11 +32,16 @@ projector moved the position, so it never holds an uncommitted fold.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import Any, cast
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import sqlite_utils
-from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    Mapper,
+    MapperDeserialisationError,
+    Notification,
+)
 
 from trustengine.domain import events as ev
 from trustengine.domain.base import CustomerEvent
@@ -41,6 +51,7 @@ from trustengine.scoring.trust import TrustModel
 from trustengine.timeline import summarize
 from trustengine.views.buffer import Row, RowBuffer
 from trustengine.views.erasure import erase, scrub
+from trustengine.views.problems import is_event_fault, one_line, set_aside
 from trustengine.views.state import ViewState, dumps_state, loads_state
 from trustengine.views.steps import StepWriter
 
@@ -54,7 +65,20 @@ REBUILD_BATCH_SIZE = 5000
 pages (about a fifth faster at a million events than 1000)."""
 CACHE_SIZE = 20_000
 
+_NAME_LOOKUPS = 50
+"""How many events of a stream are read to name the customer of one that does not decode."""
+
 Progress = Callable[[int], None]
+
+
+def _decode_error(error: Exception) -> str:
+    """What the problem row says of an event that does not decode (the mapper's message
+    names the event, which the row names already)."""
+    text = str(error)
+    marker = "does not decode: "
+    if isinstance(error, MapperDeserialisationError) and marker in text:
+        return "does not decode: " + one_line(text.split(marker, 1)[1])
+    return "does not decode: " + one_line(error)
 
 
 class Projector:
@@ -83,6 +107,9 @@ class Projector:
         self._cache: OrderedDict[str, ViewState] = OrderedDict()
         self._dirty: dict[str, tuple[ViewState, str]] = {}
         self._committed: int | None = None
+        self._readable = False
+        """Whether an event of the store has decoded with this mapper (see
+        :meth:`_check_readable`)."""
 
     # --- tracking -------------------------------------------------------------------
 
@@ -152,9 +179,14 @@ class Projector:
                 progress(done)
 
     def run_batch(self) -> int:
-        """Process up to ``batch_size`` new events in one transaction; return how many."""
+        """Process up to ``batch_size`` new events in one transaction; return how many.
+
+        An event that cannot be projected is set aside (see :mod:`.problems`) and the
+        others are projected; the tracked position passes it all the same.
+        """
         conn = self.db.conn
         conn.execute("BEGIN IMMEDIATE")
+        erased: list[CustomerEvent] = []
         try:
             position = self.position()
             if position != self._committed:
@@ -163,56 +195,173 @@ class Projector:
             notifications = self.recorder.select_notifications(
                 position, self.batch_size, inclusive_of_start=False
             )
-            erased: list[CustomerEvent] = []
             if notifications:
-                buffer = RowBuffer(self.db)
-                steps = StepWriter(self.model.sla, buffer)
-                for notification in notifications:
-                    event = self._project(notification, buffer, steps)
-                    if isinstance(event, ev.CustomerErased):
-                        erased.append(event)
-                self._flush_states(buffer)
-                buffer.flush()
-                for event in erased:
-                    erase(
-                        self.db,
-                        self.recorder,
-                        self.mapper,
-                        event.customer,
-                        event.originator_id,
-                        event.originator_version,
-                    )
+                erased = self._fold_batch(notifications)
                 self._advance(position, notifications[-1])
                 position = notifications[-1].id
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            self._cache.clear()
-            self._dirty.clear()
-            self._committed = None
+            self.forget()
             raise
         self._committed = position
-        if notifications and erased:
+        if erased:
             scrub(self.db)
         return len(notifications)
 
+    def _fold_batch(self, notifications: Sequence[Notification]) -> list[CustomerEvent]:
+        """Fold a batch together, its rows written at its end; when one of its events
+        makes that fail, fold it again one event at a time (each in a savepoint of its
+        own), setting aside each event that fails. Return the erasures it folded."""
+        self.db.execute("SAVEPOINT batch")
+        try:
+            erased = self._fold_together(notifications)
+        except Exception as error:
+            if not is_event_fault(error):
+                raise
+            self.db.execute("ROLLBACK TO batch")
+            self.db.execute("RELEASE batch")
+            self.forget()  # the failed fold changed states in memory
+            return self._fold_one_by_one(notifications)
+        self.db.execute("RELEASE batch")
+        return erased
+
+    def _fold_together(self, notifications: Sequence[Notification]) -> list[CustomerEvent]:
+        buffer = RowBuffer(self.db)
+        steps = StepWriter(self.model.sla, buffer)
+        erased: list[CustomerEvent] = []
+        for notification in notifications:
+            event = self._decode(notification, notifications)
+            if event is None:
+                continue
+            self._project(notification, event, buffer, steps)
+            if isinstance(event, ev.CustomerErased):
+                erased.append(event)
+        self._flush_states(buffer)
+        buffer.flush()
+        for event in erased:
+            self._erase(event)
+        return erased
+
+    def _fold_one_by_one(self, notifications: Sequence[Notification]) -> list[CustomerEvent]:
+        erased: list[CustomerEvent] = []
+        for notification in notifications:
+            event = self._decode(notification, notifications)
+            if event is None:
+                continue
+            key = event.customer
+            snapshot = dumps_state(self._state(key))
+            buffer = RowBuffer(self.db)
+            steps = StepWriter(self.model.sla, buffer)
+            self.db.execute("SAVEPOINT event")
+            stage = "cannot be folded"
+            try:
+                self._project(notification, event, buffer, steps)
+                stage = "its rows cannot be written"
+                self._flush_states(buffer)
+                buffer.flush()
+                if isinstance(event, ev.CustomerErased):
+                    self._erase(event)
+                    erased.append(event)
+            except Exception as error:
+                if not is_event_fault(error):
+                    raise
+                self.db.execute("ROLLBACK TO event")
+                self._dirty.clear()
+                self._cache[key] = loads_state(snapshot)
+                set_aside(self.db, notification, key, f"{stage}: {one_line(error)}")
+            self.db.execute("RELEASE event")
+        return erased
+
+    def _erase(self, event: CustomerEvent) -> None:
+        erase(
+            self.db,
+            self.recorder,
+            self.mapper,
+            event.customer,
+            event.originator_id,
+            event.originator_version,
+        )
+
     def forget(self) -> None:
-        """Drop every cached state (after the tables were dropped or rebuilt)."""
+        """Drop every cached state (after the tables were dropped or rebuilt, or a fold
+        failed)."""
         self._cache.clear()
         self._dirty.clear()
         self._committed = None
 
     # --- one event ------------------------------------------------------------------
 
+    def _decode(
+        self, notification: Notification, batch: Sequence[Notification]
+    ) -> CustomerEvent | None:
+        """The customer event ``notification`` holds; None when it was set aside."""
+        try:
+            event = self.mapper.to_domain_event(notification)
+            if not isinstance(event, CustomerEvent):
+                raise TypeError(f"not a customer event ({notification.topic})")
+        except Exception as error:
+            if not is_event_fault(error):
+                raise
+            if isinstance(error, MapperDeserialisationError):
+                self._check_readable(error, batch)
+            customer = self._customer_of(notification)
+            set_aside(self.db, notification, customer, _decode_error(error))
+            return None
+        self._readable = True
+        return event
+
+    def _check_readable(self, error: Exception, batch: Sequence[Notification]) -> None:
+        """Raise ``error`` unless some event of the store decodes: when none does, the
+        store is unreadable as a whole (a missing or wrong cipher key), and setting its
+        events aside would empty the read model for good."""
+        if self._readable:
+            return
+        position = self.position()
+        probes = list(self.recorder.select_notifications(position, 1)) if position else []
+        for probe in [*probes, *batch]:
+            try:
+                self.mapper.to_domain_event(probe)
+            except MapperDeserialisationError:
+                continue
+            self._readable = True
+            return
+        raise error
+
+    def _customer_of(self, notification: Notification) -> str | None:
+        """The customer of an event that does not decode, from its payload if that is
+        readable, else from another event of its stream; None when none can be read."""
+        decode_state = getattr(self.mapper, "decode_state", None)
+        try:
+            customer = decode_state(notification).get("customer") if decode_state else None
+            if isinstance(customer, str):
+                return customer
+        except (MapperDeserialisationError, AttributeError):
+            pass
+        stream = self.recorder.select_events(notification.originator_id, limit=_NAME_LOOKUPS)
+        for stored in stream:
+            try:
+                event = self.mapper.to_domain_event(stored)
+            except MapperDeserialisationError:
+                continue
+            if isinstance(event, CustomerEvent):
+                return event.customer
+        return None
+
     def _project(
-        self, notification: Notification, buffer: RowBuffer, steps: StepWriter
-    ) -> CustomerEvent:
-        event = cast(CustomerEvent, self.mapper.to_domain_event(notification))
+        self,
+        notification: Notification,
+        event: CustomerEvent,
+        buffer: RowBuffer,
+        steps: StepWriter,
+    ) -> None:
         key = event.customer
-        state = self._state(key, event)
+        state = self._state(key)
         trust = state.trust
-        if event.originator_version != trust.events + 1:
+        # A position the fold already passed: the tables were not built from this store.
+        # (A position further on than the next is fine: the events between were set aside.)
+        if event.originator_version <= trust.events:
             raise ReadModelError(
                 f"event {notification.id} is position {event.originator_version} of "
                 f"customer {key!r}, but the read model holds {trust.events} of their events: "
@@ -266,9 +415,8 @@ class Projector:
                 (key, step.position, step.case, event.metric, event.score, at, phase),
             )
         self._dirty[key] = (state, recorded_at)
-        return event
 
-    def _state(self, key: str, event: CustomerEvent) -> ViewState:
+    def _state(self, key: str) -> ViewState:
         pending = self._dirty.get(key)
         if pending is not None:
             return pending[0]

@@ -57,7 +57,7 @@ from trustengine.views.queries import (
 )
 from trustengine.views.schema import TABLES, create_tables, drop_all, drop_views, view_files
 
-VIEWS_VERSION = "4"
+VIEWS_VERSION = "5"
 """Bump when the tables' meaning changes: read models built before are rebuilt.
 
 2: the ``satisfaction`` table (a views file of version 1 has no scores in it).
@@ -65,6 +65,7 @@ VIEWS_VERSION = "4"
 a reopening.
 4: the ``follow_up`` clock stops at the first follow-up act, whatever it found, and at a
 reopening.
+5: the ``problems`` table (events the projector set aside).
 """
 
 
