@@ -9,11 +9,16 @@ row here (its notification id, stream, customer when known, position, type, the 
 one line and when it was seen), written in the same transaction as the batch, so the
 tracked position still passes each event exactly once.
 
-The customer's other events are projected as usual: their rows leave out what the event
-set aside said (see ``docs/cli.md``, "Events the read model could not project"). Every
-command that reads the tables says on stderr how many events were set aside, and
-``verify --views`` lists them and exits 1. A ``rebuild`` empties the table and sets
-aside again whatever still cannot be projected.
+The customer is then shown as of just before that event: every later event of theirs is
+held back too (a row with ``held_by``, the notification id of the first). A trust state
+is a fold, each event's effect depending on all before it, so folding on past a missing
+event would show a history that never happened (without its complaint, a customer who
+complained reads as steady; without a broken promise, the score is too high) with
+nothing to tell it from the truth. A state that stops at a known position is true as of
+that position, and every command that reads the tables says on stderr that it stops
+there; ``verify --views`` lists the events and exits 1. An erasure held back is still
+applied to the customer's text (see the projector). A ``rebuild`` empties the table and
+sets aside again whatever still cannot be projected.
 
 An error of the views database itself (locked, full, not a database) or of the store
 (unreachable) is no event's fault: it is raised as before and the batch rolls back.
@@ -33,7 +38,7 @@ from trustengine.exceptions import ReadModelError
 
 ERROR_LENGTH = 500
 """The longest error text kept per event (a validation error can list many fields)."""
-_SHOWN = 3
+SHOWN = 3
 """How many customers a notice names before it says how many more."""
 
 
@@ -70,32 +75,51 @@ def event_type(topic: str) -> str:
     return topic.rpartition(":")[2] or topic
 
 
+def stream_of(notification: Notification) -> str:
+    """How the ``problems`` table names a notification's stream."""
+    return str(notification.originator_id)
+
+
 def set_aside(
     db: sqlite_utils.Database,
     notification: Notification,
     customer: str | None,
     error: BaseException | str,
+    held_by: int | None = None,
 ) -> None:
-    """Record that ``notification`` could not be projected (inside the batch's
-    transaction; a second record of the same event replaces the first)."""
+    """Record that ``notification`` is not projected (inside the batch's transaction):
+    it failed with ``error``, or (``held_by``) it comes after that event of its stream."""
     db.execute(
         "INSERT OR REPLACE INTO problems (notification_id, originator_id, customer, "
-        "position, type, error, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "position, type, error, held_by, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (
             notification.id,
-            str(notification.originator_id),
+            stream_of(notification),
             customer,
             notification.originator_version,
             event_type(notification.topic),
             one_line(error),
+            held_by,
             datetime.now(UTC).isoformat(),
         ),
     )
 
 
+def held_streams(db: sqlite_utils.Database) -> dict[str, tuple[int, int]]:
+    """Each stream with an event set aside: (notification id, position) of its first."""
+    rows = db.execute(
+        "SELECT originator_id, notification_id, position FROM problems WHERE held_by IS NULL "
+        "ORDER BY notification_id"
+    ).fetchall()
+    held: dict[str, tuple[int, int]] = {}
+    for stream, notification_id, position in rows:
+        held.setdefault(str(stream), (int(notification_id), int(position)))
+    return held
+
+
 _PROBLEMS = (
-    "SELECT notification_id, originator_id, customer, position, type, error, seen_at "
-    "FROM problems"
+    "SELECT notification_id, originator_id, customer, position, type, error, held_by, "
+    "seen_at FROM problems"
 )
 
 
@@ -104,60 +128,84 @@ def problem_rows(db: sqlite_utils.Database, customer: str | None = None) -> list
     if customer is None:
         cursor = db.execute(f"{_PROBLEMS} ORDER BY notification_id")
     else:
-        cursor = db.execute(
-            f"{_PROBLEMS} WHERE customer = ? ORDER BY notification_id", (customer,)
-        )
+        cursor = db.execute(f"{_PROBLEMS} WHERE customer = ? ORDER BY notification_id", (customer,))
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+def _events(count: int) -> str:
+    return "1 stored event" if count == 1 else f"{count} stored events"
+
+
 @dataclass(frozen=True)
 class ProblemCount:
-    """How many events are set aside, and of which customers."""
+    """How many events are set aside: ``failed`` that could not be projected, ``held``
+    later events of the same customers held back behind them."""
 
-    events: int
+    failed: int
+    held: int
     customers: tuple[str, ...]
-    """The customers named, at most :data:`_SHOWN` + 1 of them, by first appearance."""
+    """The customers named, at most :data:`SHOWN` + 1, in the order they failed."""
     unnamed: bool
-    """Whether some set-aside event belongs to a stream whose customer is not known."""
+    """Whether a stream whose customer is not known (no event of it reads) is among them."""
+    first_position: int | None = None
+    """For one customer's count: the position their read model stops before."""
+
+    @property
+    def events(self) -> int:
+        """Every event set aside."""
+        return self.failed + self.held
+
+    def _held(self) -> str:
+        if not self.held:
+            return ""
+        later = "1 later event" if self.held == 1 else f"{self.held} later events"
+        return f", {later} held back"
 
     def notice(self) -> str | None:
         """One line for stderr saying what the read model leaves out; None if nothing."""
         if not self.events:
             return None
-        what = (
-            "1 stored event could not be projected into the read model and is left out"
-            if self.events == 1
-            else f"{self.events} stored events could not be projected into the read model "
-            "and are left out"
-        )
-        names = [repr(name) for name in self.customers[:_SHOWN]]
-        if len(self.customers) > _SHOWN:
+        see = "trustengine verify --views lists them"
+        if self.first_position is not None and self.customers:
+            return (
+                f"customer {self.customers[0]!r} is shown as of position "
+                f"{self.first_position - 1}: {_events(self.failed)} of theirs could not be "
+                f"projected{self._held()}; {see}"
+            )
+        names = [repr(name) for name in self.customers[:SHOWN]]
+        if len(self.customers) > SHOWN:
             names.append("more")
         if self.unnamed:
-            names.append("a customer whose events cannot be read")
-        whose = ""
-        if names:
-            noun = "customer" if len(names) == 1 and not self.unnamed else "customers"
-            whose = f" (of {noun} {', '.join(names)})"
-        return f"{what}{whose}: trustengine verify --views lists them"
+            names.append("one whose events cannot be read")
+        noun = "customer" if len(names) == 1 and not self.unnamed else "customers"
+        return (
+            f"{_events(self.failed)} could not be projected into the read model{self._held()}: "
+            f"{noun} {', '.join(names)} shown as of before them; {see}"
+        )
 
 
 def count_problems(db: sqlite_utils.Database, customer: str | None = None) -> ProblemCount:
     """How many events of the read model (of ``customer``, when given) are set aside."""
     if customer is not None:
-        rows = db.execute(
-            "SELECT COUNT(*) FROM problems WHERE customer = ?", (customer,)
+        failed, held, first = db.execute(
+            "SELECT COUNT(*) - COUNT(held_by), COUNT(held_by), MIN(position) FROM problems "
+            "WHERE customer = ?",
+            (customer,),
         ).fetchone()
-        count = int(rows[0])
-        return ProblemCount(count, (customer,) if count else (), False)
-    (count,) = db.execute("SELECT COUNT(*) FROM problems").fetchone()
-    if not count:
-        return ProblemCount(0, (), False)
+        named = (customer,) if failed or held else ()
+        return ProblemCount(int(failed), int(held), named, False, first)
+    failed, held = db.execute(
+        "SELECT COUNT(*) - COUNT(held_by), COUNT(held_by) FROM problems"
+    ).fetchone()
+    if not failed and not held:
+        return ProblemCount(0, 0, (), False)
     names = db.execute(
         "SELECT customer FROM problems WHERE customer IS NOT NULL GROUP BY customer "
         "ORDER BY MIN(notification_id) LIMIT ?",
-        (_SHOWN + 1,),
+        (SHOWN + 1,),
     ).fetchall()
     unnamed = db.execute("SELECT 1 FROM problems WHERE customer IS NULL LIMIT 1").fetchone()
-    return ProblemCount(int(count), tuple(str(row[0]) for row in names), unnamed is not None)
+    return ProblemCount(
+        int(failed), int(held), tuple(str(row[0]) for row in names), unnamed is not None
+    )

@@ -11,8 +11,9 @@ next run resumes from there, and no event's rows are ever written twice.
 
 A stored event that cannot be projected (it does not decode, the trust model cannot fold
 it, or its rows cannot be written) does not stop the batch: the batch is folded again one
-event at a time, each in a savepoint, and that event alone is set aside in the
-``problems`` table (see :mod:`.problems`) while the tracked position passes it.
+event at a time, each in a savepoint, and that event is set aside in the ``problems``
+table, with its customer's later events (see :mod:`.problems`), while the tracked
+position passes them.
 
 Why not eventsourcing's ``SQLiteTrackingRecorder``: it writes its ``tracking`` table
 through its own datastore connection and transaction, not the sqlite-utils connection
@@ -39,7 +40,6 @@ import sqlite_utils
 from eventsourcing.persistence import (
     ApplicationRecorder,
     Mapper,
-    MapperDeserialisationError,
     Notification,
 )
 
@@ -51,7 +51,8 @@ from trustengine.scoring.trust import TrustModel
 from trustengine.timeline import summarize
 from trustengine.views.buffer import Row, RowBuffer
 from trustengine.views.erasure import erase, scrub
-from trustengine.views.problems import is_event_fault, one_line, set_aside
+from trustengine.views.problems import is_event_fault, one_line
+from trustengine.views.setaside import Erasure, SetAside
 from trustengine.views.state import ViewState, dumps_state, loads_state
 from trustengine.views.steps import StepWriter
 
@@ -65,20 +66,7 @@ REBUILD_BATCH_SIZE = 5000
 pages (about a fifth faster at a million events than 1000)."""
 CACHE_SIZE = 20_000
 
-_NAME_LOOKUPS = 50
-"""How many events of a stream are read to name the customer of one that does not decode."""
-
 Progress = Callable[[int], None]
-
-
-def _decode_error(error: Exception) -> str:
-    """What the problem row says of an event that does not decode (the mapper's message
-    names the event, which the row names already)."""
-    text = str(error)
-    marker = "does not decode: "
-    if isinstance(error, MapperDeserialisationError) and marker in text:
-        return "does not decode: " + one_line(text.split(marker, 1)[1])
-    return "does not decode: " + one_line(error)
 
 
 class Projector:
@@ -107,9 +95,7 @@ class Projector:
         self._cache: OrderedDict[str, ViewState] = OrderedDict()
         self._dirty: dict[str, tuple[ViewState, str]] = {}
         self._committed: int | None = None
-        self._readable = False
-        """Whether an event of the store has decoded with this mapper (see
-        :meth:`_check_readable`)."""
+        self.aside = SetAside(db, recorder, mapper)
 
     # --- tracking -------------------------------------------------------------------
 
@@ -181,12 +167,13 @@ class Projector:
     def run_batch(self) -> int:
         """Process up to ``batch_size`` new events in one transaction; return how many.
 
-        An event that cannot be projected is set aside (see :mod:`.problems`) and the
-        others are projected; the tracked position passes it all the same.
+        An event that cannot be projected is set aside with its customer's later events
+        (see :mod:`.problems`) and the others are projected; the tracked position passes
+        them all the same.
         """
         conn = self.db.conn
         conn.execute("BEGIN IMMEDIATE")
-        erased: list[CustomerEvent] = []
+        erasures: list[Erasure] = []
         try:
             position = self.position()
             if position != self._committed:
@@ -196,7 +183,7 @@ class Projector:
                 position, self.batch_size, inclusive_of_start=False
             )
             if notifications:
-                erased = self._fold_batch(notifications)
+                erasures = self._fold_batch(position, notifications)
                 self._advance(position, notifications[-1])
                 position = notifications[-1].id
             conn.execute("COMMIT")
@@ -206,49 +193,63 @@ class Projector:
             self.forget()
             raise
         self._committed = position
-        if erased:
+        if erasures:
             scrub(self.db)
         return len(notifications)
 
-    def _fold_batch(self, notifications: Sequence[Notification]) -> list[CustomerEvent]:
+    def forget(self) -> None:
+        """Drop every cached state (after the tables were dropped or rebuilt, or a fold
+        failed)."""
+        self._cache.clear()
+        self._dirty.clear()
+        self._committed = None
+
+    # --- one batch ------------------------------------------------------------------
+
+    def _fold_batch(self, position: int, notifications: Sequence[Notification]) -> list[Erasure]:
         """Fold a batch together, its rows written at its end; when one of its events
         makes that fail, fold it again one event at a time (each in a savepoint of its
-        own), setting aside each event that fails. Return the erasures it folded."""
+        own), setting aside each event that fails. Return the erasures it applied."""
         self.db.execute("SAVEPOINT batch")
+        self.aside.load(position)
         try:
-            erased = self._fold_together(notifications)
+            erasures = self._fold_together(notifications)
         except Exception as error:
             if not is_event_fault(error):
                 raise
             self.db.execute("ROLLBACK TO batch")
             self.db.execute("RELEASE batch")
             self.forget()  # the failed fold changed states in memory
+            self.aside.load(position)
             return self._fold_one_by_one(notifications)
         self.db.execute("RELEASE batch")
-        return erased
+        return erasures
 
-    def _fold_together(self, notifications: Sequence[Notification]) -> list[CustomerEvent]:
+    def _fold_together(self, notifications: Sequence[Notification]) -> list[Erasure]:
         buffer = RowBuffer(self.db)
         steps = StepWriter(self.model.sla, buffer)
-        erased: list[CustomerEvent] = []
+        erasures: list[Erasure] = []
         for notification in notifications:
-            event = self._decode(notification, notifications)
-            if event is None:
-                continue
-            self._project(notification, event, buffer, steps)
-            if isinstance(event, ev.CustomerErased):
-                erased.append(event)
+            event = self.aside.decode(notification, notifications, erasures)
+            if event is not None:
+                self._project(notification, event, buffer, steps)
+                if isinstance(event, ev.CustomerErased):
+                    erasures.append(_erasure(event))
         self._flush_states(buffer)
         buffer.flush()
-        for event in erased:
-            self._erase(event)
-        return erased
+        for erasure in erasures:
+            self._erase(erasure)
+        return erasures
 
-    def _fold_one_by_one(self, notifications: Sequence[Notification]) -> list[CustomerEvent]:
-        erased: list[CustomerEvent] = []
+    def _fold_one_by_one(self, notifications: Sequence[Notification]) -> list[Erasure]:
+        erasures: list[Erasure] = []
         for notification in notifications:
-            event = self._decode(notification, notifications)
+            mine: list[Erasure] = []
+            event = self.aside.decode(notification, notifications, mine)
             if event is None:
+                for erasure in mine:
+                    self._erase(erasure)
+                erasures += mine
                 continue
             key = event.customer
             snapshot = dumps_state(self._state(key))
@@ -262,92 +263,22 @@ class Projector:
                 self._flush_states(buffer)
                 buffer.flush()
                 if isinstance(event, ev.CustomerErased):
-                    self._erase(event)
-                    erased.append(event)
+                    self._erase(_erasure(event))
+                    erasures.append(_erasure(event))
             except Exception as error:
                 if not is_event_fault(error):
                     raise
                 self.db.execute("ROLLBACK TO event")
                 self._dirty.clear()
                 self._cache[key] = loads_state(snapshot)
-                set_aside(self.db, notification, key, f"{stage}: {one_line(error)}")
+                self.aside.fail(notification, key, f"{stage}: {one_line(error)}")
             self.db.execute("RELEASE event")
-        return erased
+        return erasures
 
-    def _erase(self, event: CustomerEvent) -> None:
-        erase(
-            self.db,
-            self.recorder,
-            self.mapper,
-            event.customer,
-            event.originator_id,
-            event.originator_version,
-        )
-
-    def forget(self) -> None:
-        """Drop every cached state (after the tables were dropped or rebuilt, or a fold
-        failed)."""
-        self._cache.clear()
-        self._dirty.clear()
-        self._committed = None
+    def _erase(self, erasure: Erasure) -> None:
+        erase(self.db, self.recorder, self.mapper, *erasure)
 
     # --- one event ------------------------------------------------------------------
-
-    def _decode(
-        self, notification: Notification, batch: Sequence[Notification]
-    ) -> CustomerEvent | None:
-        """The customer event ``notification`` holds; None when it was set aside."""
-        try:
-            event = self.mapper.to_domain_event(notification)
-            if not isinstance(event, CustomerEvent):
-                raise TypeError(f"not a customer event ({notification.topic})")
-        except Exception as error:
-            if not is_event_fault(error):
-                raise
-            if isinstance(error, MapperDeserialisationError):
-                self._check_readable(error, batch)
-            customer = self._customer_of(notification)
-            set_aside(self.db, notification, customer, _decode_error(error))
-            return None
-        self._readable = True
-        return event
-
-    def _check_readable(self, error: Exception, batch: Sequence[Notification]) -> None:
-        """Raise ``error`` unless some event of the store decodes: when none does, the
-        store is unreadable as a whole (a missing or wrong cipher key), and setting its
-        events aside would empty the read model for good."""
-        if self._readable:
-            return
-        position = self.position()
-        probes = list(self.recorder.select_notifications(position, 1)) if position else []
-        for probe in [*probes, *batch]:
-            try:
-                self.mapper.to_domain_event(probe)
-            except MapperDeserialisationError:
-                continue
-            self._readable = True
-            return
-        raise error
-
-    def _customer_of(self, notification: Notification) -> str | None:
-        """The customer of an event that does not decode, from its payload if that is
-        readable, else from another event of its stream; None when none can be read."""
-        decode_state = getattr(self.mapper, "decode_state", None)
-        try:
-            customer = decode_state(notification).get("customer") if decode_state else None
-            if isinstance(customer, str):
-                return customer
-        except (MapperDeserialisationError, AttributeError):
-            pass
-        stream = self.recorder.select_events(notification.originator_id, limit=_NAME_LOOKUPS)
-        for stored in stream:
-            try:
-                event = self.mapper.to_domain_event(stored)
-            except MapperDeserialisationError:
-                continue
-            if isinstance(event, CustomerEvent):
-                return event.customer
-        return None
 
     def _project(
         self,
@@ -359,14 +290,18 @@ class Projector:
         key = event.customer
         state = self._state(key)
         trust = state.trust
-        # A position the fold already passed: the tables were not built from this store.
-        # (A position further on than the next is fine: the events between were set aside.)
-        if event.originator_version <= trust.events:
+        version = event.originator_version
+        if version <= trust.events:
+            # A position the fold already passed: the tables are not this store's.
             raise ReadModelError(
-                f"event {notification.id} is position {event.originator_version} of "
+                f"event {notification.id} is position {version} of "
                 f"customer {key!r}, but the read model holds {trust.events} of their events: "
                 "run trustengine rebuild"
             )
+        if version > trust.events + 1:
+            # The store lacks the events between (deleted behind the engine's back): this
+            # one cannot be folded on a history that has a hole in it.
+            raise LookupError(f"position {trust.events + 1} of this customer is not in the store")
         phase = trust.phase
         step = self.model.apply(trust, event)
         at = step.at.isoformat()
@@ -439,6 +374,10 @@ class Projector:
                 {"customer": key, "position": state.trust.events, "state": dumps_state(state)},
             )
         self._dirty.clear()
+
+
+def _erasure(event: CustomerEvent) -> Erasure:
+    return (event.customer, event.originator_id, event.originator_version)
 
 
 def customer_row(state: ViewState, changed_at: str) -> Row:

@@ -220,14 +220,17 @@ TABLES: tuple[TableSpec, ...] = (
             "position": int,
             "type": str,
             "error": str,
+            "held_by": int,
             "seen_at": str,
         },
         pk=("notification_id",),
         not_null=("originator_id", "position", "error", "seen_at"),
-        indexes=(("customer",),),
-        doc="Stored events the projector could not project and set aside (see "
-        "views/problems.py): customer is NULL when no event of the stream can be read; "
-        "error is one line; seen_at is when (wall clock, UTC) it was set aside.",
+        indexes=(("customer",), ("originator_id",)),
+        doc="Stored events the projector set aside (see views/problems.py): each one that "
+        "could not be projected (held_by NULL), and each later event of the same customer, "
+        "held back behind it (held_by: the notification id of the first). customer is "
+        "NULL when no event of the stream can be read; error is one line; seen_at is when "
+        "(wall clock, UTC) it was set aside.",
     ),
     TableSpec(
         "view_state",
