@@ -118,7 +118,7 @@ def case_(customer: str, case: str, as_json: bool, views: str | None, db: str) -
     --json gives one object whose keys are those sections: case, hand_offs, promises
     (kind promise, action or follow_up), compensation, sla_clocks and timeline.
     """
-    with open_engine(db) as engine, caught_up(engine, views) as model:
+    with open_engine(db) as engine, caught_up(engine, views, customer) as model:
         found = model.case(customer, case)
     if as_json:
         click.echo(json.dumps(found, indent=2, ensure_ascii=False))

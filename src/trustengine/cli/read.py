@@ -104,7 +104,7 @@ def timeline(
     """
     with open_engine(db) as engine:
         if as_of is None and as_known_at is None:
-            with caught_up(engine, views) as model:
+            with caught_up(engine, views, customer) as model:
                 rows = model.timeline(customer, case=case)
                 _with_trust(rows, model.state(customer)["explanation"])
                 return rows
@@ -155,7 +155,7 @@ def state(
     replay = any(option is not None for option in (as_of, as_known_at, policy, sla_policy))
     with open_engine(db) as engine:
         if not replay:
-            with caught_up(engine, views) as read_model:
+            with caught_up(engine, views, customer) as read_model:
                 found = read_model.state(customer)
         else:
             events = engine.history(customer, as_of=as_of, as_known_at=as_known_at)

@@ -17,6 +17,7 @@ import click
 from trustengine.application import TrustEngine
 from trustengine.cli.output import db_option, handle_errors, open_engine, progress_bar
 from trustengine.views import DEFAULT_VIEWS, VIEWS_ENV_VAR, ReadModel
+from trustengine.views.problems import count_problems
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,12 +38,29 @@ def views_option(func: F) -> F:
 
 
 @contextmanager
-def caught_up(engine: TrustEngine, views: str | None) -> Iterator[ReadModel]:
-    """The engine's read model, caught up with every stored event (progress on stderr)."""
+def caught_up(
+    engine: TrustEngine, views: str | None, customer: str | None = None
+) -> Iterator[ReadModel]:
+    """The engine's read model, caught up with every stored event (progress on stderr).
+
+    When it holds events it could not project, one line on stderr says so (about
+    ``customer``, when given and among them): the command goes on, exit status unchanged.
+    """
     with ReadModel(engine, views) as model:
         with progress_bar("Catching up the read model", model.pending() or None) as advance:
             model.catch_up(progress=advance)
+        warn_of_problems(model, customer)
         yield model
+
+
+def warn_of_problems(model: ReadModel, customer: str | None = None) -> None:
+    """Say on stderr, in one line, what the read model leaves out (nothing if nothing)."""
+    found = count_problems(model.db, customer) if customer is not None else None
+    if found is None or not found.events:
+        found = count_problems(model.db)
+    notice = found.notice()
+    if notice is not None:
+        click.echo(f"warning: {notice}", err=True)
 
 
 def erase_from_read_model(engine: TrustEngine, views: str | None) -> None:
@@ -87,11 +105,12 @@ def rebuild(policy: str | None, sla_policy: str | None, views: str | None, db: s
             count = model.rebuild(policy, sla_policy, progress=advance)
         meta = model.meta()
         where = "memory" if model.location == ":memory:" else model.location
-    seconds = time.perf_counter() - started
-    click.echo(
-        f"Rebuilt the read model from {count} events in {seconds:.1f} s "
-        f"(policy {meta['policy']}, SLA {meta['sla_policy']}) into {where}."
-    )
+        seconds = time.perf_counter() - started
+        click.echo(
+            f"Rebuilt the read model from {count} events in {seconds:.1f} s "
+            f"(policy {meta['policy']}, SLA {meta['sla_policy']}) into {where}."
+        )
+        warn_of_problems(model)
 
 
-__all__ = ["caught_up", "erase_from_read_model", "rebuild", "views_option"]
+__all__ = ["caught_up", "erase_from_read_model", "rebuild", "views_option", "warn_of_problems"]

@@ -96,6 +96,8 @@ class Projector:
         self._dirty: dict[str, tuple[ViewState, str]] = {}
         self._committed: int | None = None
         self.aside = SetAside(db, recorder, mapper)
+        self.stop: int | None = None
+        """The last notification id to process (None: every one stored)."""
 
     # --- tracking -------------------------------------------------------------------
 
@@ -180,7 +182,7 @@ class Projector:
                 self._cache.clear()
             self._check_fingerprint()
             notifications = self.recorder.select_notifications(
-                position, self.batch_size, inclusive_of_start=False
+                position, self.batch_size, stop=self.stop, inclusive_of_start=False
             )
             if notifications:
                 erasures = self._fold_batch(position, notifications)
