@@ -117,6 +117,13 @@ def held_streams(db: sqlite_utils.Database) -> dict[str, tuple[int, int]]:
     return held
 
 
+def held_customers(db: sqlite_utils.Database) -> set[str]:
+    """The customers with an event set aside: their tables stop before it, so nothing
+    may be concluded from them that the events held back could contradict."""
+    rows = db.execute("SELECT DISTINCT customer FROM problems WHERE customer IS NOT NULL")
+    return {str(row[0]) for row in rows.fetchall()}
+
+
 _PROBLEMS = (
     "SELECT notification_id, originator_id, customer, position, type, error, held_by, "
     "seen_at FROM problems"
