@@ -19,6 +19,23 @@ OVERFLOW = (
 )
 """What the problems table says of a CaseEscalated of level 2**64 the mapper accepts."""
 
+# What the commands say of the demo store with event #3 made undecodable.
+SEE = "trustengine verify --views lists them"
+KEPT = "2026-06-02T10:00:00+00:00"
+WARN = (
+    "warning: 1 stored event could not be projected into the read model, 16 later events "
+    f"held back: customer 'cust-amelia' shown as of before them; {SEE}\n"
+)
+WARN_AMELIA = (
+    "warning: customer 'cust-amelia' is shown as of position 2: 1 stored event of theirs "
+    f"could not be projected, 16 later events held back; {SEE}\n"
+)
+SET_ASIDE = (
+    "read model: customer 'cust-amelia' position 3 (event #3, ComplaintFiled) could not be "
+    "projected: does not decode: Expecting value: line 1 column 1 (char 0); 16 later events "
+    "held back (positions 4-19)"
+)
+
 
 def corrupt(path: str, rowid: int, state: bytes = BROKEN_BYTES) -> bytes:
     """Overwrite the payload of stored event ``rowid`` of the SQLite store at ``path``;

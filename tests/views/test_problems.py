@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
 
 from tests.conftest import TEST_CIPHER_KEY
@@ -18,11 +19,14 @@ from tests.views.conftest import demo_lines, dump
 from tests.views.problem_stores import (
     AMELIA_EVENTS,
     OVERFLOW,
+    SET_ASIDE,
+    WARN,
     corrupt,
     store_raw,
     store_unchecked,
 )
 from trustengine import TrustEngine, customer_id
+from trustengine.cli import main
 from trustengine.domain import events as ev
 from trustengine.exceptions import ReadModelError, TrustEngineError
 from trustengine.ledger_io import import_lines
@@ -312,3 +316,44 @@ def test_an_erasure_rewrites_the_summary_of_an_event_that_no_longer_decodes_whol
         "SELECT summary FROM timeline WHERE customer = ? AND position = 3", (AMELIA,)
     ).fetchone()
     assert summary == ("[erased]",)
+
+
+@pytest.mark.postgres
+def test_an_undecodable_event_on_postgresql_is_set_aside_too(
+    postgres_target: str, tmp_path: Path
+) -> None:
+    import psycopg
+    from psycopg import sql
+
+    from tests.conftest import POSTGRES_ADMIN_URL
+
+    schema = postgres_target.rsplit("schema=", 1)[1]
+    views = str(tmp_path / "views.db")
+    with TrustEngine(postgres_target) as engine:
+        import_lines(engine, demo_lines(), name="demo.jsonl")
+    table = sql.Identifier(schema, "trustengine_events")
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL(
+                "UPDATE {} SET state = %s WHERE originator_id = %s AND originator_version = 3"
+            ).format(table),
+            (b"\x00\xff", customer_id(AMELIA)),
+        )
+
+    with TrustEngine(postgres_target) as engine, ReadModel(engine, views) as model:
+        assert model.catch_up() == 83
+        rows = model.problems()
+        assert (rows[0]["notification_id"], rows[0]["customer"], rows[0]["error"]) == (
+            3,
+            AMELIA,
+            DECODE_ERROR,
+        )
+        assert len(rows) == 17
+        assert model.state(AMELIA)["events"] == 2
+        assert model.state("cust-boris")["events"] == 19
+
+    listed = CliRunner().invoke(main, ["customers", "--db", postgres_target, "--views", views])
+    verified = CliRunner().invoke(main, ["verify", "--db", postgres_target, "--views", views])
+    assert (listed.exit_code, listed.stderr) == (0, WARN)
+    assert verified.exit_code == 1
+    assert verified.stdout.splitlines()[-2:] == [SET_ASIDE, "83 events checked: 20 problem(s)"]

@@ -13,25 +13,18 @@ from click.testing import CliRunner, Result
 
 from tests.audit.stores import demo_store
 from tests.examples import event
-from tests.views.problem_stores import OVERFLOW, corrupt, store_unchecked
+from tests.views.problem_stores import (
+    KEPT,
+    OVERFLOW,
+    SEE,
+    SET_ASIDE,
+    WARN,
+    WARN_AMELIA,
+    corrupt,
+    store_unchecked,
+)
 from trustengine import TrustEngine
 from trustengine.cli import main
-
-SEE = "trustengine verify --views lists them"
-KEPT = "2026-06-02T10:00:00+00:00"
-WARN = (
-    "warning: 1 stored event could not be projected into the read model, 16 later events "
-    f"held back: customer 'cust-amelia' shown as of before them; {SEE}\n"
-)
-WARN_AMELIA = (
-    "warning: customer 'cust-amelia' is shown as of position 2: 1 stored event of theirs "
-    f"could not be projected, 16 later events held back; {SEE}\n"
-)
-SET_ASIDE = (
-    "read model: customer 'cust-amelia' position 3 (event #3, ComplaintFiled) could not be "
-    "projected: does not decode: Expecting value: line 1 column 1 (char 0); 16 later events "
-    "held back (positions 4-19)"
-)
 
 
 def run(*args: str) -> Result:
