@@ -90,7 +90,7 @@ class SetAside:
                 erasures.append(_erasure(notification, customer))
             return None
         self.readable = True
-        if self.hold(notification, event.customer):
+        if self.held and self.hold(notification, event.customer):
             if event.type_name == "CustomerErased":
                 erasures.append(_erasure(notification, event.customer))
             return None
