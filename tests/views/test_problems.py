@@ -4,6 +4,7 @@ events, and never takes the read model down (see trustengine.views.problems)."""
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +32,7 @@ from trustengine.domain import events as ev
 from trustengine.exceptions import ReadModelError, TrustEngineError
 from trustengine.ledger_io import import_lines
 from trustengine.views import ReadModel
+from trustengine.views.follow import Follower
 from trustengine.views.problems import ProblemCount, count_problems, is_event_fault, one_line
 
 Opener = Callable[..., ReadModel]
@@ -357,3 +359,28 @@ def test_an_undecodable_event_on_postgresql_is_set_aside_too(
     assert (listed.exit_code, listed.stderr) == (0, WARN)
     assert verified.exit_code == 1
     assert verified.stdout.splitlines()[-2:] == [SET_ASIDE, "83 events checked: 20 problem(s)"]
+
+
+def test_a_follower_says_once_when_it_sets_an_event_aside(
+    demo_engine: TrustEngine, read_models: Opener
+) -> None:
+    model = read_models(demo_engine)
+    stop = threading.Event()
+    lines: list[str] = []
+    waits = 0
+
+    def wait(_timeout: float) -> None:
+        nonlocal waits
+        waits += 1
+        if waits == 1:
+            store_unchecked(demo_engine, "cust-boris", "C-1002", level=2**64)
+        elif waits == 3:
+            stop.set()
+
+    with Follower(model, poll=1, stop=stop, wait=wait, log=lines.append) as follower:
+        assert follower.run() == 84
+
+    assert lines == [
+        "warning: 1 stored event could not be projected into the read model: customer "
+        "'cust-boris' shown as of before them; trustengine verify --views lists them"
+    ]
