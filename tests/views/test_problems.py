@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
 
+from tests.audit.stores import edit_payload
 from tests.conftest import TEST_CIPHER_KEY
 from tests.examples import event
 from tests.views.conftest import demo_lines, dump
@@ -274,8 +275,13 @@ def test_an_error_is_kept_as_one_line_of_bounded_length() -> None:
         (
             ProblemCount(5, 0, ("a", "b", "c", "d"), True),
             "5 stored events could not be projected into the read model: customers 'a', "
-            "'b', 'c', more, one whose events cannot be read shown as of before them; "
+            "'b', 'c', more and one whose events cannot be read shown as of before them; "
             "trustengine verify --views lists them",
+        ),
+        (
+            ProblemCount(2, 0, ("a", "b"), False),
+            "2 stored events could not be projected into the read model: customers 'a' "
+            "and 'b' shown as of before them; trustengine verify --views lists them",
         ),
         (
             ProblemCount(1, 1, ("cust-amelia",), False, 3),
@@ -384,3 +390,42 @@ def test_a_follower_says_once_when_it_sets_an_event_aside(
         "warning: 1 stored event could not be projected into the read model: customer "
         "'cust-boris' shown as of before them; trustengine verify --views lists them"
     ]
+
+
+def test_a_hand_edit_that_leaves_an_event_invalid_names_its_customer_from_the_payload(
+    demo_engine: TrustEngine, read_models: Opener, sqlite_db: str
+) -> None:
+    edit_payload(sqlite_db, "cust-boris", 2, b'"severity":4', b'"severity":"four"')
+    model = read_models(demo_engine)
+
+    assert model.catch_up() == 83
+
+    first = model.problems()[0]
+    assert (first["customer"], first["position"], first["type"]) == (
+        "cust-boris",
+        2,
+        "ComplaintFiled",
+    )
+    assert first["error"].startswith(
+        "does not decode: 1 validation error for ComplaintFiled severity Input should be a "
+        "valid integer"
+    )
+    assert model.state("cust-boris")["events"] == 1
+
+
+def test_a_stream_none_of_whose_events_decode_is_set_aside_without_a_customer(
+    demo_engine: TrustEngine, read_models: Opener, sqlite_db: str
+) -> None:
+    at = "2026-06-01T09:00:00+00:00"
+    demo_engine.record(event("CustomerContacted", "cust-new", at=at, direction="inbound"))
+    corrupt(sqlite_db, 84)
+    model = read_models(demo_engine)
+
+    assert model.catch_up() == 84
+
+    (row,) = model.problems()
+    assert (row["customer"], row["originator_id"]) == (None, str(customer_id("cust-new")))
+    assert count_problems(model.db).notice() == (
+        "1 stored event could not be projected into the read model: a customer whose events "
+        "cannot be read shown as of before them; trustengine verify --views lists them"
+    )

@@ -180,16 +180,22 @@ class ProblemCount:
                 f"{self.first_position - 1}: {_events(self.failed)} of theirs could not be "
                 f"projected{self._held()}; {see}"
             )
-        names = [repr(name) for name in self.customers[:SHOWN]]
-        if len(self.customers) > SHOWN:
-            names.append("more")
-        if self.unnamed:
-            names.append("one whose events cannot be read")
-        noun = "customer" if len(names) == 1 and not self.unnamed else "customers"
         return (
             f"{_events(self.failed)} could not be projected into the read model{self._held()}: "
-            f"{noun} {', '.join(names)} shown as of before them; {see}"
+            f"{self._whose()} shown as of before them; {see}"
         )
+
+    def _whose(self) -> str:
+        parts = [repr(name) for name in self.customers[:SHOWN]]
+        if len(self.customers) > SHOWN:
+            parts.append("more")
+        if self.unnamed:
+            if not parts:
+                return "a customer whose events cannot be read"
+            parts.append("one whose events cannot be read")
+        if len(parts) == 1:
+            return f"customer {parts[0]}"
+        return f"customers {', '.join(parts[:-1])} and {parts[-1]}"
 
 
 def problem_total(db: sqlite_utils.Database) -> int:
