@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.audit.stores import edit_payload
 from tests.conftest import TEST_CIPHER_KEY
@@ -429,3 +431,12 @@ def test_a_stream_none_of_whose_events_decode_is_set_aside_without_a_customer(
         "1 stored event could not be projected into the read model: a customer whose events "
         "cannot be read shown as of before them; trustengine verify --views lists them"
     )
+
+
+@given(st.text())
+def test_any_error_text_is_kept_as_at_most_one_line(text: str) -> None:
+    line = one_line(text)
+
+    assert len(line.splitlines()) <= 1
+    assert len(line) <= 500
+    assert line == line.strip()
