@@ -130,8 +130,8 @@ class SealParam(click.ParamType):  # type: ignore[type-arg]
     flag_value="",
     default=None,
     metavar="[PATH]",
-    help="Also check the read model (of PATH, or where --views puts it elsewhere): "
-    "events it could not project, and its tables against a fresh rebuild.",
+    help="Also check the read model (in PATH; without one, where the other commands keep "
+    "it): events it could not project, and its tables against a fresh rebuild.",
 )
 @db_option
 @handle_errors
