@@ -68,8 +68,12 @@ def build_audit(
         and (as_known_at is None or event.recorded_at <= as_known_at)
     ]
     if not events:
+        if check.problems and not check.decoded:
+            raise CustomerNotFoundError(
+                f"customer {customer!r} has no stored event that can be read: {check.problems[0]}"
+            )
         raise CustomerNotFoundError(f"customer {customer!r} has no events by then")
-    folded = fold(model, events)
+    folded = _folded(model, customer, events, check)
     if case is not None and case not in folded.trust.cases:
         raise UnknownCaseError(f"customer {customer!r} has no case {case!r} by then")
     judged_at, judged_by = _judgement(events, as_of, as_known_at)
@@ -94,6 +98,45 @@ def build_audit(
     )
     report["summary"] = _summary(report)
     return report
+
+
+def _folded(
+    model: TrustModel,
+    customer: str,
+    events: list[CustomerEvent],
+    check: CustomerVerification,
+) -> Folded:
+    """The fold of ``events`` up to the first event that cannot be read or folded, as the
+    read model stops there (see ``trustengine.views.problems``); where it stopped is
+    added to ``check``'s problems, so the report says it and the audit exits 1."""
+    unreadable = _first_unreadable(check)
+    folded = fold(
+        model,
+        [e for e in events if unreadable is None or e.originator_version < unreadable],
+        customer,
+    )
+    sections = "trust, promise ledger, SLA clocks and compensation"
+    if folded.stopped_at is not None:
+        check.problems.append(
+            f"customer {customer!r} position {folded.stopped_at}: cannot be folded "
+            f"({folded.stop_reason}): {sections} are as of position {folded.stopped_at - 1}"
+        )
+    elif unreadable is not None:
+        check.problems.append(
+            f"customer {customer!r}: {sections} are as of position {unreadable - 1}: "
+            f"position {unreadable} cannot be read"
+        )
+    return folded
+
+
+def _first_unreadable(check: CustomerVerification) -> int | None:
+    """The first position whose event did not decode (None: every stored one did)."""
+    expected = 1
+    for event in check.decoded:
+        if event.originator_version != expected:
+            return expected
+        expected += 1
+    return expected if expected <= check.events else None
 
 
 def to_json(report: dict[str, Any]) -> str:

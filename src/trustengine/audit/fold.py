@@ -10,7 +10,8 @@ back. Nothing is written to the store or its read model.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlite_utils
@@ -33,18 +34,42 @@ class Folded:
     commitments: Rows
     clocks: Rows
     compensation: Rows
+    stopped_at: int | None = None
+    """The position of the first event that could not be folded (None: all were); the
+    state and rows are those of the events before it, as the read model shows them."""
+    stop_reason: str | None = None
 
 
-def fold(model: TrustModel, events: Sequence[CustomerEvent]) -> Folded:
-    """Fold ``events`` (one customer's, oldest first) under ``model``'s policies."""
-    if not events:
+def fold(model: TrustModel, events: Sequence[CustomerEvent], customer: str = "") -> Folded:
+    """Fold ``events`` (one customer's, oldest first) under ``model``'s policies.
+
+    An event the model cannot fold, or whose rows cannot be written (values out of
+    SQLite's range, from a store written before they were bounded), stops the fold
+    there, as it stops the projector: the result is the fold of the events before it,
+    with :attr:`Folded.stopped_at` saying where. ``customer`` names the customer when
+    ``events`` is empty.
+    """
+    if not events and not customer:
         raise ValueError("no events to fold")
+    with suppress(Exception):  # any event that breaks the fold is found and named below
+        return _fold(model, events, customer)
+    for index in range(len(events)):
+        try:
+            _fold(model, events[: index + 1], customer)
+        except Exception as error:
+            done = _fold(model, events[:index], customer)
+            reason = " ".join(f"{type(error).__name__}: {error}".split())
+            return replace(done, stopped_at=events[index].originator_version, stop_reason=reason)
+    raise AssertionError("the fold failed as a whole but not event by event")  # pragma: no cover
+
+
+def _fold(model: TrustModel, events: Sequence[CustomerEvent], customer: str) -> Folded:
     db = sqlite_utils.Database(memory=True)
     try:
         create_tables(db)
         buffer = RowBuffer(db)
         steps = StepWriter(model.sla, buffer)
-        trust = model.new_state(events[0].customer)
+        trust = model.new_state(events[0].customer if events else customer)
         for event in events:
             # The projector's order: score the event, then write its rows under the tier
             # the customer has after it.

@@ -120,7 +120,7 @@ def case_(customer: str, case: str, as_json: bool, views: str | None, db: str) -
     (kind promise, action or follow_up), compensation, sla_clocks and timeline.
     """
     with open_engine(db, views=views) as engine:
-        found = caught_up(engine).case(customer, case).model_dump(mode="json")
+        found = caught_up(engine, customer).case(customer, case).model_dump(mode="json")
     if as_json:
         click.echo(json.dumps(found, indent=2, ensure_ascii=False, allow_nan=False))
         return

@@ -8,7 +8,7 @@ import threading
 import click
 
 from trustengine.cli.output import InputError, db_option, handle_errors, open_engine
-from trustengine.cli.views import views_option
+from trustengine.cli.views import views_option, warn_of_problems
 from trustengine.views import ReadModel
 from trustengine.views.follow import DEFAULT_POLL, Follower, stop_on_signals
 
@@ -102,6 +102,7 @@ def _follow(
                 f"Caught up {_events(count)} from {store} into {_where(model)}; "
                 f"now at notification {model.position()}."
             )
+            warn_of_problems(model)
             return
         follower.open()
         how = "LISTEN/NOTIFY and a poll" if follower.mode == "listen" else "a poll"

@@ -22,6 +22,7 @@ from trustengine.cli.output import (
     render_rows,
 )
 from trustengine.cli.read import TIMELINE_COLUMNS
+from trustengine.cli.views import caught_up
 from trustengine.ledger_io import (
     MAX_ERRORS,
     ImportResult,
@@ -35,6 +36,7 @@ from trustengine.ledger_io import (
 from trustengine.persistence.chain import Seal
 from trustengine.timeline import timeline_rows
 from trustengine.verify import verify as verify_store
+from trustengine.views.check import ViewsReport, check_views
 
 DEMO_CUSTOMER = "cust-amelia"
 
@@ -163,18 +165,40 @@ class SealParam(click.ParamType):  # type: ignore[type-arg]
     type=SealParam(),
     help="A seal printed earlier by `trustengine seal`: prove nothing before it changed.",
 )
+@click.option(
+    "--views",
+    "views",
+    is_flag=False,
+    flag_value="",
+    default=None,
+    metavar="[PATH]",
+    help="Also check the read model (in PATH; without one, where the other commands keep "
+    "it): events it could not project, and its tables against a fresh rebuild.",
+)
 @db_option
 @handle_errors
-def verify(as_json: bool, against: Seal | None, db: str) -> None:
+def verify(as_json: bool, against: Seal | None, views: str | None, db: str) -> None:
     """Check every stored event: it decodes and validates, sits in order, and matches
     the tamper-evidence chain and the store's head (and a seal, with --against).
 
-    Exits 1 when a problem is found.
+    With --views, also catch up the read model and check it: each stored event it could
+    not project (and set aside, with the customer's later events) is a problem, and so
+    is a table that differs from a fresh rebuild of the same events. Exits 1 when a
+    problem is found.
     """
-    with open_engine(db) as engine, progress_bar("Verifying", None) as advance:
-        report = verify_store(engine, against=against, progress=advance)
+    checked: ViewsReport | None = None
+    with open_engine(db, views=views or None) as engine:
+        with progress_bar("Verifying", None) as advance:
+            report = verify_store(engine, against=against, progress=advance)
+        if views is not None:
+            with caught_up(engine).read_model() as model:
+                checked = check_views(model)
+            report.problems += checked.problems
     if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2, allow_nan=False))
+        out = report.as_dict()
+        if checked is not None:
+            out["views"] = checked.as_dict()
+        click.echo(json.dumps(out, indent=2, allow_nan=False))
     else:
         for problem in report.problems:
             click.echo(problem)

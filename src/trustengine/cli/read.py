@@ -96,7 +96,7 @@ def timeline(
     """
     with open_engine(db, views=views) as engine:
         if as_of is None and as_known_at is None:
-            caught_up(engine)
+            caught_up(engine, customer)
         found = engine.timeline(customer, case=case, as_of=as_of, as_known_at=as_known_at)
     rows: list[dict[str, Any]] = found.model_dump(mode="json")
     return rows
@@ -142,7 +142,7 @@ def state(
     replay = any(option is not None for option in (as_of, as_known_at, policy, sla_policy))
     with open_engine(db, views=views) as engine:
         if not replay:
-            caught_up(engine)
+            caught_up(engine, customer)
         found = engine.state(
             customer, as_of=as_of, as_known_at=as_known_at, policy=policy, sla=sla_policy
         ).model_dump(mode="json")

@@ -16,6 +16,7 @@ import click
 from trustengine.application import TrustEngine
 from trustengine.cli.output import db_option, handle_errors, open_engine, progress_bar
 from trustengine.views import DEFAULT_VIEWS, VIEWS_ENV_VAR, ReadModel
+from trustengine.views.problems import count_problems
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,12 +36,29 @@ def views_option(func: F) -> F:
     )(func)
 
 
-def caught_up(engine: TrustEngine) -> TrustEngine:
+def caught_up(engine: TrustEngine, customer: str | None = None) -> TrustEngine:
     """``engine`` with its read model caught up with every stored event, showing progress
-    on stderr (the read methods would catch it up anyway, silently)."""
+    on stderr (the read methods would catch it up anyway, silently).
+
+    When the read model holds events it could not project, one line on stderr says so
+    (about ``customer``, when given and among them): the command goes on, exit status
+    unchanged.
+    """
     with progress_bar("Catching up the read model", engine.lag() or None) as advance:
         engine.catch_up(progress=advance)
+    with engine.read_model() as model:
+        warn_of_problems(model, customer)
     return engine
+
+
+def warn_of_problems(model: ReadModel, customer: str | None = None) -> None:
+    """Say on stderr, in one line, what the read model leaves out (nothing if nothing)."""
+    found = count_problems(model.db, customer) if customer is not None else None
+    if found is None or not found.events:
+        found = count_problems(model.db)
+    notice = found.notice()
+    if notice is not None:
+        click.echo(f"warning: {notice}", err=True)
 
 
 def erase_from_read_model(engine: TrustEngine, views: str | None) -> None:
@@ -85,11 +103,12 @@ def rebuild(policy: str | None, sla_policy: str | None, views: str | None, db: s
             count = model.rebuild(policy, sla_policy, progress=advance)
         meta = model.meta()
         where = "memory" if model.location == ":memory:" else model.location
-    seconds = time.perf_counter() - started
-    click.echo(
-        f"Rebuilt the read model from {count} events in {seconds:.1f} s "
-        f"(policy {meta['policy']}, SLA {meta['sla_policy']}) into {where}."
-    )
+        seconds = time.perf_counter() - started
+        click.echo(
+            f"Rebuilt the read model from {count} events in {seconds:.1f} s "
+            f"(policy {meta['policy']}, SLA {meta['sla_policy']}) into {where}."
+        )
+        warn_of_problems(model)
 
 
-__all__ = ["caught_up", "erase_from_read_model", "rebuild", "views_option"]
+__all__ = ["caught_up", "erase_from_read_model", "rebuild", "views_option", "warn_of_problems"]

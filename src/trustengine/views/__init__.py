@@ -1,12 +1,15 @@
 """The read side: SQLite tables kept current by a projector that tracks its position.
 
 - :mod:`.schema`: the tables (``customers``, ``cases``, ``timeline``, ``promises``,
-  ``compensation``, ``sla_clocks``, ``score_history``, ``satisfaction``, and the
+  ``compensation``, ``sla_clocks``, ``score_history``, ``satisfaction``, ``problems``, and the
   projector's own ``view_state``, ``view_tracking``, ``view_meta``) and the SQL views from
   the ``projections/*.sql`` files;
 - :mod:`.location`: where a store's tables live (its own SQLite file, memory, or a
   ``--views`` file for PostgreSQL);
 - :mod:`.projector`: folding events into rows in batches, exactly once;
+- :mod:`.problems` and :mod:`.setaside`: stored events the projector cannot project,
+  set aside in the ``problems`` table with their customer's later events;
+- :mod:`.check`: ``verify --views``, the read model against a fresh rebuild;
 - :mod:`.steps` and :mod:`.clocks`: what each event changes in cases, commitments,
   compensation and SLA clocks;
 - :mod:`.state`: the per-customer fold kept in ``view_state``;

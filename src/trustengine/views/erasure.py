@@ -23,7 +23,12 @@ from typing import Any, cast
 from uuid import UUID
 
 import sqlite_utils
-from eventsourcing.persistence import ApplicationRecorder, Mapper
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    Mapper,
+    MapperDeserialisationError,
+    StoredEvent,
+)
 
 from trustengine.domain.base import CustomerEvent
 from trustengine.persistence.personal import ERASED, PERSONAL_FIELDS
@@ -61,10 +66,7 @@ def erase(
     stored = recorder.select_events(originator_id, lte=up_to)
     db.conn.executemany(
         "UPDATE timeline SET summary = ? WHERE customer = ? AND position = ?",
-        [
-            (summarize(redacted(cast(CustomerEvent, mapper.to_domain_event(s)))), customer, v)
-            for s, v in ((s, s.originator_version) for s in stored)
-        ],
+        [(_redacted_summary(mapper, s), customer, s.originator_version) for s in stored],
     )
     for table, column, extra in _COPIES:
         db.execute(
@@ -72,6 +74,17 @@ def erase(
             f'WHERE customer = ? AND "{column}" IS NOT NULL{extra}',
             (ERASED, customer),
         )
+
+
+def _redacted_summary(mapper: Mapper[Any], stored: StoredEvent) -> str:
+    """The timeline summary of ``stored`` with its personal text erased; for an event
+    that no longer decodes (set aside, or changed after it was projected), the whole
+    summary, as its personal text cannot be told from the rest."""
+    try:
+        event = cast(CustomerEvent, mapper.to_domain_event(stored))
+    except MapperDeserialisationError:
+        return ERASED
+    return summarize(redacted(event))
 
 
 def scrub(db: sqlite_utils.Database) -> bool:

@@ -36,6 +36,7 @@ from typing import Any, Literal, Protocol
 
 from eventsourcing.persistence import InterfaceError, OperationalError
 
+from trustengine.views.problems import count_problems, problem_total
 from trustengine.views.read_model import ReadModel
 
 DEFAULT_POLL = 5.0
@@ -172,7 +173,10 @@ class Follower:
         failures = 0
         while True:
             try:
+                before = problem_total(self.model.db)
                 done = self.catch_up()
+                if problem_total(self.model.db) > before:  # said once, when it happens
+                    self.log(f"warning: {count_problems(self.model.db).notice()}")
             except TRANSIENT as error:
                 delay = self.retry_delays[min(failures, len(self.retry_delays) - 1)]
                 failures += 1

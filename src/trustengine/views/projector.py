@@ -9,6 +9,12 @@ this user-managed transaction as savepoints), the changed per-customer states
 at all. A crash (or an exception) mid-batch leaves the tables at the previous batch; the
 next run resumes from there, and no event's rows are ever written twice.
 
+A stored event that cannot be projected (it does not decode, the trust model cannot fold
+it, or its rows cannot be written) does not stop the batch: the batch is folded again one
+event at a time, each in a savepoint, and that event is set aside in the ``problems``
+table, with its customer's later events (see :mod:`.problems`), while the tracked
+position passes them.
+
 Why not eventsourcing's ``SQLiteTrackingRecorder``: it writes its ``tracking`` table
 through its own datastore connection and transaction, not the sqlite-utils connection
 that writes the rows, so the two could not commit atomically; and for PostgreSQL and
@@ -27,11 +33,15 @@ projector moved the position, so it never holds an uncommitted fold.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable
-from typing import Any, cast
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import sqlite_utils
-from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    Mapper,
+    Notification,
+)
 
 from trustengine.domain import events as ev
 from trustengine.domain.base import CustomerEvent
@@ -41,6 +51,8 @@ from trustengine.scoring.trust import TrustModel
 from trustengine.timeline import summarize
 from trustengine.views.buffer import Row, RowBuffer
 from trustengine.views.erasure import erase, scrub
+from trustengine.views.problems import is_event_fault, one_line
+from trustengine.views.setaside import Erasure, SetAside
 from trustengine.views.state import ViewState, dumps_state, loads_state
 from trustengine.views.steps import StepWriter
 
@@ -83,6 +95,9 @@ class Projector:
         self._cache: OrderedDict[str, ViewState] = OrderedDict()
         self._dirty: dict[str, tuple[ViewState, str]] = {}
         self._committed: int | None = None
+        self.aside = SetAside(db, recorder, mapper)
+        self.stop: int | None = None
+        """The last notification id to process (None: every one stored)."""
 
     # --- tracking -------------------------------------------------------------------
 
@@ -152,72 +167,143 @@ class Projector:
                 progress(done)
 
     def run_batch(self) -> int:
-        """Process up to ``batch_size`` new events in one transaction; return how many."""
+        """Process up to ``batch_size`` new events in one transaction; return how many.
+
+        An event that cannot be projected is set aside with its customer's later events
+        (see :mod:`.problems`) and the others are projected; the tracked position passes
+        them all the same.
+        """
         conn = self.db.conn
         conn.execute("BEGIN IMMEDIATE")
+        erasures: list[Erasure] = []
         try:
             position = self.position()
             if position != self._committed:
                 self._cache.clear()
             self._check_fingerprint()
             notifications = self.recorder.select_notifications(
-                position, self.batch_size, inclusive_of_start=False
+                position, self.batch_size, stop=self.stop, inclusive_of_start=False
             )
-            erased: list[CustomerEvent] = []
             if notifications:
-                buffer = RowBuffer(self.db)
-                steps = StepWriter(self.model.sla, buffer)
-                for notification in notifications:
-                    event = self._project(notification, buffer, steps)
-                    if isinstance(event, ev.CustomerErased):
-                        erased.append(event)
-                self._flush_states(buffer)
-                buffer.flush()
-                for event in erased:
-                    erase(
-                        self.db,
-                        self.recorder,
-                        self.mapper,
-                        event.customer,
-                        event.originator_id,
-                        event.originator_version,
-                    )
+                erasures = self._fold_batch(position, notifications)
                 self._advance(position, notifications[-1])
                 position = notifications[-1].id
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            self._cache.clear()
-            self._dirty.clear()
-            self._committed = None
+            self.forget()
             raise
         self._committed = position
-        if notifications and erased:
+        if erasures:
             scrub(self.db)
         return len(notifications)
 
     def forget(self) -> None:
-        """Drop every cached state (after the tables were dropped or rebuilt)."""
+        """Drop every cached state (after the tables were dropped or rebuilt, or a fold
+        failed)."""
         self._cache.clear()
         self._dirty.clear()
         self._committed = None
 
+    # --- one batch ------------------------------------------------------------------
+
+    def _fold_batch(self, position: int, notifications: Sequence[Notification]) -> list[Erasure]:
+        """Fold a batch together, its rows written at its end; when one of its events
+        makes that fail, fold it again one event at a time (each in a savepoint of its
+        own), setting aside each event that fails. Return the erasures it applied."""
+        self.db.execute("SAVEPOINT batch")
+        self.aside.load(position)
+        try:
+            erasures = self._fold_together(notifications)
+        except Exception as error:
+            if not is_event_fault(error):
+                raise
+            self.db.execute("ROLLBACK TO batch")
+            self.db.execute("RELEASE batch")
+            self.forget()  # the failed fold changed states in memory
+            self.aside.load(position)
+            return self._fold_one_by_one(notifications)
+        self.db.execute("RELEASE batch")
+        return erasures
+
+    def _fold_together(self, notifications: Sequence[Notification]) -> list[Erasure]:
+        buffer = RowBuffer(self.db)
+        steps = StepWriter(self.model.sla, buffer)
+        erasures: list[Erasure] = []
+        for notification in notifications:
+            event = self.aside.decode(notification, notifications, erasures)
+            if event is not None:
+                self._project(notification, event, buffer, steps)
+                if isinstance(event, ev.CustomerErased):
+                    erasures.append(_erasure(event))
+        self._flush_states(buffer)
+        buffer.flush()
+        for erasure in erasures:
+            self._erase(erasure)
+        return erasures
+
+    def _fold_one_by_one(self, notifications: Sequence[Notification]) -> list[Erasure]:
+        erasures: list[Erasure] = []
+        for notification in notifications:
+            mine: list[Erasure] = []
+            event = self.aside.decode(notification, notifications, mine)
+            if event is None:
+                for erasure in mine:
+                    self._erase(erasure)
+                erasures += mine
+                continue
+            key = event.customer
+            snapshot = dumps_state(self._state(key))
+            buffer = RowBuffer(self.db)
+            steps = StepWriter(self.model.sla, buffer)
+            self.db.execute("SAVEPOINT event")
+            stage = "cannot be folded"
+            try:
+                self._project(notification, event, buffer, steps)
+                stage = "its rows cannot be written"
+                self._flush_states(buffer)
+                buffer.flush()
+                if isinstance(event, ev.CustomerErased):
+                    self._erase(_erasure(event))
+                    erasures.append(_erasure(event))
+            except Exception as error:
+                if not is_event_fault(error):
+                    raise
+                self.db.execute("ROLLBACK TO event")
+                self._dirty.clear()
+                self._cache[key] = loads_state(snapshot)
+                self.aside.fail(notification, key, f"{stage}: {one_line(error)}")
+            self.db.execute("RELEASE event")
+        return erasures
+
+    def _erase(self, erasure: Erasure) -> None:
+        erase(self.db, self.recorder, self.mapper, *erasure)
+
     # --- one event ------------------------------------------------------------------
 
     def _project(
-        self, notification: Notification, buffer: RowBuffer, steps: StepWriter
-    ) -> CustomerEvent:
-        event = cast(CustomerEvent, self.mapper.to_domain_event(notification))
+        self,
+        notification: Notification,
+        event: CustomerEvent,
+        buffer: RowBuffer,
+        steps: StepWriter,
+    ) -> None:
         key = event.customer
-        state = self._state(key, event)
+        state = self._state(key)
         trust = state.trust
-        if event.originator_version != trust.events + 1:
+        version = event.originator_version
+        if version <= trust.events:
+            # A position the fold already passed: the tables are not this store's.
             raise ReadModelError(
-                f"event {notification.id} is position {event.originator_version} of "
+                f"event {notification.id} is position {version} of "
                 f"customer {key!r}, but the read model holds {trust.events} of their events: "
                 "run trustengine rebuild"
             )
+        if version > trust.events + 1:
+            # The store lacks the events between (deleted behind the engine's back): this
+            # one cannot be folded on a history that has a hole in it.
+            raise LookupError(f"position {trust.events + 1} of this customer is not in the store")
         phase = trust.phase
         step = self.model.apply(trust, event)
         at = step.at.isoformat()
@@ -266,9 +352,8 @@ class Projector:
                 (key, step.position, step.case, event.metric, event.score, at, phase),
             )
         self._dirty[key] = (state, recorded_at)
-        return event
 
-    def _state(self, key: str, event: CustomerEvent) -> ViewState:
+    def _state(self, key: str) -> ViewState:
         pending = self._dirty.get(key)
         if pending is not None:
             return pending[0]
@@ -291,6 +376,10 @@ class Projector:
                 {"customer": key, "position": state.trust.events, "state": dumps_state(state)},
             )
         self._dirty.clear()
+
+
+def _erasure(event: CustomerEvent) -> Erasure:
+    return (event.customer, event.originator_id, event.originator_version)
 
 
 def customer_row(state: ViewState, changed_at: str) -> Row:

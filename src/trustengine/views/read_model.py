@@ -38,6 +38,7 @@ from trustengine.views.location import (
     store_identity,
     views_location,
 )
+from trustengine.views.problems import problem_rows
 from trustengine.views.projector import (
     BATCH_SIZE,
     CACHE_SIZE,
@@ -67,7 +68,8 @@ VIEWS_VERSION = "5"
 a reopening.
 4: the ``follow_up`` clock stops at the first follow-up act, whatever it found, and at a
 reopening.
-5: ``compensation.amount_exact``, each amount as exact decimal text.
+5: ``compensation.amount_exact``, each amount as exact decimal text, and the
+``problems`` table (events the projector set aside).
 """
 
 
@@ -353,6 +355,13 @@ class ReadModel:
         """Customers as of the last catch-up, one row each (see
         :func:`~trustengine.views.queries.customer_list`)."""
         return customer_list(self.db, phases=phases, sort=sort, limit=limit)
+
+    @_sqlite_errors
+    def problems(self, customer: str | None = None) -> list[dict[str, Any]]:
+        """The stored events set aside (of ``customer``, when given), oldest first: each
+        that could not be projected, and those held back behind it (see
+        :mod:`trustengine.views.problems`)."""
+        return problem_rows(self.db, customer)
 
     @_sqlite_errors
     def case(self, customer: str, case: str) -> dict[str, Any]:

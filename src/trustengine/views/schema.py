@@ -4,6 +4,7 @@ Times are ISO 8601 text exactly as the events carry them (with their offsets); t
 views compare them with ``julianday()``, which understands offsets. Booleans are 0/1.
 ``"case"`` is an SQL keyword: quote it in queries (``SELECT "case" FROM cases``).
 
+``problems`` holds the stored events the projector set aside (see :mod:`.problems`).
 Besides the tables people query there are three the projector keeps for itself:
 ``view_state`` (each customer's fold so far), ``view_tracking`` (the last notification id
 whose rows are in the tables) and ``view_meta`` (which store and policies the tables were
@@ -212,6 +213,27 @@ TABLES: tuple[TableSpec, ...] = (
         "and phase_before, the customer's phase just before it (a score given while "
         "restored or advocate is a recovered customer's). The comment is personal text and "
         "is not copied here.",
+    ),
+    TableSpec(
+        "problems",
+        {
+            "notification_id": int,
+            "originator_id": str,
+            "customer": str,
+            "position": int,
+            "type": str,
+            "error": str,
+            "held_by": int,
+            "seen_at": str,
+        },
+        pk=("notification_id",),
+        not_null=("originator_id", "position", "error", "seen_at"),
+        indexes=(("customer",), ("originator_id",)),
+        doc="Stored events the projector set aside (see views/problems.py): each one that "
+        "could not be projected (held_by NULL), and each later event of the same customer, "
+        "held back behind it (held_by: the notification id of the first). customer is "
+        "NULL when no event of the stream can be read; error is one line; seen_at is when "
+        "(wall clock, UTC) it was set aside.",
     ),
     TableSpec(
         "view_state",
