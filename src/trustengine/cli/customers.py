@@ -53,7 +53,6 @@ def _none_match(rows: Sequence[dict[str, Any]]) -> str | None:
     show_default=True,
     help="score: lowest trust first; changed: most recently changed first.",
 )
-@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N customers.")
 @views_option
 @db_option
 @listing(CUSTOMER_COLUMNS, footer=_none_match)
