@@ -19,6 +19,7 @@ from trustengine.cli.output import (
 )
 from trustengine.cli.views import caught_up, views_option
 from trustengine.scoring.trust import PHASES
+from trustengine.terminal import escape_controls
 from trustengine.views.queries import AT_RISK_PHASES, CUSTOMER_SORTS, CustomerSort
 
 CUSTOMER_COLUMNS = (
@@ -129,7 +130,7 @@ def render_case(found: dict[str, Any]) -> None:
     """A case (``case --json``'s dict) for a person: a header block, then one table per
     section (a section with no rows is one line saying so)."""
     for line in case_header(found["case"]):
-        click.echo(line)
+        click.echo(escape_controls(line))
     for key, title, columns in _SECTIONS:
         rows = found[key]
         click.echo()

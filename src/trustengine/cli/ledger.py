@@ -15,12 +15,11 @@ from trustengine.cli.output import (
     handle_errors,
     open_engine,
     progress_bar,
-    render_rows,
 )
-from trustengine.cli.read import TIMELINE_COLUMNS
+from trustengine.cli.read import print_timeline, replayed_timeline
 from trustengine.ledger_io import export_lines, import_lines
 from trustengine.persistence.chain import Seal
-from trustengine.timeline import timeline_rows
+from trustengine.terminal import escape_controls
 from trustengine.verify import verify as verify_store
 
 DEMO_CUSTOMER = "cust-amelia"
@@ -55,8 +54,8 @@ def demo(customer: str, db: str) -> None:
             f"Loaded {result.stored} new events ({result.skipped} already stored) "
             f"into {engine.target.display}."
         )
-    click.echo(f"Timeline of {customer}:")
-    render_rows(timeline_rows(events), "table", TIMELINE_COLUMNS)
+    click.echo(escape_controls(f"Timeline of {customer}:"))
+    print_timeline(replayed_timeline(events))
     click.echo("Next: trustengine timeline cust-boris   (a botched recovery)")
 
 

@@ -21,9 +21,11 @@ from trustengine.cli.output import (
     render_rows,
 )
 from trustengine.cli.views import caught_up, views_option
+from trustengine.domain.base import CustomerEvent
 from trustengine.scoring.policy import DEFAULT_TRUST_POLICY
 from trustengine.scoring.sla import DEFAULT_SLA_POLICY
 from trustengine.scoring.trust import TrustModel
+from trustengine.terminal import escape_controls
 from trustengine.timeline import timeline_rows
 from trustengine.times import parse_time
 
@@ -108,11 +110,27 @@ def timeline(
                 rows = model.timeline(customer, case=case)
                 _with_trust(rows, model.state(customer)["explanation"])
                 return rows
-        events = engine.history(customer, as_of=as_of, as_known_at=as_known_at)
+        return replayed_timeline(
+            engine.history(customer, as_of=as_of, as_known_at=as_known_at), case
+        )
+
+
+def replayed_timeline(
+    events: Sequence[CustomerEvent], case: str | None = None
+) -> list[dict[str, Any]]:
+    """The timeline rows of ``events`` (one customer's), each with the trust score after it."""
     rows = timeline_rows(events, case=case)
     if events:
         _with_trust(rows, [c.as_dict() for c in TrustModel().replay(events).explanation])
     return rows
+
+
+def print_timeline(rows: Sequence[dict[str, Any]]) -> None:
+    """Timeline rows as ``timeline`` shows them: with the trust column and the trend line."""
+    render_rows([_mark_sla(dict(row)) for row in rows], "table", TIMELINE_TABLE_COLUMNS)
+    trend = _trend(rows)
+    if trend:
+        click.echo(trend)
 
 
 @click.command(epilog="Example: trustengine state cust-boris --as-of 2026-03-20 --json")
@@ -177,14 +195,14 @@ def render_state(trust: dict[str, Any]) -> None:
     """A readable trust state (``state --json``'s dict): the headline, the components,
     then each step's effect."""
     parts = ", ".join(f"{name} {value:.1f}" for name, value in trust["components"].items())
-    click.echo(
-        f"{trust['customer']}: {trust['phase']}, trust {trust['score']:.1f}/100 ({trust['policy']})"
-    )
-    click.echo(f"components: {parts}")
-    click.echo(
+    for line in (
+        f"{trust['customer']}: {trust['phase']}, "
+        f"trust {trust['score']:.1f}/100 ({trust['policy']})",
+        f"components: {parts}",
         f"open cases: {trust['open_cases']}, broken promises: {trust['broken_promises']}, "
-        f"ceiling: {trust['ceiling']:g}"
-    )
+        f"ceiling: {trust['ceiling']:g}",
+    ):
+        click.echo(escape_controls(line))
     render_rows(
         trust["explanation"], "table", ("at", "type", "case", "delta", "score", "phase", "reason")
     )
