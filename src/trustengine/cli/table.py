@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+import textwrap
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -50,11 +51,16 @@ LOW_PRIORITY = (
     "period",
     "position",
     "actor",
+    "owner",
+    "hours_overdue",
 )
 """Columns a narrow screen leaves out, first to last, once the text columns are narrow."""
 
 MIN_TEXT = 12
 """The narrowest a text column wraps to (or its header, when longer)."""
+
+TINY_TEXT = 6
+"""The narrowest a text column is squeezed to before it is left out."""
 
 DEFAULT_WIDTH = 160
 """The width of a table written to a file or pipe when ``COLUMNS`` is not set."""
@@ -97,7 +103,13 @@ class Layout:
 
 
 def layout(natural: dict[str, int], columns: Sequence[str], screen: int) -> Layout:
-    """Fit ``columns`` (each ``natural`` cells wide, header included) into ``screen``."""
+    """Fit ``columns`` (each ``natural`` cells wide, header included) into ``screen``.
+
+    Text columns wrap down to :data:`MIN_TEXT`; past that, low-priority columns go, in
+    :data:`LOW_PRIORITY` order; then text columns squeeze down to :data:`TINY_TEXT`; and
+    last the text columns go too, so that what remains (ids, keys, numbers, times) is
+    whole. A table of those alone wider than the screen runs past its edge.
+    """
     shown = list(columns)
     dropped: list[str] = []
     droppable = [name for name in LOW_PRIORITY if name in shown]
@@ -105,18 +117,26 @@ def layout(natural: dict[str, int], columns: Sequence[str], screen: int) -> Layo
     def minimum(name: str) -> int:
         return min(natural[name], max(MIN_TEXT, cell_len(name)))
 
-    while True:
+    def room() -> int:
         fixed = sum(natural[name] for name in shown if name not in TEXT_COLUMNS)
-        room = screen - fixed - 3 * len(shown) - 1
-        texts = [name for name in shown if name in TEXT_COLUMNS]
-        if room >= sum(minimum(name) for name in texts) or not droppable:
-            break
-        gone = droppable.pop(0)
-        shown.remove(gone)
-        dropped.append(gone)
+        return screen - fixed - 3 * len(shown) - 1
+
+    def texts() -> list[str]:
+        return [name for name in shown if name in TEXT_COLUMNS]
+
+    def drop(name: str) -> None:
+        shown.remove(name)
+        dropped.append(name)
+
+    while droppable and room() < sum(minimum(name) for name in texts()):
+        drop(droppable.pop(0))
+    while len(texts()) > 0 and room() < TINY_TEXT * len(texts()) and len(shown) > 1:
+        drop(texts()[-1])
     widths = {name: natural[name] for name in shown}
-    if texts and sum(natural[name] for name in texts) > room:
-        widths.update(_share(texts, natural, minimum, room))
+    free = room()
+    if texts() and sum(natural[name] for name in texts()) > free:
+        floor = max(TINY_TEXT, min(free // len(texts()), MIN_TEXT))
+        widths.update(_share(texts(), natural, lambda name: min(natural[name], floor), free))
     return Layout(tuple(shown), tuple(widths[name] for name in shown), tuple(dropped), screen)
 
 
@@ -212,10 +232,11 @@ def table_lines(
             )
     yield _rule("└", "─", "┴", "┘", widths)
     if plan.dropped:
-        yield (
+        note = (
             f"columns not shown at {screen} columns: {', '.join(plan.dropped)}; "
             "widen the terminal or use --json"
         )
+        yield from textwrap.wrap(note, max(screen, 40), break_on_hyphens=False)
 
 
 def cell_text(value: Any) -> str:
@@ -231,6 +252,7 @@ __all__ = [
     "LOW_PRIORITY",
     "MIN_TEXT",
     "TEXT_COLUMNS",
+    "TINY_TEXT",
     "Layout",
     "cell_text",
     "layout",
