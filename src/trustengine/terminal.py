@@ -61,6 +61,8 @@ def escape_controls(text: str) -> str:
 
     Idempotent: the result holds no such character, so escaping it again changes nothing.
     """
+    if text.isascii() and text.isprintable():
+        return text  # the common case, checked in C
     return text.translate(_TABLE)
 
 

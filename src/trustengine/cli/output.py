@@ -16,6 +16,7 @@ import inspect
 import itertools
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -204,10 +205,16 @@ def write_whole(option: str, name: str | Path, text: str) -> None:
 _cell = cell_text
 
 
+_UTC_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,6})?)?(\+00:00|Z)")
+"""An ISO time in UTC, the layout the store writes: shortened by slicing (it is fast)."""
+
+
 def _short(value: Any) -> str:
     """A table cell: ISO times shortened to minutes (JSON and CSV keep them whole)."""
     text = _cell(value)
     if len(text) >= 16 and text[4] == "-" and text[10] == "T":
+        if _UTC_TIME.fullmatch(text) and text[5:7] <= "12" and text[8:10] <= "31":
+            return f"{text[:10]} {text[11:16]}"
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:

@@ -17,7 +17,6 @@ cut a value.
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 import textwrap
@@ -25,9 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rich.cells import cell_len
-from rich.console import Console
-from rich.text import Text
+from rich.cells import cell_len, get_character_cell_size
 
 from trustengine.terminal import escape_controls
 
@@ -160,22 +157,52 @@ def _share(
 
 
 def _pad(text: str, width: int) -> str:
-    return text + " " * (width - cell_len(text))
+    return text + " " * (width - _cells(text))
 
 
 def _rule(left: str, fill: str, joint: str, right: str, widths: Sequence[int]) -> str:
     return left + joint.join(fill * (width + 2) for width in widths) + right
 
 
-class Wrapper:
-    """Wraps an over-wide cell the way ``rich`` does (words, then folding long ones)."""
+def _cells(text: str) -> int:
+    """Terminal cells ``text`` takes: its length when ASCII (escaped text has no ASCII
+    control left), else :func:`rich.cells.cell_len`."""
+    return len(text) if text.isascii() else cell_len(text)
 
-    def __init__(self) -> None:
-        self._console = Console(file=io.StringIO(), width=DEFAULT_WIDTH, color_system=None)
 
-    def __call__(self, text: str, width: int) -> list[str]:
-        lines = Text(text).wrap(self._console, width, overflow="fold")
-        return [line.plain.rstrip() for line in lines] or [""]
+def _chop(word: str, width: int) -> tuple[str, str]:
+    """The longest head of ``word`` that fits ``width`` cells (at least one character,
+    with the zero-width marks that follow it), and the rest."""
+    if word.isascii():
+        return word[:width], word[width:]
+    used = 0
+    for index, char in enumerate(word):
+        size = get_character_cell_size(char)
+        if used + size > width and index > 0:
+            return word[:index], word[index:]
+        used += size
+    return word, ""
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` cells: words as they fit, a word longer
+    than a line folded across lines (as ``rich`` wraps with ``overflow="fold"``)."""
+    lines: list[str] = []
+    line, used = "", -1  # -1: nothing on the line yet
+    for word in text.split(" "):
+        size = _cells(word)
+        if used >= 0 and used + 1 + size <= width:
+            line, used = f"{line} {word}", used + 1 + size
+            continue
+        if used >= 0:
+            lines.append(line.rstrip())
+        while size > width:
+            head, word = _chop(word, width)
+            lines.append(head)
+            size = _cells(word)
+        line, used = word, size
+    lines.append(line.rstrip())
+    return [part for part in lines if part] or [""]
 
 
 def table_lines(
@@ -194,16 +221,16 @@ def table_lines(
     headers = [escape_controls(name) for name in columns]
     natural = {name: cell_len(header) for name, header in zip(columns, headers, strict=True)}
     cells = [[escape_controls(cell) for cell in row] for row in rows]
+    sizes = [[_cells(cell) for cell in row] for row in cells]
     maxima = [natural[name] for name in columns]
-    for row in cells:
-        for index, cell in enumerate(row):
-            size = cell_len(cell)
-            if size > maxima[index]:
-                maxima[index] = size
+    for row_sizes in sizes:
+        maxima = [max(pair) for pair in zip(maxima, row_sizes, strict=True)]
     natural = dict(zip(columns, maxima, strict=True))
     plan = layout(natural, columns, screen)
     where = [list(columns).index(name) for name in plan.columns]
     widths = plan.widths
+    # Only a text column can be narrower than its widest cell: check those alone.
+    narrow = [(i, w) for i, w in zip(where, widths, strict=True) if w < natural[columns[i]]]
     if title:
         text = escape_controls(title)
         left = max(0, (plan.width - cell_len(text)) // 2)
@@ -211,16 +238,12 @@ def table_lines(
     yield _rule("┏", "━", "┳", "┓", widths)
     yield "┃ " + " ┃ ".join(_pad(headers[i], w) for i, w in zip(where, widths, strict=True)) + " ┃"
     yield _rule("┡", "━", "╇", "┩", widths)
-    wrap = Wrapper()
-    for row in cells:
-        picked = [row[i] for i in where]
-        if all(cell_len(cell) <= w for cell, w in zip(picked, widths, strict=True)):
-            yield "│ " + " │ ".join(_pad(c, w) for c, w in zip(picked, widths, strict=True)) + " │"
+    shown = list(zip(where, widths, strict=True))
+    for row, size in zip(cells, sizes, strict=True):
+        if not any(size[i] > w for i, w in narrow):
+            yield "│ " + " │ ".join(row[i] + " " * (w - size[i]) for i, w in shown) + " │"
             continue
-        parts = [
-            wrap(cell, w) if cell_len(cell) > w else [cell]
-            for cell, w in zip(picked, widths, strict=True)
-        ]
+        parts = [wrap(row[i], w) if size[i] > w else [row[i]] for i, w in shown]
         for line in range(max(len(part) for part in parts)):
             yield (
                 "│ "
@@ -259,4 +282,5 @@ __all__ = [
     "screen_height",
     "screen_width",
     "table_lines",
+    "wrap",
 ]
