@@ -146,10 +146,12 @@ def main_(argv: list[str] | None = None) -> None:
                     say(f"{result.name}, run {turn + 1}")
                     result.add(timed(command(argv_)))
             ratio = statistics.median(table.seconds) / statistics.median(csv.seconds)
+            cpu = statistics.median(table.cpu) / max(1e-9, statistics.median(csv.cpu))
             verdict = "ok" if ratio <= TARGET else "ABOVE TARGET"
             report(csv.name, rows, csv, "baseline")
-            report(table.name, rows, table, f"x{ratio:.3f} of CSV (target <= {TARGET}: {verdict})")
-            print(f"ratio {label} table/csv: {ratio:.3f}")
+            note = f"x{ratio:.3f} of CSV, CPU x{cpu:.3f} (target <= {TARGET}: {verdict})"
+            report(table.name, rows, table, note)
+            print(f"ratio {label} table/csv: {ratio:.3f} (CPU {cpu:.3f})")
         sample = due_rows(db, last)[: args.rich_rows]
         before = Result("due rows, one rich Table (before)", len(sample))
         for _ in range(args.repeat):

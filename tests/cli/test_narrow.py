@@ -201,3 +201,17 @@ def test_pager_options_are_in_the_help_of_every_listing() -> None:
 
 def test_no_pager_writes_to_stdout(demo_db: str, tmp_path: Path) -> None:  # noqa: F811 - fixture
     assert _run(200, "customers", "--no-pager", "--db", demo_db).startswith("┏━━")
+
+
+# --- demo: the first screen --------------------------------------------------------------
+
+
+def test_demo_shows_the_trust_column_and_the_trend_line_as_timeline_does(tmp_path: Path) -> None:
+    db = str(tmp_path / "trust.db")
+    first = _run(160, "demo", "--customer", "cust-boris", "--db", db)
+    timeline = _run(160, "timeline", "cust-boris", "--db", db)
+
+    table = first[first.index("┏") : first.index("Next:")]
+    assert table == timeline
+    assert cells(table)[0] == ["at", "type", "case", "actor", "channel", "trust", "summary"]
+    assert "trust trend: ▇▄▄▄▄▄▄▄▄▄▄▃▃▃▂▂▂▂▁  75 → 7.8\nNext: trustengine timeline" in first
