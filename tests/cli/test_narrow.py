@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +89,11 @@ def test_case_at_80_columns_shows_agent_ids_and_amounts_whole(
 ) -> None:
     lines = _run(80, "case", "cust-boris", "C-1002", "--db", demo_db).splitlines()
 
-    assert all(cell_len(line) <= 80 for line in lines if line.startswith(("┃", "│", "┏")))
+    assert all(cell_len(line) <= 80 for line in lines)
+    assert lines[2:4] == [
+        "  complaint:       Charged twice for the March subscription (2 x 89.00 EUR); my",
+        "                   bank then charged an overdraft fee",
+    ]
     assert (
         "│ 2026-03-20 09:10 │ agent-12 │ other   │ Handed off to billing-team: Billing  │"
     ) in lines
@@ -151,16 +154,11 @@ def test_limit_below_one_is_a_usage_error(demo_db: str) -> None:  # noqa: F811 -
 # --- the pager --------------------------------------------------------------------------
 
 
-class _Terminal:
-    def isatty(self) -> bool:
-        return True
-
-
 @pytest.mark.parametrize(
-    ("pager", "rows", "is_terminal", "paged"),
+    ("pager", "height", "is_terminal", "paged"),
     [
-        (None, 100, True, True),
-        (None, 10, True, False),
+        (None, 51, True, True),
+        (None, 50, True, False),
         (True, 10, True, True),
         (False, 100, True, False),
         (True, 100, False, False),
@@ -168,29 +166,36 @@ class _Terminal:
     ],
 )
 def test_the_pager_is_used_as_git_uses_it(
-    monkeypatch: pytest.MonkeyPatch, pager: bool | None, rows: int, is_terminal: bool, paged: bool
+    monkeypatch: pytest.MonkeyPatch, pager: bool | None, height: int, is_terminal: bool, paged: bool
 ) -> None:
     monkeypatch.setenv("LINES", "50")
-    if is_terminal:
-        monkeypatch.setattr(sys, "stdout", _Terminal())
+    monkeypatch.setattr(output_module, "_on_terminal", lambda: is_terminal)
 
-    assert output_module._paged(pager, rows) is paged
+    assert output_module._paged(pager, height) is paged
 
 
-def test_a_paged_table_goes_whole_to_the_pager_with_less_defaults(
+@pytest.mark.parametrize(("lines", "paged"), [("5", True), ("500", False)])
+def test_a_table_taller_than_the_terminal_goes_whole_to_the_pager_with_less_defaults(
     demo_db: str,  # noqa: F811 - the imported fixture
     monkeypatch: pytest.MonkeyPatch,
+    lines: str,
+    paged: bool,
 ) -> None:
+    args = ("due", "--at", "2026-04-01", "--db", demo_db)
+    plain = _run(200, *args)
     pages: list[str] = []
     monkeypatch.delenv("LESS", raising=False)
-    monkeypatch.setattr(output_module, "_paged", lambda pager, rows: True)
-    monkeypatch.setattr(click, "echo_via_pager", lambda lines: pages.append("".join(lines)))
+    monkeypatch.setattr(output_module, "_on_terminal", lambda: True)
+    monkeypatch.setattr(click, "echo_via_pager", lambda text: pages.append("".join(text) + "\n"))
+    monkeypatch.setenv("LINES", lines)
 
-    output = _run(200, "due", "--at", "2026-04-01", "--pager", "--db", demo_db)
+    output = _run(200, *args)
 
-    assert output == ""
-    assert pages[0].startswith("┏━━") and pages[0].endswith("7 items, 0 overdue\n")
-    assert output_module.os.environ["LESS"] == "FRX"
+    if paged:
+        assert (output, pages) == ("", [plain])
+        assert output_module.os.environ["LESS"] == "FRX"
+    else:
+        assert (output, pages) == (plain, [])
 
 
 def test_pager_options_are_in_the_help_of_every_listing() -> None:

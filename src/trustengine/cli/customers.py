@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import json
+import re
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
 import click
+from rich.cells import cell_len
 
 from trustengine.cli.output import (
     _short,
@@ -17,6 +20,7 @@ from trustengine.cli.output import (
     open_engine,
     render_rows,
 )
+from trustengine.cli.table import screen_width
 from trustengine.cli.views import caught_up, views_option
 from trustengine.scoring.trust import PHASES
 from trustengine.terminal import escape_controls
@@ -129,8 +133,9 @@ def case_(customer: str, case: str, as_json: bool, views: str | None, db: str) -
 def render_case(found: dict[str, Any]) -> None:
     """A case (``case --json``'s dict) for a person: a header block, then one table per
     section (a section with no rows is one line saying so)."""
+    screen = screen_width()
     for line in case_header(found["case"]):
-        click.echo(escape_controls(line))
+        click.echo("\n".join(_hanging(escape_controls(line), screen)))
     for key, title, columns in _SECTIONS:
         rows = found[key]
         click.echo()
@@ -140,6 +145,21 @@ def render_case(found: dict[str, Any]) -> None:
             render_rows(rows, "table", columns, title)
         else:
             click.echo(f"{title}: none")
+
+
+_FACT = re.compile(r"  [^:]+:\s+")
+
+
+def _hanging(line: str, screen: int) -> list[str]:
+    """A header fact wider than the screen, wrapped under its value's first column."""
+    if cell_len(line) <= screen:
+        return [line]
+    label = _FACT.match(line)
+    indent = " " * (label.end() if label else 2)
+    parts = textwrap.wrap(
+        line, max(screen, len(indent) + 20), subsequent_indent=indent, break_on_hyphens=False
+    )
+    return parts or [line]
 
 
 def _with_details(row: dict[str, Any]) -> dict[str, Any]:

@@ -264,20 +264,37 @@ def render_rows(
     _echo_lines(table_lines(_table_cells(rows, columns), columns, title))
 
 
-def _paged(pager: bool | None, rows: int) -> bool:
-    """Whether a table of ``rows`` rows goes through the pager, as git decides: never
-    unless stdout is a terminal; with neither --pager nor --no-pager, when it is taller
-    than the screen."""
-    if pager is False or not sys.stdout.isatty():
+def _on_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def _paged(pager: bool | None, height: int) -> bool:
+    """Whether ``height`` lines go through the pager, as git decides: never unless
+    stdout is a terminal; with neither --pager nor --no-pager, when they are more than
+    the screen holds."""
+    if pager is False or not _on_terminal():
         return False
-    return pager is True or rows + 5 > screen_height()
+    return pager is True or height > screen_height()
 
 
 def _page(lines: Iterable[str]) -> None:
     """``lines`` through ``$PAGER`` (default ``less``; ``$LESS`` defaults to ``FRX``, so a
     short text quits at once, colours pass and the screen is not cleared)."""
     os.environ.setdefault("LESS", "FRX")
-    click.echo_via_pager(f"{line}\n" for line in lines)
+
+    def chunks() -> Iterator[str]:
+        batch: list[str] = []
+        first = True
+        for line in lines:
+            batch.append(line)
+            if len(batch) == 1000:
+                yield ("" if first else "\n") + "\n".join(batch)
+                batch.clear()
+                first = False
+        if batch:
+            yield ("" if first else "\n") + "\n".join(batch)
+
+    click.echo_via_pager(chunks())  # click ends the text with the last newline
 
 
 def listing(
@@ -319,10 +336,12 @@ def listing(
             line = footer(rows) if footer else None
             if line:
                 lines = itertools.chain(lines, [escape_controls(line)])
-            if _paged(pager, len(rows)):
-                _page(lines)
-            else:
-                _echo_lines(lines)
+            if pager is not False and _on_terminal():
+                lines = list(lines)  # a terminal: count the lines to know if they fit
+                if _paged(pager, len(lines)):
+                    _page(lines)
+                    return
+            _echo_lines(lines)
 
         options = (
             click.option("--table", "fmt", flag_value="table", default=True, hidden=True),
