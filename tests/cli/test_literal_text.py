@@ -334,3 +334,10 @@ def test_any_summary_recorded_in_a_store_comes_back_literally_from_the_commands(
         engine.close()
     for args in (("timeline", "cust-x"), ("case", "cust-x", "C-1"), ("audit", "cust-x")):
         _assert_shown(_ok(*args, "--db", db), text)
+
+
+def test_record_names_a_customer_key_with_an_escape_literally(tmp_path: Path) -> None:
+    db = str(tmp_path / "trust.db")
+    args = ["record", "CustomerRegistered", "--customer", "[k]\x1b[2J", "--tier", "standard"]
+
+    assert _ok(*args, "--db", db) == "Recorded CustomerRegistered for [k]\\x1b[2J (event 1).\n"

@@ -134,7 +134,7 @@ def verify(as_json: bool, against: Seal | None, db: str) -> None:
         click.echo(json.dumps(report.as_dict(), indent=2))
     else:
         for problem in report.problems:
-            click.echo(problem)
+            click.echo(escape_controls(problem))
         verdict = "ok" if report.ok else f"{len(report.problems)} problem(s)"
         click.echo(f"{report.events} events checked: {verdict}")
     if not report.ok:
