@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from rich.cells import cell_len
 
-from trustengine.cli.table import MIN_TEXT, TINY_TEXT, layout, table_lines
+from trustengine.cli.table import MIN_TEXT, TINY_TEXT, layout, table_lines, wrap
 
 COLUMNS = ("at", "actor", "channel", "trust", "summary")
 ROWS = [
@@ -81,3 +81,20 @@ def test_text_columns_wrap_down_to_the_minimum_before_any_column_goes() -> None:
     assert (wide.widths, wide.dropped) == ((16, MIN_TEXT), ())
     assert (tight.widths, tight.dropped) == ((16, TINY_TEXT), ())
     assert (gone.columns, gone.dropped) == (("at",), ("summary",))
+
+
+@pytest.mark.parametrize(
+    ("text", "width", "lines"),
+    [
+        ("follow up on the resolution: none scheduled", 12,
+         ["follow up on", "the", "resolution:", "none", "scheduled"]),
+        ("abcdefghijklmnop qr", 6, ["abcdef", "ghijkl", "mnop", "qr"]),
+        ("中文字符中文", 5, ["中文", "字符", "中文"]),
+        ("ae\u0301e\u0301e\u0301e\u0301", 3, ["ae\u0301e\u0301", "e\u0301e\u0301"]),
+    ],
+)  # fmt: skip
+def test_wrap_fills_lines_by_cells_and_folds_long_words_keeping_marks_on_their_letter(
+    text: str, width: int, lines: list[str]
+) -> None:
+    assert wrap(text, width) == lines
+    assert all(cell_len(line) <= width for line in lines)

@@ -5,8 +5,10 @@ and is never read as ``rich`` markup, so ``[ticket 4411]`` and ``[erased]`` show
 
 The layout is measured in one pass over the cells (:func:`rich.cells.cell_len`, so wide
 CJK characters and emoji count two cells and combining marks none), then rows are written
-as they come: no table object holds every row, and 100,000 rows cost about what their CSV
-costs. The frame is rich's ``HEAVY_HEAD`` box.
+line by line: no ``rich`` Table is built, only the cells' text and widths are kept, and
+100,000 rows cost about what their CSV costs (``benchmarks/render_bench.py``). The frame
+is rich's ``HEAVY_HEAD`` box, drawn without styles. The width is ``$COLUMNS``, else the
+terminal's, else 160 for a file or pipe.
 
 Narrow screens: ids, keys, numbers and times are never cut. Only text columns
 (:data:`TEXT_COLUMNS`) give way, wrapping down to :data:`MIN_TEXT` cells; when even that
