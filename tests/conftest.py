@@ -96,6 +96,14 @@ def _target(backend: str, tmp_path: Path) -> Iterator[str]:
 _POSTGRES = pytest.param("postgres", marks=pytest.mark.postgres)
 
 
+@pytest.fixture(autouse=True)
+def _no_screen_size(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tables are laid out for $COLUMNS/$LINES when set: tests start without them, so a
+    shell that exports them cannot change an expected table."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.delenv("LINES", raising=False)
+
+
 @pytest.fixture(params=["memory", "sqlite", _POSTGRES])
 def backend_target(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty store target of each backend."""

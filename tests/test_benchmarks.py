@@ -87,3 +87,23 @@ def test_import_bench_runs_at_a_tiny_size(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert re.search(r"^bulk ratio trustengine/raw .*\d\.\d{3}", done.stdout, re.M)
     assert re.search(r"^per-command ratio trustengine/raw .*\d\.\d{3}", done.stdout, re.M)
+
+
+def test_render_bench_runs_at_a_tiny_size_and_prints_both_ratios(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "render_bench.py"),
+            *("--events", "300", "--customers", "20", "--repeat", "1", "--rich-rows", "10"),
+            *("--tmpdir", str(tmp_path)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    for name in ("due --overdue", "customers --at-risk"):
+        pattern = rf"^ratio {re.escape(name)} table/csv: \d+\.\d{{3}} \(CPU \d+\.\d{{3}}\)$"
+        assert re.search(pattern, done.stdout, re.M), name

@@ -32,6 +32,7 @@ from trustengine.cli.output import (
 from trustengine.cli.read import TIME
 from trustengine.scoring.policy import DEFAULT_TRUST_POLICY
 from trustengine.scoring.sla import DEFAULT_SLA_POLICY
+from trustengine.terminal import escape_controls
 
 
 @click.command(
@@ -117,16 +118,17 @@ def render_text(report: dict[str, Any]) -> None:
     trust = report["trust"]
     check = report["verification"]
     scope = f", case {report['case']}" if report["case"] else ""
-    click.echo(
+    verdict = "ok" if check["ok"] else f"FAILED, {len(check['problems'])} problem(s)"
+    lines = [
         f"Audit of {report['customer']}{scope}: as of {report['as_of'] or 'all events'}, "
         f"as known at {report['as_known_at'] or 'the latest record'}; open work judged at "
-        f"{report['judged_at']}; policy {report['policy']}, SLA {report['sla_policy']}"
-    )
-    verdict = "ok" if check["ok"] else f"FAILED, {len(check['problems'])} problem(s)"
-    click.echo(f"verification: {verdict} ({check['events']} stored events checked)")
-    for problem in check["problems"]:
-        click.echo(f"  {problem}")
-    click.echo(f"trust: {trust['score']:.1f}/100, {trust['phase']}")
+        f"{report['judged_at']}; policy {report['policy']}, SLA {report['sla_policy']}",
+        f"verification: {verdict} ({check['events']} stored events checked)",
+        *(f"  {problem}" for problem in check["problems"]),
+        f"trust: {trust['score']:.1f}/100, {trust['phase']}",
+    ]
+    for line in lines:
+        click.echo(escape_controls(line))
     # The page's columns, less those too wide for a terminal.
     sections = (
         ("Events", "events", _without(EVENT_COLUMNS, "data")),

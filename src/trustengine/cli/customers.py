@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import json
+import re
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
 import click
+from rich.cells import cell_len
 
 from trustengine.cli.output import (
     _short,
@@ -17,8 +20,10 @@ from trustengine.cli.output import (
     open_engine,
     render_rows,
 )
+from trustengine.cli.table import screen_width
 from trustengine.cli.views import caught_up, views_option
 from trustengine.scoring.trust import PHASES
+from trustengine.terminal import escape_controls
 from trustengine.views.queries import CUSTOMER_SORTS, CustomerSort
 
 CUSTOMER_COLUMNS = (
@@ -53,7 +58,6 @@ def _none_match(rows: Sequence[dict[str, Any]]) -> str | None:
     show_default=True,
     help="score: lowest trust first; changed: most recently changed first.",
 )
-@click.option("--limit", type=click.IntRange(min=1), metavar="N", help="At most N customers.")
 @views_option
 @db_option
 @listing(CUSTOMER_COLUMNS, footer=_none_match)
@@ -130,8 +134,9 @@ def case_(customer: str, case: str, as_json: bool, views: str | None, db: str) -
 def render_case(found: dict[str, Any]) -> None:
     """A case (``case --json``'s dict) for a person: a header block, then one table per
     section (a section with no rows is one line saying so)."""
+    screen = screen_width()
     for line in case_header(found["case"]):
-        click.echo(line)
+        click.echo("\n".join(_hanging(escape_controls(line), screen)))
     for key, title, columns in _SECTIONS:
         rows = found[key]
         click.echo()
@@ -141,6 +146,21 @@ def render_case(found: dict[str, Any]) -> None:
             render_rows(rows, "table", columns, title)
         else:
             click.echo(f"{title}: none")
+
+
+_FACT = re.compile(r"  [^:]+:\s+")
+
+
+def _hanging(line: str, screen: int) -> list[str]:
+    """A header fact wider than the screen, wrapped under its value's first column."""
+    if cell_len(line) <= screen:
+        return [line]
+    label = _FACT.match(line)
+    indent = " " * (label.end() if label else 2)
+    parts = textwrap.wrap(
+        line, max(screen, len(indent) + 20), subsequent_indent=indent, break_on_hyphens=False
+    )
+    return parts or [line]
 
 
 def _with_details(row: dict[str, Any]) -> dict[str, Any]:

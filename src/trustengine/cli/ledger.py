@@ -19,9 +19,8 @@ from trustengine.cli.output import (
     is_new_store,
     open_engine,
     progress_bar,
-    render_rows,
 )
-from trustengine.cli.read import TIMELINE_COLUMNS
+from trustengine.cli.read import print_timeline
 from trustengine.cli.views import caught_up
 from trustengine.ledger_io import (
     MAX_ERRORS,
@@ -34,7 +33,7 @@ from trustengine.ledger_io import (
     numbered_lines,
 )
 from trustengine.persistence.chain import Seal
-from trustengine.timeline import timeline_rows
+from trustengine.terminal import escape_controls
 from trustengine.verify import verify as verify_store
 from trustengine.views.check import ViewsReport, check_views
 
@@ -65,12 +64,15 @@ def demo(customer: str, db: str) -> None:
     with open_engine(db, create=True) as engine:
         with progress_bar("Loading demo", len(lines)) as advance:
             result = import_lines(engine, lines, name="demo.jsonl", progress=advance)
-        events = engine.history(customer)
         click.echo(
             f"Loaded {result.stored} new events ({_skipped(result)}) into {engine.target.display}."
         )
-    click.echo(f"Timeline of {customer}:")
-    render_rows(timeline_rows(events), "table", TIMELINE_COLUMNS)
+        # Replayed as the store knows it now, so the demo leaves no read model behind
+        # (on PostgreSQL that would be a views file in the working folder).
+        known = engine.timeline(customer, as_known_at=engine.clock())
+        rows = known.model_dump(mode="json")
+    click.echo(escape_controls(f"Timeline of {customer}:"))
+    print_timeline(rows)
     click.echo("Next: trustengine timeline cust-boris   (a botched recovery)")
 
 
@@ -201,7 +203,7 @@ def verify(as_json: bool, against: Seal | None, views: str | None, db: str) -> N
         click.echo(json.dumps(out, indent=2, allow_nan=False))
     else:
         for problem in report.problems:
-            click.echo(problem)
+            click.echo(escape_controls(problem))
         verdict = "ok" if report.ok else f"{len(report.problems)} problem(s)"
         click.echo(f"{report.events} events checked: {verdict}")
     if not report.ok:

@@ -13,9 +13,13 @@ from __future__ import annotations
 
 import csv
 import functools
+import inspect
+import itertools
 import json
+import os
+import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -25,11 +29,11 @@ import click
 from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from trustengine.application import TrustEngine
 from trustengine.cli.failures import as_click_error, flush_stdout, passes_through
 from trustengine.cli.files import write_whole as write_whole  # re-exported for commands
+from trustengine.cli.table import cell_text, screen_height, table_lines
 from trustengine.exceptions import StoreTargetError, TrustEngineError
 from trustengine.persistence.target import (
     APPLICATION_NAME,
@@ -39,6 +43,7 @@ from trustengine.persistence.target import (
     check_cipher_key,
     parse_target,
 )
+from trustengine.terminal import escape_controls
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -219,28 +224,29 @@ def progress_bar(label: str, total: int | None) -> Iterator[Callable[[int], None
         yield lambda _n: None
         return
     columns = (
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=console, transient=True) as bar:
-        task = bar.add_task(label, total=total)
+        task = bar.add_task(escape_controls(label), total=total)
         yield lambda n: bar.advance(task, n)
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    return str(value)
+_cell = cell_text
+
+
+_UTC_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,6})?)?(\+00:00|Z)")
+"""An ISO time in UTC, the layout the store writes: shortened by slicing (it is fast)."""
 
 
 def _short(value: Any) -> str:
     """A table cell: ISO times shortened to minutes (JSON and CSV keep them whole)."""
     text = _cell(value)
     if len(text) >= 16 and text[4] == "-" and text[10] == "T":
+        if _UTC_TIME.fullmatch(text) and text[5:7] <= "12" and text[8:10] <= "31":
+            return f"{text[:10]} {text[11:16]}"
         try:
             moment = datetime.fromisoformat(text)
         except ValueError:
@@ -250,10 +256,29 @@ def _short(value: Any) -> str:
     return text
 
 
+def _table_cells(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> list[list[str]]:
+    return [[_short(row.get(name)) for name in columns] for row in rows]
+
+
+def _echo_lines(lines: Iterable[str]) -> None:
+    """Write ``lines`` to stdout a thousand at a time (one write per line is slow)."""
+    chunk: list[str] = []
+    for line in lines:
+        chunk.append(line)
+        if len(chunk) == 1000:
+            click.echo("\n".join(chunk))
+            chunk.clear()
+    if chunk:
+        click.echo("\n".join(chunk))
+
+
 def render_rows(
     rows: Sequence[dict[str, Any]], fmt: str, columns: Sequence[str], title: str | None = None
 ) -> None:
-    """Write ``rows`` to stdout as a table, JSON array, JSON lines or CSV."""
+    """Write ``rows`` to stdout as a table, JSON array, JSON lines or CSV.
+
+    The table is literal text, laid out for the screen (:mod:`trustengine.cli.table`);
+    JSON and CSV carry every value unchanged."""
     if fmt == "json":
         click.echo(json.dumps(list(rows), indent=2, ensure_ascii=False, default=str))
         return
@@ -268,16 +293,40 @@ def render_rows(
         for row in rows:
             writer.writerow({k: _cell(row.get(k)) for k in names})
         return
-    table = Table(title=title, show_lines=False)
-    for index, name in enumerate(columns):
-        last = index == len(columns) - 1
-        table.add_column(name, overflow="fold", no_wrap=not last, ratio=1 if last else None)
-    for row in rows:
-        table.add_row(*(_short(row.get(name)) for name in columns))
-    console = Console()
-    if not console.is_terminal:
-        console = Console(width=160)
-    console.print(table)
+    _echo_lines(table_lines(_table_cells(rows, columns), columns, title))
+
+
+def _on_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def _paged(pager: bool | None, height: int) -> bool:
+    """Whether ``height`` lines go through the pager, as git decides: never unless
+    stdout is a terminal; with neither --pager nor --no-pager, when they are more than
+    the screen holds."""
+    if pager is False or not _on_terminal():
+        return False
+    return pager is True or height > screen_height()
+
+
+def _page(lines: Iterable[str]) -> None:
+    """``lines`` through ``$PAGER`` (default ``less``; ``$LESS`` defaults to ``FRX``, so a
+    short text quits at once, colours pass and the screen is not cleared)."""
+    os.environ.setdefault("LESS", "FRX")
+
+    def chunks() -> Iterator[str]:
+        batch: list[str] = []
+        first = True
+        for line in lines:
+            batch.append(line)
+            if len(batch) == 1000:
+                yield ("" if first else "\n") + "\n".join(batch)
+                batch.clear()
+                first = False
+        if batch:
+            yield ("" if first else "\n") + "\n".join(batch)
+
+    click.echo_via_pager(chunks())  # click ends the text with the last newline
 
 
 def listing(
@@ -289,30 +338,57 @@ def listing(
     footer: Callable[[Sequence[dict[str, Any]]], str | None] | None = None,
 ) -> Callable[[F], F]:
     """Make a command that returns rows print them as a table, ``--json``, ``--nl`` or
-    ``--csv``.
+    ``--csv``, at most ``--limit N`` of them; a table taller than the terminal goes
+    through the pager (``--pager/--no-pager``).
 
+    A command whose function takes a ``limit`` argument is given ``--limit`` to apply
+    itself (in its query); any other gets every row and the first N are shown.
     ``table_row`` and ``footer`` dress the table for a person (marks, a trend line);
     JSON and CSV always carry the rows as they are.
     """
 
     def decorate(func: F) -> F:
+        takes_limit = "limit" in inspect.signature(func).parameters
+
         @functools.wraps(func)
-        def wrapper(*args: Any, fmt: str, **kwargs: Any) -> None:
+        def wrapper(
+            *args: Any, fmt: str, limit: int | None, pager: bool | None, **kwargs: Any
+        ) -> None:
+            if takes_limit:
+                kwargs["limit"] = limit
             rows = func(*args, **kwargs)
+            if limit is not None:
+                rows = rows[:limit]
             if fmt != "table":
                 render_rows(rows, fmt, columns, title)
                 return
             shown = [table_row(dict(row)) for row in rows] if table_row else rows
-            render_rows(shown, fmt, table_columns or columns, title)
+            names = table_columns or columns
+            lines: Iterable[str] = table_lines(_table_cells(shown, names), names, title)
             line = footer(rows) if footer else None
             if line:
-                click.echo(line)
+                lines = itertools.chain(lines, [escape_controls(line)])
+            if pager is not False and _on_terminal():
+                lines = list(lines)  # a terminal: count the lines to know if they fit
+                if _paged(pager, len(lines)):
+                    _page(lines)
+                    return
+            _echo_lines(lines)
 
         options = (
             click.option("--table", "fmt", flag_value="table", default=True, hidden=True),
             click.option("--json", "fmt", flag_value="json", help="Output one JSON array."),
             click.option("--nl", "fmt", flag_value="nl", help="Output one JSON object a line."),
             click.option("--csv", "fmt", flag_value="csv", help="Output CSV."),
+            click.option(
+                "--limit", type=click.IntRange(min=1), metavar="N", help="At most N rows."
+            ),
+            click.option(
+                "--pager/--no-pager",
+                default=None,
+                help="Page a table through $PAGER (default: when it is taller than the "
+                "terminal; never into a pipe).",
+            ),
         )
         command: Any = wrapper
         for option in options:

@@ -22,6 +22,7 @@ from trustengine.cli.output import (
 from trustengine.cli.views import caught_up, views_option
 from trustengine.scoring.policy import DEFAULT_TRUST_POLICY
 from trustengine.scoring.sla import DEFAULT_SLA_POLICY
+from trustengine.terminal import escape_controls
 from trustengine.times import parse_time
 
 
@@ -102,6 +103,14 @@ def timeline(
     return rows
 
 
+def print_timeline(rows: Sequence[dict[str, Any]]) -> None:
+    """Timeline rows as ``timeline`` shows them: with the trust column and the trend line."""
+    render_rows([_mark_sla(dict(row)) for row in rows], "table", TIMELINE_TABLE_COLUMNS)
+    trend = _trend(rows)
+    if trend:
+        click.echo(trend)
+
+
 @click.command(epilog="Example: trustengine state cust-boris --as-of 2026-03-20 --json")
 @click.argument("customer")
 @click.option("--as-of", type=TIME, help="Business time: events that happened by then.")
@@ -156,14 +165,14 @@ def render_state(trust: dict[str, Any]) -> None:
     """A readable trust state (``state --json``'s dict): the headline, the components,
     then each step's effect."""
     parts = ", ".join(f"{name} {value:.1f}" for name, value in trust["components"].items())
-    click.echo(
-        f"{trust['customer']}: {trust['phase']}, trust {trust['score']:.1f}/100 ({trust['policy']})"
-    )
-    click.echo(f"components: {parts}")
-    click.echo(
+    for line in (
+        f"{trust['customer']}: {trust['phase']}, "
+        f"trust {trust['score']:.1f}/100 ({trust['policy']})",
+        f"components: {parts}",
         f"open cases: {trust['open_cases']}, broken promises: {trust['broken_promises']}, "
-        f"ceiling: {trust['ceiling']:g}"
-    )
+        f"ceiling: {trust['ceiling']:g}",
+    ):
+        click.echo(escape_controls(line))
     render_rows(
         trust["explanation"], "table", ("at", "type", "case", "delta", "score", "phase", "reason")
     )

@@ -34,6 +34,7 @@ from trustengine.domain.base import Channel, CustomerEvent
 from trustengine.domain.events import EVENT_TYPES, CustomerErased
 from trustengine.exceptions import BatchRejectedError
 from trustengine.interchange import did_you_mean, parse_event
+from trustengine.terminal import escape_controls
 
 _NUMERIC = (bool, int, float, Decimal)
 # The decoder import uses: Decimal keeps amounts exact.
@@ -267,9 +268,11 @@ def record(
             erase_from_read_model(engine, views)
         position = _position(engine, draft)
     if stored:
-        click.echo(f"Recorded {_describe(draft, position)}.")
+        click.echo(escape_controls(f"Recorded {_describe(draft, position)}."))
     else:
-        click.echo(f"Already stored: {_describe(draft, position)}; nothing recorded.")
+        click.echo(
+            escape_controls(f"Already stored: {_describe(draft, position)}; nothing recorded.")
+        )
 
 
 __all__ = ["data_from_args", "record"]

@@ -10,7 +10,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from rich.cells import cell_len
+
 from trustengine.report.window import shown
+from trustengine.terminal import escape_controls
 
 _NUMBER = re.compile(r"^([+-]?\d+(\.\d+)?%?|-)$")
 
@@ -27,17 +30,20 @@ def _plural(count: int, noun: str) -> str:
 
 def _columns(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
     """Rows under headers, two spaces apart: numbers right-aligned, text left."""
-    cells = [list(headers)] + [[shown(cell) for cell in row] for row in rows]
+    cells = [list(headers)] + [[escape_controls(shown(cell)) for cell in row] for row in rows]
     numeric = [all(_NUMBER.match(row[i]) for row in cells[1:]) for i in range(len(headers))]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    widths = [max(cell_len(row[i]) for row in cells) for i in range(len(headers))]
     lines = []
     for row in cells:
-        parts = [
-            row[i].rjust(widths[i]) if numeric[i] else row[i].ljust(widths[i])
-            for i in range(len(headers))
-        ]
+        parts = [_align(row[i], widths[i], right=numeric[i]) for i in range(len(headers))]
         lines.append("  " + "  ".join(parts).rstrip())
     return lines
+
+
+def _align(text: str, width: int, *, right: bool) -> str:
+    """``text`` padded to ``width`` terminal cells (a CJK character takes two)."""
+    pad = " " * (width - cell_len(text))
+    return pad + text if right else text + pad
 
 
 def _window(report: dict[str, Any]) -> str:
@@ -258,4 +264,6 @@ def report_text(report: dict[str, Any]) -> str:
         _paradox(report),
         _scores(report),
     )
-    return "\n\n".join("\n".join(lines) for lines in sections) + "\n"
+    # Each line is escaped whole: a newline or escape inside a name cannot break or
+    # recolour the text (escaping twice changes nothing).
+    return "\n\n".join("\n".join(map(escape_controls, lines)) for lines in sections) + "\n"
