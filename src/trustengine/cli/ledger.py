@@ -17,7 +17,17 @@ from trustengine.cli.output import (
     progress_bar,
     render_rows,
 )
+from trustengine.cli.proofs import (
+    AgainstParam,
+    checkpoint_consistency,
+    consistency_lines,
+    public_key_option,
+    restore,
+    write_archive,
+    write_checkpoint,
+)
 from trustengine.cli.read import TIMELINE_COLUMNS
+from trustengine.integrity.checkpoint import Checkpoint
 from trustengine.ledger_io import export_lines, import_lines
 from trustengine.persistence.chain import Seal
 from trustengine.timeline import timeline_rows
@@ -62,17 +72,29 @@ def demo(customer: str, db: str) -> None:
 
 @click.command("import", epilog="Example: trustengine import history.jsonl --db ./trust.db")
 @click.argument("file", type=click.File("r", encoding="utf-8"))
+@click.option(
+    "--archive",
+    "archive",
+    is_flag=True,
+    help="FILE is an archive from `export --archive`: restore it into an empty store.",
+)
+@public_key_option
 @db_option
 @handle_errors
-def import_(file: IO[str], db: str) -> None:
+def import_(file: IO[str], archive: bool, public_key: str | None, db: str) -> None:
     """Import events from a JSON Lines FILE (or - for stdin), all or nothing.
 
     Every line is checked first; each bad one is reported as FILE:LINE: reason and then
     nothing is stored. Events the store already has are skipped, so importing the same
-    file twice stores nothing the second time.
+    file twice stores nothing the second time. With --archive, FILE's stored records are
+    checked against their hashes and root and written as they were, into an empty store.
     """
     name = "-" if file.name in ("<stdin>", "-") else file.name
     lines = file.readlines()
+    if archive:
+        with open_engine(db, create=True) as engine:
+            restore(engine, lines, name, public_key)
+        return
     with (
         open_engine(db, create=True) as engine,
         progress_bar(f"Importing {name}", len(lines)) as advance,
@@ -90,10 +112,37 @@ def import_(file: IO[str], db: str) -> None:
     default="-",
     help="Write here instead of stdout.",
 )
+@click.option(
+    "--archive",
+    metavar="FILE",
+    help="Write an archive instead: the stored records with recorded time and hashes.",
+)
+@click.option(
+    "--checkpoint",
+    metavar="FILE",
+    help="With --archive: a signed checkpoint of this ledger to keep in the archive.",
+)
 @db_option
 @handle_errors
-def export(customer: str | None, output: IO[str], db: str) -> None:
-    """Write stored events as JSON Lines, in the order they were stored."""
+def export(
+    customer: str | None,
+    output: IO[str],
+    archive: str | None,
+    checkpoint: str | None,
+    db: str,
+) -> None:
+    """Write stored events as JSON Lines, in the order they were stored.
+
+    With --archive FILE, write the whole ledger as stored instead (recorded times,
+    hashes, sealed fields as they are) so that `import --archive` restores the same
+    ledger: the same hashes, Merkle root and proofs.
+    """
+    if archive is not None:
+        if customer is not None:
+            raise InputError("--archive keeps the whole ledger: leave out --customer")
+        with open_engine(db) as engine:
+            write_archive(engine, archive, checkpoint)
+        return
     with open_engine(db) as engine:
         count = export_lines(engine, output, customer=customer)
     if output is not sys.stdout:
@@ -118,24 +167,40 @@ class SealParam(click.ParamType):  # type: ignore[type-arg]
 @click.option("--json", "as_json", is_flag=True, help="Output JSON.")
 @click.option(
     "--against",
-    type=SealParam(),
-    help="A seal printed earlier by `trustengine seal`: prove nothing before it changed.",
+    type=AgainstParam(),
+    help="A seal printed earlier by `trustengine seal` (COUNT:HEAD), or a checkpoint file "
+    "from `seal --sign`: prove nothing before it changed.",
 )
+@public_key_option
 @db_option
 @handle_errors
-def verify(as_json: bool, against: Seal | None, db: str) -> None:
+def verify(
+    as_json: bool, against: Seal | Checkpoint | None, public_key: str | None, db: str
+) -> None:
     """Check every stored event: it decodes and validates, sits in order, and matches
     the tamper-evidence chain and the store's head (and a seal, with --against).
 
+    Against a checkpoint, an RFC 9162 consistency proof shows the ledger extends it.
     Exits 1 when a problem is found.
     """
+    seal_ = against if isinstance(against, Seal) else None
+    found = None
     with open_engine(db) as engine, progress_bar("Verifying", None) as advance:
-        report = verify_store(engine, against=against, progress=advance)
+        report = verify_store(engine, against=seal_, progress=advance)
+        if isinstance(against, Checkpoint):
+            found = checkpoint_consistency(engine, against, public_key)
+            report.problems.extend(found.problems)
     if as_json:
-        click.echo(json.dumps(report.as_dict(), indent=2))
+        shown = report.as_dict()
+        if found is not None:
+            shown["checkpoint"] = found.as_dict()
+        click.echo(json.dumps(shown, indent=2))
     else:
         for problem in report.problems:
             click.echo(problem)
+        if found is not None and found.ok:
+            for line in consistency_lines(found):
+                click.echo(line)
         verdict = "ok" if report.ok else f"{len(report.problems)} problem(s)"
         click.echo(f"{report.events} events checked: {verdict}")
     if not report.ok:
@@ -143,15 +208,29 @@ def verify(as_json: bool, against: Seal | None, db: str) -> None:
 
 
 @click.command(epilog="Example: trustengine seal >> seals.txt")
+@click.option(
+    "--sign",
+    "sign_key",
+    metavar="KEY",
+    help="Write a checkpoint signed with this key (from `keygen --signing`) instead.",
+)
+@click.option("--output", metavar="FILE", help="With --sign: write the checkpoint here.")
 @db_option
 @handle_errors
-def seal(db: str) -> None:
+def seal(sign_key: str | None, output: str | None, db: str) -> None:
     """Print the store's head as COUNT:HEAD, to keep somewhere else.
 
     Later, `trustengine verify --against COUNT:HEAD` proves that none of the first
-    COUNT events has changed since, even if someone rewrote the stored hashes.
+    COUNT events has changed since, even if someone rewrote the stored hashes. With
+    --sign KEY, write a signed checkpoint of the ledger's Merkle root (JSON) instead,
+    which `verify --against FILE` and `proof` use and anyone can check.
     """
+    if sign_key is None and output is not None:
+        raise InputError("--output needs --sign KEY: plain `seal` prints COUNT:HEAD")
     with open_engine(db) as engine:
+        if sign_key is not None:
+            write_checkpoint(engine, sign_key, output)
+            return
         click.echo(str(engine.chain.chain_head()))
 
 
