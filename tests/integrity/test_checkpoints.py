@@ -141,7 +141,8 @@ def test_seal_sign_refuses_a_key_that_others_can_read(
 ) -> None:
     signing_key.chmod(0o644)
 
-    result = run("seal", "--sign", str(signing_key), "--output", str(tmp_path / "c.json"), "--db", demo_db)
+    output = str(tmp_path / "c.json")
+    result = run("seal", "--sign", str(signing_key), "--output", output, "--db", demo_db)
 
     assert result.exit_code == 2
     assert result.output == (

@@ -100,7 +100,8 @@ def test_the_empty_tree_hash_is_sha256_of_the_empty_string() -> None:
 
 def test_leaves_and_nodes_are_hashed_with_the_rfc_prefixes() -> None:
     assert leaf_hash(b"a") == hashlib.sha256(b"\x00a").digest()
-    assert node_hash(b"L" * 32, b"R" * 32) == hashlib.sha256(b"\x01" + b"L" * 32 + b"R" * 32).digest()
+    left, right = b"L" * 32, b"R" * 32
+    assert node_hash(left, right) == hashlib.sha256(b"\x01" + left + right).digest()
     # A leaf's hash is never an inner node's over the same bytes: no second preimages.
     assert leaf_hash(b"L" * 32 + b"R" * 32) != node_hash(b"L" * 32, b"R" * 32)
 
