@@ -92,8 +92,7 @@ def import_(file: IO[str], archive: bool, public_key: str | None, db: str) -> No
     name = "-" if file.name in ("<stdin>", "-") else file.name
     lines = file.readlines()
     if archive:
-        with open_engine(db, create=True) as engine:
-            restore(engine, lines, name, public_key)
+        restore(db, lines, name, public_key)
         return
     with (
         open_engine(db, create=True) as engine,

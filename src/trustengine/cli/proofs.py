@@ -134,10 +134,12 @@ def write_archive(engine: TrustEngine, output: str, checkpoint_file: str | None)
     click.echo(f"Archived {summary.events} events (root {summary.root}) to {output}.", err=True)
 
 
-def restore(engine: TrustEngine, lines: list[str], name: str, public_key: str | None) -> None:
+def restore(db: str, lines: list[str], name: str, public_key: str | None) -> None:
+    """``import --archive FILE``: check the whole archive, then write it, or nothing."""
     key = load_public(Path(public_key)) if public_key else None
     summary, stored = read_archive(lines, name, key=key)
-    count = restore_archive(engine, summary, stored, name)
+    with open_engine(db, create=True) as engine:
+        count = restore_archive(engine, summary, stored, name)
     click.echo(f"Restored {count} events from {name}: root {summary.root}, as archived.")
 
 

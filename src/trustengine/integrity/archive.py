@@ -199,7 +199,12 @@ def _header(first: tuple[int, str], name: str) -> dict[str, Any]:
 
 def _record(text: str, where: str, index: int) -> tuple[StoredEvent, str, str]:
     try:
-        record = json.loads(text)
+        record = json.loads(text.rstrip("\r\n"))
+    except json.JSONDecodeError as error:
+        raise ArchiveError(
+            f"{where}: not valid JSON: {error.msg} at column {error.colno}"
+        ) from None
+    try:
         stored = record["stored"]
         event = StoredEvent(
             originator_id=UUID(hex=str(stored["stream"])),
