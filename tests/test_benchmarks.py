@@ -87,3 +87,23 @@ def test_import_bench_runs_at_a_tiny_size(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert re.search(r"^bulk ratio trustengine/raw .*\d\.\d{3}", done.stdout, re.M)
     assert re.search(r"^per-command ratio trustengine/raw .*\d\.\d{3}", done.stdout, re.M)
+
+
+def test_merkle_bench_prints_every_scenario_with_its_ratio_to_verify() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "merkle_bench.py"),
+            *("--events", "300", "--customers", "20", "--repeat", "1"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    for name in ("verify", "root", "tree", "proof", "consistency"):
+        figures = r"\s+\d+\.\d{3}" * 3
+        assert re.search(rf"^{name}{figures}$", done.stdout, re.M), name
+    assert re.search(r"^peak memory root: \d+\.\d MB$", done.stdout, re.M)
