@@ -26,8 +26,14 @@ from trustengine.integrity.proofcheck import verify_proof
 def bundle(demo_db: str, checkpoint: Path, tmp_path: Path) -> Path:
     path = tmp_path / "boris.proof.json"
     result = run(
-        "proof", "cust-boris", "--checkpoint", str(checkpoint), "--output", str(path),
-        "--db", demo_db,
+        "proof",
+        "cust-boris",
+        "--checkpoint",
+        str(checkpoint),
+        "--output",
+        str(path),
+        "--db",
+        demo_db,
     )
     assert result.exit_code == 0, result.output
     assert result.output == (
@@ -45,9 +51,21 @@ def check(bundle: Path, public: Path) -> subprocess.CompletedProcess[str]:
     (folder / "signer.pub").write_bytes(public.read_bytes())
     env = {k: v for k, v in os.environ.items() if not k.startswith("TRUSTENGINE_")}
     done = subprocess.run(
-        [sys.executable, "-m", "trustengine", "verify-proof", "bundle.json",
-         "--public-key", "signer.pub"],
-        cwd=folder, env=env, capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            "-m",
+            "trustengine",
+            "verify-proof",
+            "bundle.json",
+            "--public-key",
+            "signer.pub",
+        ],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert sorted(p.name for p in folder.iterdir()) == ["bundle.json", "signer.pub"]
     return done
@@ -119,25 +137,49 @@ def _recorded_time(b: dict[str, Any]) -> None:
 
 
 TAMPERING: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
-    ("edited line", _edit_line,
-     "event 2 (position 2): its line does not say what its stored bytes say (data.summary)"),
-    ("edited bytes", _edit_stored,
-     "event 2 (position 2): its stored bytes do not give its hash: the event or its hash "
-     "was edited"),
-    ("reordered pair", _swap,
-     "event 4 (position 3): comes before the event listed ahead of it: reordered"),
-    ("wrong path", _wrong_path,
-     "event 1 (position 1): its audit path does not lead to the checkpoint's root: the "
-     "path, its place or the event is not the one signed"),
-    ("wrong place", _wrong_index,
-     "event 1 (position 1): its audit path does not lead to the checkpoint's root: the "
-     "path, its place or the event is not the one signed"),
-    ("edited checkpoint", _edit_checkpoint,
-     "signature: does not verify: the checkpoint was edited after it was signed"),
-    ("key withheld, text kept", _withhold_key,
-     "event 1 (position 1): its line does not say what its stored bytes say (data.name)"),
-    ("edited recorded time", _recorded_time,
-     "event 5 (position 5): its recorded_at is not the stored recorded time"),
+    (
+        "edited line",
+        _edit_line,
+        "event 2 (position 2): its line does not say what its stored bytes say (data.summary)",
+    ),
+    (
+        "edited bytes",
+        _edit_stored,
+        "event 2 (position 2): its stored bytes do not give its hash: the event or its hash "
+        "was edited",
+    ),
+    (
+        "reordered pair",
+        _swap,
+        "event 4 (position 3): comes before the event listed ahead of it: reordered",
+    ),
+    (
+        "wrong path",
+        _wrong_path,
+        "event 1 (position 1): its audit path does not lead to the checkpoint's root: the "
+        "path, its place or the event is not the one signed",
+    ),
+    (
+        "wrong place",
+        _wrong_index,
+        "event 1 (position 1): its audit path does not lead to the checkpoint's root: the "
+        "path, its place or the event is not the one signed",
+    ),
+    (
+        "edited checkpoint",
+        _edit_checkpoint,
+        "signature: does not verify: the checkpoint was edited after it was signed",
+    ),
+    (
+        "key withheld, text kept",
+        _withhold_key,
+        "event 1 (position 1): its line does not say what its stored bytes say (data.name)",
+    ),
+    (
+        "edited recorded time",
+        _recorded_time,
+        "event 5 (position 5): its recorded_at is not the stored recorded time",
+    ),
 ]
 
 
@@ -176,8 +218,16 @@ def test_an_erased_customer_s_bundle_verifies_with_personal_fields_shown_as_eras
 ) -> None:
     erased = run("erase", "cust-boris", "--legal-basis", "GDPR Art. 17", "--db", demo_db)
     path = tmp_path / "erased.json"
-    made = run("proof", "cust-boris", "--checkpoint", str(checkpoint), "--output", str(path),
-               "--db", demo_db)
+    made = run(
+        "proof",
+        "cust-boris",
+        "--checkpoint",
+        str(checkpoint),
+        "--output",
+        str(path),
+        "--db",
+        demo_db,
+    )
 
     done = check(path, public_of(signing_key))
 
@@ -195,8 +245,18 @@ def test_a_case_bundle_holds_only_that_case_s_events(
     demo_db: str, checkpoint: Path, signing_key: Path, tmp_path: Path
 ) -> None:
     path = tmp_path / "case.json"
-    made = run("proof", "cust-boris", "--case", "C-1002", "--checkpoint", str(checkpoint),
-               "--output", str(path), "--db", demo_db)
+    made = run(
+        "proof",
+        "cust-boris",
+        "--case",
+        "C-1002",
+        "--checkpoint",
+        str(checkpoint),
+        "--output",
+        str(path),
+        "--db",
+        demo_db,
+    )
 
     result = run("verify-proof", str(path), "--public-key", str(public_of(signing_key)))
 
@@ -210,12 +270,28 @@ def test_a_case_bundle_holds_only_that_case_s_events(
 def test_events_after_the_checkpoint_are_not_in_its_bundle(
     demo_db: str, checkpoint: Path, tmp_path: Path
 ) -> None:
-    added = run("record", "CustomerContacted", "--customer", "cust-boris", "--direction",
-                "outbound", "--db", demo_db)
+    added = run(
+        "record",
+        "CustomerContacted",
+        "--customer",
+        "cust-boris",
+        "--direction",
+        "outbound",
+        "--db",
+        demo_db,
+    )
     path = tmp_path / "p.json"
 
-    made = run("proof", "cust-boris", "--checkpoint", str(checkpoint), "--output", str(path),
-               "--db", demo_db)
+    made = run(
+        "proof",
+        "cust-boris",
+        "--checkpoint",
+        str(checkpoint),
+        "--output",
+        str(path),
+        "--db",
+        demo_db,
+    )
 
     assert added.exit_code == 0, added.output
     assert made.exit_code == 0, made.output
@@ -226,15 +302,25 @@ def test_events_after_the_checkpoint_are_not_in_its_bundle(
     ("args", "message"),
     [
         (["cust-nobody"], "Error: the checkpoint covers no events of customer 'cust-nobody' in "),
-        (["cust-boris", "--case", "C-9"],
-         "Error: the checkpoint covers no events of customer 'cust-boris' case 'C-9' in "),
+        (
+            ["cust-boris", "--case", "C-9"],
+            "Error: the checkpoint covers no events of customer 'cust-boris' case 'C-9' in ",
+        ),
     ],
 )
 def test_a_proof_of_nothing_is_refused_in_one_line(
     demo_db: str, checkpoint: Path, tmp_path: Path, args: list[str], message: str
 ) -> None:
-    result = run("proof", *args, "--checkpoint", str(checkpoint), "--output",
-                 str(tmp_path / "x.json"), "--db", demo_db)
+    result = run(
+        "proof",
+        *args,
+        "--checkpoint",
+        str(checkpoint),
+        "--output",
+        str(tmp_path / "x.json"),
+        "--db",
+        demo_db,
+    )
 
     assert result.exit_code == 2
     assert result.output.startswith(message)
@@ -249,8 +335,16 @@ def test_a_proof_against_a_checkpoint_the_store_no_longer_matches_is_refused(
     fields["root"] = "ab" * 32
     checkpoint.write_text(json.dumps(fields))
 
-    result = run("proof", "cust-boris", "--checkpoint", str(checkpoint), "--output",
-                 str(tmp_path / "x.json"), "--db", demo_db)
+    result = run(
+        "proof",
+        "cust-boris",
+        "--checkpoint",
+        str(checkpoint),
+        "--output",
+        str(tmp_path / "x.json"),
+        "--db",
+        demo_db,
+    )
 
     assert result.exit_code == 2
     assert result.output == (
@@ -276,8 +370,15 @@ def test_proofs_hold_on_every_backend_plain_and_encrypted(
     engine: TrustEngine, make_event: Callable[..., dict[str, Any]], at_rest: str | None
 ) -> None:
     for each in (
-        make_event("ComplaintFiled", "cust-1", "C-1", category="delivery", severity=2,
-                   cause="other", summary="Parcel late"),
+        make_event(
+            "ComplaintFiled",
+            "cust-1",
+            "C-1",
+            category="delivery",
+            severity=2,
+            cause="other",
+            summary="Parcel late",
+        ),
         make_event("CustomerContacted", "cust-2", at=5, direction="inbound"),
         make_event("ComplaintAcknowledged", "cust-1", "C-1", at=10),
     ):

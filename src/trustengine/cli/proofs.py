@@ -215,7 +215,7 @@ def verify_proof_command(bundle: str, public_key: str) -> None:
         fields = json.loads(Path(bundle).read_text(encoding="utf-8"))
     except OSError as error:
         raise InputError(f"{bundle}: cannot read: {error.strerror}") from None
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, RecursionError) as error:
         raise InputError(f"{bundle}: not a JSON proof bundle ({error})") from None
     key = load_public(Path(public_key))
     try:

@@ -89,7 +89,9 @@ def verify_proof(bundle: Any, key: Ed25519PublicKey) -> ProofReport:
     events = bundle.get("events")
     if not isinstance(customer, str) or not isinstance(events, list) or not events:
         raise CheckpointError("the bundle names no customer, or carries no events")
-    report = ProofReport(customer, case if isinstance(case, str) else None, checkpoint)
+    if case is not None and not isinstance(case, str):
+        raise CheckpointError("the bundle's 'case' is neither a case key nor null")
+    report = ProofReport(customer, case, checkpoint)
     problem = checkpoint.signature_problem(key)
     if problem:
         report.problems.append(problem)
@@ -214,6 +216,10 @@ def _check_text(
         reason = str(error).rpartition("does not decode: ")[2]
         report.problems.append(f"{where}: its stored bytes do not decode: {reason}")
         return
+    except (TypeError, ValueError, KeyError, AttributeError) as error:
+        # JSON that is no event payload at all (a list, a number): the mapper expects one.
+        report.problems.append(f"{where}: its stored bytes are not an event ({error})")
+        return
     assert isinstance(event, CustomerEvent)
     if event.customer != report.customer:
         report.problems.append(f"{where}: is an event of customer {event.customer!r}")
@@ -251,8 +257,8 @@ def _check_order(
         if entry.get("position") == 1 and entry.get("previous") != GENESIS:
             report.problems.append(f"{where}: a first event must follow no hash")
         return
-    index, position = entry.get("index"), entry.get("position")
-    if not (isinstance(index, int) and index > last["index"]):
+    index, position, before = entry.get("index"), entry.get("position"), last.get("index")
+    if not (isinstance(index, int) and isinstance(before, int) and index > before):
         report.problems.append(f"{where}: comes before the event listed ahead of it: reordered")
     elif not (isinstance(position, int) and position > last["position"]):
         report.problems.append(f"{where}: its position does not follow the one before: reordered")
