@@ -114,14 +114,16 @@ def ledger_tree(
     *,
     wanted: Callable[[Leaf], bool] | None = None,
     strict: bool = True,
+    limit: int | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[str, Tree, list[Leaf]]:
-    """The store's id, its whole tree (leaf hashes only) and the leaves ``wanted`` picks,
-    with their events: what proofs are made from (``strict`` as for :func:`walk`)."""
+    """The store's id, its tree (of the first ``limit`` events; leaf hashes only) and the
+    leaves ``wanted`` picks, with their events: what proofs are made from (``strict`` as
+    for :func:`walk`)."""
     hashes = bytearray()
     picked: list[Leaf] = []
     first = ""
-    for leaf in walk(engine, strict=strict):
+    for leaf in walk(engine, strict=strict, limit=limit):
         if progress is not None:
             progress(1)
         if not first:
