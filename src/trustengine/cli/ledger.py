@@ -21,6 +21,7 @@ from trustengine.cli.proofs import (
     AgainstParam,
     checkpoint_consistency,
     consistency_lines,
+    countersign,
     public_key_option,
     restore,
     write_archive,
@@ -213,19 +214,37 @@ def verify(
     metavar="KEY",
     help="Write a checkpoint signed with this key (from `keygen --signing`) instead.",
 )
-@click.option("--output", metavar="FILE", help="With --sign: write the checkpoint here.")
+@click.option(
+    "--cosign",
+    "cosign_key",
+    metavar="KEY",
+    help="As a witness: countersign --checkpoint FILE with this key, once the ledger extends it.",
+)
+@click.option("--checkpoint", metavar="FILE", help="With --cosign: the checkpoint to countersign.")
+@click.option("--output", metavar="FILE", help="With --sign or --cosign: write it here.")
 @db_option
 @handle_errors
-def seal(sign_key: str | None, output: str | None, db: str) -> None:
+def seal(
+    sign_key: str | None,
+    cosign_key: str | None,
+    checkpoint: str | None,
+    output: str | None,
+    db: str,
+) -> None:
     """Print the store's head as COUNT:HEAD, to keep somewhere else.
 
     Later, `trustengine verify --against COUNT:HEAD` proves that none of the first
     COUNT events has changed since, even if someone rewrote the stored hashes. With
     --sign KEY, write a signed checkpoint of the ledger's Merkle root (JSON) instead,
-    which `verify --against FILE` and `proof` use and anyone can check.
+    which `verify --against FILE` and `proof` use and anyone can check. A witness
+    countersigns one with --cosign KEY --checkpoint FILE.
     """
-    if sign_key is None and output is not None:
+    if sign_key is None and cosign_key is None and output is not None:
         raise InputError("--output needs --sign KEY: plain `seal` prints COUNT:HEAD")
+    if cosign_key is not None:
+        with open_engine(db) as engine:
+            countersign(engine, cosign_key, checkpoint, output)
+        return
     with open_engine(db) as engine:
         if sign_key is not None:
             write_checkpoint(engine, sign_key, output)

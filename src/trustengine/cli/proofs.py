@@ -16,7 +16,14 @@ from typing import Any
 import click
 
 from trustengine.application import TrustEngine
-from trustengine.cli.output import InputError, db_option, handle_errors, open_engine, write_whole
+from trustengine.cli.output import (
+    Finding,
+    InputError,
+    db_option,
+    handle_errors,
+    open_engine,
+    write_whole,
+)
 from trustengine.exceptions import ArchiveError, CheckpointError
 from trustengine.integrity.archive import export_archive, read_archive, restore_archive
 from trustengine.integrity.bundle import build_proof
@@ -24,7 +31,8 @@ from trustengine.integrity.checkpoint import Checkpoint, sign
 from trustengine.integrity.consistency import Consistency, check_consistency
 from trustengine.integrity.ledger import ledger_root
 from trustengine.integrity.proofcheck import verify_proof
-from trustengine.integrity.signing import load_private, load_public, write_key_pair
+from trustengine.integrity.signing import fingerprint, load_private, load_public, write_key_pair
+from trustengine.integrity.witness import cosign, cosignature_problem
 from trustengine.persistence.chain import Seal
 
 # --- keygen --signing ---------------------------------------------------------------------
@@ -60,6 +68,33 @@ def write_checkpoint(engine: TrustEngine, key_file: str, output: str | None) -> 
     write_whole("--output", output, checkpoint.to_json())
     click.echo(
         f"Signed checkpoint of {checkpoint.events} events, root {checkpoint.root.hex()}, "
+        f"written to {output}."
+    )
+
+
+def countersign(
+    engine: TrustEngine, key_file: str, checkpoint_file: str | None, output: str | None
+) -> None:
+    """``seal --cosign KEY --checkpoint FILE [--output FILE]``: a witness's countersignature,
+    given only once the store's ledger extends the checkpoint."""
+    if checkpoint_file is None:
+        raise InputError("--cosign needs --checkpoint FILE: the checkpoint to countersign")
+    checkpoint = _checkpoint(checkpoint_file)
+    try:
+        key = load_private(Path(key_file))
+    except CheckpointError as error:
+        raise InputError(f"--cosign {error}") from None
+    found = check_consistency(engine, checkpoint)
+    if not found.ok:
+        raise Finding(f"not countersigned: {found.problems[0]}")
+    cosigned = cosign(checkpoint, key)
+    if output is None or output == "-":
+        click.echo(cosigned.to_json(), nl=False)
+        return
+    write_whole("--output", output, cosigned.to_json())
+    click.echo(
+        f"Countersigned the checkpoint of {checkpoint.events} events (root "
+        f"{checkpoint.root.hex()}) as witness {fingerprint(key.public_key())[:16]}...; "
         f"written to {output}."
     )
 
@@ -202,8 +237,15 @@ def proof(customer: str, case: str | None, checkpoint_file: str, output: str, db
     type=click.Path(dir_okay=False),
     help="The signer's public key (NAME.pub from `trustengine keygen --signing`).",
 )
+@click.option(
+    "--witness",
+    "witnesses",
+    multiple=True,
+    type=click.Path(dir_okay=False),
+    help="A witness's public key: require their countersignature too (repeatable).",
+)
 @handle_errors
-def verify_proof_command(bundle: str, public_key: str) -> None:
+def verify_proof_command(bundle: str, public_key: str, witnesses: tuple[str, ...]) -> None:
     """Check a proof bundle with no store at all: each event's bytes give its hash, its
     audit path leads to the checkpoint's root, the events are in ledger order, their
     lines say what their bytes say, and the checkpoint's signature holds.
@@ -218,10 +260,17 @@ def verify_proof_command(bundle: str, public_key: str) -> None:
     except (ValueError, RecursionError) as error:
         raise InputError(f"{bundle}: not a JSON proof bundle ({error})") from None
     key = load_public(Path(public_key))
+    witness_keys = [load_public(Path(w)) for w in witnesses]
     try:
         report = verify_proof(fields, key)
     except CheckpointError as error:
         raise InputError(f"{bundle}: {error}") from None
+    for witness in witness_keys:
+        problem = cosignature_problem(report.checkpoint, witness)
+        if problem:
+            report.problems.append(problem)
+        else:
+            report.witnesses.append(fingerprint(witness))
     cp = report.checkpoint
     click.echo(
         f"Checkpoint: store {cp.store[:16]}..., {cp.events} events, root {cp.root.hex()}, "
@@ -243,6 +292,7 @@ __all__ = [
     "AgainstParam",
     "checkpoint_consistency",
     "consistency_lines",
+    "countersign",
     "make_signing_key",
     "proof",
     "public_key_option",

@@ -11,7 +11,8 @@ events the tree covers, ``root`` the RFC 9162 root over them in notification ord
 raw public bytes). ``signature`` is the Ed25519 signature (base64, 64 bytes) over the
 *message*: every other field of the object as JSON with its keys sorted, no whitespace and
 only ASCII, encoded as UTF-8 (RFC 8785 canonical JSON, for these strings and integers).
-``jq -cjS 'del(.signature)' CHECKPOINT.json`` prints exactly those bytes.
+``jq -cjS 'del(.signature, .cosignatures)' CHECKPOINT.json`` prints exactly those bytes.
+Witnesses countersign the same bytes (see :mod:`.witness`) into ``cosignatures``.
 """
 
 from __future__ import annotations
@@ -34,9 +35,14 @@ FORMAT = "trustengine-checkpoint/1"
 _HEX_FIELDS = ("store", "root", "key")
 
 
+UNSIGNED = ("signature", "cosignatures")
+"""The fields no signature covers: the signatures themselves."""
+
+
 def canonical(fields: dict[str, Any]) -> bytes:
-    """The bytes a checkpoint's signature covers: ``fields`` without ``signature``."""
-    rest = {name: value for name, value in fields.items() if name != "signature"}
+    """The bytes a checkpoint's signature (and each witness's countersignature) covers:
+    ``fields`` without ``signature`` and ``cosignatures``."""
+    rest = {name: value for name, value in fields.items() if name not in UNSIGNED}
     return json.dumps(rest, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
 
@@ -104,12 +110,16 @@ class Checkpoint:
             raise CheckpointError(f"{where}: 'events' is not a positive integer")
         if not isinstance(fields["time"], str):
             raise CheckpointError(f"{where}: 'time' is not a string")
-        try:
-            raw = base64.b64decode(str(fields["signature"]), validate=True)
-        except (binascii.Error, ValueError):
-            raw = b""
-        if len(raw) != 64:
+        if not _is_signature(fields["signature"]):
             raise CheckpointError(f"{where}: 'signature' is not base64 of 64 bytes")
+        cosignatures = fields.get("cosignatures", [])
+        if not isinstance(cosignatures, list) or not all(
+            isinstance(c, dict) and _is_hex(c.get("key")) and _is_signature(c.get("signature"))
+            for c in cosignatures
+        ):
+            raise CheckpointError(
+                f"{where}: 'cosignatures' is not a list of {{key, signature}} objects"
+            )
         return cls(dict(fields))
 
     @classmethod
@@ -125,6 +135,13 @@ class Checkpoint:
         except json.JSONDecodeError as error:
             raise CheckpointError(f"{path}:{error.lineno}: not valid JSON: {error.msg}") from None
         return cls.from_dict(fields, str(path))
+
+
+def _is_signature(value: Any) -> bool:
+    try:
+        return len(base64.b64decode(str(value), validate=True)) == 64
+    except (binascii.Error, ValueError):
+        return False
 
 
 def _is_hex(value: Any) -> bool:
@@ -150,4 +167,4 @@ def sign(tree: LedgerTree, key: Ed25519PrivateKey, now: datetime | None = None) 
     return Checkpoint(fields)
 
 
-__all__ = ["FORMAT", "Checkpoint", "canonical", "sign"]
+__all__ = ["FORMAT", "UNSIGNED", "Checkpoint", "canonical", "sign"]

@@ -47,6 +47,8 @@ class ProofReport:
     unchecked_text: int = 0
     """Events whose stored bytes are encrypted at rest, so their text was not checked."""
     gapless: bool = False
+    witnesses: list[str] = field(default_factory=list)
+    """Fingerprints of the witnesses whose countersignatures were checked and hold."""
 
     @property
     def ok(self) -> bool:
@@ -61,6 +63,7 @@ class ProofReport:
             f"{cp.store[:16]}..., in this order, when checkpoint {cp.root.hex()[:16]}... "
             f"of {cp.events} events was signed at {cp.time} by key {cp.key[:16]}...; "
             "no byte of them has changed since."
+            + "".join(f" Witness {w[:16]}... countersigned it." for w in self.witnesses)
         )
 
     @property
