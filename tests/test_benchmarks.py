@@ -99,7 +99,7 @@ def test_render_bench_runs_at_a_tiny_size_and_prints_both_ratios(tmp_path: Path)
         ],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
         check=False,
     )
 
@@ -107,3 +107,23 @@ def test_render_bench_runs_at_a_tiny_size_and_prints_both_ratios(tmp_path: Path)
     for name in ("due --overdue", "customers --at-risk"):
         pattern = rf"^ratio {re.escape(name)} table/csv: \d+\.\d{{3}} \(CPU \d+\.\d{{3}}\)$"
         assert re.search(pattern, done.stdout, re.M), name
+
+
+def test_merkle_bench_prints_every_scenario_with_its_ratio_to_verify() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "merkle_bench.py"),
+            *("--events", "300", "--customers", "20", "--repeat", "1"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    for name in ("verify", "root", "tree", "proof", "consistency"):
+        figures = r"\s+\d+\.\d{3}" * 3
+        assert re.search(rf"^{name}{figures}$", done.stdout, re.M), name
+    assert re.search(r"^peak memory root: \d+\.\d MB$", done.stdout, re.M)

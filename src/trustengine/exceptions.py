@@ -220,3 +220,19 @@ class UnknownCaseError(NotFoundError):
 class ReadModelError(TrustEngineError):
     """Raised when the read-model tables cannot be used with this store: built from
     another store, out of step with it, or moved on by another projector mid-batch."""
+
+
+# --- Integrity: checkpoints, proofs and archives ------------------------------------------
+
+
+class LedgerMismatchError(TrustEngineError):
+    """Raised when a stored event no longer matches its recorded chain hash, so no
+    checkpoint, proof or archive is made of it."""
+
+
+class CheckpointError(TrustEngineError, ValueError):
+    """Raised when a checkpoint, signing key or proof bundle cannot be read or used."""
+
+
+class ArchiveError(TrustEngineError, ValueError):
+    """Raised when an archive cannot be read, does not check out, or cannot be restored."""

@@ -13,6 +13,7 @@ from trustengine.cli.follow import follow
 from trustengine.cli.ledger import demo, export, import_, seal, verify
 from trustengine.cli.output import CommandGroup
 from trustengine.cli.privacy import erase, keygen
+from trustengine.cli.proofs import proof, verify_proof_command
 from trustengine.cli.read import state, timeline
 from trustengine.cli.record import record
 from trustengine.cli.report import report
@@ -55,6 +56,8 @@ for command in (
     sweep,
     report,
     types_,
+    proof,
+    verify_proof_command,
 ):
     main.add_command(command)
 

@@ -20,8 +20,19 @@ from trustengine.cli.output import (
     open_engine,
     progress_bar,
 )
+from trustengine.cli.proofs import (
+    AgainstParam,
+    checkpoint_consistency,
+    consistency_lines,
+    countersign,
+    public_key_option,
+    restore,
+    write_archive,
+    write_checkpoint,
+)
 from trustengine.cli.read import print_timeline
 from trustengine.cli.views import caught_up
+from trustengine.integrity.checkpoint import Checkpoint
 from trustengine.ledger_io import (
     MAX_ERRORS,
     ImportResult,
@@ -96,20 +107,35 @@ def _skipped(result: ImportResult) -> str:
     metavar="N",
     help="List at most N bad lines (the total is always given).",
 )
+@click.option(
+    "--archive",
+    "archive",
+    is_flag=True,
+    help="FILE is an archive from `export --archive`: restore it into an empty store.",
+)
+@public_key_option
 @db_option
 @handle_errors
-def import_(file: IO[bytes], max_errors: int, db: str) -> None:
+def import_(
+    file: IO[bytes], max_errors: int, archive: bool, public_key: str | None, db: str
+) -> None:
     """Import events from a JSON Lines FILE (or - for stdin), all or nothing.
 
     Every line is checked first; each bad one is reported as FILE:LINE: reason (the
     first --max-errors of them, then how many more) and then nothing is stored. Events
     the store already has are skipped, so importing the same file twice stores nothing
     the second time; so are lines for erased customers, which are counted. The file is
-    UTF-8 (a byte order mark and CRLF line ends are fine).
+    UTF-8 (a byte order mark and CRLF line ends are fine). With --archive, FILE's stored
+    records are checked against their hashes and root and written as they were, into an
+    empty store.
     """
     given = str(getattr(file, "name", "-"))  # stdin as bytes may have no name
     name = "-" if given in ("<stdin>", "-") else given
-    items: Sequence[tuple[int, EventInput]] = list(numbered_lines(decoded_lines(file, name=name)))
+    lines = decoded_lines(file, name=name)
+    if archive:
+        restore(db, lines, name, public_key)
+        return
+    items: Sequence[tuple[int, EventInput]] = list(numbered_lines(lines))
     if is_new_store(db):
         items = check_items(items, name=name, max_errors=max_errors)
     with (
@@ -129,14 +155,39 @@ def import_(file: IO[bytes], max_errors: int, db: str) -> None:
     default="-",
     help="Write to FILE (mode 0600, whole or not at all) instead of stdout.",
 )
+@click.option(
+    "--archive",
+    metavar="FILE",
+    help="Write an archive instead: the stored records with recorded time and hashes.",
+)
+@click.option(
+    "--checkpoint",
+    metavar="FILE",
+    help="With --archive: a signed checkpoint of this ledger to keep in the archive.",
+)
 @db_option
 @handle_errors
-def export(customer: str | None, output: str, db: str) -> None:
+def export(
+    customer: str | None,
+    output: str,
+    archive: str | None,
+    checkpoint: str | None,
+    db: str,
+) -> None:
     """Write stored events as JSON Lines, in the order they were stored.
 
     With --output the lines go to a temporary file beside FILE that replaces it only once
-    every line is written: a failure part-way leaves the old FILE, or none.
+    every line is written: a failure part-way leaves the old FILE, or none. With --archive
+    FILE, write the whole ledger as stored instead (recorded times, hashes, sealed fields
+    as they are) so that `import --archive` restores the same ledger: the same hashes,
+    Merkle root and proofs.
     """
+    if archive is not None:
+        if customer is not None:
+            raise InputError("--archive keeps the whole ledger: leave out --customer")
+        with open_engine(db) as engine:
+            write_archive(engine, archive, checkpoint)
+        return
     with open_engine(db) as engine:
         if output == "-":
             export_lines(engine, sys.stdout, customer=customer)
@@ -164,8 +215,9 @@ class SealParam(click.ParamType):  # type: ignore[type-arg]
 @click.option("--json", "as_json", is_flag=True, help="Output JSON.")
 @click.option(
     "--against",
-    type=SealParam(),
-    help="A seal printed earlier by `trustengine seal`: prove nothing before it changed.",
+    type=AgainstParam(),
+    help="A seal printed earlier by `trustengine seal` (COUNT:HEAD), or a checkpoint file "
+    "from `seal --sign`: prove nothing before it changed.",
 )
 @click.option(
     "--views",
@@ -177,33 +229,51 @@ class SealParam(click.ParamType):  # type: ignore[type-arg]
     help="Also check the read model (in PATH; without one, where the other commands keep "
     "it): events it could not project, and its tables against a fresh rebuild.",
 )
+@public_key_option
 @db_option
 @handle_errors
-def verify(as_json: bool, against: Seal | None, views: str | None, db: str) -> None:
+def verify(
+    as_json: bool,
+    against: Seal | Checkpoint | None,
+    views: str | None,
+    public_key: str | None,
+    db: str,
+) -> None:
     """Check every stored event: it decodes and validates, sits in order, and matches
     the tamper-evidence chain and the store's head (and a seal, with --against).
 
+    Against a checkpoint, an RFC 9162 consistency proof shows the ledger extends it.
     With --views, also catch up the read model and check it: each stored event it could
     not project (and set aside, with the customer's later events) is a problem, and so
     is a table that differs from a fresh rebuild of the same events. Exits 1 when a
     problem is found.
     """
+    seal_ = against if isinstance(against, Seal) else None
+    found = None
     checked: ViewsReport | None = None
     with open_engine(db, views=views or None) as engine:
         with progress_bar("Verifying", None) as advance:
-            report = verify_store(engine, against=against, progress=advance)
+            report = verify_store(engine, against=seal_, progress=advance)
+        if isinstance(against, Checkpoint):
+            found = checkpoint_consistency(engine, against, public_key)
+            report.problems.extend(found.problems)
         if views is not None:
             with caught_up(engine).read_model() as model:
                 checked = check_views(model)
             report.problems += checked.problems
     if as_json:
         out = report.as_dict()
+        if found is not None:
+            out["checkpoint"] = found.as_dict()
         if checked is not None:
             out["views"] = checked.as_dict()
         click.echo(json.dumps(out, indent=2, allow_nan=False))
     else:
         for problem in report.problems:
             click.echo(escape_controls(problem))
+        if found is not None and found.ok:
+            for line in consistency_lines(found):
+                click.echo(line)
         verdict = "ok" if report.ok else f"{len(report.problems)} problem(s)"
         click.echo(f"{report.events} events checked: {verdict}")
     if not report.ok:
@@ -211,15 +281,47 @@ def verify(as_json: bool, against: Seal | None, views: str | None, db: str) -> N
 
 
 @click.command(epilog="Example: trustengine seal >> seals.txt")
+@click.option(
+    "--sign",
+    "sign_key",
+    metavar="KEY",
+    help="Write a checkpoint signed with this key (from `keygen --signing`) instead.",
+)
+@click.option(
+    "--cosign",
+    "cosign_key",
+    metavar="KEY",
+    help="As a witness: countersign --checkpoint FILE with this key, once the ledger extends it.",
+)
+@click.option("--checkpoint", metavar="FILE", help="With --cosign: the checkpoint to countersign.")
+@click.option("--output", metavar="FILE", help="With --sign or --cosign: write it here.")
 @db_option
 @handle_errors
-def seal(db: str) -> None:
+def seal(
+    sign_key: str | None,
+    cosign_key: str | None,
+    checkpoint: str | None,
+    output: str | None,
+    db: str,
+) -> None:
     """Print the store's head as COUNT:HEAD, to keep somewhere else.
 
     Later, `trustengine verify --against COUNT:HEAD` proves that none of the first
-    COUNT events has changed since, even if someone rewrote the stored hashes.
+    COUNT events has changed since, even if someone rewrote the stored hashes. With
+    --sign KEY, write a signed checkpoint of the ledger's Merkle root (JSON) instead,
+    which `verify --against FILE` and `proof` use and anyone can check. A witness
+    countersigns one with --cosign KEY --checkpoint FILE.
     """
+    if sign_key is None and cosign_key is None and output is not None:
+        raise InputError("--output needs --sign KEY: plain `seal` prints COUNT:HEAD")
+    if cosign_key is not None:
+        with open_engine(db) as engine:
+            countersign(engine, cosign_key, checkpoint, output)
+        return
     with open_engine(db) as engine:
+        if sign_key is not None:
+            write_checkpoint(engine, sign_key, output)
+            return
         click.echo(str(engine.chain.chain_head()))
 
 

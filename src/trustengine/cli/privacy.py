@@ -9,6 +9,7 @@ import sys
 import click
 
 from trustengine.cli.output import InputError, db_option, handle_errors, open_engine
+from trustengine.cli.proofs import make_signing_key
 from trustengine.cli.views import erase_from_read_model, views_option
 
 NEEDS_YES = (
@@ -62,10 +63,28 @@ def erase(
 
 
 @click.command(epilog="Example: trustengine keygen > store.key && chmod 600 store.key")
-def keygen() -> None:
+@click.option(
+    "--signing",
+    is_flag=True,
+    help="Make an Ed25519 key pair for signing checkpoints instead (needs --output NAME).",
+)
+@click.option(
+    "--output",
+    "output",
+    metavar="NAME",
+    help="With --signing: the private key's file (0600); the public key goes to NAME.pub.",
+)
+def keygen(signing: bool, output: str | None) -> None:
     """Print a new random cipher key for encryption at rest (base64 of 32 bytes).
 
     Keep it apart from the store: give it to every command as --cipher-key-file FILE
     (or $TRUSTENGINE_CIPHER_KEY). A store written with a key cannot be read without it.
+    With --signing --output NAME, write a checkpoint signing key pair instead (see
+    `seal --sign`); neither file is ever overwritten.
     """
+    if signing:
+        make_signing_key(output)
+        return
+    if output is not None:
+        raise InputError("--output NAME goes with --signing: the cipher key is printed")
     click.echo(base64.b64encode(os.urandom(32)).decode())
