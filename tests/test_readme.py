@@ -60,6 +60,22 @@ def test_every_console_command_in_the_readme_runs_as_shown(
     for command in commands:
         result = runner.invoke(main, shlex.split(command)[1:])
         assert result.exit_code == 0, f"{command}\n{result.output}"
+    assert not_ignored(tmp_path) == []
+
+
+def not_ignored(folder: Path) -> list[str]:
+    """The files in ``folder`` that git would offer to commit were ``folder`` the
+    repository's top: what the README's commands write must be covered by .gitignore."""
+    names = [str(path.relative_to(folder)) for path in folder.rglob("*") if path.is_file()]
+    assert names, "the README's commands wrote nothing"
+    checked = subprocess.run(
+        ["git", "check-ignore", "--no-index", "--verbose", "--non-matching", *names],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return [line.split("\t")[-1] for line in checked.stdout.splitlines() if line.startswith("::")]
 
 
 def test_every_json_line_in_the_readme_imports_cleanly(tmp_path: Path) -> None:
