@@ -57,6 +57,31 @@ def test_a_password_in_the_target_is_never_printed() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("given", "shown"),
+    [("Trust%20Demo", "Trust Demo"), ("UPPER", "UPPER"), ("a-b", "a-b"), ("x;drop", "x;drop")],
+)
+def test_a_schema_name_that_would_need_quotes_is_refused_in_one_line(
+    given: str, shown: str
+) -> None:
+    target = f"postgresql://postgres@127.0.0.1:1/test?schema={given}"
+    for command in (["verify"], ["demo"], ["record", "ContactUnanswered", "--customer", "c"]):
+        result = CliRunner().invoke(main, [*command, "--db", target])
+
+        assert (result.exit_code, result.output) == (
+            2,
+            f"Error: PostgreSQL target {target!r}: schema {shown!r} is not a plain name: "
+            "use lower-case letters, digits and _, starting with a letter or _ (at most 63)\n",
+        ), command
+
+
+def test_a_schema_name_of_64_characters_is_refused() -> None:
+    code, output = run(f"postgresql://postgres@127.0.0.1:1/test?schema={'s' * 64}")
+
+    assert code == 2
+    assert "is not a plain name" in output
+
+
 def test_an_unknown_url_scheme_is_refused_by_name() -> None:
     code, output = run("mysql://root@localhost/db")
 

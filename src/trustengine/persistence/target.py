@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -162,8 +163,23 @@ def _postgres(text: str, base: dict[str, str]) -> StoreTarget:
         "POSTGRES_CONNECT_TIMEOUT": "5",
     }
     if "schema" in query:
-        env["POSTGRES_SCHEMA"] = query["schema"][-1]
+        env["POSTGRES_SCHEMA"] = _schema(query["schema"][-1], text)
     return StoreTarget("postgres", env, _redact(text))
+
+
+_PLAIN_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+"""A PostgreSQL name that needs no quoting (eventsourcing writes the schema unquoted in
+its statements, so a name that would need quotes breaks them)."""
+
+
+def _schema(name: str, text: str) -> str:
+    if _PLAIN_NAME.fullmatch(name) is None:
+        raise StoreTargetError(
+            f"PostgreSQL target {_redact(text)!r}: schema {name!r} is not a plain name: "
+            "use lower-case letters, digits and _, starting with a letter or _ "
+            "(at most 63)"
+        )
+    return name
 
 
 def _redact(text: str) -> str:
