@@ -1,7 +1,7 @@
 """``verify --views`` catches a read model edited by hand: a row changed, added or deleted
 in any table people query or in the projector's own fold, or an SQL view redefined. Each
 is a problem line and exit status 1, even when the edit changed what ``customers`` or
-``due`` print. (A tracked position past the store's last event is refused on opening.)"""
+``due`` print; so is a read model out of step with its store."""
 
 from __future__ import annotations
 
@@ -135,16 +135,33 @@ def test_edits_that_change_what_customers_and_due_print_are_caught(demo_db: str)
     )
 
 
-def test_a_tracked_position_past_the_last_event_is_refused_on_opening(demo_db: str) -> None:
+OUT_OF_STEP = (
+    "the read model is at event {}, which this store does not hold as processed: it was "
+    "built from another store; run trustengine rebuild"
+)
+
+
+def test_a_tracked_position_past_the_last_event_is_a_finding(demo_db: str) -> None:
     edit(demo_db, "UPDATE view_tracking SET notification_id = 90")
 
-    result = CliRunner().invoke(main, ["verify", "--views", "--db", demo_db])
-
-    assert result.exit_code == 2
-    assert result.output == (
-        "Error: the read model is at event 90, which this store does not hold as processed: "
-        "it was built from another store; run trustengine rebuild\n"
+    assert verify_views(demo_db) == (
+        1,
+        [OUT_OF_STEP.format(90), "83 events checked: 1 problem(s)"],
     )
+
+
+def test_events_deleted_under_a_read_model_are_a_finding_beside_the_chains(demo_db: str) -> None:
+    edit(demo_db, "DELETE FROM stored_events WHERE rowid = 83")
+
+    code, lines = verify_views(demo_db)
+
+    assert code == 1
+    assert lines[0].startswith("store head: the store records 83 events with head ")
+    assert lines[1:] == [
+        "chain: 1 recorded hash(es) have no stored event: events were deleted",
+        OUT_OF_STEP.format(83),
+        "82 events checked: 3 problem(s)",
+    ]
 
 
 def test_a_redefined_sql_view_is_reported(demo_db: str) -> None:

@@ -8,12 +8,12 @@ Two checks, each problem one line:
   a temporary file and compared table by table in SQLite (``EXCEPT`` both ways), so
   memory stays flat however large the store. The projector's own fold (``view_state``),
   from which later events' rows are made, is compared too, and so are the SQL views'
-  definitions (what an auditor's SQL reads). A tracked position past the store's last
-  event is refused when the read model is opened. The read model is read in one
-  transaction from its tracked position, and the rebuild stops at that position, so a
-  writer or a follower working meanwhile makes no difference. A table that differs was
-  changed by hand, built by another version, or built from events that were changed
-  since.
+  definitions (what an auditor's SQL reads). (A read model whose last projected event
+  the store does not hold is refused before: ``verify --views`` reports that.) The read
+  model is read in one transaction from its tracked position, and the rebuild stops at
+  that position, so a writer or a follower working meanwhile makes no difference. A
+  table that differs was changed by hand, built by another version, or built from
+  events that were changed since.
 """
 
 from __future__ import annotations
