@@ -10,7 +10,9 @@ detector is run on it through the CLI, in this process:
 - ``verify --against SEAL`` (the seal taken before);
 - ``verify --against CHECKPOINT.json --public-key KEY.pub`` (the checkpoint taken before);
 - ``audit CUSTOMER`` of the customer the edit touched;
-- ``verify --views``.
+- ``verify --views``, which runs ``verify``'s checks too; the last column counts the tries
+  its read-model part found something in (a table unlike a fresh rebuild, or a read
+  model out of step with the store), whatever the chain said.
 
 A detector *detects* a try when it exits 1 (a finding). Another non-zero exit (2, the
 store or read model refused as input) is counted apart and shown as ``+N refused``: it
@@ -50,6 +52,7 @@ DETECTORS = (
     "verify --against CHECKPOINT.json",
     "audit CUSTOMER",
     "verify --views",
+    "(its read-model part)",
 )
 READ_MODEL_TABLES = (
     "customers",
@@ -327,14 +330,26 @@ def read_model_row(conn: sqlite3.Connection, rng: random.Random) -> str:
 
 
 def deleted_key(conn: sqlite3.Connection, rng: random.Random) -> str | None:
-    """A customer's erasure key deleted, when the keys are in the store's file."""
-    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if "customer_keys" not in tables:
-        return None
-    rows = _rows(conn)
-    row = rng.choice(rows)
-    conn.execute("DELETE FROM customer_keys WHERE originator_id = ?", (row.stream,))
-    return _customer(row)
+    """A customer's erasure key deleted: from the store's own file, or from a key store
+    beside it (``NAME.keys`` for ``NAME.db``), when one of them holds the keys."""
+    row = rng.choice(_rows(conn))
+    (path,) = [str(r[2]) for r in conn.execute("PRAGMA database_list") if r[1] == "main"]
+    beside = Path(path).with_suffix(".keys")
+    for keys in (conn, *([sqlite3.connect(beside)] if beside.is_file() else [])):
+        try:
+            names = [str(r[0]) for r in keys.execute("SELECT name FROM sqlite_master")]
+            for name in names:
+                columns = {str(r[1]) for r in keys.execute(f'PRAGMA table_info("{name}")')}
+                if {"originator_id", "key"} <= columns:
+                    # The table's name is the key store's own, read from its schema.
+                    query = f'DELETE FROM "{name}" WHERE originator_id = ?'  # noqa: S608
+                    keys.execute(query, (row.stream,))
+                    keys.commit()
+                    return _customer(row)
+        finally:
+            if keys is not conn:
+                keys.close()
+    return None
 
 
 KINDS: dict[str, Tamper] = {
@@ -372,8 +387,18 @@ def _detect(base: Base, db: Path, customer: str) -> dict[str, int]:
             d,
         ),
         "audit CUSTOMER": _cli("audit", customer, "--json", "--db", d),
-        "verify --views": _cli("verify", "--views", "--db", d),
+        **_views(d),
     }
+
+
+def _views(db: str) -> dict[str, int]:
+    done = CliRunner().invoke(main, ["verify", "--views", "--json", "--db", db])
+    if done.exit_code not in (0, 1):
+        return {"verify --views": done.exit_code, "(its read-model part)": done.exit_code}
+    out = json.loads(done.stdout)
+    own = out.get("views", {}).get("problems", [])
+    own += [p for p in out["problems"] if p.startswith("the read model is at event ")]
+    return {"verify --views": done.exit_code, "(its read-model part)": 1 if own else 0}
 
 
 def run_campaign(tries: int, seed: int, scratch: Path) -> dict[str, Tally]:
