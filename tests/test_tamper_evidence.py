@@ -311,3 +311,28 @@ def test_one_customers_check_catches_its_last_event_deleted_with_its_hash(
     assert len(check.problems) == 1
     assert check.problems[0].startswith("store head: the store records 4 events with head ")
     assert "the recorded hashes fold to 3 with head " in check.problems[0]
+
+
+def test_an_event_stored_during_one_customers_check_is_no_problem(
+    store: tuple[TrustEngine, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine, path = store
+    reader = engine.chain
+    read_head = reader.chain_head
+    calls: list[int] = []
+
+    def head_with_a_writer_in_between() -> Seal:
+        calls.append(1)
+        if len(calls) == 2:  # the fold is over: another process stores an event now
+            other = TrustEngine(path)
+            other.record(LATE)
+            other.close()
+        return read_head()
+
+    monkeypatch.setattr(reader, "chain_head", head_with_a_writer_in_between)
+
+    check = verify_customer(engine, "cust-1")
+
+    assert len(calls) == 2
+    assert check.problems == []
+    assert check.events == 3
