@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.tamper_campaign import DETECTORS, KINDS, run_campaign, table
+from tests.tamper_campaign import DETECTORS, run_campaign, table
+from tests.tamper_kinds import KINDS
 
 CAUGHT = dict.fromkeys(DETECTORS, 2)
 """Every detector catches every try."""
