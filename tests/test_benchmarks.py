@@ -127,3 +127,22 @@ def test_merkle_bench_prints_every_scenario_with_its_ratio_to_verify() -> None:
         figures = r"\s+\d+\.\d{3}" * 3
         assert re.search(rf"^{name}{figures}$", done.stdout, re.M), name
     assert re.search(r"^peak memory root: \d+\.\d MB$", done.stdout, re.M)
+
+
+def test_audit_bench_prints_every_scenario_with_its_ratio_to_verify() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "audit_bench.py"),
+            *("--events", "300", "--customers", "20", "--repeat", "1"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    for name in ("verify", "customer", "head"):
+        figures = r"\s+\d+\.\d{3}" * 3
+        assert re.search(rf"^{name}{figures}$", done.stdout, re.M), name

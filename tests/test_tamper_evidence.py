@@ -4,16 +4,17 @@ truncation, and a seal kept elsewhere proves history before it unchanged."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
-from trustengine import TrustEngine
+from trustengine import TrustEngine, customer_id
 from trustengine.cli import main
 from trustengine.persistence.chain import Seal
-from trustengine.verify import verify
+from trustengine.verify import verify, verify_customer
 
 HISTORY = [
     {
@@ -273,3 +274,65 @@ def test_a_forged_event_the_head_does_not_cover_is_still_caught(
     report = verify(engine)
 
     assert report.problems[0].startswith("store head: the store records 4 events with head ")
+
+
+def _behind_the_engines_back(engine: TrustEngine, *statements: str) -> None:
+    """Run ``statements`` (``{events}``/``{hashes}`` for the store's tables, ``{last}`` for
+    cust-1's last position, ``{id}`` for its stream id) on the store's own connection."""
+    recorder: Any = engine.recorder
+    sqlite = not hasattr(recorder.datastore, "schema")
+    if sqlite:
+        names = {"events": "stored_events", "hashes": "event_hashes", "id": "?"}
+    else:
+        table = f'"{recorder.datastore.schema}"."{recorder.events_table_name}'
+        names = {"events": f'{table}"', "hashes": f'{table}_hashes"', "id": "%s"}
+    stream = customer_id("cust-1")
+    with recorder.datastore.transaction(commit=True) as cursor:
+        for statement in statements:
+            query = statement.format(**names, last=len(engine.history("cust-1")))
+            cursor.execute(query, (stream.hex if sqlite else stream,))
+
+
+def test_one_customers_check_catches_its_last_event_deleted_with_its_hash(
+    open_durable_engine: Callable[..., TrustEngine],
+) -> None:
+    engine = open_durable_engine()
+    engine.record_many(HISTORY)
+    assert verify_customer(engine, "cust-1").ok
+
+    _behind_the_engines_back(
+        engine,
+        "DELETE FROM {hashes} WHERE originator_id = {id} AND originator_version = {last}",
+        "DELETE FROM {events} WHERE originator_id = {id} AND originator_version = {last}",
+    )
+    check = verify_customer(engine, "cust-1")
+
+    assert check.events == 2
+    assert len(check.problems) == 1
+    assert check.problems[0].startswith("store head: the store records 4 events with head ")
+    assert "the recorded hashes fold to 3 with head " in check.problems[0]
+
+
+def test_an_event_stored_during_one_customers_check_is_no_problem(
+    store: tuple[TrustEngine, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine, path = store
+    reader = engine.chain
+    read_head = reader.chain_head
+    calls: list[int] = []
+
+    def head_with_a_writer_in_between() -> Seal:
+        calls.append(1)
+        if len(calls) == 2:  # the fold is over: another process stores an event now
+            other = TrustEngine(path)
+            other.record(LATE)
+            other.close()
+        return read_head()
+
+    monkeypatch.setattr(reader, "chain_head", head_with_a_writer_in_between)
+
+    check = verify_customer(engine, "cust-1")
+
+    assert len(calls) == 2
+    assert check.problems == []
+    assert check.events == 3

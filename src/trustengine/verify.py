@@ -206,9 +206,14 @@ def verify_customer(engine: TrustEngine, customer: str) -> CustomerVerification:
 
     Each must decode and name this customer, the positions must run 1, 2, 3... without a
     gap, each must match its hash chained to the previous event's recorded hash, and
-    every hash recorded for the customer must have its event. The store's running head
-    covers every customer, so only :func:`verify` checks it. Raises
-    :class:`CustomerNotFoundError` when the customer has no stored events.
+    every hash recorded for the customer must have its event.
+
+    The customer's own chain cannot show that its *last* events are gone (deleted with
+    their hashes, the chain left is whole) nor that events were moved in the store's
+    order, so the recorded hashes of the whole ledger are also folded, in the order the
+    store recorded their events, into the store's running head (see
+    :func:`ledger_head_problems`): that reads one short hash per event and decodes no
+    payload. Raises :class:`CustomerNotFoundError` when the customer has no stored events.
     """
     stream_id = customer_id(customer)
     stored_events = engine.recorder.select_events(stream_id)
@@ -254,4 +259,42 @@ def verify_customer(engine: TrustEngine, customer: str) -> CustomerVerification:
             f"customer {customer!r}: position(s) {missing} have a recorded hash but no "
             "stored event: events were deleted"
         )
+    problems.extend(ledger_head_problems(engine))
     return result
+
+
+def ledger_head_problems(engine: TrustEngine, *, batch: int = READ_BATCH) -> list[str]:
+    """Whether the recorded hashes, folded in the order the store recorded their events,
+    give the store's running head: one line per problem, none when they do.
+
+    Only the hashes table and the events' keys are read, no payload, so this costs far
+    less than :func:`verify`; it proves that no recorded event was removed from the
+    ledger, added to it or moved in it since the head was written, and with each event's
+    hash checked against its bytes (as :func:`verify_customer` does for one customer),
+    that those events are the ones the head covers. An event stored without a hash is
+    not in the fold: :func:`verify` (and the customer's own check) names it.
+    """
+    reader = engine.chain
+    # As in verify: read the head first, so that events stored meanwhile are no problem.
+    start = reader.chain_head()
+    count, head = 0, GENESIS
+    head_at_mark = GENESIS if start.events == 0 else None
+    last = engine.recorder.max_notification_id() or 0
+    for first in range(1, last + 1, batch):
+        links = reader.links_between(first, min(first + batch - 1, last))
+        for notification_id in sorted(links):
+            count += 1
+            head = advance_head(head, links[notification_id])
+            if count == start.events:
+                head_at_mark = head
+    end = reader.chain_head()
+    walk = _Walk(against=None, head=head, count=count, mark=start.events)
+    walk.head_at_mark = head_at_mark
+    if _head_holds(walk, start, end):
+        return []
+    return [
+        f"store head: the store records {end.events} events with head {end.head[:16]}..., "
+        f"but the recorded hashes fold to {count} with head {head[:16]}...: events were "
+        "removed, added or reordered in the ledger, so this record may be incomplete: "
+        "run trustengine verify"
+    ]

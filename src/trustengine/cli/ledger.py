@@ -32,6 +32,7 @@ from trustengine.cli.proofs import (
 )
 from trustengine.cli.read import print_timeline
 from trustengine.cli.views import caught_up
+from trustengine.exceptions import ReadModelError
 from trustengine.integrity.checkpoint import Checkpoint
 from trustengine.ledger_io import (
     MAX_ERRORS,
@@ -258,9 +259,15 @@ def verify(
             found = checkpoint_consistency(engine, against, public_key)
             report.problems.extend(found.problems)
         if views is not None:
-            with caught_up(engine).read_model() as model:
-                checked = check_views(model)
-            report.problems += checked.problems
+            try:
+                with caught_up(engine).read_model() as model:
+                    checked = check_views(model)
+            except ReadModelError as error:
+                # Out of step with the store: events it projected are gone, or another
+                # store's read model. A finding of this check, not an input error.
+                report.problems.append(str(error))
+            else:
+                report.problems += checked.problems
     if as_json:
         out = report.as_dict()
         if found is not None:

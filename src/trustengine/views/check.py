@@ -6,10 +6,14 @@ Two checks, each problem one line:
   projected, and per customer how many later events are held back behind it;
 - the tables against a fresh rebuild of the same events under the same policies, built in
   a temporary file and compared table by table in SQLite (``EXCEPT`` both ways), so
-  memory stays flat however large the store. The read model is read in one transaction
-  from its tracked position, and the rebuild stops at that position, so a writer or a
-  follower working meanwhile makes no difference. A table that differs was changed by
-  hand, built by another version, or built from events that were changed since.
+  memory stays flat however large the store. The projector's own fold (``view_state``),
+  from which later events' rows are made, is compared too, and so are the SQL views'
+  definitions (what an auditor's SQL reads). (A read model whose last projected event
+  the store does not hold is refused before: ``verify --views`` reports that.) The read
+  model is read in one transaction from its tracked position, and the rebuild stops at
+  that position, so a writer or a follower working meanwhile makes no difference. A
+  table that differs was changed by hand, built by another version, or built from
+  events that were changed since.
 """
 
 from __future__ import annotations
@@ -24,6 +28,9 @@ from trustengine.views.problems import problem_rows
 from trustengine.views.projector import PROJECTION, REBUILD_BATCH_SIZE, Projector
 from trustengine.views.read_model import ReadModel
 from trustengine.views.schema import READ_TABLES, SPECS, create_tables
+
+COMPARED = (*READ_TABLES, "view_state")
+"""The tables compared with the rebuild: those people query, and the projector's fold."""
 
 _NOT_COMPARED = {"problems": ("seen_at",)}
 """Columns that differ between two honest builds: when an event was set aside."""
@@ -130,7 +137,7 @@ def _rebuild(model: ReadModel, path: str, position: int) -> None:
 
 
 def _compare(model: ReadModel, report: ViewsReport) -> None:
-    for name in READ_TABLES:
+    for name in COMPARED:
         skip = _NOT_COMPARED.get(name, ())
         columns = ", ".join(f'"{c}"' for c in SPECS[name].columns if c not in skip)
         # Table and column names are the schema's constants, never input.
@@ -144,6 +151,16 @@ def _compare(model: ReadModel, report: ViewsReport) -> None:
                 f"{report.position} events: {extra} row(s) the rebuild does not have, "
                 f"{missing} it has that the table lacks: run trustengine rebuild"
             )
+    views = "SELECT name, sql FROM {}.sqlite_master WHERE type = 'view'"
+    ours, theirs = views.format("main"), views.format("fresh")
+    changed = model.db.execute(
+        f"SELECT name FROM ({ours} EXCEPT {theirs}) UNION SELECT name FROM ({theirs} EXCEPT {ours})"  # noqa: S608 - built from constants
+    ).fetchall()
+    for (name,) in sorted(set(changed)):
+        report.problems.append(
+            f"read model: SQL view {name} is not the one projections/ defines (changed, "
+            "added or dropped): run trustengine rebuild"
+        )
 
 
 def _count(model: ReadModel, query: str) -> int:
