@@ -158,3 +158,35 @@ def test_the_postgres_section_runs_as_shown_against_the_server(
     finally:
         with psycopg.connect(postgres_url, autocommit=True) as connection:
             connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def test_the_quick_tier_the_readme_gives_selects_tests_and_leaves_out_slow_and_postgres() -> None:
+    quick = [block.strip() for block in fenced("bash")][2]
+    assert quick == '.venv/bin/python -m pytest -m "not slow and not postgres"'
+    expression = shlex.split(quick)[-1]
+
+    collected = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-m",
+            expression,
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert collected.returncode == 0, collected.stdout[-2000:] + collected.stderr
+    summary = collected.stdout.strip().splitlines()[-1]
+    counts = re.match(r"(\d+)/(\d+) tests collected \((\d+) deselected\)", summary)
+    assert counts is not None, summary
+    selected, deselected = int(counts[1]), int(counts[3])
+    assert selected > 1000 and deselected > 100, summary
