@@ -8,6 +8,10 @@ punctuation on the right side and cannot reorder the text around them: a ``<bdi>
 element in HTML (:func:`isolated`; every table cell gets one), the Unicode isolate
 characters FSI ... PDI where no element can go (:func:`isolated_text`: SVG labels, a
 ``<title>``).
+
+The page also states a strict Content-Security-Policy (:data:`CSP`) in a ``<meta>``: should
+a text ever slip past the escaping, a browser still runs no script from it, loads nothing
+and sends no form anywhere.
 """
 
 from __future__ import annotations
@@ -34,6 +38,20 @@ svg text { font: 11px system-ui, sans-serif; fill: #1d2733; }
 """
 
 
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "base-uri 'none'; form-action 'none'"
+)
+"""The page's Content-Security-Policy: no script at all, no fetch, no frame, no font; only
+its own inline CSS (and ``data:`` images, though it has none). ``frame-ancestors`` cannot
+be set from a ``<meta>``, and a page opened from a file needs no more."""
+
+# What html.escape leaves alone but an HTML parser would not give back: the input stream
+# turns a carriage return (and CR LF) into a line feed, and drops a NUL from the text of
+# the body (U+FFFD elsewhere). A reference keeps the CR; a NUL cannot be shown in HTML at
+# all, so it is the replacement character everywhere rather than silently gone.
+_PARSER_SAFE = str.maketrans({"\r": "&#13;", "\0": "\ufffd"})
+
 FSI, PDI = "\u2068", "\u2069"
 """FIRST STRONG ISOLATE and POP DIRECTIONAL ISOLATE: the text between takes the direction
 of its first strong letter, like ``dir="auto"``, and does not reorder what surrounds it."""
@@ -47,8 +65,12 @@ class Html(str):
 
 
 def esc(value: Any) -> str:
-    """``value`` as HTML text: ``None`` is empty, everything else is escaped."""
-    return "" if value is None else html.escape(str(value), quote=True)
+    """``value`` as HTML text: ``None`` is empty, everything else is escaped (``&<>"'``),
+    a carriage return as a reference and a NUL as U+FFFD, so a browser's text is the
+    value's text."""
+    if value is None:
+        return ""
+    return html.escape(str(value), quote=True).translate(_PARSER_SAFE)
 
 
 def isolated(value: Any) -> Html:
@@ -104,10 +126,11 @@ def page(title: str, body: str, *, subtitle: str | None = None, heading: Html | 
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{esc(title)}</title><style>{STYLE}</style></head>"
         f"<body><h1>{esc(title) if heading is None else heading}</h1>{meta}{body}</body></html>\n"
     )
 
 
-__all__ = ["FSI", "PDI", "Html", "esc", "isolated", "isolated_text", "page", "table"]
+__all__ = ["CSP", "FSI", "PDI", "Html", "esc", "isolated", "isolated_text", "page", "table"]
