@@ -3,7 +3,8 @@
 The page itself runs no script (its Content-Security-Policy forbids any). The test renders
 a copy without that policy and with one probe script appended, which measures each
 ``<svg>`` and its marks after layout and writes the measurements into the document;
-``chromium --dump-dom`` prints the document, and the test reads them back. The probe also counts the resources the page loaded: there must be none.
+``chromium --dump-dom`` prints the document, and the test reads them back. The probe
+also counts the resources the page loaded: there must be none.
 
 Chromium comes from Debian's ``chromium`` package (``.ci/run`` installs it). Locally the
 test skips when it is missing; with ``CI`` set it fails instead.
