@@ -12,6 +12,9 @@ case), and reads them back with ``html.parser``:
   history with plain texts in place of the hostile ones;
 - every text comes back whole, as text, in its own isolate.
 
+The names of the trust policy and SLA preset an audit was made under, and the preset's
+description, come from files the user chose: they get every payload too.
+
 A NUL cannot be shown in HTML: it comes back as U+FFFD. Lone surrogates cannot be stored
 at all: the engine refuses them at the door, so they never reach a page.
 
@@ -21,10 +24,12 @@ runs in Chromium) is tests/report/test_html_injection_browser.py.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from functools import cache
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -378,3 +383,41 @@ def test_a_currency_that_is_no_code_is_refused_at_the_door() -> None:
             engine.record_many(hostile_history(texts, currency="<b>"))
     finally:
         engine.close()
+
+
+# --- The texts of the policy files an audit names ---------------------------------------
+
+
+def _toml(text: str) -> str:
+    """``text`` as a TOML basic string (JSON's escapes are TOML's, for these texts)."""
+    return json.dumps(text, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_the_policy_and_sla_preset_an_audit_names_stay_text(tmp_path: Path, payload: str) -> None:
+    # The subtitle names the trust policy and the SLA preset, and quotes the preset's
+    # description: texts from files the user chose.
+    shipped = Path(__file__).parents[1] / "projections"
+    files = {}
+    for name, fields in (("trust-v1", ("version",)), ("sla-default", ("version", "description"))):
+        lines = (shipped / f"{name}.toml").read_text(encoding="utf-8").splitlines()
+        for field in fields:
+            (at,) = [n for n, line in enumerate(lines) if line.startswith(f"{field} = ")]
+            lines[at] = f"{field} = {_toml(f'{field}:{payload}')}"
+        files[name] = tmp_path / f"{name}.toml"
+        files[name].write_text("\n".join(lines) + "\n", encoding="utf-8")
+    texts = fitted({name: f"t{n}" for n, name in enumerate(FIELDS)})
+    engine = TrustEngine(":memory:")
+    try:
+        engine.record_many(hostile_history(texts))
+        report = build_audit(
+            engine, texts["customer"], policy=str(files["trust-v1"]), sla=str(files["sla-default"])
+        )
+    finally:
+        engine.close()
+
+    reading = read(to_html(report))
+
+    assert foreign_markup(reading) == []
+    for text in ("version:", "description:"):
+        assert shown(f"{text}{payload}") in reading.isolated
