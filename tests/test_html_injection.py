@@ -15,7 +15,9 @@ case), and reads them back with ``html.parser``:
 The names of the trust policy and SLA preset an audit was made under, and the preset's
 description, come from files the user chose: they get every payload too.
 
-A NUL cannot be shown in HTML: it comes back as U+FFFD. Lone surrogates cannot be stored
+A NUL cannot be shown in HTML: it comes back as U+FFFD; a text's bidi isolates come back
+balanced (a stray PDI left out, an open isolate closed), so that it cannot end the isolate
+it sits in. Lone surrogates cannot be stored
 at all: the engine refuses them at the door, so they never reach a page.
 
 Several hundred examples locally, 1,000 with ``CI`` set. The browser side (that nothing
@@ -48,7 +50,7 @@ from tests.html_hostile import (
 from trustengine import TrustEngine
 from trustengine.audit import build_audit, to_html
 from trustengine.exceptions import TrustEngineError
-from trustengine.htmlpage import CSP, FSI, PDI, page, table
+from trustengine.htmlpage import CSP, FSI, PDI, contained, page, table
 from trustengine.report import build_report, report_html
 from trustengine.views import ReadModel
 
@@ -202,8 +204,9 @@ def shape(reading: Reading) -> list[str]:
 
 
 def shown(text: str) -> str:
-    """``text`` as a page shows it: a NUL, which HTML cannot hold, as U+FFFD."""
-    return text.replace("\0", "\ufffd")
+    """``text`` as a page shows it: a NUL, which HTML cannot hold, as U+FFFD; its bidi
+    isolates balanced (:func:`~trustengine.htmlpage.contained`)."""
+    return contained(text).replace("\0", "\ufffd")
 
 
 # --- The texts --------------------------------------------------------------------------
@@ -216,7 +219,7 @@ _COMPOSED = st.lists(_PIECE, min_size=1, max_size=6).map("".join)
 _LONG = st.tuples(st.sampled_from(PAYLOADS), st.integers(200, 10_000)).map(
     lambda found: (found[0] * (found[1] // len(found[0]) + 1))[: found[1]]
 )
-HOSTILE = st.one_of(_COMPOSED, _COMPOSED, _COMPOSED, _LONG)
+HOSTILE = st.one_of(*[_COMPOSED] * 7, _LONG)
 """HTML-breaking texts: payloads among arbitrary characters, or one repeated up to 10,000
 characters long (no lone surrogates: see the test of the door below)."""
 
@@ -305,6 +308,8 @@ def _check(name: str, html: str, texts: Mapping[str, str], currency: str, channe
         assert reading.texts["title"][0] == "trustengine report"
         shown_in_svg = "".join(reading.texts.get("text", []) + reading.texts["title"])
         for field in ("category", "other_category"):  # the report's only ledger texts
+            if not shown(texts[field]):  # a lone stray PDI is nothing to show
+                continue
             assert shown(texts[field]) in isolates, field
             assert f"{FSI}{shown(texts[field])}{PDI}" in shown_in_svg, field
         return
@@ -317,7 +322,8 @@ def _check(name: str, html: str, texts: Mapping[str, str], currency: str, channe
         fields = list(FIELDS)
     assert reading.texts["title"][0] == title
     for field in fields:
-        assert shown(texts[field]) in isolates, field
+        if shown(texts[field]):  # a lone stray PDI is nothing to show
+            assert shown(texts[field]) in isolates, field
 
 
 @pytest.mark.slow  # about 30 s for the 300 histories of a local run

@@ -9,6 +9,10 @@ element in HTML (:func:`isolated`; every table cell gets one), the Unicode isola
 characters FSI ... PDI where no element can go (:func:`isolated_text`: SVG labels, a
 ``<title>``).
 
+A text's own bidi controls stay inside its isolate (:func:`contained`): a stray PDI in a
+summary would otherwise close the isolate early, and an override after it would reverse
+the page's own words that follow (": 12" read "21 :").
+
 The page also states a strict Content-Security-Policy (:data:`CSP`) in a ``<meta>``: should
 a text ever slip past the escaping, a browser still runs no script from it, loads nothing
 and sends no form anywhere.
@@ -17,6 +21,7 @@ and sends no form anywhere.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -57,6 +62,31 @@ FSI, PDI = "\u2068", "\u2069"
 of its first strong letter, like ``dir="auto"``, and does not reorder what surrounds it."""
 
 
+_INITIATORS = "\u2066\u2067\u2068"  # LRI, RLI, FSI
+_ISOLATE_CONTROLS = re.compile("[\u2066-\u2069]")
+
+
+def contained(text: str) -> str:
+    """``text`` with its bidi isolates balanced, so that it cannot end the isolate it is
+    put in: a PDI that closes nothing in ``text`` itself is left out (standing alone it
+    does nothing, in an isolate it would close that), and an isolate ``text`` opens and
+    never closes is closed at its end (where a paragraph of its own would close it). It
+    reads as it would on a line of its own; embeddings and overrides end with the
+    isolate anyway."""
+    if _ISOLATE_CONTROLS.search(text) is None:
+        return text
+    kept, opened = [], 0
+    for char in text:
+        if char in _INITIATORS:
+            opened += 1
+        elif char == PDI:
+            if not opened:
+                continue
+            opened -= 1
+        kept.append(char)
+    return "".join(kept) + PDI * opened
+
+
 class Html(str):
     """A fragment that is HTML already, built from escaped parts: :func:`table` and
     :func:`page` take it as it is instead of escaping it again."""
@@ -77,14 +107,14 @@ def isolated(value: Any) -> Html:
     """A text from the ledger (or the user) as HTML in its own ``<bdi>``: its direction
     is its own (a Persian summary reads right to left with its "?" at its left end)
     and it cannot reorder the text around it. Empty for ``None`` or an empty text."""
-    text = esc(value)
+    text = "" if value is None else esc(contained(str(value)))
     return Html(f"<bdi>{text}</bdi>" if text else "")
 
 
 def isolated_text(value: Any) -> str:
     """A text from the ledger, escaped, between FSI and PDI: the isolate of
     :func:`isolated` where markup cannot go (an SVG ``<text>``, a ``<title>``)."""
-    text = esc(value)
+    text = "" if value is None else esc(contained(str(value)))
     return f"{FSI}{text}{PDI}" if text else ""
 
 
@@ -133,4 +163,15 @@ def page(title: str, body: str, *, subtitle: str | None = None, heading: Html | 
     )
 
 
-__all__ = ["CSP", "FSI", "PDI", "Html", "esc", "isolated", "isolated_text", "page", "table"]
+__all__ = [
+    "CSP",
+    "FSI",
+    "PDI",
+    "Html",
+    "contained",
+    "esc",
+    "isolated",
+    "isolated_text",
+    "page",
+    "table",
+]

@@ -9,6 +9,10 @@ the page's own, every element is one the shell writes, and each text is shown wh
 text. Each page is opened twice: as written, and without its Content-Security-Policy, so
 that the escaping alone is shown to hold and the policy is a second wall, not the only one.
 
+A text cannot leave its bidi isolate either: with a stray PDI and an override in a name,
+the page's own words after it still run left to right (measured where Chromium draws
+them).
+
 Two control pages show that the test can fail: one payload written unescaped runs in
 Chromium (the title becomes ``PWNED``), and the same page with the policy runs nothing.
 
@@ -18,17 +22,18 @@ it is missing, a failure with ``CI`` set.
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from tests.html_hostile import FIELDS, hostile_history
-from tests.report.test_browser import chromium
+from tests.report.test_browser import chromium, rendered
 from tests.test_html_injection import fitted, foreign_markup, read, shown
 from trustengine import TrustEngine
 from trustengine.cli import main
-from trustengine.htmlpage import CSP, FSI, PDI, Html, page
+from trustengine.htmlpage import CSP, FSI, PDI, Html, isolated_text, page
 
 POLICY = f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
 
@@ -174,3 +179,53 @@ def test_the_browser_check_sees_a_payload_that_was_not_escaped(tmp_path: Path) -
     assert foreign_markup(shipped) == [
         "<img> with {'src': 'x', 'onerror': \"document.title='PWNED'\"}"
     ]
+
+
+# Where Chromium draws each character of the page's own words right after a text: in the
+# audit's data cell after the name ("; tier: "), and in an SVG label after the label.
+BIDI_PROBE = """<script>
+(() => {
+  const name = __NAME__;
+  const lefts = (node) => {
+    const range = document.createRange();
+    return [...node.data].map((_, at) => {
+      range.setStart(node, at);
+      range.setEnd(node, at + 1);
+      return range.getBoundingClientRect().left;
+    });
+  };
+  const cell = [...document.querySelectorAll("bdi")].find(
+    (b) => b.textContent === name && b.nextSibling && b.nextSibling.nodeType === Node.TEXT_NODE);
+  const label = document.getElementById("label");
+  const chars = label.getNumberOfChars();
+  const svg = [];
+  for (let at = chars - 7; at < chars; at++) svg.push(label.getStartPositionOfChar(at).x);
+  const probe = document.createElement("pre");
+  probe.id = "probe";
+  probe.textContent = JSON.stringify({
+    after: cell.nextSibling.data, html: lefts(cell.nextSibling), svg});
+  document.body.appendChild(probe);
+})();
+</script>"""
+
+
+def test_a_stray_pdi_and_an_override_in_a_text_cannot_reverse_the_words_after_it(
+    tmp_path: Path,
+) -> None:
+    browser = chromium()
+    texts = hostile_texts()
+    texts["name"] = "Amelia\u2069\u202e Hart"  # closes the isolate, then reverses
+    path = _pages(tmp_path, texts)["audit.html"]
+    label = '<svg width="600" height="30"><text id="label" x="10" y="20">'
+    label += f"{isolated_text(texts['name'])}: 12345</text></svg>"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("</body>", label + "</body>"), encoding="utf-8"
+    )
+    probe = BIDI_PROBE.replace("__NAME__", json.dumps(shown(texts["name"])))
+
+    found = rendered(path, browser, tmp_path / "profile", probe)
+
+    assert found["after"] == "; tier: "
+    # Left to right, as written: without the fix they ran right to left ("21 :" for ": 12").
+    assert found["html"] == sorted(found["html"]), found
+    assert found["svg"] == sorted(found["svg"]), found
