@@ -297,7 +297,7 @@ def test_html_is_one_self_contained_page_with_the_same_content(
     assert result.output == f"{target}\n"
     html = target.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>")
-    assert "http" not in html
+    assert "://" not in html
     assert "<script" not in html
     assert "src=" not in html
     assert "<svg" in html and "<polyline" in html

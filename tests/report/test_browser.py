@@ -1,9 +1,10 @@
 """The report page in a real browser: headless Chromium lays out every chart.
 
-The page itself runs no script. The test renders a copy with one probe script appended,
-which measures each ``<svg>`` and its marks after layout and writes the measurements
-into the document; ``chromium --dump-dom`` prints the document, and the test reads them
-back. The probe also counts the resources the page loaded: there must be none.
+The page itself runs no script (its Content-Security-Policy forbids any). The test renders
+a copy without that policy and with one probe script appended, which measures each
+``<svg>`` and its marks after layout and writes the measurements into the document;
+``chromium --dump-dom`` prints the document, and the test reads them back. The probe
+also counts the resources the page loaded: there must be none.
 
 Chromium comes from Debian's ``chromium`` package (``.ci/run`` installs it). Locally the
 test skips when it is missing; with ``CI`` set it fails instead.
@@ -25,8 +26,10 @@ from click.testing import CliRunner
 from tests.audit.test_rtl import CUSTOMER, TEXTS, persian_store
 from tests.conftest import in_ci
 from trustengine.cli import main
+from trustengine.htmlpage import CSP
 
 CHROMIUM = Path("/usr/bin/chromium")
+POLICY = f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
 
 PROBE = """<script>
 (() => {
@@ -79,8 +82,12 @@ def chromium() -> Path:
 def rendered(page: Path, browser: Path, profile: Path, probe: str = PROBE) -> dict[str, Any]:
     """Open ``page`` with ``probe`` in headless Chromium; return what the probe measured."""
     probed = page.with_name("probed.html")
+    # The page's own policy forbids every script, the probe's too: the copy goes without
+    # it (tests/test_html_injection_browser.py checks the page as shipped).
+    shipped = page.read_text(encoding="utf-8")
+    assert POLICY in shipped
     probed.write_text(
-        page.read_text(encoding="utf-8").replace("</body>", probe + "</body>"), encoding="utf-8"
+        shipped.replace(POLICY, "").replace("</body>", probe + "</body>"), encoding="utf-8"
     )
     result = subprocess.run(
         [

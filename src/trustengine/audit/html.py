@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from trustengine.htmlpage import FSI, PDI, Html, esc, isolated, page, table
+from trustengine.htmlpage import FSI, PDI, Html, contained, esc, isolated, page, table
 
 CHART_WIDTH = 720
 CHART_HEIGHT = 200
@@ -22,10 +22,10 @@ _LEFT, _RIGHT, _TOP, _BOTTOM = 36, 12, 10, 24
 def to_html(report: dict[str, Any]) -> str:
     """The report (as :func:`~trustengine.audit.build_audit` returns it) as an HTML page."""
     # The customer and the case are the user's words: each in its own isolate.
-    title = f"Audit of {FSI}{report['customer']}{PDI}"
+    title = f"Audit of {FSI}{contained(report['customer'])}{PDI}"
     heading = f"Audit of {isolated(report['customer'])}"
     if report["case"] is not None:
-        title += f", case {FSI}{report['case']}{PDI}"
+        title += f", case {FSI}{contained(report['case'])}{PDI}"
         heading += f", case {isolated(report['case'])}"
     body = "".join(
         (
