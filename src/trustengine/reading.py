@@ -155,15 +155,15 @@ class ReadingMixin:
         With none of the options it answers from the read model, under the policies it
         was built with. ``as_of`` (business time) and ``as_known_at`` (recorded time)
         replay the store as it was, under those same policies; ``policy`` and ``sla`` (a
-        file stem in projections/ or a path) re-score under other policies. Raises :class:`CustomerNotFoundError` when
-        the customer has no events (by then).
+        file stem in projections/ or a path) re-score under other policies. Raises
+        :class:`CustomerNotFoundError` when the customer has no events (by then).
         """
         if as_of is None and as_known_at is None and policy is None and sla is None:
             with self.read_model() as model:
                 return CustomerState.model_validate(model.state(customer))
         events = self._history_by_then(customer, as_of, as_known_at)
-        model = TrustModel.named(*self._policies(policy, sla))
-        return CustomerState.model_validate(model.replay(events).as_dict())
+        scoring = TrustModel.named(*self._policies(policy, sla))
+        return CustomerState.model_validate(scoring.replay(events).as_dict())
 
     def timeline(
         self,
@@ -190,8 +190,8 @@ class ReadingMixin:
         else:
             events = self._history_by_then(customer, as_of, as_known_at)
             rows = timeline_rows(events, case=case)
-            model = TrustModel.named(*self._policies(None, None))
-            steps = model.replay(events).explanation if rows else []
+            scoring = TrustModel.named(*self._policies(None, None))
+            steps = scoring.replay(events).explanation if rows else []
             explanation = [step.as_dict() for step in steps]
             then = _then(as_of, as_known_at)
         if case is not None and not rows:
