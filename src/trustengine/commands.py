@@ -16,7 +16,7 @@ import functools
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 from pydantic import StrictBool
@@ -91,7 +91,10 @@ def _keyword_only_since(*names: str) -> Callable[[F], F]:
         def wrapper(self: Any, customer: str, case: str, *args: Any, **kwargs: Any) -> bool:
             if args:
                 if len(args) > len(names):
-                    raise TypeError(f"{method.__name__}() takes 3 positional arguments")
+                    raise TypeError(
+                        f"{method.__name__}() takes customer, case and at most "
+                        f"{len(names)} more by position"
+                    )
                 given = names[: len(args)]
                 warnings.warn(
                     f"{method.__name__}(): give {', '.join(given)} by keyword "
@@ -135,12 +138,14 @@ class CommandsMixin(ABC):
         given = {name: value for name, value in data.items() if value is not None}
         envelope = {"customer": customer, "case": case, "actor": actor, "channel": channel}
         given.update((name, value) for name, value in envelope.items() if value is not None)
-        # Without ``at`` the clock's time stands in; the write replaces it with the time
-        # it reads as it stores the event.
-        given["timestamp"] = self.clock() if at is None else at
+        # Without ``at`` the wall clock stands in, so that the event validates; the write
+        # replaces it with the engine's clock as it stores the event (reading that clock
+        # here would spend a reading the write is owed).
+        given["timestamp"] = datetime.now(tz=UTC) if at is None else at
         return self.record(build_event(event_type, given), at_now=at is None)
 
     # --- customer-level -----------------------------------------------------
+
     @records(CustomerRegistered)
     def register_customer(
         self,
@@ -268,6 +273,7 @@ class CommandsMixin(ABC):
         )
 
     # --- case lifecycle -----------------------------------------------------
+
     @records(ComplaintFiled)
     def file_complaint(
         self,
@@ -472,6 +478,7 @@ class CommandsMixin(ABC):
         return self._command(SlaBreached, customer, case, at, actor, channel, clock=clock, due=due)
 
     # --- commitments --------------------------------------------------------
+
     @records(PromiseMade)
     def make_promise(
         self,
