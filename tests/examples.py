@@ -1,8 +1,9 @@
 """Contract-shaped example events shared by the test suites.
 
-``EXAMPLES`` holds one valid event per contract type (all 27). ``history()`` puts them in
-an order the rules accept, with the few extra events some of them need, so that recording
-it stores every type. ``event()`` builds a contract-shaped dict concisely.
+``EXAMPLES`` holds one valid event per contract type (every one in ``EVENT_TYPES``).
+``history()`` puts them in an order the rules accept, with the few extra events some of
+them need, so that recording it stores every type. ``event()`` builds a contract-shaped
+dict concisely.
 """
 
 from __future__ import annotations
@@ -177,7 +178,8 @@ _ORDERED: list[dict[str, Any]] = [
 ]
 
 EXAMPLES: dict[str, dict[str, Any]] = {example["type"]: example for example in _ORDERED}
-"""One valid contract-shaped example per event type (all 27)."""
+"""One valid contract-shaped example per event type (tests/test_interchange.py checks
+that every type of ``EVENT_TYPES`` has one)."""
 
 # Events some examples need before them: a second promise to break, a second offer to
 # decline.

@@ -1,19 +1,116 @@
 """Typed commands, one per event type, for code that embeds trustengine.
 
-Each builds the contract-shaped event and hands it to :meth:`TrustEngine.record`, so the
-typed API and the JSON face share one path of validation and rules. ``at`` defaults to now
-(read as the event is written);
-every command returns True when it stored a new event and False when the same fact was
-already stored.
+Each takes the contract's values as the domain types them (:mod:`trustengine.domain.values`:
+``Cause``, ``Tier``, ``Clock`` ...), builds the event model itself and hands it to
+:meth:`TrustEngine.record`, so the typed API and the JSON face share one path of validation
+(the same door, :mod:`trustengine.domain.door`, and the same words for a refusal) and of
+rules. The keys come first and may be positional: ``customer``, then ``case`` (for a
+case's event), then the id of the commitment the event makes or settles; everything else
+is keyword-only. ``at`` defaults to now (read as the event is written); every command
+returns True when it stored a new event and False when the same fact was already stored.
 """
 
 from __future__ import annotations
 
+import functools
+import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from datetime import datetime
-from decimal import Decimal
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, TypeVar, cast
+
+from pydantic import StrictBool
+
+from trustengine.domain.base import Channel, CustomerEvent, Instant, Key, Text
+from trustengine.domain.events import (
+    ApologyIssued,
+    CaseClosed,
+    CaseEscalated,
+    CaseReassigned,
+    CaseReopened,
+    CompensationAccepted,
+    CompensationDeclined,
+    CompensationOffered,
+    ComplaintAcknowledged,
+    ComplaintFiled,
+    ConsentUpdated,
+    ContactUnanswered,
+    CorrectiveActionCommitted,
+    CorrectiveActionCompleted,
+    CustomerContacted,
+    CustomerErased,
+    CustomerRegistered,
+    FollowUpCompleted,
+    FollowUpScheduled,
+    JustificationGiven,
+    PromiseBroken,
+    PromiseKept,
+    PromiseMade,
+    ResolutionConfirmed,
+    ResolutionProposed,
+    SatisfactionRecorded,
+    SlaBreached,
+)
+from trustengine.domain.values import (
+    Amount,
+    Attempts,
+    Cause,
+    Clock,
+    CompensationKind,
+    Currency,
+    Direction,
+    Level,
+    Metric,
+    Outcome,
+    Score,
+    Sentiment,
+    Severity,
+    Tier,
+)
+from trustengine.interchange import build_event
+
+F = TypeVar("F", bound=Callable[..., bool])
+
+
+def records(event_type: type[CustomerEvent]) -> Callable[[F], F]:
+    """Mark a command method as the one that records ``event_type`` (a test holds every
+    event type to exactly one, its parameters to the model's fields)."""
+
+    def mark(method: F) -> F:
+        method.records = event_type  # type: ignore[attr-defined]  # a marker for introspection
+        return method
+
+    return mark
+
+
+def _keyword_only_since(*names: str) -> Callable[[F], F]:
+    """Accept ``names``, once positional, by position still, with a DeprecationWarning."""
+
+    def decorate(method: F) -> F:
+        @functools.wraps(method)
+        def wrapper(self: Any, customer: str, case: str, *args: Any, **kwargs: Any) -> bool:
+            if args:
+                if len(args) > len(names):
+                    raise TypeError(
+                        f"{method.__name__}() takes customer, case and at most "
+                        f"{len(names)} more by position"
+                    )
+                given = names[: len(args)]
+                warnings.warn(
+                    f"{method.__name__}(): give {', '.join(given)} by keyword "
+                    "(positional use is deprecated)",
+                    DeprecationWarning,
+                    stacklevel=2,
+                )
+                for name, value in zip(given, args, strict=True):
+                    if name in kwargs:
+                        raise TypeError(f"{method.__name__}() got {name!r} twice")
+                    kwargs[name] = value
+            return method(self, customer, case, **kwargs)
+
+        return cast(F, wrapper)
+
+    return decorate
 
 
 class CommandsMixin(ABC):
@@ -28,7 +125,7 @@ class CommandsMixin(ABC):
 
     def _command(
         self,
-        type_name: str,
+        event_type: type[CustomerEvent],
         customer: str,
         case: str | None,
         at: datetime | None,
@@ -36,50 +133,51 @@ class CommandsMixin(ABC):
         channel: str | None,
         **data: Any,
     ) -> bool:
-        event: dict[str, Any] = {
-            "type": type_name,
-            "customer": customer,
-            "data": {key: value for key, value in data.items() if value is not None},
-        }
-        if at is not None:
-            event["at"] = at
-        for key, value in (("case", case), ("actor", actor), ("channel", channel)):
-            if value is not None:
-                event[key] = value
-        return self.record(event, at_now=at is None)
+        # None means "not given", as a missing key does on the JSON face: the model's
+        # default applies.
+        given = {name: value for name, value in data.items() if value is not None}
+        envelope = {"customer": customer, "case": case, "actor": actor, "channel": channel}
+        given.update((name, value) for name, value in envelope.items() if value is not None)
+        # Without ``at`` the wall clock stands in, so that the event validates; the write
+        # replaces it with the engine's clock as it stores the event (reading that clock
+        # here would spend a reading the write is owed).
+        given["timestamp"] = datetime.now(tz=UTC) if at is None else at
+        return self.record(build_event(event_type, given), at_now=at is None)
 
-    # --- customer-level ------------------------------------------------------------
+    # --- customer-level -----------------------------------------------------
 
+    @records(CustomerRegistered)
     def register_customer(
         self,
-        customer: str,
+        customer: Key,
         *,
-        name: str | None = None,
-        tier: str | None = None,
+        name: Text | None = None,
+        tier: Tier = "standard",
         at: datetime | None = None,
         actor: str | None = None,
-        channel: str | None = None,
+        channel: Channel | None = None,
     ) -> bool:
         """Record ``CustomerRegistered``."""
         return self._command(
-            "CustomerRegistered", customer, None, at, actor, channel, name=name, tier=tier
+            CustomerRegistered, customer, None, at, actor, channel, name=name, tier=tier
         )
 
+    @records(ConsentUpdated)
     def update_consent(
         self,
-        customer: str,
+        customer: Key,
         *,
-        email: bool | None = None,
-        sms: bool | None = None,
-        phone: bool | None = None,
-        marketing: bool | None = None,
+        email: StrictBool | None = None,
+        sms: StrictBool | None = None,
+        phone: StrictBool | None = None,
+        marketing: StrictBool | None = None,
         at: datetime | None = None,
         actor: str | None = None,
-        channel: str | None = None,
+        channel: Channel | None = None,
     ) -> bool:
         """Record ``ConsentUpdated``."""
         return self._command(
-            "ConsentUpdated",
+            ConsentUpdated,
             customer,
             None,
             at,
@@ -91,21 +189,22 @@ class CommandsMixin(ABC):
             marketing=marketing,
         )
 
+    @records(CustomerContacted)
     def contact(
         self,
-        customer: str,
+        customer: Key,
+        case: Key | None = None,
         *,
-        direction: str,
-        case: str | None = None,
-        sentiment: float | None = None,
-        summary: str | None = None,
+        direction: Direction,
+        sentiment: Sentiment | None = None,
+        summary: Text | None = None,
         at: datetime | None = None,
         actor: str | None = None,
-        channel: str | None = None,
+        channel: Channel | None = None,
     ) -> bool:
         """Record ``CustomerContacted``."""
         return self._command(
-            "CustomerContacted",
+            CustomerContacted,
             customer,
             case,
             at,
@@ -116,36 +215,38 @@ class CommandsMixin(ABC):
             summary=summary,
         )
 
+    @records(ContactUnanswered)
     def contact_unanswered(
         self,
-        customer: str,
+        customer: Key,
+        case: Key | None = None,
         *,
-        attempts: int = 1,
-        case: str | None = None,
+        attempts: Attempts = 1,
         at: datetime | None = None,
         actor: str | None = None,
-        channel: str | None = None,
+        channel: Channel | None = None,
     ) -> bool:
         """Record ``ContactUnanswered``."""
         return self._command(
-            "ContactUnanswered", customer, case, at, actor, channel, attempts=attempts
+            ContactUnanswered, customer, case, at, actor, channel, attempts=attempts
         )
 
+    @records(SatisfactionRecorded)
     def record_satisfaction(
         self,
-        customer: str,
+        customer: Key,
+        case: Key | None = None,
         *,
-        metric: str,
-        score: int,
-        case: str | None = None,
-        comment: str | None = None,
+        metric: Metric,
+        score: Score,
+        comment: Text | None = None,
         at: datetime | None = None,
         actor: str | None = None,
-        channel: str | None = None,
+        channel: Channel | None = None,
     ) -> bool:
         """Record ``SatisfactionRecorded`` (csat 1-5 or nps 0-10)."""
         return self._command(
-            "SatisfactionRecorded",
+            SatisfactionRecorded,
             customer,
             case,
             at,
@@ -156,39 +257,41 @@ class CommandsMixin(ABC):
             comment=comment,
         )
 
+    @records(CustomerErased)
     def erase_customer(
         self,
-        customer: str,
+        customer: Key,
         *,
-        legal_basis: str,
+        legal_basis: Text,
         at: datetime | None = None,
         actor: str | None = None,
-        channel: str | None = None,
+        channel: Channel | None = None,
     ) -> bool:
         """Record ``CustomerErased``."""
         return self._command(
-            "CustomerErased", customer, None, at, actor, channel, legal_basis=legal_basis
+            CustomerErased, customer, None, at, actor, channel, legal_basis=legal_basis
         )
 
-    # --- case lifecycle ------------------------------------------------------------
+    # --- case lifecycle -----------------------------------------------------
 
+    @records(ComplaintFiled)
     def file_complaint(
         self,
-        customer: str,
-        case: str,
+        customer: Key,
+        case: Key,
         *,
-        category: str,
-        severity: int,
-        cause: str,
-        summary: str,
-        remedy_sought: str | None = None,
+        category: Key,
+        severity: Severity,
+        cause: Cause,
+        summary: Text,
+        remedy_sought: Text | None = None,
         at: datetime | None = None,
         actor: str | None = None,
-        channel: str | None = None,
+        channel: Channel | None = None,
     ) -> bool:
         """Record ``ComplaintFiled``, which opens ``case``."""
         return self._command(
-            "ComplaintFiled",
+            ComplaintFiled,
             customer,
             case,
             at,
@@ -201,35 +304,37 @@ class CommandsMixin(ABC):
             remedy_sought=remedy_sought,
         )
 
+    @records(ComplaintAcknowledged)
     def acknowledge(
         self,
-        customer: str,
-        case: str,
+        customer: Key,
+        case: Key,
         *,
-        message: str | None = None,
+        message: Text | None = None,
         at: datetime | None = None,
         actor: str | None = None,
-        channel: str | None = None,
+        channel: Channel | None = None,
     ) -> bool:
         """Record ``ComplaintAcknowledged``: the first response."""
         return self._command(
-            "ComplaintAcknowledged", customer, case, at, actor, channel, message=message
+            ComplaintAcknowledged, customer, case, at, actor, channel, message=message
         )
 
+    @records(ApologyIssued)
     def apologize(
         self,
-        customer: str,
-        case: str,
+        customer: Key,
+        case: Key,
         *,
-        accepts_responsibility: bool,
-        explanation: str | None = None,
+        accepts_responsibility: StrictBool,
+        explanation: Text | None = None,
         at: datetime | None = None,
         actor: str | None = None,
-        channel: str | None = None,
+        channel: Channel | None = None,
     ) -> bool:
         """Record ``ApologyIssued``."""
         return self._command(
-            "ApologyIssued",
+            ApologyIssued,
             customer,
             case,
             at,
@@ -239,93 +344,101 @@ class CommandsMixin(ABC):
             explanation=explanation,
         )
 
+    @records(JustificationGiven)
     def justify(
         self,
-        customer: str,
-        case: str,
+        customer: Key,
+        case: Key,
         *,
-        summary: str,
+        summary: Text,
         at: datetime | None = None,
         actor: str | None = None,
-        channel: str | None = None,
+        channel: Channel | None = None,
     ) -> bool:
         """Record ``JustificationGiven`` (defending instead of solving)."""
         return self._command(
-            "JustificationGiven", customer, case, at, actor, channel, summary=summary
+            JustificationGiven, customer, case, at, actor, channel, summary=summary
         )
 
+    @records(CaseEscalated)
     def escalate(
         self,
-        customer: str,
-        case: str,
+        customer: Key,
+        case: Key,
         *,
-        level: int,
-        reason: str,
+        level: Level,
+        reason: Text,
         at: datetime | None = None,
         actor: str | None = None,
-        channel: str | None = None,
+        channel: Channel | None = None,
     ) -> bool:
         """Record ``CaseEscalated``."""
         return self._command(
-            "CaseEscalated", customer, case, at, actor, channel, level=level, reason=reason
+            CaseEscalated, customer, case, at, actor, channel, level=level, reason=reason
         )
 
+    @records(CaseReassigned)
     def reassign(
         self,
-        customer: str,
-        case: str,
+        customer: Key,
+        case: Key,
         *,
-        owner: str,
-        reason: str | None = None,
+        owner: Key,
+        reason: Text | None = None,
         at: datetime | None = None,
         actor: str | None = None,
-        channel: str | None = None,
+        channel: Channel | None = None,
     ) -> bool:
         """Record ``CaseReassigned``: a hand-off."""
         return self._command(
-            "CaseReassigned", customer, case, at, actor, channel, owner=owner, reason=reason
+            CaseReassigned, customer, case, at, actor, channel, owner=owner, reason=reason
         )
 
+    @records(ResolutionProposed)
     def propose_resolution(
         self,
-        customer: str,
-        case: str,
+        customer: Key,
+        case: Key,
         *,
-        summary: str,
+        summary: Text,
         at: datetime | None = None,
         actor: str | None = None,
-        channel: str | None = None,
+        channel: Channel | None = None,
     ) -> bool:
         """Record ``ResolutionProposed``."""
         return self._command(
-            "ResolutionProposed", customer, case, at, actor, channel, summary=summary
+            ResolutionProposed, customer, case, at, actor, channel, summary=summary
         )
 
+    @records(ResolutionConfirmed)
+    @_keyword_only_since("at", "actor", "channel")
     def confirm_resolution(
         self,
-        customer: str,
-        case: str,
+        customer: Key,
+        case: Key,
+        *,
         at: datetime | None = None,
         actor: str | None = None,
-        channel: str | None = None,
+        channel: Channel | None = None,
     ) -> bool:
         """Record ``ResolutionConfirmed``: the customer says it is solved."""
-        return self._command("ResolutionConfirmed", customer, case, at, actor, channel)
+        return self._command(ResolutionConfirmed, customer, case, at, actor, channel)
 
+    @records(CaseClosed)
     def close_case(
         self,
-        customer: str,
-        case: str,
+        customer: Key,
+        case: Key,
         *,
-        confirmed_by_customer: bool,
-        reason: str | None = None,
+        confirmed_by_customer: StrictBool,
+        reason: Text | None = None,
         at: datetime | None = None,
         actor: str | None = None,
-        channel: str | None = None,
+        channel: Channel | None = None,
     ) -> bool:
         """Record ``CaseClosed``."""
         return self._command(
-            "CaseClosed",
+            CaseClosed,
             customer,
             case,
             at,
@@ -335,52 +448,53 @@ class CommandsMixin(ABC):
             reason=reason,
         )
 
+    @records(CaseReopened)
     def reopen_case(
         self,
-        customer: str,
-        case: str,
+        customer: Key,
+        case: Key,
         *,
-        reason: str,
+        reason: Text,
         at: datetime | None = None,
         actor: str | None = None,
-        channel: str | None = None,
+        channel: Channel | None = None,
     ) -> bool:
         """Record ``CaseReopened``."""
-        return self._command("CaseReopened", customer, case, at, actor, channel, reason=reason)
+        return self._command(CaseReopened, customer, case, at, actor, channel, reason=reason)
 
+    @records(SlaBreached)
     def breach_sla(
         self,
-        customer: str,
-        case: str,
+        customer: Key,
+        case: Key,
         *,
-        clock: str,
-        due: datetime,
+        clock: Clock,
+        due: Instant,
         at: datetime | None = None,
         actor: str | None = None,
-        channel: str | None = None,
+        channel: Channel | None = None,
     ) -> bool:
         """Record ``SlaBreached``."""
-        return self._command(
-            "SlaBreached", customer, case, at, actor, channel, clock=clock, due=due
-        )
+        return self._command(SlaBreached, customer, case, at, actor, channel, clock=clock, due=due)
 
-    # --- commitments ---------------------------------------------------------------
+    # --- commitments --------------------------------------------------------
 
+    @records(PromiseMade)
     def make_promise(
         self,
-        customer: str,
-        case: str,
+        customer: Key,
+        case: Key,
+        promise: Key,
         *,
-        promise: str,
-        description: str,
-        due: datetime,
+        description: Text,
+        due: Instant,
         at: datetime | None = None,
         actor: str | None = None,
-        channel: str | None = None,
+        channel: Channel | None = None,
     ) -> bool:
         """Record ``PromiseMade``."""
         return self._command(
-            "PromiseMade",
+            PromiseMade,
             customer,
             case,
             at,
@@ -391,51 +505,54 @@ class CommandsMixin(ABC):
             due=due,
         )
 
+    @records(PromiseKept)
     def keep_promise(
         self,
-        customer: str,
-        case: str,
+        customer: Key,
+        case: Key,
+        promise: Key,
         *,
-        promise: str,
         at: datetime | None = None,
         actor: str | None = None,
-        channel: str | None = None,
+        channel: Channel | None = None,
     ) -> bool:
         """Record ``PromiseKept``."""
-        return self._command("PromiseKept", customer, case, at, actor, channel, promise=promise)
+        return self._command(PromiseKept, customer, case, at, actor, channel, promise=promise)
 
+    @records(PromiseBroken)
     def break_promise(
         self,
-        customer: str,
-        case: str,
+        customer: Key,
+        case: Key,
+        promise: Key,
         *,
-        promise: str,
-        reason: str | None = None,
+        reason: Text | None = None,
         at: datetime | None = None,
         actor: str | None = None,
-        channel: str | None = None,
+        channel: Channel | None = None,
     ) -> bool:
         """Record ``PromiseBroken``."""
         return self._command(
-            "PromiseBroken", customer, case, at, actor, channel, promise=promise, reason=reason
+            PromiseBroken, customer, case, at, actor, channel, promise=promise, reason=reason
         )
 
+    @records(CorrectiveActionCommitted)
     def commit_action(
         self,
-        customer: str,
-        case: str,
+        customer: Key,
+        case: Key,
+        action: Key,
         *,
-        action: str,
-        description: str,
-        due: datetime,
-        prevents_recurrence: bool = False,
+        description: Text,
+        due: Instant,
+        prevents_recurrence: StrictBool = False,
         at: datetime | None = None,
         actor: str | None = None,
-        channel: str | None = None,
+        channel: Channel | None = None,
     ) -> bool:
         """Record ``CorrectiveActionCommitted``."""
         return self._command(
-            "CorrectiveActionCommitted",
+            CorrectiveActionCommitted,
             customer,
             case,
             at,
@@ -447,20 +564,21 @@ class CommandsMixin(ABC):
             prevents_recurrence=prevents_recurrence,
         )
 
+    @records(CorrectiveActionCompleted)
     def complete_action(
         self,
-        customer: str,
-        case: str,
+        customer: Key,
+        case: Key,
+        action: Key,
         *,
-        action: str,
-        evidence: str | None = None,
+        evidence: Text | None = None,
         at: datetime | None = None,
         actor: str | None = None,
-        channel: str | None = None,
+        channel: Channel | None = None,
     ) -> bool:
         """Record ``CorrectiveActionCompleted``."""
         return self._command(
-            "CorrectiveActionCompleted",
+            CorrectiveActionCompleted,
             customer,
             case,
             at,
@@ -470,23 +588,25 @@ class CommandsMixin(ABC):
             evidence=evidence,
         )
 
+    @records(CompensationOffered)
     def offer_compensation(
         self,
-        customer: str,
-        case: str,
+        customer: Key,
+        case: Key,
+        offer: Key,
         *,
-        offer: str,
-        kind: str,
-        addresses_failure: bool,
-        amount: Decimal | int | str | None = None,
-        currency: str | None = None,
+        kind: CompensationKind,
+        addresses_failure: StrictBool,
+        amount: Amount | int | str | None = None,
+        currency: Currency | None = None,
         at: datetime | None = None,
         actor: str | None = None,
-        channel: str | None = None,
+        channel: Channel | None = None,
     ) -> bool:
-        """Record ``CompensationOffered``."""
+        """Record ``CompensationOffered``; ``amount`` may be a ``Decimal``, an int or plain
+        decimal text (``"15.00"``), as on the JSON face."""
         return self._command(
-            "CompensationOffered",
+            CompensationOffered,
             customer,
             case,
             at,
@@ -494,72 +614,74 @@ class CommandsMixin(ABC):
             channel,
             offer=offer,
             kind=kind,
+            addresses_failure=addresses_failure,
             amount=amount,
             currency=currency,
-            addresses_failure=addresses_failure,
         )
 
+    @records(CompensationAccepted)
     def accept_compensation(
         self,
-        customer: str,
-        case: str,
+        customer: Key,
+        case: Key,
+        offer: Key,
         *,
-        offer: str,
         at: datetime | None = None,
         actor: str | None = None,
-        channel: str | None = None,
+        channel: Channel | None = None,
     ) -> bool:
         """Record ``CompensationAccepted``."""
-        return self._command(
-            "CompensationAccepted", customer, case, at, actor, channel, offer=offer
-        )
+        return self._command(CompensationAccepted, customer, case, at, actor, channel, offer=offer)
 
+    @records(CompensationDeclined)
     def decline_compensation(
         self,
-        customer: str,
-        case: str,
+        customer: Key,
+        case: Key,
+        offer: Key,
         *,
-        offer: str,
-        reason: str | None = None,
+        reason: Text | None = None,
         at: datetime | None = None,
         actor: str | None = None,
-        channel: str | None = None,
+        channel: Channel | None = None,
     ) -> bool:
         """Record ``CompensationDeclined``."""
         return self._command(
-            "CompensationDeclined", customer, case, at, actor, channel, offer=offer, reason=reason
+            CompensationDeclined, customer, case, at, actor, channel, offer=offer, reason=reason
         )
 
+    @records(FollowUpScheduled)
     def schedule_follow_up(
         self,
-        customer: str,
-        case: str,
+        customer: Key,
+        case: Key,
+        follow_up: Key,
         *,
-        follow_up: str,
-        due: datetime,
+        due: Instant,
         at: datetime | None = None,
         actor: str | None = None,
-        channel: str | None = None,
+        channel: Channel | None = None,
     ) -> bool:
         """Record ``FollowUpScheduled``."""
         return self._command(
-            "FollowUpScheduled", customer, case, at, actor, channel, follow_up=follow_up, due=due
+            FollowUpScheduled, customer, case, at, actor, channel, follow_up=follow_up, due=due
         )
 
+    @records(FollowUpCompleted)
     def complete_follow_up(
         self,
-        customer: str,
-        case: str,
+        customer: Key,
+        case: Key,
+        follow_up: Key,
         *,
-        follow_up: str,
-        outcome: str,
+        outcome: Outcome,
         at: datetime | None = None,
         actor: str | None = None,
-        channel: str | None = None,
+        channel: Channel | None = None,
     ) -> bool:
         """Record ``FollowUpCompleted``."""
         return self._command(
-            "FollowUpCompleted",
+            FollowUpCompleted,
             customer,
             case,
             at,

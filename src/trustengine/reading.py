@@ -48,7 +48,7 @@ from trustengine.report import build_report
 from trustengine.scoring.trust import PHASES, TrustModel
 from trustengine.timeline import timeline_rows
 from trustengine.views.due import due_items
-from trustengine.views.location import views_location
+from trustengine.views.location import has_read_model, views_location
 from trustengine.views.queries import AT_RISK_PHASES, CustomerSort
 from trustengine.views.read_model import ReadModel
 
@@ -154,15 +154,16 @@ class ReadingMixin:
 
         With none of the options it answers from the read model, under the policies it
         was built with. ``as_of`` (business time) and ``as_known_at`` (recorded time)
-        replay the store as it was; ``policy`` and ``sla`` (a file stem in projections/ or
-        a path) re-score under other policies. Raises :class:`CustomerNotFoundError` when
-        the customer has no events (by then).
+        replay the store as it was, under those same policies; ``policy`` and ``sla`` (a
+        file stem in projections/ or a path) re-score under other policies. Raises
+        :class:`CustomerNotFoundError` when the customer has no events (by then).
         """
         if as_of is None and as_known_at is None and policy is None and sla is None:
             with self.read_model() as model:
                 return CustomerState.model_validate(model.state(customer))
         events = self._history_by_then(customer, as_of, as_known_at)
-        return CustomerState.model_validate(TrustModel.named(policy, sla).replay(events).as_dict())
+        scoring = TrustModel.named(*self._policies(policy, sla))
+        return CustomerState.model_validate(scoring.replay(events).as_dict())
 
     def timeline(
         self,
@@ -171,16 +172,20 @@ class ReadingMixin:
         case: str | None = None,
         as_of: datetime | None = None,
         as_known_at: datetime | None = None,
+        policy: str | None = None,
+        sla: str | None = None,
     ) -> Timeline:
         """``customer``'s remediation steps, oldest first, with the trust score after each.
 
-        ``case`` keeps one case's steps. Without ``as_of``/``as_known_at`` it answers from
-        the read model; with either it replays the store as it was. Raises
+        ``case`` keeps one case's steps. Without options it answers from the read model;
+        with ``as_of``/``as_known_at`` it replays the store as it was, under the policies
+        the read model was built with (so both answers agree), and with ``policy``/``sla``
+        under those, as :meth:`state` does. Raises
         :class:`CustomerNotFoundError` when the customer has no events (by then) and
         :class:`UnknownCaseError` when they have no such case (by then).
         """
         where = self._engine.target.display
-        if as_of is None and as_known_at is None:
+        if as_of is None and as_known_at is None and policy is None and sla is None:
             with self.read_model() as model:
                 rows = model.timeline(customer, case=case)
                 explanation = model.state(customer)["explanation"] if rows else []
@@ -188,7 +193,8 @@ class ReadingMixin:
         else:
             events = self._history_by_then(customer, as_of, as_known_at)
             rows = timeline_rows(events, case=case)
-            steps = TrustModel().replay(events).explanation if rows else []
+            scoring = TrustModel.named(*self._policies(policy, sla))
+            steps = scoring.replay(events).explanation if rows else []
             explanation = [step.as_dict() for step in steps]
             then = _then(as_of, as_known_at)
         if case is not None and not rows:
@@ -218,13 +224,15 @@ class ReadingMixin:
         policy: str | None = None,
     ) -> AuditReport:
         """The complete, verified record of ``customer`` (only ``case``, when given), as
-        the store held it; see :func:`trustengine.audit.build_audit`. The same store and
+        the store held it; see :func:`trustengine.audit.build_audit`. ``policy`` and ``sla``
+        default to the policies the read model was built with. The same store and
         arguments always give an equal report. Raises :class:`CustomerNotFoundError` or
         :class:`UnknownCaseError`.
         """
         # The audit reads the store through the engine, so it is imported when asked for.
         from trustengine.audit.build import build_audit, rounded
 
+        policy, sla = self._policies(policy, sla)
         report = build_audit(
             self._engine,
             customer,
@@ -289,6 +297,23 @@ class ReadingMixin:
             return Report.model_validate(build_report(model.db, since=since, until=until, by=by))
 
     # --- helpers -------------------------------------------------------------------
+
+    def _policies(self, policy: str | None, sla: str | None) -> tuple[str | None, str | None]:
+        """The trust and SLA policies a replay scores under: those the caller names, else
+        those the read model was built with (``rebuild --policy/--sla``), else the
+        defaults. One question gets one answer, whether read or replayed."""
+        if policy is not None and sla is not None:
+            return policy, sla
+        built = self._built_with()
+        return policy or built.get("policy"), sla or built.get("sla_policy")
+
+    def _built_with(self) -> dict[str, str]:
+        """The read model's ``view_meta`` (policies included); empty when there is none
+        yet, which is then not created just to be asked."""
+        with self._read_lock:
+            if self._read_model is None and not has_read_model(self.views_location):
+                return {}
+            return self._opened().meta()
 
     def _history_by_then(
         self, customer: str, as_of: datetime | None, as_known_at: datetime | None

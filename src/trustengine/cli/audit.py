@@ -47,12 +47,13 @@ from trustengine.terminal import escape_controls
     "sla_policy",
     default=None,
     help="SLA preset for the clocks: sla-default, sla-uk-fca-disp, sla-us-cfpb, sla-eu-psd2 "
-    f"or a path [default: {DEFAULT_SLA_POLICY}].",
+    f"or a path [default: the read model's, else {DEFAULT_SLA_POLICY}].",
 )
 @click.option(
     "--policy",
     default=None,
-    help=f"Trust policy (a file in projections/, or a path) [default: {DEFAULT_TRUST_POLICY}].",
+    help="Trust policy (a file in projections/, or a path) "
+    f"[default: the read model's, else {DEFAULT_TRUST_POLICY}].",
 )
 @click.option("--json", "as_json", is_flag=True, help="Output the report as JSON.")
 @click.option(

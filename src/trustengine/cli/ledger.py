@@ -45,6 +45,8 @@ from trustengine.ledger_io import (
     numbered_lines,
 )
 from trustengine.persistence.chain import Seal
+from trustengine.scoring.policy import DEFAULT_TRUST_POLICY
+from trustengine.scoring.sla import DEFAULT_SLA_POLICY
 from trustengine.terminal import escape_controls
 from trustengine.verify import verify as verify_store
 from trustengine.views.check import ViewsReport, check_views
@@ -79,9 +81,15 @@ def demo(customer: str, db: str) -> None:
         click.echo(
             f"Loaded {result.stored} new events ({_skipped(result)}) into {engine.target.display}."
         )
-        # Replayed as the store knows it now, so the demo leaves no read model behind
-        # (on PostgreSQL that would be a views file in the working folder).
-        known = engine.timeline(customer, as_known_at=engine.clock())
+        # Replayed as the store knows it now under the default policies, so the demo
+        # neither leaves a read model behind nor reads one (on PostgreSQL that would be a
+        # views file in the working folder, perhaps another store's).
+        known = engine.timeline(
+            customer,
+            as_known_at=engine.clock(),
+            policy=DEFAULT_TRUST_POLICY,
+            sla=DEFAULT_SLA_POLICY,
+        )
         rows = known.model_dump(mode="json")
     click.echo(escape_controls(f"Timeline of {customer}:"))
     print_timeline(rows)

@@ -92,7 +92,8 @@ def timeline(
     """Show a customer's remediation steps, oldest first.
 
     Without --as-of/--as-known-at it answers from the read model (caught up first);
-    with either, it replays the customer's events from the store. An unknown customer
+    with either, it replays the customer's events from the store, under the policies
+    the read model was built with, so both end at the same trust. An unknown customer
     or case, or a time before the first event, is an error (exit 2), not an empty table.
     """
     with open_engine(db, views=views) as engine:
@@ -118,15 +119,15 @@ def print_timeline(rows: Sequence[dict[str, Any]]) -> None:
 @click.option(
     "--policy",
     default=None,
-    help=f"Replay under this trust policy (a file in projections/, or a path) instead of "
-    f"answering from the read model [replay default: {DEFAULT_TRUST_POLICY}].",
+    help="Replay under this trust policy (a file in projections/, or a path) instead of "
+    f"answering from the read model [default: the read model's, else {DEFAULT_TRUST_POLICY}].",
 )
 @click.option(
     "--sla",
     "sla_policy",
     default=None,
     help="Replay under this SLA policy: sla-default, sla-uk-fca-disp, sla-us-cfpb, "
-    f"sla-eu-psd2 or a path [replay default: {DEFAULT_SLA_POLICY}].",
+    f"sla-eu-psd2 or a path [default: the read model's, else {DEFAULT_SLA_POLICY}].",
 )
 @click.option("--json", "as_json", is_flag=True, help="Output JSON.")
 @views_option
@@ -146,7 +147,8 @@ def state(
 
     Without --as-of/--as-known-at/--policy/--sla it answers from the read model (caught
     up first, under the policies it was built with; see trustengine rebuild); with any of
-    them, it replays the customer's events from the store.
+    them, it replays the customer's events from the store, under those same policies
+    unless --policy/--sla name others.
     """
     replay = any(option is not None for option in (as_of, as_known_at, policy, sla_policy))
     with open_engine(db, views=views) as engine:

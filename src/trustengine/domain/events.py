@@ -8,7 +8,7 @@ declares, as class variables, how the customer's rules treat it (see
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar
 
 from pydantic import ConfigDict, StrictBool, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -23,7 +23,9 @@ from trustengine.domain.values import (
     Clock,
     CompensationKind,
     Currency,
+    Direction,
     Level,
+    Metric,
     Outcome,
     Score,
     Sentiment,
@@ -62,7 +64,7 @@ class CustomerContacted(_Base):
 
     scope: ClassVar = "either"
     on_closed_case: ClassVar = True
-    direction: Literal["inbound", "outbound"]
+    direction: Direction
     sentiment: Sentiment | None = None
     summary: Text | None = None
 
@@ -81,7 +83,7 @@ class SatisfactionRecorded(_Base):
     on_closed_case: ClassVar = True
     model_config = ConfigDict(json_schema_extra={"allOf": score_schema()})
 
-    metric: Literal["csat", "nps"]
+    metric: Metric
     score: Score
     comment: Text | None = None
 

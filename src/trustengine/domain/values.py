@@ -48,6 +48,8 @@ CompensationKind = Literal[
 ]
 Clock = Literal["first_response", "resolution", "follow_up", "final_response"]
 Outcome = Literal["satisfied", "issue_persists", "no_answer"]
+Direction = Literal["inbound", "outbound"]
+Metric = Literal["csat", "nps"]
 Currency = Annotated[
     str,
     StringConstraints(pattern=r"^[A-Z]{3}$"),
@@ -149,7 +151,9 @@ __all__ = [
     "Clock",
     "CompensationKind",
     "Currency",
+    "Direction",
     "Level",
+    "Metric",
     "Outcome",
     "Score",
     "Sentiment",

@@ -29,6 +29,7 @@ from trustengine.report.html import report_html
 from trustengine.report.sources import read_sources
 from trustengine.report.text import report_text
 from trustengine.report.window import Window
+from trustengine.scoring.policy import DEFAULT_TRUST_POLICY, TrustPolicy, load_trust_policy
 
 
 def build_report(
@@ -37,14 +38,27 @@ def build_report(
     since: datetime | None = None,
     until: datetime | None = None,
     by: str = "month",
+    policy: TrustPolicy | None = None,
 ) -> dict[str, Any]:
     """Every figure of a report over business times ``since``..``until`` (inclusive),
     grouped by ``week`` or ``month``, from the read-model tables in ``db``.
 
+    The satisfaction bands and the report's settings are ``policy``'s (default: the
+    trust policy the read model was built with, which ``view_meta`` records).
     Raises :class:`~trustengine.exceptions.ReportWindowError` for a backwards window.
     """
     window = Window(since, until, by)
-    return build_figures(read_sources(db, window), window)
+    if policy is None:
+        policy = load_trust_policy(_built_with(db))
+    return build_figures(read_sources(db, window), window, policy)
+
+
+def _built_with(db: sqlite_utils.Database) -> str:
+    """The trust policy the read-model tables in ``db`` were built with."""
+    if not db.table("view_meta").exists():
+        return DEFAULT_TRUST_POLICY
+    row = db.execute("SELECT value FROM view_meta WHERE key = 'policy'").fetchone()
+    return DEFAULT_TRUST_POLICY if row is None else str(row[0])
 
 
 __all__ = ["Window", "build_report", "report_html", "report_text"]

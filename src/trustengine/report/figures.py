@@ -5,10 +5,15 @@ hand-worked history. Percentages run 0-100 and, like hours and means, are rounde
 :data:`~trustengine.report.window.DIGITS` places; a figure with nothing to measure is
 None, never a made-up zero.
 
+Every number a figure depends on (the satisfaction bands, how many issues are named, the
+percentiles, the paradox check's minimum, the histogram's bins) comes from the trust
+policy the read model was built with (``projections/trust-v1.toml``, sections
+``[satisfaction]`` and ``[report]``; docs/trust-model.md, "Satisfaction bands").
+
 Definitions (the report states them too):
 
-- NPS: % promoters (9-10) minus % detractors (0-6), over every NPS score given;
-- CSAT: % of CSAT scores that are 4 or 5, and their mean;
+- NPS: % promoters minus % detractors, over every NPS score given;
+- CSAT: % of CSAT scores that are satisfied, and their mean;
 - recovery rate: of the customers who filed a complaint in the window, the share who
   afterwards (still inside the window) entered phase ``restored`` or ``advocate``;
 - first response: hours from ``opened_at`` to ``acknowledged_at``; resolution: hours from
@@ -46,21 +51,15 @@ from trustengine.report.window import (
     rounded,
     share,
 )
+from trustengine.scoring.policy import SatisfactionBands, TrustPolicy
 
-TOP = 5
-"""How many categories and causes the recurring-issues figure names."""
-PARADOX_MIN_RESPONSES = 10
-"""Fewer NPS scores than this in either group and the paradox check says it cannot tell."""
 CLOCK_ORDER = ("first_response", "final_response", "resolution", "follow_up")
-PERCENTILES = (50, 90, 95)
-SCORE_BINS = 10
-"""The trust-score histogram has this many equal bins over 0-100."""
 
 
-def nps(scores: Sequence[int]) -> dict[str, Any]:
+def nps(scores: Sequence[int], bands: SatisfactionBands) -> dict[str, Any]:
     """Net Promoter Score of 0-10 scores: responses, promoters, passives, detractors, nps."""
-    promoters = sum(1 for s in scores if s >= 9)
-    detractors = sum(1 for s in scores if s <= 6)
+    found = Counter(bands.nps_band(s) for s in scores)
+    promoters, detractors = found["promoter"], found["detractor"]
     score = 100.0 * (promoters - detractors) / len(scores) if scores else None
     return {
         "responses": len(scores),
@@ -71,9 +70,9 @@ def nps(scores: Sequence[int]) -> dict[str, Any]:
     }
 
 
-def csat(scores: Sequence[int]) -> dict[str, Any]:
-    """Customer satisfaction of 1-5 scores: responses, satisfied (4-5), satisfied_pct, mean."""
-    satisfied = sum(1 for s in scores if s >= 4)
+def csat(scores: Sequence[int], bands: SatisfactionBands) -> dict[str, Any]:
+    """Customer satisfaction of 1-5 scores: responses, satisfied, satisfied_pct, mean."""
+    satisfied = sum(1 for s in scores if bands.csat_band(s) == "satisfied")
     return {
         "responses": len(scores),
         "satisfied": satisfied,
@@ -83,10 +82,10 @@ def csat(scores: Sequence[int]) -> dict[str, Any]:
 
 
 def _ranked(
-    counts: Counter[str], periods: Sequence[str], by_period: dict[str, Counter[str]]
+    counts: Counter[str], periods: Sequence[str], by_period: dict[str, Counter[str]], top: int
 ) -> list[dict[str, Any]]:
     out = []
-    for name, total in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:TOP]:
+    for name, total in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:top]:
         series = [by_period.get(p, Counter())[name] for p in periods]
         change = series[-1] - series[-2] if len(series) > 1 else None
         out.append({"name": name, "complaints": total, "per_period": series, "change": change})
@@ -115,7 +114,9 @@ def _top(counts: Counter[str]) -> str | None:
     return ranked[0][0] if ranked else None
 
 
-def issues(cases: Sequence[Case], window: Window, periods: Sequence[str]) -> dict[str, Any]:
+def issues(
+    cases: Sequence[Case], window: Window, periods: Sequence[str], top: int
+) -> dict[str, Any]:
     """Recurring issues: complaints per period, the top categories and causes with their
     counts per period and the change from the previous period to the last, and the rest
     of each folded into ``other_categories`` and ``other_causes``."""
@@ -131,8 +132,8 @@ def issues(cases: Sequence[Case], window: Window, periods: Sequence[str]) -> dic
         causes[cause] += 1
         per_category.setdefault(period, Counter())[category] += 1
         per_cause.setdefault(period, Counter())[cause] += 1
-    top_categories = _ranked(categories, periods, per_category)
-    top_causes = _ranked(causes, periods, per_cause)
+    top_categories = _ranked(categories, periods, per_category, top)
+    top_causes = _ranked(causes, periods, per_cause, top)
     return {
         "complaints": len(cases),
         "per_period": [
@@ -152,9 +153,9 @@ def issues(cases: Sequence[Case], window: Window, periods: Sequence[str]) -> dic
 
 
 def satisfaction(
-    ratings: Sequence[Rating], window: Window, periods: Sequence[str]
+    ratings: Sequence[Rating], window: Window, periods: Sequence[str], bands: SatisfactionBands
 ) -> dict[str, Any]:
-    """NPS and CSAT over the window, and per period."""
+    """NPS and CSAT over the window, and per period, and the bands they count by."""
     by_period: dict[str, list[Rating]] = {}
     for rating in ratings:
         by_period.setdefault(window.period(rating.at), []).append(rating)
@@ -165,8 +166,8 @@ def satisfaction(
     per_period = []
     for p in periods:
         found = by_period.get(p, [])
-        period_nps = nps(scores(found, "nps"))
-        period_csat = csat(scores(found, "csat"))
+        period_nps = nps(scores(found, "nps"), bands)
+        period_csat = csat(scores(found, "csat"), bands)
         per_period.append(
             {
                 "period": p,
@@ -177,9 +178,10 @@ def satisfaction(
             }
         )
     return {
-        "nps": nps(scores(ratings, "nps")),
-        "csat": csat(scores(ratings, "csat")),
+        "nps": nps(scores(ratings, "nps"), bands),
+        "csat": csat(scores(ratings, "csat"), bands),
         "per_period": per_period,
+        "bands": bands.as_dict(),
     }
 
 
@@ -208,16 +210,18 @@ def recovery(
     }
 
 
-def _spread(hours: list[float], pending: int, start: str, end: str) -> dict[str, Any]:
+def _spread(
+    hours: list[float], pending: int, start: str, end: str, percentiles: Sequence[int]
+) -> dict[str, Any]:
     hours.sort()
     out: dict[str, Any] = {"from": start, "to": end, "cases": len(hours), "pending": pending}
-    for p in PERCENTILES:
+    for p in percentiles:
         out[f"p{p}_hours"] = rounded(percentile(hours, p))
     out["mean_hours"] = rounded(sum(hours) / len(hours)) if hours else None
     return out
 
 
-def response_times(cases: Sequence[Case]) -> dict[str, Any]:
+def response_times(cases: Sequence[Case], percentiles: Sequence[int]) -> dict[str, Any]:
     """First-response and resolution time percentiles (hours) of the window's cases;
     ``pending`` counts cases not yet acknowledged, or not yet resolved or closed."""
     first: list[float] = []
@@ -229,9 +233,15 @@ def response_times(cases: Sequence[Case]) -> dict[str, Any]:
         if end is not None:
             resolution.append(hours_between(case.opened_text, end))
     return {
-        "first_response": _spread(first, len(cases) - len(first), "opened_at", "acknowledged_at"),
+        "first_response": _spread(
+            first, len(cases) - len(first), "opened_at", "acknowledged_at", percentiles
+        ),
         "resolution": _spread(
-            resolution, len(cases) - len(resolution), "opened_at", "resolved_at, else closed_at"
+            resolution,
+            len(cases) - len(resolution),
+            "opened_at",
+            "resolved_at, else closed_at",
+            percentiles,
         ),
     }
 
@@ -318,33 +328,38 @@ def hand_offs(cases: Sequence[Case]) -> dict[str, Any]:
     }
 
 
-def _group(ratings: Sequence[Rating]) -> dict[str, Any]:
+def _group(ratings: Sequence[Rating], bands: SatisfactionBands) -> dict[str, Any]:
     scores = [r.score for r in ratings]
     return {
         "customers": len({r.customer for r in ratings}),
         "responses": len(scores),
-        "nps": nps(scores)["nps"],
+        "nps": nps(scores, bands)["nps"],
     }
 
 
-def paradox(ratings: Sequence[Rating], complained: set[str]) -> dict[str, Any]:
-    """The recovery-paradox check: NPS given while recovered vs by never-complainers."""
+def paradox(
+    ratings: Sequence[Rating], complained: set[str], bands: SatisfactionBands, minimum: int
+) -> dict[str, Any]:
+    """The recovery-paradox check: NPS given while recovered vs by never-complainers;
+    fewer than ``minimum`` scores in either group and it says it cannot tell."""
     nps_ratings = [r for r in ratings if r.metric == "nps"]
-    recovered = _group([r for r in nps_ratings if r.phase_before in RECOVERED_PHASES])
-    never = _group([r for r in nps_ratings if r.customer not in complained])
+    recovered = _group([r for r in nps_ratings if r.phase_before in RECOVERED_PHASES], bands)
+    never = _group([r for r in nps_ratings if r.customer not in complained], bands)
     difference = None
     if recovered["nps"] is not None and never["nps"] is not None:
         difference = rounded(recovered["nps"] - never["nps"])
     return {
         "recovered": recovered,
         "never_complained": never,
-        "min_responses": PARADOX_MIN_RESPONSES,
+        "min_responses": minimum,
         "difference": difference,
-        "verdict": _verdict(recovered, never, difference),
+        "verdict": _verdict(recovered, never, difference, minimum),
     }
 
 
-def _verdict(recovered: dict[str, Any], never: dict[str, Any], difference: float | None) -> str:
+def _verdict(
+    recovered: dict[str, Any], never: dict[str, Any], difference: float | None, minimum: int
+) -> str:
     empty = [
         name
         for name, group in (("recovered complainants", recovered), ("never complained", never))
@@ -353,10 +368,10 @@ def _verdict(recovered: dict[str, Any], never: dict[str, Any], difference: float
     if empty:
         return f"cannot tell: no NPS scores from {' or '.join(empty)} in this window"
     small = min(recovered["responses"], never["responses"])
-    if small < PARADOX_MIN_RESPONSES:
+    if small < minimum:
         return (
             f"cannot tell: too few NPS scores ({recovered['responses']} recovered, "
-            f"{never['responses']} never complained; need {PARADOX_MIN_RESPONSES} each)"
+            f"{never['responses']} never complained; need {minimum} each)"
         )
     assert difference is not None
     if difference > 0:
@@ -366,22 +381,23 @@ def _verdict(recovered: dict[str, Any], never: dict[str, Any], difference: float
     return "no paradox: recovered complainants' NPS is the same"
 
 
-def trust_scores(scores: Sequence[float]) -> dict[str, Any]:
-    """Current trust scores of every customer (whatever the window), in equal bins."""
-    width = 100 // SCORE_BINS
-    counts = Counter(min(int(score // width), SCORE_BINS - 1) for score in scores)
+def trust_scores(scores: Sequence[float], bins: int) -> dict[str, Any]:
+    """Current trust scores of every customer (whatever the window), in ``bins`` equal
+    bins over 0-100."""
+    width = 100 // bins
+    counts = Counter(min(int(score // width), bins - 1) for score in scores)
     return {
         "customers": len(scores),
         "mean": rounded(sum(scores) / len(scores)) if scores else None,
         "bins": [
-            {"from": i * width, "to": (i + 1) * width, "customers": counts[i]}
-            for i in range(SCORE_BINS)
+            {"from": i * width, "to": (i + 1) * width, "customers": counts[i]} for i in range(bins)
         ],
     }
 
 
-def build_figures(sources: Sources, window: Window) -> dict[str, Any]:
-    """Every figure of the report, as one JSON-ready dict."""
+def build_figures(sources: Sources, window: Window, policy: TrustPolicy) -> dict[str, Any]:
+    """Every figure of the report, as one JSON-ready dict, under ``policy``'s numbers."""
+    bands, settings = policy.satisfaction, policy.report
     times = [c.opened_at for c in sources.cases]
     times += [r.at for r in sources.ratings]
     times += [c.started_at for c in sources.clocks if c.started_at is not None]
@@ -389,14 +405,16 @@ def build_figures(sources: Sources, window: Window) -> dict[str, Any]:
     periods = period_range((window.period(t) for t in times), window.by)
     return {
         "window": {**window.as_dict(), "periods": periods, "time_zone": "UTC"},
-        "issues": issues(sources.cases, window, periods),
-        "satisfaction": satisfaction(sources.ratings, window, periods),
+        "issues": issues(sources.cases, window, periods, settings.top_issues),
+        "satisfaction": satisfaction(sources.ratings, window, periods, bands),
         "recovery": recovery(sources.cases, sources.recoveries, window),
-        "response_times": response_times(sources.cases),
+        "response_times": response_times(sources.cases, settings.percentiles),
         "sla": sla(sources.clocks),
         "promises": promises(sources.promises),
         "compensation": compensation(sources.offers),
         "hand_offs": hand_offs(sources.cases),
-        "recovery_paradox": paradox(sources.ratings, sources.complained),
-        "trust_scores": trust_scores(sources.scores),
+        "recovery_paradox": paradox(
+            sources.ratings, sources.complained, bands, settings.paradox_min_responses
+        ),
+        "trust_scores": trust_scores(sources.scores, settings.score_bins),
     }

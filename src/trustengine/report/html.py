@@ -20,7 +20,7 @@ from trustengine.report.charts import (
     line_chart,
     stacked_bars,
 )
-from trustengine.report.window import shown
+from trustengine.report.window import band, shown
 
 
 def _figure(chart: str, caption: str, n: str) -> str:
@@ -88,7 +88,10 @@ def _summary(r: dict[str, Any]) -> str:
     rows = [
         {"figure": "Complaints", "value": shown(r["issues"]["complaints"])},
         {"figure": "NPS", "value": shown(sat["nps"]["nps"])},
-        {"figure": "CSAT (4-5)", "value": shown(sat["csat"]["satisfied_pct"], "%")},
+        {
+            "figure": f"CSAT ({band(r, 'csat', 'satisfied')})",
+            "value": shown(sat["csat"]["satisfied_pct"], "%"),
+        },
         {"figure": "Recovery rate", "value": shown(r["recovery"]["rate_pct"], "%")},
         {
             "figure": "First response p50",
@@ -127,7 +130,7 @@ def _trends(r: dict[str, Any]) -> str:
         "Trends",
         _figure(
             satisfaction,
-            "NPS (-100 to 100) and CSAT (% of 4-5 scores) per period.",
+            f"NPS (-100 to 100) and CSAT (% of {band(r, 'csat', 'satisfied')} scores) per period.",
             f"{_count(scores[0], 'NPS score')}, {_count(scores[1], 'CSAT score')}",
         ),
         _figure(
@@ -171,10 +174,11 @@ def _satisfaction(r: dict[str, Any]) -> str:
     return _section(
         "Satisfaction",
         _p(
-            f"NPS {shown(nps['nps'])} from {nps['responses']} scores (promoters, 9-10: "
-            f"{nps['promoters']}; passives: {nps['passives']}; detractors, 0-6: "
-            f"{nps['detractors']}). CSAT {shown(csat['satisfied_pct'], '%')} of "
-            f"{csat['responses']} scores were 4 or 5; mean {shown(csat['mean'])}."
+            f"NPS {shown(nps['nps'])} from {nps['responses']} scores (promoters, "
+            f"{band(r, 'nps', 'promoters')}: {nps['promoters']}; passives: {nps['passives']}; "
+            f"detractors, {band(r, 'nps', 'detractors')}: {nps['detractors']}). CSAT "
+            f"{shown(csat['satisfied_pct'], '%')} of {csat['responses']} scores were "
+            f"{band(r, 'csat', 'satisfied')}; mean {shown(csat['mean'])}."
         ),
         _grid(
             r["satisfaction"]["per_period"],
@@ -182,7 +186,7 @@ def _satisfaction(r: dict[str, Any]) -> str:
                 "period",
                 ("NPS", "nps"),
                 ("NPS scores", "nps_responses"),
-                ("CSAT % 4-5", "csat_satisfied_pct"),
+                (f"CSAT % {band(r, 'csat', 'satisfied')}", "csat_satisfied_pct"),
                 ("CSAT scores", "csat_responses"),
             ],
         ),

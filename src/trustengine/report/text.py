@@ -12,7 +12,7 @@ from typing import Any
 
 from rich.cells import cell_len
 
-from trustengine.report.window import shown
+from trustengine.report.window import band, shown
 from trustengine.terminal import escape_controls
 
 _NUMBER = re.compile(r"^([+-]?\d+(\.\d+)?%?|-)$")
@@ -88,11 +88,13 @@ def _satisfaction(report: dict[str, Any]) -> list[str]:
     lines = ["Satisfaction"]
     lines.append(
         f"  NPS {shown(nps['nps'])} from {_plural(nps['responses'], 'score')}: "
-        f"{_plural(nps['promoters'], 'promoter')} (9-10), {_plural(nps['passives'], 'passive')}, "
-        f"{_plural(nps['detractors'], 'detractor')} (0-6)"
+        f"{_plural(nps['promoters'], 'promoter')} ({band(report, 'nps', 'promoters')}), "
+        f"{_plural(nps['passives'], 'passive')}, "
+        f"{_plural(nps['detractors'], 'detractor')} ({band(report, 'nps', 'detractors')})"
     )
     lines.append(
-        f"  CSAT {shown(csat['satisfied_pct'], '%')} satisfied (4-5) of "
+        f"  CSAT {shown(csat['satisfied_pct'], '%')} satisfied "
+        f"({band(report, 'csat', 'satisfied')}) of "
         f"{_plural(csat['responses'], 'score')}, mean {shown(csat['mean'])}"
     )
     lines += _columns(

@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from trustengine.exceptions import ReportWindowError
 
@@ -123,6 +124,12 @@ def shown(value: object, suffix: str = "") -> str:
     if isinstance(value, float):
         return f"{value:.{DIGITS}f}".rstrip("0").rstrip(".") + suffix
     return f"{value}{suffix}"
+
+
+def band(report: dict[str, Any], metric: str, name: str) -> str:
+    """A satisfaction band of ``report`` as the text and the HTML report show it: ``9-10``."""
+    low, high = report["satisfaction"]["bands"][metric][name]
+    return f"{low}-{high}"
 
 
 def share(part: int, whole: int) -> float | None:

@@ -14,10 +14,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from trustengine.domain.values import SCORE_RANGES
 from trustengine.exceptions import PolicyError
 
 COMPONENTS = ("distributive", "procedural", "interactional")
 DEFAULT_TRUST_POLICY = "trust-v1"
+INHERITED_SECTIONS = ("satisfaction", "signals", "report")
+"""Sections added to ``trust-v1`` after the first policies were written: a policy file
+that leaves one out takes ``trust-v1``'s, which are the numbers the engine used before
+they were settings."""
+INHERITED_PHASES = ("positive_sentiment", "hand_offs_at_risk")
+"""``[phases]`` settings a policy file may leave out, taking ``trust-v1``'s likewise."""
 
 
 def policy_dir() -> Path:
@@ -60,6 +67,61 @@ class Effect:
 
 
 @dataclass(frozen=True)
+class SatisfactionBands:
+    """Where a CSAT or NPS score falls: docs/trust-model.md, "Satisfaction bands"."""
+
+    nps_promoter_min: int
+    nps_detractor_max: int
+    csat_satisfied_min: int
+    csat_dissatisfied_max: int
+
+    def nps_band(self, score: int) -> str:
+        """``promoter``, ``passive`` or ``detractor``."""
+        if score >= self.nps_promoter_min:
+            return "promoter"
+        return "detractor" if score <= self.nps_detractor_max else "passive"
+
+    def csat_band(self, score: int) -> str:
+        """``satisfied``, ``neutral`` or ``dissatisfied``."""
+        if score >= self.csat_satisfied_min:
+            return "satisfied"
+        return "dissatisfied" if score <= self.csat_dissatisfied_max else "neutral"
+
+    def is_low(self, metric: str, score: int) -> bool:
+        """Whether the score is a detractor NPS or a dissatisfied CSAT."""
+        if metric == "nps":
+            return self.nps_band(score) == "detractor"
+        return self.csat_band(score) == "dissatisfied"
+
+    def as_dict(self) -> dict[str, dict[str, list[int]]]:
+        """Each band's lowest and highest score, per metric (as the report states them)."""
+        nps_low, nps_high = SCORE_RANGES["nps"]
+        csat_low, csat_high = SCORE_RANGES["csat"]
+        return {
+            "nps": {
+                "promoters": [self.nps_promoter_min, nps_high],
+                "passives": [self.nps_detractor_max + 1, self.nps_promoter_min - 1],
+                "detractors": [nps_low, self.nps_detractor_max],
+            },
+            "csat": {
+                "satisfied": [self.csat_satisfied_min, csat_high],
+                "neutral": [self.csat_dissatisfied_max + 1, self.csat_satisfied_min - 1],
+                "dissatisfied": [csat_low, self.csat_dissatisfied_max],
+            },
+        }
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """How ``trustengine report`` presents its figures (none changes a trust score)."""
+
+    top_issues: int
+    paradox_min_responses: int
+    percentiles: tuple[int, ...]
+    score_bins: int
+
+
+@dataclass(frozen=True)
 class TrustPolicy:
     """Every number the trust model uses; see ``projections/trust-v1.toml``."""
 
@@ -73,6 +135,10 @@ class TrustPolicy:
     repeat_multiplier: float
     cause_extra: dict[str, dict[str, float]]
     effects: dict[str, Effect]
+    satisfaction: SatisfactionBands
+    unanswered_attempts_max: int
+    """How many attempts of a ``ContactUnanswered`` its effect counts, at most."""
+    report: ReportSettings
     phases: dict[str, float] = field(default_factory=dict)
 
     def effect(self, name: str) -> Effect:
@@ -83,7 +149,7 @@ class TrustPolicy:
 @cache
 def load_trust_policy(name: str = DEFAULT_TRUST_POLICY) -> TrustPolicy:
     """Load and check trust policy ``name``."""
-    raw = load_toml(name)
+    raw = _inheriting(load_toml(name), name)
     try:
         score, ceiling, damage = raw["score"], raw["ceiling"], raw["damage"]
         weights = {c: float(score["weights"][c]) for c in COMPONENTS}
@@ -108,7 +174,36 @@ def load_trust_policy(name: str = DEFAULT_TRUST_POLICY) -> TrustPolicy:
                 for cause, deltas in damage.get("cause_extra", {}).items()
             },
             effects=effects,
+            satisfaction=SatisfactionBands(
+                **{key: int(value) for key, value in raw["satisfaction"].items()}
+            ),
+            unanswered_attempts_max=int(raw["signals"]["unanswered_attempts_max"]),
+            report=ReportSettings(
+                top_issues=int(raw["report"]["top_issues"]),
+                paradox_min_responses=int(raw["report"]["paradox_min_responses"]),
+                percentiles=tuple(int(p) for p in raw["report"]["percentiles"]),
+                score_bins=int(raw["report"]["score_bins"]),
+            ),
             phases={k: float(v) for k, v in raw.get("phases", {}).items()},
         )
     except (KeyError, TypeError, ValueError) as error:
         raise PolicyError(f"{policy_path(name)}: missing or bad setting {error}") from None
+
+
+def _inheriting(raw: dict[str, Any], name: str) -> dict[str, Any]:
+    """``raw`` with the settings it leaves out of :data:`INHERITED_SECTIONS` and
+    :data:`INHERITED_PHASES` taken from ``trust-v1``."""
+    if name == DEFAULT_TRUST_POLICY:
+        return raw
+    missing_phases = [key for key in INHERITED_PHASES if key not in raw.get("phases", {})]
+    if all(section in raw for section in INHERITED_SECTIONS) and not missing_phases:
+        return raw
+    default = load_toml(DEFAULT_TRUST_POLICY)
+    out = {**raw}
+    for section in INHERITED_SECTIONS:
+        out.setdefault(section, default[section])
+    out["phases"] = {
+        **{key: default["phases"][key] for key in missing_phases},
+        **raw.get("phases", {}),
+    }
+    return out

@@ -23,6 +23,8 @@ from trustengine.scoring.policy import (
 from trustengine.scoring.sla import DEFAULT_SLA_POLICY, SlaPolicy, load_sla_policy
 
 PHASES = ("steady", "damaged", "recovering", "restored", "advocate", "at_risk", "lost")
+_CSAT_EFFECTS = {"satisfied": "csat_high", "neutral": "csat_neutral", "dissatisfied": "csat_low"}
+"""The policy's effect for each CSAT band (the NPS bands are their effects' names)."""
 
 
 @dataclass
@@ -42,12 +44,7 @@ class CaseTrack:
     closed_unconfirmed: bool = False
     followed_up: bool = False
     """Whether a follow-up since the case was last opened found the customer content, as
-    ``restored`` requires: a ``FollowUpCompleted`` that found them satisfied; or, once the
-    case is closed, a ``SatisfactionRecorded`` about it that is not a detractor NPS (0-6)
-    or a low CSAT (1-2), or a ``CustomerContacted`` about it with a sentiment of at least
-    the policy's ``positive_sentiment``. A reopening clears it. (The ``follow_up`` SLA
-    clock asks something else: whether the business followed up in time, whatever it
-    found; see ``views/clocks.py``.)"""
+    ``restored`` requires: docs/trust-model.md, "Following up"."""
     issue_persists: bool = False
     botched: bool = False
 
@@ -213,24 +210,26 @@ class TrustModel:
             state.unanswered = False
         if e.sentiment is None:
             return []
-        positive = e.sentiment >= self.policy.phases.get("positive_sentiment", 0.3)
+        positive = e.sentiment >= self.policy.phases["positive_sentiment"]
         if case is not None and case.closed and positive:
             case.followed_up = True
         return [self._move(state, "sentiment", float(e.sentiment))]
 
     def _on_ContactUnanswered(self, state: TrustState, e: Any, _c: Any) -> list[str]:
         state.unanswered = True
-        return [self._move(state, "contact_unanswered", float(min(e.attempts, 3)))]
+        counted = min(e.attempts, self.policy.unanswered_attempts_max)
+        return [self._move(state, "contact_unanswered", float(counted))]
 
     def _on_SatisfactionRecorded(self, state: TrustState, e: Any, case: Any) -> list[str]:
         state.unanswered = False
         state.last_satisfaction = (e.metric, e.score)
+        bands = self.policy.satisfaction
         if e.metric == "nps":
             state.last_nps = e.score
-            name = "promoter" if e.score >= 9 else "passive" if e.score >= 7 else "detractor"
+            name = bands.nps_band(e.score)
         else:
-            name = "csat_high" if e.score >= 4 else "csat_neutral" if e.score == 3 else "csat_low"
-        if case is not None and case.closed and name not in ("detractor", "csat_low"):
+            name = _CSAT_EFFECTS[bands.csat_band(e.score)]
+        if case is not None and case.closed and not bands.is_low(e.metric, e.score):
             case.followed_up = True
         return [self._move(state, name)]
 
@@ -332,7 +331,7 @@ class TrustModel:
 
     def _on_CaseReassigned(self, state: TrustState, e: Any, case: CaseTrack) -> list[str]:
         case.hand_offs += 1
-        if case.hand_offs >= self.policy.phases.get("hand_offs_at_risk", 2):
+        if case.hand_offs >= self.policy.phases["hand_offs_at_risk"]:
             case.botched = True
         return [self._move(state, "hand_off" if case.hand_offs == 1 else "repeated_hand_off")]
 
@@ -385,9 +384,8 @@ class TrustModel:
     def _phase(self, state: TrustState) -> str:
         thresholds = self.policy.phases
         cases = list(state.cases.values())
-        detractor = state.last_satisfaction is not None and (
-            state.last_satisfaction[1] <= (6 if state.last_satisfaction[0] == "nps" else 2)
-        )
+        bands = self.policy.satisfaction
+        detractor = state.last_satisfaction is not None and bands.is_low(*state.last_satisfaction)
         if state.score < thresholds.get("lost_below", 0.0):
             return "lost"
         if detractor and any(case.botched for case in cases):
@@ -412,7 +410,7 @@ class TrustModel:
             return "damaged"
         if not all(case.followed_up for case in cases if case.closed):
             return "recovering"
-        promoter = state.last_nps is not None and state.last_nps >= 9
+        promoter = state.last_nps is not None and bands.nps_band(state.last_nps) == "promoter"
         mild_first = state.failures == 1 and cases[0].severity <= self.policy.mild_severity
         if promoter and mild_first and state.score >= thresholds.get("advocate_min_score", 0.0):
             return "advocate"

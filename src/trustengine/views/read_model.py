@@ -81,6 +81,8 @@ def fingerprint(policy: str, sla: str) -> str:
     """
     digest = hashlib.sha256(VIEWS_VERSION.encode())
     digest.update(policy_path(policy).read_bytes())
+    # A trust policy takes the settings it leaves out from trust-v1 (scoring/policy.py).
+    digest.update(policy_path(DEFAULT_TRUST_POLICY).read_bytes())
     digest.update(policy_path(sla).read_bytes())
     for cls in (TrustState, CaseTrack):
         digest.update(",".join(f.name for f in fields(cls)).encode())
