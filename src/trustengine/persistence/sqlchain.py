@@ -92,6 +92,8 @@ class SQLChain(ABC):
         continues, then the hashes go in a statement per :data:`CHAIN_SLICE`: the
         statements do not grow in number with the batch's customers or events.
         """
+        if not stored_events:  # e.g. only a tracking record: the chain is as it was
+            return
         sql = self.chain_sql
         wanted: dict[str, tuple[UUID | str, int]] = {}
         for stored in stored_events:
