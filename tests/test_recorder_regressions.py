@@ -219,3 +219,31 @@ def test_insert_events_runs_eventsourcings_hook_inside_its_transaction(
 
     assert seen == [(2, {"tracking": Tracking("up", 1)})]
     assert recorder.chain_head() != Seal(0, "0" * 64)
+
+
+# --- Every backend: a stream that starts at position 0 ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "backend", ["memory", "sqlite", pytest.param("postgres", marks=postgres_only)]
+)
+def test_a_stream_from_position_0_chains_its_next_batch_to_that_event(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    from trustengine.persistence.recorders import ChainedPOPORecorder
+
+    recorder: Any
+    if backend == "memory":
+        recorder = ChainedPOPORecorder()
+    elif backend == "sqlite":
+        recorder = ChainedSQLiteRecorder(SQLiteDatastore(str(tmp_path / "s.db")))
+    else:
+        from trustengine.persistence.postgres import ChainedPostgresRecorder
+
+        recorder = ChainedPostgresRecorder(request.getfixturevalue("pg_datastore")())
+    getattr(recorder, "create_table", lambda: None)()
+    stream = uuid4()
+    recorder.insert_events(events(stream, range(0, 1)))
+    recorder.insert_events(events(stream, range(1, 3)))
+
+    assert chain_problems(recorder) == []

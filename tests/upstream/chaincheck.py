@@ -13,7 +13,10 @@ behind either.
 from __future__ import annotations
 
 import unittest
+from collections.abc import Sequence
 from typing import Any
+
+from eventsourcing.persistence import AggregateRecorder, StoredEvent
 
 from trustengine.persistence.chain import GENESIS, Seal, advance_head, event_hash, norm_stream
 from trustengine.persistence.recorders import ChainReader
@@ -78,3 +81,18 @@ class ChainChecked(unittest.TestCase):
                 self.assertEqual(problems, [], f"the chain of {type(recorder).__name__}")
         finally:
             super().tearDown()
+
+
+class AsAggregateRecorder(AggregateRecorder):
+    """One of our application recorders seen as an aggregate recorder, whose
+    ``insert_events`` returns None (eventsourcing's ``AggregateRecorderTestCase`` checks
+    that it does): the writes and reads are the recorder's own, and its chain is checked."""
+
+    def __init__(self, recorder: Any) -> None:
+        self.recorder = recorder
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> None:
+        self.recorder.insert_events(stored_events, **kwargs)
+
+    def select_events(self, *args: Any, **kwargs: Any) -> Sequence[StoredEvent]:
+        return self.recorder.select_events(*args, **kwargs)  # type: ignore[no-any-return]

@@ -22,7 +22,7 @@ from eventsourcing.tests.persistence import (
     ProcessRecorderTestCase,
 )
 from eventsourcing.utils import Environment
-from tests.upstream.chaincheck import ChainChecked
+from tests.upstream.chaincheck import AsAggregateRecorder, ChainChecked
 
 from trustengine.persistence.recorders import (
     ChainedPOPOFactory,
@@ -54,6 +54,23 @@ class TestChainedPOPOApplicationRecorder(ChainChecked, ApplicationRecorderTestCa
         """Prints a rate; the behaviour under concurrent writers is what
         ``test_concurrent_no_conflicts`` checks."""
         self.skipTest(BENCHMARK)
+
+
+class TestChainedPOPORecorderAsAggregateRecorder(ChainChecked, AggregateRecorderTestCase):
+    """Batches refused whole (a conflict in the middle) must leave no hash behind."""
+
+    def create_recorder(self) -> AggregateRecorder:
+        return AsAggregateRecorder(self.keep(ChainedPOPORecorder()))
+
+    def test_performance(self) -> None:
+        """Prints inserts per second and checks nothing; benchmarks/ measures speed."""
+        self.skipTest(BENCHMARK)
+
+
+class TestChainedPOPORecorderFromPositionZero(TestChainedPOPORecorderAsAggregateRecorder):
+    """Streams that start at position 0: the next batch's first event chains to it."""
+
+    INITIAL_VERSION = 0
 
 
 class TestChainedPOPOProcessRecorder(ChainChecked, ProcessRecorderTestCase):

@@ -33,7 +33,7 @@ from eventsourcing.tests.persistence import (
     ProcessRecorderTestCase,
 )
 from eventsourcing.utils import Environment
-from tests.upstream.chaincheck import ChainChecked
+from tests.upstream.chaincheck import AsAggregateRecorder, ChainChecked
 
 from trustengine.persistence.postgres import (
     ChainedPostgresFactory,
@@ -129,6 +129,25 @@ class TestChainedPostgresApplicationRecorderWithLongTableName(
     LongTableName, TestChainedPostgresApplicationRecorder
 ):
     pass
+
+
+class TestChainedPostgresRecorderAsAggregateRecorder(OnPostgres, AggregateRecorderTestCase):
+    """Batches refused whole (a conflict in the middle) must leave no hash behind."""
+
+    def create_recorder(self) -> AggregateRecorder:
+        recorder = ChainedPostgresRecorder(self.datastore())
+        recorder.create_table()
+        return AsAggregateRecorder(self.keep(recorder))
+
+    def test_performance(self) -> None:
+        """Prints inserts per second and checks nothing; benchmarks/ measures speed."""
+        self.skipTest(BENCHMARK)
+
+
+class TestChainedPostgresRecorderFromPositionZero(TestChainedPostgresRecorderAsAggregateRecorder):
+    """Streams that start at position 0: the next batch's first event chains to it."""
+
+    INITIAL_VERSION = 0
 
 
 class TestChainedPostgresProcessRecorder(OnPostgres, ProcessRecorderTestCase):

@@ -30,7 +30,7 @@ from eventsourcing.tests.persistence import (
     ProcessRecorderTestCase,
 )
 from eventsourcing.utils import Environment
-from tests.upstream.chaincheck import ChainChecked
+from tests.upstream.chaincheck import AsAggregateRecorder, ChainChecked
 
 from trustengine.persistence.recorders import (
     ChainedSQLiteFactory,
@@ -126,6 +126,25 @@ class TestChainedSQLiteApplicationRecorderWithOwnTable(TestChainedSQLiteApplicat
         )
         self.keep(neighbour)
         return super().create_recorder()
+
+
+class TestChainedSQLiteRecorderAsAggregateRecorder(OnSQLite, AggregateRecorderTestCase):
+    """Batches refused whole (a conflict in the middle) must leave no hash behind."""
+
+    def create_recorder(self) -> AggregateRecorder:
+        recorder = ChainedSQLiteRecorder(self.datastore())
+        recorder.create_table()
+        return AsAggregateRecorder(self.keep(recorder))
+
+    def test_performance(self) -> None:
+        """Prints inserts per second and checks nothing; benchmarks/ measures speed."""
+        self.skipTest(BENCHMARK)
+
+
+class TestChainedSQLiteRecorderFromPositionZero(TestChainedSQLiteRecorderAsAggregateRecorder):
+    """Streams that start at position 0: the next batch's first event chains to it."""
+
+    INITIAL_VERSION = 0
 
 
 class TestChainedSQLiteProcessRecorder(OnSQLite, ProcessRecorderTestCase):
