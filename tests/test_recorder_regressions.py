@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from tests.upstream.chaincheck import chain_problems
 from trustengine.persistence.chain import Seal
+from trustengine.persistence.pgnames import IDENTIFIER_BYTES, derived_name
 from trustengine.persistence.recorders import ChainedSQLiteRecorder, sqlite_chain_tables
 from trustengine.persistence.target import parse_target
 
@@ -70,19 +71,12 @@ def test_the_default_events_table_keeps_the_chain_tables_every_store_has() -> No
 postgres_only = pytest.mark.postgres
 
 
-def _postgres_names() -> Any:
-    from trustengine.persistence.postgres import IDENTIFIER_BYTES, derived_name
-
-    return IDENTIFIER_BYTES, derived_name
-
-
 def test_a_derived_name_that_fits_is_the_table_name_and_its_suffix() -> None:
-    _, derived_name = _postgres_names()
     assert derived_name("trustengine_events", "_hashes") == "trustengine_events_hashes"
 
 
 def test_long_derived_names_are_cut_to_63_bytes_and_stay_apart() -> None:
-    limit, derived_name = _postgres_names()
+    limit = IDENTIFIER_BYTES
     table = "e" * 61  # PostgreSQL itself would name its hashes and head tables both e..._h
     names = {derived_name(table, suffix) for suffix in ("_hashes", "_head", "_meta")}
     assert len(names) == 3
@@ -92,7 +86,7 @@ def test_long_derived_names_are_cut_to_63_bytes_and_stay_apart() -> None:
 
 @given(st.text(min_size=1, max_size=90).filter(lambda t: "\x00" not in t))
 def test_every_derived_name_fits_ends_with_its_suffix_and_differs_by_suffix(table: str) -> None:
-    limit, derived_name = _postgres_names()
+    limit = IDENTIFIER_BYTES
     hashes, head = derived_name(table, "_hashes"), derived_name(table, "_head")
     assert len(hashes.encode()) <= limit and len(head.encode()) <= limit
     assert hashes.endswith("_hashes") and head.endswith("_head")

@@ -5,7 +5,6 @@ Kept apart from :mod:`.recorders` so that the embedded store needs no PostgreSQL
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
@@ -27,32 +26,13 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from trustengine.exceptions import LockTimeoutError
+from trustengine.persistence.pgnames import derived_name
 from trustengine.persistence.sqlchain import ChainSQL, SQLChain
 from trustengine.persistence.target import APPLICATION_NAME
 
 SLICE_EVENTS = 2000
 """Events per ``INSERT`` statement: a big batch is sent as several statements of at most
 this many (about 0.5 MB each) in its one transaction, not as one statement of its size."""
-
-
-IDENTIFIER_BYTES = 63
-"""The longest name PostgreSQL keeps (NAMEDATALEN - 1); it cuts longer ones silently."""
-
-
-def derived_name(table: str, suffix: str) -> str:
-    """``table + suffix``, or when that is longer than :data:`IDENTIFIER_BYTES` in UTF-8,
-    ``table`` cut short with 8 hex digits of a hash of the full name before ``suffix``.
-
-    PostgreSQL would cut the long name itself, so two events tables whose names share
-    their first bytes would share (and mix) one hashes table, or one table's hashes and
-    head would get the same name. Names that fit are unchanged.
-    """
-    name = table + suffix
-    if len(name.encode()) <= IDENTIFIER_BYTES:
-        return name
-    tag = "_" + hashlib.sha256(name.encode()).hexdigest()[:8]
-    room = IDENTIFIER_BYTES - len((tag + suffix).encode())
-    return table.encode()[:room].decode(errors="ignore") + tag + suffix
 
 
 class ChainedPostgresRecorder(SQLChain, PostgresApplicationRecorder):
