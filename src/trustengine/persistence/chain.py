@@ -96,7 +96,7 @@ def link(
         key = str(stored.originator_id)
         if key not in previous:
             version = stored.originator_version
-            found = recorded(stored.originator_id, version - 1) if version > 1 else None
+            found = recorded(stored.originator_id, version - 1) if version > 0 else None
             previous[key] = found or GENESIS
         hashed = event_hash(previous[key], stored)
         previous[key] = hashed

@@ -14,7 +14,11 @@ from uuid import UUID
 
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import Factory as PostgresFactory
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.postgres import (
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+    PostgresProcessRecorder,
+)
 from eventsourcing.utils import Environment, EnvType, retry
 from psycopg import Cursor
 from psycopg.errors import LockNotAvailable
@@ -22,6 +26,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from trustengine.exceptions import LockTimeoutError
+from trustengine.persistence.pgnames import derived_name
 from trustengine.persistence.sqlchain import ChainSQL, SQLChain
 from trustengine.persistence.target import APPLICATION_NAME
 
@@ -31,33 +36,41 @@ this many (about 0.5 MB each) in its one transaction, not as one statement of it
 
 
 class ChainedPostgresRecorder(SQLChain, PostgresApplicationRecorder):
-    """PostgreSQL events plus ``<table>_hashes`` and ``<table>_head``, written while the
-    events table is locked, so heads are folded in notification order.
+    """PostgreSQL events plus ``<table>_hashes`` and ``<table>_head`` (see
+    :func:`derived_name`), written while the events table is locked, so heads are folded
+    in notification order.
 
     It writes without psycopg's pipeline mode (see :meth:`insert_events`), in slices of
     :data:`SLICE_EVENTS`.
     """
 
     def __init__(
-        self, datastore: PostgresDatastore, *, events_table_name: str = "stored_events"
+        self,
+        datastore: PostgresDatastore,
+        *,
+        events_table_name: str = "stored_events",
+        **kwargs: Any,
     ) -> None:
-        super().__init__(datastore, events_table_name=events_table_name)
+        super().__init__(datastore, events_table_name=events_table_name, **kwargs)
         schema = Identifier(self.datastore.schema)
-        hashes = SQL("{}.{}").format(schema, Identifier(events_table_name + "_hashes"))
-        head = SQL("{}.{}").format(schema, Identifier(events_table_name + "_head"))
-        meta = SQL("{}.{}").format(schema, Identifier(events_table_name + "_meta"))
+        parts = ("_hashes", "_head", "_meta")
+        names = {part: derived_name(events_table_name, part) for part in parts}
+        hashes = SQL("{}.{}").format(schema, Identifier(names["_hashes"]))
+        head = SQL("{}.{}").format(schema, Identifier(names["_head"]))
+        meta = SQL("{}.{}").format(schema, Identifier(names["_meta"]))
         id_type = Identifier(self.datastore.originator_id_type)
         self._own_tables = {
-            events_table_name + "_hashes": SQL(
-                "CREATE TABLE IF NOT EXISTS {} (originator_id uuid NOT NULL, "
+            # The stream id column has the events table's type: uuid, or text.
+            names["_hashes"]: SQL(
+                "CREATE TABLE IF NOT EXISTS {} (originator_id {} NOT NULL, "
                 "originator_version bigint NOT NULL, hash text NOT NULL, "
                 "PRIMARY KEY (originator_id, originator_version))"
-            ).format(hashes),
-            events_table_name + "_head": SQL(
+            ).format(hashes, id_type),
+            names["_head"]: SQL(
                 "CREATE TABLE IF NOT EXISTS {} (id integer PRIMARY KEY CHECK (id = 1), "
                 "events bigint NOT NULL, head text NOT NULL)"
             ).format(head),
-            events_table_name + "_meta": SQL(
+            names["_meta"]: SQL(
                 "CREATE TABLE IF NOT EXISTS {} (name text PRIMARY KEY, value text NOT NULL)"
             ).format(meta),
         }
@@ -149,13 +162,15 @@ class ChainedPostgresRecorder(SQLChain, PostgresApplicationRecorder):
         :class:`LockTimeoutError` naming who holds it, and is not retried.
         """
         try:
-            return self._insert_chained(stored_events)
+            return self._insert_chained(stored_events, **kwargs)
         except OperationalError as error:
             if isinstance(error.__cause__, LockNotAvailable):
                 raise lock_timed_out(self.datastore, self.events_table_name) from None
             raise
 
-    def _insert_chained(self, stored_events: Sequence[StoredEvent]) -> Sequence[int] | None:
+    def _insert_chained(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
         """Insert ``stored_events`` and their chain in one transaction; their notification ids.
 
         Replaces eventsourcing's, which sends the lock, the NOTIFY and one ``INSERT`` of the
@@ -168,15 +183,20 @@ class ChainedPostgresRecorder(SQLChain, PostgresApplicationRecorder):
         taken first (notification ids gapless and in commit order), still notifying
         listeners on commit. Its own statements also take the place of the database
         function eventsourcing can be set to use, so the chain is written either way.
+
+        eventsourcing's hook :meth:`_insert_events` runs first in the transaction, as
+        eventsourcing runs it: a process recorder writes its tracking record there, so
+        the record commits with the events, or alone when there are none.
         """
-        if not stored_events:
-            return []
         ids: list[int] = []
         with (
             self.datastore.get_connection() as conn,
             conn.transaction(),
             conn.cursor() as curs,
         ):
+            self._insert_events(curs, stored_events, **kwargs)
+            if not stored_events:
+                return ids
             curs.execute(self._lock_and_notify)
             for start in range(0, len(stored_events), SLICE_EVENTS):
                 part = stored_events[start : start + SLICE_EVENTS]
@@ -195,6 +215,16 @@ class ChainedPostgresRecorder(SQLChain, PostgresApplicationRecorder):
         return self.datastore.transaction(commit=False)
 
 
+class ChainedPostgresProcessRecorder(ChainedPostgresRecorder, PostgresProcessRecorder):
+    """eventsourcing's PostgreSQL process recorder (events with the tracking record of
+    the upstream notification they were processed from, in one transaction), chained."""
+
+    def create_table(self) -> None:
+        # All of eventsourcing's steps, tracking table included: the shortcut that
+        # :meth:`ChainedPostgresRecorder.create_table` takes knows only the events' tables.
+        PostgresProcessRecorder.create_table(self)
+
+
 class ChainedPostgresFactory(PostgresFactory):
     """eventsourcing's factory, with our connections named and their lock waits bounded.
 
@@ -204,6 +234,7 @@ class ChainedPostgresFactory(PostgresFactory):
     """
 
     application_recorder_class = ChainedPostgresRecorder
+    process_recorder_class = ChainedPostgresProcessRecorder
 
     def __init__(self, env: Environment | EnvType | None) -> None:
         super().__init__(env)

@@ -15,9 +15,9 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.popo import Factory as POPOFactory
-from eventsourcing.popo import POPOApplicationRecorder
+from eventsourcing.popo import POPOApplicationRecorder, POPOProcessRecorder
 from eventsourcing.sqlite import Factory as SQLiteFactory
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteProcessRecorder
 
 from trustengine.persistence.chain import GENESIS, Seal, link, norm_stream, stream_hex
 from trustengine.persistence.sqlchain import ChainSQL, SQLChain
@@ -54,43 +54,94 @@ class ChainReader(Protocol):
 
 # --- SQLite ------------------------------------------------------------------------------
 
-SQLITE_CHAIN = ChainSQL(
-    chain_state="SELECT NULL AS stream, events AS position, head AS hash "
-    "FROM ledger_head WHERE id = 1 UNION ALL "
-    "SELECT originator_id, originator_version, hash FROM json_each(?) AS w "
-    "JOIN event_hashes ON originator_id = json_extract(w.value, '$[0]') "
-    "AND originator_version = json_extract(w.value, '$[1]')",
-    positions=lambda pairs: (json.dumps([[stream_hex(s), p] for s, p in pairs]),),
-    read_head="SELECT events, head FROM ledger_head WHERE id = 1",
-    insert_hashes="INSERT INTO event_hashes "
-    "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
-    "json_extract(value, '$[2]') FROM json_each(?)",
-    links=lambda links: (
-        json.dumps([[stream_hex(k.originator_id), k.originator_version, k.hash] for k in links]),
-    ),
-    write_head="INSERT OR REPLACE INTO ledger_head VALUES (1, ?, ?)",
-    hashes_between="SELECT stored_events.rowid AS id, hash FROM stored_events "
-    "JOIN event_hashes USING (originator_id, originator_version) "
-    "WHERE stored_events.rowid BETWEEN ? AND ?",
-    count_hashes="SELECT COUNT(*) AS n FROM event_hashes",
-    stream_hashes="SELECT originator_version, hash FROM event_hashes WHERE originator_id = ?",
-    stream=stream_hex,
-)
+
+def sqlite_chain_tables(events_table: str) -> tuple[str, str]:
+    """The hashes and head tables that keep the chain of ``events_table``.
+
+    The default events table keeps the names every store has had (``event_hashes`` and
+    ``ledger_head``); another events table gets tables named after it, so two events
+    tables in one file never share, nor mix, one chain.
+    """
+    if events_table == "stored_events":
+        return "event_hashes", "ledger_head"
+    return f"{events_table}_hashes", f"{events_table}_head"
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _naming(template: str, events_table: str) -> str:
+    """``template`` with ``{events}``, ``{hashes}`` and ``{head}`` replaced by the quoted
+    names of ``events_table`` and its chain tables: the one place names enter a
+    statement; every value is a bound parameter."""
+    hashes, head = sqlite_chain_tables(events_table)
+    return template.format(events=_quoted(events_table), hashes=_quoted(hashes), head=_quoted(head))
+
+
+def sqlite_chain_sql(events_table: str) -> ChainSQL:
+    """The chain's statements for the events in ``events_table``."""
+
+    def named(template: str) -> str:
+        return _naming(template, events_table)
+
+    return ChainSQL(
+        chain_state=named(
+            "SELECT NULL AS stream, events AS position, head AS hash "
+            "FROM {head} WHERE id = 1 UNION ALL "
+            "SELECT originator_id, originator_version, hash FROM json_each(?) AS w "
+            "JOIN {hashes} ON originator_id = json_extract(w.value, '$[0]') "
+            "AND originator_version = json_extract(w.value, '$[1]')"
+        ),
+        positions=lambda pairs: (json.dumps([[stream_hex(s), p] for s, p in pairs]),),
+        read_head=named("SELECT events, head FROM {head} WHERE id = 1"),
+        insert_hashes=named(
+            "INSERT INTO {hashes} "
+            "SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), "
+            "json_extract(value, '$[2]') FROM json_each(?)"
+        ),
+        links=lambda links: (
+            json.dumps(
+                [[stream_hex(k.originator_id), k.originator_version, k.hash] for k in links]
+            ),
+        ),
+        write_head=named("INSERT OR REPLACE INTO {head} VALUES (1, ?, ?)"),
+        hashes_between=named(
+            "SELECT {events}.rowid AS id, hash FROM {events} "
+            "JOIN {hashes} USING (originator_id, originator_version) "
+            "WHERE {events}.rowid BETWEEN ? AND ?"
+        ),
+        count_hashes=named("SELECT COUNT(*) AS n FROM {hashes}"),
+        stream_hashes=named(
+            "SELECT originator_version, hash FROM {hashes} WHERE originator_id = ?"
+        ),
+        stream=stream_hex,
+    )
 
 
 class ChainedSQLiteRecorder(SQLChain, SQLiteApplicationRecorder):
-    """SQLite events plus tables ``event_hashes`` and ``ledger_head``."""
+    """SQLite events plus the tables of their chain (:func:`sqlite_chain_tables`: for the
+    default events table ``event_hashes`` and ``ledger_head``)."""
 
-    chain_sql = SQLITE_CHAIN
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The chain's statements name this recorder's own events table, never another.
+        self.chain_sql = sqlite_chain_sql(self.events_table_name)
 
     def construct_create_table_statements(self) -> list[str]:
         return [
             *super().construct_create_table_statements(),
-            "CREATE TABLE IF NOT EXISTS event_hashes ("
-            "originator_id TEXT, originator_version INTEGER, hash TEXT NOT NULL, "
-            "PRIMARY KEY (originator_id, originator_version)) WITHOUT ROWID",
-            "CREATE TABLE IF NOT EXISTS ledger_head ("
-            "id INTEGER PRIMARY KEY CHECK (id = 1), events INTEGER NOT NULL, head TEXT NOT NULL)",
+            _naming(
+                "CREATE TABLE IF NOT EXISTS {hashes} ("
+                "originator_id TEXT, originator_version INTEGER, hash TEXT NOT NULL, "
+                "PRIMARY KEY (originator_id, originator_version)) WITHOUT ROWID",
+                self.events_table_name,
+            ),
+            _naming(
+                "CREATE TABLE IF NOT EXISTS {head} (id INTEGER PRIMARY KEY CHECK (id = 1), "
+                "events INTEGER NOT NULL, head TEXT NOT NULL)",
+                self.events_table_name,
+            ),
             "CREATE TABLE IF NOT EXISTS store_meta ("
             "name TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID",
         ]
@@ -117,8 +168,14 @@ class ChainedSQLiteRecorder(SQLChain, SQLiteApplicationRecorder):
         return self.datastore.transaction(commit=False)
 
 
+class ChainedSQLiteProcessRecorder(ChainedSQLiteRecorder, SQLiteProcessRecorder):
+    """eventsourcing's SQLite process recorder (events with the tracking record of the
+    upstream notification they were processed from, in one transaction), chained."""
+
+
 class ChainedSQLiteFactory(SQLiteFactory):
     application_recorder_class = ChainedSQLiteRecorder
+    process_recorder_class = ChainedSQLiteProcessRecorder
 
 
 # --- memory ------------------------------------------------------------------------------
@@ -177,6 +234,13 @@ class ChainedPOPORecorder(POPOApplicationRecorder):
             self._meta = {**values, **self._meta}
 
 
+class ChainedPOPOProcessRecorder(ChainedPOPORecorder, POPOProcessRecorder):
+    """eventsourcing's in-memory process recorder, chained."""
+
+
 class ChainedPOPOFactory(POPOFactory):
     def application_recorder(self) -> ChainedPOPORecorder:
         return ChainedPOPORecorder()
+
+    def process_recorder(self) -> ChainedPOPOProcessRecorder:
+        return ChainedPOPOProcessRecorder()

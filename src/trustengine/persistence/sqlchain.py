@@ -92,13 +92,17 @@ class SQLChain(ABC):
         continues, then the hashes go in a statement per :data:`CHAIN_SLICE`: the
         statements do not grow in number with the batch's customers or events.
         """
+        if not stored_events:  # e.g. only a tracking record: the chain is as it was
+            return
         sql = self.chain_sql
         wanted: dict[str, tuple[UUID | str, int]] = {}
         for stored in stored_events:
             key = norm_stream(str(stored.originator_id))
             if key not in wanted:
                 wanted[key] = (stored.originator_id, stored.originator_version - 1)
-        asked = [(stream, position) for stream, position in wanted.values() if position > 0]
+        # A stream may start at position 0 (an aggregate's INITIAL_VERSION), so its
+        # position 1 asks for the hash at 0 too.
+        asked = [(stream, position) for stream, position in wanted.values() if position >= 0]
         cursor.execute(sql.chain_state, sql.positions(asked))
         head, found = Seal(0, GENESIS), {}
         for row in cursor.fetchall():
