@@ -18,7 +18,7 @@ from trustengine.persistence.recorders import ChainedSQLiteRecorder
     ("edit", "says"),
     [
         (
-            "UPDATE event_hashes SET hash = 'f' || substr(hash, 2) WHERE originator_version = 2",
+            "UPDATE event_hashes SET hash = 'x' || substr(hash, 2) WHERE originator_version = 2",
             "event #2",
         ),
         ("UPDATE stored_events SET state = X'00' WHERE originator_version = 1", "event #1"),
