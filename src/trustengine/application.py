@@ -36,14 +36,17 @@ from trustengine.exceptions import (
     CustomerNotFoundError,
     DomainRuleError,
     InvalidEventError,
+    KeyStoreError,
     LockTimeoutError,
     StoreError,
 )
 from trustengine.files import create_private
 from trustengine.interchange import parse_event, parse_line
 from trustengine.persistence.atrest import AtRest, FirstEvent, StoreMeta, first_event
+from trustengine.persistence.keymigrate import migrate_postgres, migrate_sqlite
+from trustengine.persistence.keystore import KeyStore, open_key_store
 from trustengine.persistence.mapper import PydanticMapper
-from trustengine.persistence.personal import PersonalData, key_store_for
+from trustengine.persistence.personal import SEALED, PersonalData
 from trustengine.persistence.recorders import ChainReader
 from trustengine.persistence.target import (
     LOCK_TIMEOUT,
@@ -89,9 +92,12 @@ class TrustEngine(ReadingMixin, CommandsMixin, Application[UUID]):
     :class:`~trustengine.exceptions.LockTimeoutError`; reads never wait behind a writer.
     The ``env`` setting ``POSTGRES_APPLICATION_NAME`` names PostgreSQL connections.
 
-    ``views`` is where the read model lives (see :mod:`trustengine.views.location`; for
-    PostgreSQL a local SQLite file). Writing: :mod:`trustengine.commands` and
-    :meth:`record`; reading: :mod:`trustengine.reading`. One engine may serve many threads.
+    ``keys`` is where the per-customer erasure keys live, apart from the events (see
+    :mod:`trustengine.persistence.keystore`; by default ``trustengine.keys`` beside
+    ``trustengine.db``). ``views`` is where the read model lives (see
+    :mod:`trustengine.views.location`; for PostgreSQL a local SQLite file). Writing:
+    :mod:`trustengine.commands` and :meth:`record`; reading: :mod:`trustengine.reading`.
+    One engine may serve many threads.
 
     >>> engine = TrustEngine(":memory:")
     >>> engine.file_complaint("cust-1", "C-1", category="delivery", severity=2,
@@ -113,6 +119,7 @@ class TrustEngine(ReadingMixin, CommandsMixin, Application[UUID]):
         clock: Callable[[], datetime] = utc_now,
         lock_timeout: int = LOCK_TIMEOUT,
         views: str | None = None,
+        keys: str | None = None,
     ) -> None:
         self.target: StoreTarget = parse_target(db, cipher_key=cipher_key)
         lock_settings = lock_timeout_settings(lock_timeout)
@@ -146,7 +153,8 @@ class TrustEngine(ReadingMixin, CommandsMixin, Application[UUID]):
         except (PersistenceError, OSError, sqlite3.DatabaseError) as error:
             # sqlite3.DatabaseError: the file is something else (text, an image, garbage).
             raise StoreError(f"cannot open store {self.target.display}: {error}") from None
-        cast(PydanticMapper, self.mapper).personal = self.personal
+        self.migrated_keys = 0
+        """How many keys this open moved out of an old store into the key store."""
         try:
             self.at_rest = AtRest(
                 cast(StoreMeta, self.recorder),
@@ -154,17 +162,62 @@ class TrustEngine(ReadingMixin, CommandsMixin, Application[UUID]):
                 self.target.display,
                 self._first_event,
             )
+            self.key_store: KeyStore = open_key_store(
+                self.target,
+                keys,
+                cipher_key=self.target.env.get("CIPHER_KEY"),
+                lock_timeout=lock_timeout,
+            )
+            self.personal = PersonalData(self.key_store)
+            cast(PydanticMapper, self.mapper).personal = self.personal
+            self._move_old_keys()
+            self._finish_erasures()
         except BaseException:
             self.close()  # refused: give the connections back
             raise
+
+    def _move_old_keys(self) -> None:
+        """Move the keys of a store made before the key store out of it (once)."""
+        try:
+            if self.target.path is not None:
+                self.migrated_keys = migrate_sqlite(self.target.path, self.key_store)
+            elif self.target.backend == "postgres":
+                self.migrated_keys = migrate_postgres(self.recorder, self.key_store)
+        except (PersistenceError, sqlite3.Error) as error:
+            raise StoreError(
+                f"cannot move the keys of {self.target.display} into the key store: {error}"
+            ) from None
+
+    def _finish_erasures(self) -> None:
+        """Finish every erasure a kill interrupted, before anything is read.
+
+        ``erase`` marks the customer *erasing* in the key store before it stores
+        ``CustomerErased``, and destroying the key clears the mark: a mark left means the
+        process stopped in between. If the event was stored the key is destroyed now; if
+        not, nothing was erased and the mark goes. A normal open reads one empty table.
+        """
+        for id_ in self.key_store.erasing():
+            try:
+                with self._decoding():
+                    customer: Customer = self.repository.get(id_)
+            except AggregateNotFoundError:
+                self.key_store.unmark(id_)
+                continue
+            if customer.erased:
+                self.personal.forget(id_)
+            else:
+                self.key_store.unmark(id_)
 
     def _first_event(self) -> FirstEvent:
         first = self.recorder.select_notifications(1, 1)
         return first_event(first[0].state if first else None, self.mapper.cipher)
 
     def close(self) -> None:
-        """Close the read model (if a read opened it) and the store."""
+        """Close the read model (if a read opened it), the key store and the store."""
         self._close_reading()
+        key_store = getattr(self, "key_store", None)
+        if key_store is not None:
+            key_store.close()
         super().close()
 
     def _open(self, settings: dict[str, str]) -> None:
@@ -174,7 +227,6 @@ class TrustEngine(ReadingMixin, CommandsMixin, Application[UUID]):
         for attempt in range(1, OPEN_ATTEMPTS + 1):
             try:
                 super().__init__(env=settings)
-                self.personal = PersonalData(key_store_for(self.recorder))
                 return
             except PersistenceError:
                 if attempt == OPEN_ATTEMPTS or self.target.backend != "postgres":
@@ -297,7 +349,11 @@ class TrustEngine(ReadingMixin, CommandsMixin, Application[UUID]):
                 erasing = [c.id for c in customers if _erased_now(c)]
                 try:
                     self.at_rest.settle()
-                    self.personal.prepare(customer.id for customer in customers)
+                    self._prepare_keys(customers)
+                    if erasing:
+                        # Marked first: a kill after the save leaves the mark, and the next
+                        # open destroys the key (see _finish_erasures).
+                        self.key_store.mark_erasing(erasing)
                     self.save(*customers)
                 except IntegrityError:
                     # Another writer appended to one of these customers first: reload, recheck.
@@ -325,6 +381,29 @@ class TrustEngine(ReadingMixin, CommandsMixin, Application[UUID]):
         raise ConcurrencyError(
             f"other writers kept changing these customers; gave up after {MAX_ATTEMPTS} tries"
         )
+
+    def _prepare_keys(self, customers: Sequence[Customer]) -> None:
+        """Make sure each customer has a key, refusing to make a new one for a customer
+        whose stored events are sealed under a key the key store no longer holds (a new
+        key would seal new text under one key and leave the old unreadable beside it)."""
+        wanted = self.personal.uncached(c.id for c in customers)
+        if not wanted:
+            return
+        found = self.key_store.keys(wanted, create=False)
+        for customer in customers:
+            if customer.id in found or customer.id not in wanted:
+                continue
+            if customer.pending_events[0].originator_version > 1 and self._has_sealed(customer.id):
+                raise KeyStoreError(
+                    f"customer {customer.key!r} has sealed personal data but no key in the key "
+                    f"store {self.key_store.display}: it was lost or deleted (verify reports "
+                    "it); restore the key store from its backup, or give the right --keys"
+                )
+        self.personal.prepare(wanted, found)
+
+    def _has_sealed(self, id_: UUID) -> bool:
+        mapper = cast(PydanticMapper, self.mapper)
+        return any(SEALED in mapper.decode_state(s) for s in self.recorder.select_events(id_))
 
     def _stage(
         self,

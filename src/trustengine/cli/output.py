@@ -102,6 +102,8 @@ def _one_line(error: click.UsageError) -> click.ClickException:
 
 CIPHER_KEY = "trustengine.cipher_key"
 LOCK_TIMEOUT_KEY = "trustengine.lock_timeout"
+KEYS_KEY = "trustengine.keys"
+KEYS_ENV_VAR = "TRUSTENGINE_KEYS"
 
 
 def _remember_cipher_key(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
@@ -118,6 +120,11 @@ def _remember_cipher_key(ctx: click.Context, _param: click.Parameter, value: Any
         raise click.BadParameter(f"{value}: {error}") from None
 
 
+def _remember_keys(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
+    if value is not None:
+        ctx.meta[KEYS_KEY] = value
+
+
 def _remember_lock_timeout(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
     if value is not None:
         ctx.meta[LOCK_TIMEOUT_KEY] = value
@@ -125,8 +132,19 @@ def _remember_lock_timeout(ctx: click.Context, _param: click.Parameter, value: A
 
 def db_option(func: F) -> F:
     """Add ``--db TARGET`` (default ``$TRUSTENGINE_DB``, else ``./trustengine.db``),
-    ``--cipher-key-file FILE`` (encryption at rest; default ``$TRUSTENGINE_CIPHER_KEY``)
-    and ``--lock-timeout SECONDS``."""
+    ``--cipher-key-file FILE`` (encryption at rest; default ``$TRUSTENGINE_CIPHER_KEY``),
+    ``--keys TARGET`` (the key store) and ``--lock-timeout SECONDS``."""
+    func = click.option(
+        "--keys",
+        envvar=KEYS_ENV_VAR,
+        metavar="TARGET",
+        expose_value=False,
+        callback=_remember_keys,
+        help=(
+            "Key store of the customers' erasure keys: an SQLite file or a postgresql:// URL "
+            f"(default: the store's path with .keys; env {KEYS_ENV_VAR})."
+        ),
+    )(func)
     func = click.option(
         "--lock-timeout",
         type=click.IntRange(min=1),
@@ -209,7 +227,14 @@ def open_engine(
         lock_timeout=meta.get(LOCK_TIMEOUT_KEY, LOCK_TIMEOUT),
         env={APPLICATION_NAME: name},
         views=views,
+        keys=meta.get(KEYS_KEY),
     )
+    if engine.migrated_keys:
+        click.echo(
+            f"moved {engine.migrated_keys} customer key(s) out of {target.display} into the "
+            f"key store {engine.key_store.display} (back it up on its own)",
+            err=True,
+        )
     try:
         yield engine
     finally:
