@@ -19,7 +19,9 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM, AESSIV
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 PERSONAL_FIELDS = frozenset(
     {
@@ -40,6 +42,7 @@ CACHE_LIMIT = 10_000
 """How many customers' keys and ciphers are kept in memory at once (oldest go first)."""
 _NONCE = 12
 _TAG = 16
+_TEXT_LABEL = b"trustengine read model: personal text v1"
 
 
 class KeySource(Protocol):
@@ -61,6 +64,7 @@ class PersonalData:
         self.store = store
         self._cache: dict[UUID, bytes | None] = {}
         self._ciphers: dict[UUID, AESGCM] = {}
+        self._texts: dict[UUID, AESSIV] = {}
         self.unkeyed: set[UUID] = set()
         """Customers whose sealed fields were read without a key (erased, or the key was
         lost: :func:`trustengine.persistence.keycheck.missing_keys` tells which)."""
@@ -82,6 +86,7 @@ class PersonalData:
         """Destroy the customer's key, so their personal fields can never be read again."""
         self._cache[id_] = None
         self._ciphers.pop(id_, None)
+        self._texts.pop(id_, None)
         return self.store.destroy(id_)
 
     def _cipher(self, id_: UUID, key: bytes) -> AESGCM:
@@ -132,3 +137,41 @@ class PersonalData:
             raise ValueError("the sealed personal data fails its integrity check") from None
         payload.update(json.loads(text))
         return payload
+
+    # --- text in the read model -------------------------------------------------------
+
+    def _text_cipher(self, id_: UUID) -> AESSIV | None:
+        cipher = self._texts.get(id_)
+        if cipher is None:
+            key = self._key(id_, create=False)
+            if key is None:
+                return None
+            if len(self._texts) >= CACHE_LIMIT:
+                self._texts.pop(next(iter(self._texts)))
+            # A key of its own, derived with another label: the event key seals with
+            # random nonces, this one deterministically.
+            sub = HKDF(hashes.SHA256(), 64, salt=None, info=_TEXT_LABEL).derive(key)
+            cipher = self._texts[id_] = AESSIV(sub)
+        return cipher
+
+    def seal_text(self, id_: UUID, text: str) -> str | None:
+        """``text`` sealed under the customer's key for a read-model column (None when
+        the customer has no key: erased, or never had personal text).
+
+        Deterministic (AES-SIV), so a rebuild writes the same bytes and ``verify --views``
+        can compare rows; equal texts of one customer give equal tokens, nothing more.
+        """
+        cipher = self._text_cipher(id_)
+        if cipher is None:
+            return None
+        return b64encode(cipher.encrypt(text.encode(), None)).decode()
+
+    def open_text(self, id_: UUID, token: str) -> str:
+        """The text :meth:`seal_text` sealed; ``[erased]`` when the key is gone."""
+        cipher = self._text_cipher(id_)
+        if cipher is None:
+            return ERASED
+        try:
+            return cipher.decrypt(b64decode(token), None).decode()
+        except (InvalidTag, ValueError):
+            raise ValueError("sealed text in the read model fails its integrity check") from None

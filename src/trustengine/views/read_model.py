@@ -56,6 +56,7 @@ from trustengine.views.queries import (
     customer_timeline,
 )
 from trustengine.views.schema import TABLES, create_tables, drop_all, drop_views, view_files
+from trustengine.views.sealing import reveal
 
 if TYPE_CHECKING:
     from trustengine.application import TrustEngine
@@ -334,7 +335,7 @@ class ReadModel:
         found = customer_state(self.db, customer)
         if found is None:
             raise CustomerNotFoundError(f"no customer {customer!r} in {self.engine.target.display}")
-        return found
+        return reveal(self.engine.personal, found, customer)
 
     @_sqlite_errors
     def timeline(self, customer: str, *, case: str | None = None) -> list[dict[str, Any]]:
@@ -342,7 +343,7 @@ class ReadModel:
         found = customer_timeline(self.db, customer, case=case)
         if found is None:
             raise CustomerNotFoundError(f"no customer {customer!r} in {self.engine.target.display}")
-        return found
+        return reveal(self.engine.personal, found, customer)
 
     @_sqlite_errors
     def customers(
@@ -373,7 +374,7 @@ class ReadModel:
         """
         found = case_detail(self.db, customer, case)
         if found is not None:
-            return found
+            return reveal(self.engine.personal, found, customer)
         where = self.engine.target.display
         if not customer_known(self.db, customer):
             raise CustomerNotFoundError(f"no customer {customer!r} in {where}")
