@@ -225,6 +225,7 @@ def test_an_encrypted_store_s_archive_restores_with_the_same_cipher_key_only(
 ) -> None:
     key_file = tmp_path / "store.key"
     key_file.write_text(TEST_CIPHER_KEY)
+    key_file.chmod(0o600)
     source, path = str(tmp_path / "enc.db"), tmp_path / "enc.archive"
     cipher = ("--cipher-key-file", str(key_file))
     run("demo", "--db", source, *cipher)

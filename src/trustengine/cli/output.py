@@ -35,6 +35,7 @@ from trustengine.cli.failures import as_click_error, flush_stdout, passes_throug
 from trustengine.cli.files import write_whole as write_whole  # re-exported for commands
 from trustengine.cli.table import cell_text, screen_height, table_lines
 from trustengine.exceptions import StoreTargetError, TrustEngineError
+from trustengine.files import readable_by_others
 from trustengine.persistence.target import (
     APPLICATION_NAME,
     DEFAULT_TARGET,
@@ -110,10 +111,15 @@ def _remember_cipher_key(ctx: click.Context, _param: click.Parameter, value: Any
     if value is None:
         return
     try:
+        mode = readable_by_others(value)
         text = Path(value).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
         raise click.BadParameter(f"cannot read {value}: {reason}") from None
+    if mode is not None:
+        raise click.BadParameter(
+            f"{value}: others have access to the cipher key (mode {mode:o}): chmod 600 {value}"
+        )
     try:
         ctx.meta[CIPHER_KEY] = check_cipher_key(text)
     except StoreTargetError as error:
