@@ -142,3 +142,4 @@ def test_the_postgres_section_runs_as_shown_against_the_server(
     finally:
         with psycopg.connect(postgres_url, autocommit=True) as connection:
             connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            connection.execute(f'DROP SCHEMA IF EXISTS "{schema}_keys" CASCADE')

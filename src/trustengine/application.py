@@ -25,6 +25,7 @@ from eventsourcing.persistence import (
     OperationalError,
     PersistenceError,
 )
+from eventsourcing.utils import get_topic
 
 from trustengine.commands import CommandsMixin
 from trustengine.domain.base import CustomerEvent
@@ -494,6 +495,27 @@ class TrustEngine(ReadingMixin, CommandsMixin, Application[UUID]):
             self.personal.forget(current.id)
             return False
         return self.erase_customer(customer, legal_basis=legal_basis, at=at, actor=actor)
+
+    def lost_keys(self) -> list[str]:
+        """A problem for each customer whose sealed data was read, since this engine
+        opened, without a key although the customer was never erased: the key was
+        deleted from the key store (data loss or tampering), or ``keys`` names the wrong
+        one. :func:`~trustengine.verify.verify` reads every event, so it reports them all.
+        """
+        erased_topic = get_topic(CustomerErased)
+        problems = []
+        for id_ in sorted(self.personal.unkeyed):
+            stored = self.recorder.select_events(id_)
+            if not stored or any(s.topic == erased_topic for s in stored):
+                continue
+            with self._decoding():
+                first = cast(CustomerEvent, self.mapper.to_domain_event(stored[0]))
+            problems.append(
+                f"customer {first.customer!r}: their key is missing from the key store "
+                f"{self.key_store.display}, though they were never erased: their personal "
+                "data cannot be read (a key deleted, or the wrong --keys)"
+            )
+        return problems
 
     # --- reading -------------------------------------------------------------------
 

@@ -93,6 +93,7 @@ def verify(
                 progress(1)
             _check(engine, walk, notification, report.problems)
     report.head = Seal(walk.count, walk.head)
+    report.problems.extend(engine.lost_keys())  # the walk read every sealed payload
     stored_head = reader.chain_head()
     if not _head_holds(walk, start_head, stored_head):
         report.problems.append(

@@ -36,7 +36,7 @@ class PostgresKeyStore:
         from trustengine.persistence.postgres import connection_settings
 
         self.schema = schema
-        self.display = f"{display} (schema {schema})"
+        self.display = f"{display.split('?', 1)[0]} (schema {schema})"
         wrapping.where = self.display
         self._wrapping = wrapping
         self._lock = threading.RLock()
