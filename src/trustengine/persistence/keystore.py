@@ -332,7 +332,13 @@ def open_key_store(
     if not text:  # a PostgreSQL store's default: a schema of its own, same database
         from trustengine.persistence.pgkeys import PostgresKeyStore
 
-        return PostgresKeyStore(store.env, keys_schema(store), Wrapping(kek, ""), store.display)
+        return PostgresKeyStore(
+            store.env,
+            keys_schema(store),
+            Wrapping(kek, ""),
+            store.display,
+            lock_timeout=lock_timeout,
+        )
     target = parse_target(text)
     if target.backend == "memory":
         return MemoryKeyStore(Wrapping(kek, ":memory:"))
@@ -340,7 +346,9 @@ def open_key_store(
         from trustengine.persistence.pgkeys import PostgresKeyStore
 
         schema = target.env.get("POSTGRES_SCHEMA") or keys_schema(store)
-        return PostgresKeyStore(target.env, schema, Wrapping(kek, ""), target.display)
+        return PostgresKeyStore(
+            target.env, schema, Wrapping(kek, ""), target.display, lock_timeout=lock_timeout
+        )
     assert target.path is not None
     if store.path is not None and target.path.resolve() == store.path.resolve():
         raise KeyStoreError(

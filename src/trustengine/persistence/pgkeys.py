@@ -29,7 +29,13 @@ class PostgresKeyStore:
     """Keys in ``<schema>.customer_keys``, erasing marks in ``<schema>.erasing``."""
 
     def __init__(
-        self, env: Mapping[str, str], schema: str, wrapping: Wrapping, display: str
+        self,
+        env: Mapping[str, str],
+        schema: str,
+        wrapping: Wrapping,
+        display: str,
+        *,
+        lock_timeout: float = 30,
     ) -> None:
         import psycopg
 
@@ -42,6 +48,9 @@ class PostgresKeyStore:
         self._lock = threading.RLock()
         try:
             self._conn = psycopg.connect(**connection_settings(env), autocommit=False)
+            # A write waits for another's lock as long as the store's writes do.
+            self._conn.execute(f"SET lock_timeout = {int(lock_timeout * 1000)}")
+            self._conn.commit()
         except psycopg.Error as error:
             raise KeyStoreError(f"cannot open key store {self.display}: {error}") from None
         self._keys = SQL("{}.customer_keys").format(Identifier(schema))

@@ -61,7 +61,7 @@ from trustengine.views.sealing import reveal
 if TYPE_CHECKING:
     from trustengine.application import TrustEngine
 
-VIEWS_VERSION = "5"
+VIEWS_VERSION = "6"
 """Bump when the tables' meaning changes: read models built before are rebuilt.
 
 2: the ``satisfaction`` table (a views file of version 1 has no scores in it).
@@ -71,6 +71,9 @@ a reopening.
 reopening.
 5: ``compensation.amount_exact``, each amount as exact decimal text, and the
 ``problems`` table (events the projector set aside).
+6: personal text sealed under the customer's key (:mod:`.sealing`): a read model built
+before holds it in the clear, and the rebuild drops it (the connection runs with
+``secure_delete``).
 """
 
 
