@@ -25,7 +25,6 @@ from eventsourcing.persistence import (
     OperationalError,
     PersistenceError,
 )
-from eventsourcing.utils import get_topic
 
 from trustengine.commands import CommandsMixin
 from trustengine.domain.base import CustomerEvent
@@ -37,17 +36,16 @@ from trustengine.exceptions import (
     CustomerNotFoundError,
     DomainRuleError,
     InvalidEventError,
-    KeyStoreError,
     LockTimeoutError,
     StoreError,
 )
 from trustengine.files import create_private
 from trustengine.interchange import parse_event, parse_line
+from trustengine.keyed import KeysMixin
 from trustengine.persistence.atrest import AtRest, FirstEvent, StoreMeta, first_event
-from trustengine.persistence.keymigrate import migrate_postgres, migrate_sqlite
 from trustengine.persistence.keystore import KeyStore, open_key_store
 from trustengine.persistence.mapper import PydanticMapper
-from trustengine.persistence.personal import SEALED, PersonalData
+from trustengine.persistence.personal import PersonalData
 from trustengine.persistence.recorders import ChainReader
 from trustengine.persistence.target import (
     LOCK_TIMEOUT,
@@ -84,7 +82,7 @@ def utc_now() -> datetime:
     return datetime.now(tz=UTC)
 
 
-class TrustEngine(ReadingMixin, CommandsMixin, Application[UUID]):
+class TrustEngine(KeysMixin, ReadingMixin, CommandsMixin, Application[UUID]):
     """The customer trust ledger over one store (``db``: a ``--db`` target string).
 
     ``cipher_key`` opens an encrypted store (and makes a new store encrypted); a store is
@@ -176,38 +174,6 @@ class TrustEngine(ReadingMixin, CommandsMixin, Application[UUID]):
         except BaseException:
             self.close()  # refused: give the connections back
             raise
-
-    def _move_old_keys(self) -> None:
-        """Move the keys of a store made before the key store out of it (once)."""
-        try:
-            if self.target.path is not None:
-                self.migrated_keys = migrate_sqlite(self.target.path, self.key_store)
-            elif self.target.backend == "postgres":
-                self.migrated_keys = migrate_postgres(self.recorder, self.key_store)
-        except (PersistenceError, sqlite3.Error) as error:
-            raise StoreError(
-                f"cannot move the keys of {self.target.display} into the key store: {error}"
-            ) from None
-
-    def _finish_erasures(self) -> None:
-        """Finish every erasure a kill interrupted, before anything is read.
-
-        ``erase`` marks the customer *erasing* in the key store before it stores
-        ``CustomerErased``, and destroying the key clears the mark: a mark left means the
-        process stopped in between. If the event was stored the key is destroyed now; if
-        not, nothing was erased and the mark goes. A normal open reads one empty table.
-        """
-        for id_ in self.key_store.erasing():
-            try:
-                with self._decoding():
-                    customer: Customer = self.repository.get(id_)
-            except AggregateNotFoundError:
-                self.key_store.unmark(id_)
-                continue
-            if customer.erased:
-                self.personal.forget(id_)
-            else:
-                self.key_store.unmark(id_)
 
     def _first_event(self) -> FirstEvent:
         first = self.recorder.select_notifications(1, 1)
@@ -383,29 +349,6 @@ class TrustEngine(ReadingMixin, CommandsMixin, Application[UUID]):
             f"other writers kept changing these customers; gave up after {MAX_ATTEMPTS} tries"
         )
 
-    def _prepare_keys(self, customers: Sequence[Customer]) -> None:
-        """Make sure each customer has a key, refusing to make a new one for a customer
-        whose stored events are sealed under a key the key store no longer holds (a new
-        key would seal new text under one key and leave the old unreadable beside it)."""
-        wanted = self.personal.uncached(c.id for c in customers)
-        if not wanted:
-            return
-        found = self.key_store.keys(wanted, create=False)
-        for customer in customers:
-            if customer.id in found or customer.id not in wanted:
-                continue
-            if customer.pending_events[0].originator_version > 1 and self._has_sealed(customer.id):
-                raise KeyStoreError(
-                    f"customer {customer.key!r} has sealed personal data but no key in the key "
-                    f"store {self.key_store.display}: it was lost or deleted (verify reports "
-                    "it); restore the key store from its backup, or give the right --keys"
-                )
-        self.personal.prepare(wanted, found)
-
-    def _has_sealed(self, id_: UUID) -> bool:
-        mapper = cast(PydanticMapper, self.mapper)
-        return any(SEALED in mapper.decode_state(s) for s in self.recorder.select_events(id_))
-
     def _stage(
         self,
         drafts: Sequence[CustomerEvent],
@@ -495,27 +438,6 @@ class TrustEngine(ReadingMixin, CommandsMixin, Application[UUID]):
             self.personal.forget(current.id)
             return False
         return self.erase_customer(customer, legal_basis=legal_basis, at=at, actor=actor)
-
-    def lost_keys(self) -> list[str]:
-        """A problem for each customer whose sealed data was read, since this engine
-        opened, without a key although the customer was never erased: the key was
-        deleted from the key store (data loss or tampering), or ``keys`` names the wrong
-        one. :func:`~trustengine.verify.verify` reads every event, so it reports them all.
-        """
-        erased_topic = get_topic(CustomerErased)
-        problems = []
-        for id_ in sorted(self.personal.unkeyed):
-            stored = self.recorder.select_events(id_)
-            if not stored or any(s.topic == erased_topic for s in stored):
-                continue
-            with self._decoding():
-                first = cast(CustomerEvent, self.mapper.to_domain_event(stored[0]))
-            problems.append(
-                f"customer {first.customer!r}: their key is missing from the key store "
-                f"{self.key_store.display}, though they were never erased: their personal "
-                "data cannot be read (a key deleted, or the wrong --keys)"
-            )
-        return problems
 
     # --- reading -------------------------------------------------------------------
 
