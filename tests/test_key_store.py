@@ -577,3 +577,19 @@ def test_keygen_signing_output_still_makes_a_key_pair(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert oct((tmp_path / "sign").stat().st_mode & 0o777) == "0o600"
     assert (tmp_path / "sign.pub").exists()
+
+
+def test_a_sealed_read_model_value_changed_outside_the_engine_is_one_line(store: Path) -> None:
+    with sqlite3.connect(store) as conn:
+        conn.execute(
+            "UPDATE timeline SET summary = 'sealed:v1:AAAA' WHERE customer = ? AND position = 2",
+            (CUSTOMER,),
+        )
+
+    result = run("timeline", CUSTOMER, "--db", str(store))
+
+    assert (result.exit_code, result.output) == (
+        2,
+        f"Error: customer {CUSTOMER!r}: a sealed value in the read model fails its integrity "
+        "check (changed outside the engine): check it with verify --views, and rebuild\n",
+    )

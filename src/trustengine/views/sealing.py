@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from trustengine.domain.customer import customer_id
+from trustengine.exceptions import ReadModelError
 from trustengine.persistence.personal import ERASED, PersonalData
 
 PREFIX = "sealed:v1:"
@@ -46,7 +47,13 @@ def open_value(personal: PersonalData | None, customer: str, value: Any) -> Any:
     """The text a read-model column holds, opened when it is a token."""
     if personal is None or not isinstance(value, str) or not value.startswith(PREFIX):
         return value
-    return personal.open_text(customer_id(customer), value[len(PREFIX) :])
+    try:
+        return personal.open_text(customer_id(customer), value[len(PREFIX) :])
+    except ValueError:
+        raise ReadModelError(
+            f"customer {customer!r}: a sealed value in the read model fails its integrity "
+            "check (changed outside the engine): check it with verify --views, and rebuild"
+        ) from None
 
 
 def seal_row(personal: PersonalData | None, table: str, row: dict[str, Any]) -> dict[str, Any]:
