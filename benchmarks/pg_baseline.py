@@ -88,6 +88,12 @@ class Server:
         finally:
             with self.connect() as conn:
                 conn.execute(sql.SQL("DROP SCHEMA {} CASCADE").format(sql.Identifier(name)))
+                # A trustengine store's key store is a schema of its own beside it.
+                conn.execute(
+                    sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(
+                        sql.Identifier(f"{name}_keys")
+                    )
+                )
 
     def target(self, schema: str) -> str:
         return f"{self.url}?schema={schema}"

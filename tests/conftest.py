@@ -89,6 +89,7 @@ def _target(backend: str, tmp_path: Path) -> Iterator[str]:
             yield f"{POSTGRES_ADMIN_URL}?schema={schema}"
         finally:
             _admin("DROP SCHEMA IF EXISTS {} CASCADE", schema)
+            _admin("DROP SCHEMA IF EXISTS {} CASCADE", f"{schema}_keys")  # its key store
     else:  # pragma: no cover - a typo in a parametrisation
         raise AssertionError(f"unknown backend {backend!r}")
 

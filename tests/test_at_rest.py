@@ -216,6 +216,7 @@ def _run(args: list[str], target: str, *extra: str) -> Result:
 def _key_file(tmp_path: Path, key: str, name: str = "store.key") -> Path:
     path = tmp_path / name
     path.write_text(key + "\n")
+    path.chmod(0o600)  # a key file others can read is refused
     return path
 
 
@@ -296,6 +297,7 @@ def test_an_empty_or_malformed_key_file_is_one_line_naming_it(
     db = tmp_path / "trust.db"
     key = tmp_path / "store.key"
     key.write_text(content)
+    key.chmod(0o600)
 
     result = _run(COMMANDS["import"](tmp_path), str(db), "--cipher-key-file", str(key))
 

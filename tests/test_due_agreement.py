@@ -235,6 +235,9 @@ def store(ten_thousand_customers: Path, tmp_path: Path) -> Iterator[TrustEngine]
     copy = tmp_path / "store.db"
     with sqlite3.connect(ten_thousand_customers) as source, sqlite3.connect(copy) as target:
         source.backup(target)
+    keys = ten_thousand_customers.with_suffix(".keys")  # and its key store
+    with sqlite3.connect(keys) as source, sqlite3.connect(copy.with_suffix(".keys")) as target:
+        source.backup(target)
     engine = TrustEngine(str(copy))
     yield engine
     engine.close()

@@ -146,6 +146,7 @@ def test_a_store_encrypted_at_rest_holds_no_plaintext_and_needs_its_key(tmp_path
     keyless = CliRunner().invoke(main, ["timeline", "cust-k", "--db", str(db)])
     key_file = tmp_path / "store.key"
     key_file.write_text(TEST_CIPHER_KEY + "\n")
+    key_file.chmod(0o600)
     keyed = CliRunner().invoke(
         main, ["verify", "--db", str(db), "--cipher-key-file", str(key_file)]
     )
@@ -162,6 +163,7 @@ def test_a_store_encrypted_at_rest_holds_no_plaintext_and_needs_its_key(tmp_path
 def test_a_cipher_key_of_the_wrong_size_is_refused_by_name(tmp_path: Path) -> None:
     key_file = tmp_path / "bad.key"
     key_file.write_text("c2hvcnQ=\n")
+    key_file.chmod(0o600)
 
     result = CliRunner().invoke(
         main, ["demo", "--db", str(tmp_path / "t.db"), "--cipher-key-file", str(key_file)]

@@ -158,6 +158,7 @@ def test_the_postgres_section_runs_as_shown_against_the_server(
     finally:
         with psycopg.connect(postgres_url, autocommit=True) as connection:
             connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            connection.execute(f'DROP SCHEMA IF EXISTS "{schema}_keys" CASCADE')
 
 
 def test_the_quick_tier_the_readme_gives_selects_tests_and_leaves_out_slow_and_postgres() -> None:

@@ -178,6 +178,9 @@ def test_a_consistent_rewrite_of_history_is_caught_by_an_earlier_seal(
         conn.execute(f"ATTACH DATABASE '{forged_path}' AS forged")
         conn.execute("INSERT INTO event_hashes SELECT * FROM forged.event_hashes")
         conn.execute("INSERT INTO ledger_head SELECT * FROM forged.ledger_head")
+    keys, forged_keys = (str(Path(p).with_suffix(".keys")) for p in (path, forged_path))
+    with sqlite3.connect(keys) as conn:  # the keys live in the key store beside the store
+        conn.execute(f"ATTACH DATABASE '{forged_keys}' AS forged")
         conn.execute("DELETE FROM customer_keys")
         conn.execute("INSERT INTO customer_keys SELECT * FROM forged.customer_keys")
 

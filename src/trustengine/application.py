@@ -41,9 +41,11 @@ from trustengine.exceptions import (
 )
 from trustengine.files import create_private
 from trustengine.interchange import parse_event, parse_line
+from trustengine.keyed import KeysMixin
 from trustengine.persistence.atrest import AtRest, FirstEvent, StoreMeta, first_event
+from trustengine.persistence.keystore import KeyStore, open_key_store
 from trustengine.persistence.mapper import PydanticMapper
-from trustengine.persistence.personal import PersonalData, key_store_for
+from trustengine.persistence.personal import PersonalData
 from trustengine.persistence.recorders import ChainReader
 from trustengine.persistence.target import (
     LOCK_TIMEOUT,
@@ -80,7 +82,7 @@ def utc_now() -> datetime:
     return datetime.now(tz=UTC)
 
 
-class TrustEngine(ReadingMixin, CommandsMixin, Application[UUID]):
+class TrustEngine(KeysMixin, ReadingMixin, CommandsMixin, Application[UUID]):
     """The customer trust ledger over one store (``db``: a ``--db`` target string).
 
     ``cipher_key`` opens an encrypted store (and makes a new store encrypted); a store is
@@ -89,9 +91,12 @@ class TrustEngine(ReadingMixin, CommandsMixin, Application[UUID]):
     :class:`~trustengine.exceptions.LockTimeoutError`; reads never wait behind a writer.
     The ``env`` setting ``POSTGRES_APPLICATION_NAME`` names PostgreSQL connections.
 
-    ``views`` is where the read model lives (see :mod:`trustengine.views.location`; for
-    PostgreSQL a local SQLite file). Writing: :mod:`trustengine.commands` and
-    :meth:`record`; reading: :mod:`trustengine.reading`. One engine may serve many threads.
+    ``keys`` is where the per-customer erasure keys live, apart from the events (see
+    :mod:`trustengine.persistence.keystore`; by default ``trustengine.keys`` beside
+    ``trustengine.db``). ``views`` is where the read model lives (see
+    :mod:`trustengine.views.location`; for PostgreSQL a local SQLite file). Writing:
+    :mod:`trustengine.commands` and :meth:`record`; reading: :mod:`trustengine.reading`.
+    One engine may serve many threads.
 
     >>> engine = TrustEngine(":memory:")
     >>> engine.file_complaint("cust-1", "C-1", category="delivery", severity=2,
@@ -113,6 +118,7 @@ class TrustEngine(ReadingMixin, CommandsMixin, Application[UUID]):
         clock: Callable[[], datetime] = utc_now,
         lock_timeout: int = LOCK_TIMEOUT,
         views: str | None = None,
+        keys: str | None = None,
     ) -> None:
         self.target: StoreTarget = parse_target(db, cipher_key=cipher_key)
         lock_settings = lock_timeout_settings(lock_timeout)
@@ -146,7 +152,8 @@ class TrustEngine(ReadingMixin, CommandsMixin, Application[UUID]):
         except (PersistenceError, OSError, sqlite3.DatabaseError) as error:
             # sqlite3.DatabaseError: the file is something else (text, an image, garbage).
             raise StoreError(f"cannot open store {self.target.display}: {error}") from None
-        cast(PydanticMapper, self.mapper).personal = self.personal
+        self.migrated_keys = 0
+        """How many keys this open moved out of an old store into the key store."""
         try:
             self.at_rest = AtRest(
                 cast(StoreMeta, self.recorder),
@@ -154,6 +161,16 @@ class TrustEngine(ReadingMixin, CommandsMixin, Application[UUID]):
                 self.target.display,
                 self._first_event,
             )
+            self.key_store: KeyStore = open_key_store(
+                self.target,
+                keys,
+                cipher_key=self.target.env.get("CIPHER_KEY"),
+                lock_timeout=lock_timeout,
+            )
+            self.personal = PersonalData(self.key_store)
+            cast(PydanticMapper, self.mapper).personal = self.personal
+            self._move_old_keys()
+            self._finish_erasures()
         except BaseException:
             self.close()  # refused: give the connections back
             raise
@@ -163,8 +180,11 @@ class TrustEngine(ReadingMixin, CommandsMixin, Application[UUID]):
         return first_event(first[0].state if first else None, self.mapper.cipher)
 
     def close(self) -> None:
-        """Close the read model (if a read opened it) and the store."""
+        """Close the read model (if a read opened it), the key store and the store."""
         self._close_reading()
+        key_store = getattr(self, "key_store", None)
+        if key_store is not None:
+            key_store.close()
         super().close()
 
     def _open(self, settings: dict[str, str]) -> None:
@@ -174,7 +194,6 @@ class TrustEngine(ReadingMixin, CommandsMixin, Application[UUID]):
         for attempt in range(1, OPEN_ATTEMPTS + 1):
             try:
                 super().__init__(env=settings)
-                self.personal = PersonalData(key_store_for(self.recorder))
                 return
             except PersistenceError:
                 if attempt == OPEN_ATTEMPTS or self.target.backend != "postgres":
@@ -297,7 +316,11 @@ class TrustEngine(ReadingMixin, CommandsMixin, Application[UUID]):
                 erasing = [c.id for c in customers if _erased_now(c)]
                 try:
                     self.at_rest.settle()
-                    self.personal.prepare(customer.id for customer in customers)
+                    self._prepare_keys(customers)
+                    if erasing:
+                        # Marked first: a kill after the save leaves the mark, and the next
+                        # open destroys the key (see _finish_erasures).
+                        self.key_store.mark_erasing(erasing)
                     self.save(*customers)
                 except IntegrityError:
                     # Another writer appended to one of these customers first: reload, recheck.

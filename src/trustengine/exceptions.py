@@ -197,6 +197,10 @@ class LockTimeoutError(StoreError):
     """Raised when a write waited its lock timeout for a lock another connection holds."""
 
 
+class KeyStoreError(StoreError):
+    """Raised when the key store cannot be opened or read, or is not this store's."""
+
+
 # --- Lookups -----------------------------------------------------------------------------
 
 

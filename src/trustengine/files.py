@@ -144,11 +144,47 @@ def create_private(path: str | Path) -> bool:
     return True
 
 
+def write_new_private(path: str | Path, text: str) -> None:
+    """Create ``path`` (mode 0600, whatever the umask) holding ``text``; never overwrite.
+
+    For secrets such as a cipher key: raises :class:`OutputFileError` when something is
+    at ``path`` already (a symbolic link included) or the file cannot be made; a failure
+    while writing removes the file.
+    """
+    target = Path(path)
+    if target.exists() or target.is_symlink():
+        raise OutputFileError(f"{path}: already exists; not overwriting a key")
+    try:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+        handle = os.open(target, flags, PRIVATE_MODE)
+    except OSError as error:
+        raise OutputFileError(f"{path}: cannot create: {error.strerror}") from None
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            os.fchmod(out.fileno(), PRIVATE_MODE)
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException as error:
+        target.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise OutputFileError(f"{path}: cannot write: {error.strerror or error}") from None
+        raise
+
+
+def readable_by_others(path: str | Path) -> int | None:
+    """The permission bits of ``path`` when its group or others may use it, else None."""
+    mode = Path(path).stat().st_mode
+    return stat.S_IMODE(mode) if mode & (stat.S_IRWXG | stat.S_IRWXO) else None
+
+
 __all__ = [
     "PRIVATE_MODE",
     "PUBLIC_MODE",
     "create_private",
+    "readable_by_others",
     "whole_file",
     "writable_target",
+    "write_new_private",
     "write_text",
 ]

@@ -93,6 +93,7 @@ def verify(
                 progress(1)
             _check(engine, walk, notification, report.problems)
     report.head = Seal(walk.count, walk.head)
+    report.problems.extend(engine.lost_keys())  # the walk read every sealed payload
     stored_head = reader.chain_head()
     if not _head_holds(walk, start_head, stored_head):
         report.problems.append(
@@ -260,6 +261,7 @@ def verify_customer(engine: TrustEngine, customer: str) -> CustomerVerification:
             "stored event: events were deleted"
         )
     problems.extend(ledger_head_problems(engine))
+    problems.extend(engine.lost_keys(only=stream_id))  # its sealed payloads were read
     return result
 
 

@@ -12,6 +12,7 @@ from trustengine import TrustEngine
 from trustengine.audit.fold import fold
 from trustengine.scoring.trust import TrustModel
 from trustengine.views import ReadModel
+from trustengine.views.sealing import open_row
 
 TABLES = {
     "cases": "cases",
@@ -39,7 +40,10 @@ def test_folding_a_customer_gives_the_read_model_rows(engine: TrustEngine, custo
     with ReadModel(engine) as model:
         model.catch_up()
         for field, table in TABLES.items():
-            stored = [dict(r) for r in model.db.table(table).rows_where("customer = ?", [customer])]
+            stored = [
+                open_row(engine.personal, table, dict(r))  # personal text is sealed in the file
+                for r in model.db.table(table).rows_where("customer = ?", [customer])
+            ]
             assert by_key(getattr(folded, field)) == by_key(stored), table
         assert folded.trust.as_dict() == model.state(customer)
 

@@ -66,6 +66,7 @@ def test_every_docs_cli_md_example_runs_as_shown_against_the_demo(
     example: str, demo_store: Path, tmp_path: Path
 ) -> None:
     shutil.copy2(demo_store, tmp_path / "trustengine.db")
+    shutil.copy2(demo_store.with_suffix(".keys"), tmp_path / "trustengine.keys")  # its key store
     env = {name: value for name, value in os.environ.items() if not name.startswith("TRUSTENGINE_")}
     # ``trustengine`` is this interpreter's, whatever PATH says.
     script = f'set -e\ntrustengine() {{ "{sys.executable}" -m trustengine "$@"; }}\n{example}\n'

@@ -158,7 +158,18 @@ def test_the_store_and_its_wal_and_shm_files_are_created_0600_whatever_the_umask
     finally:
         engine.close()
 
-    assert files == {"trust.db": 0o600, "trust.db-wal": 0o600, "trust.db-shm": 0o600}
+    # The key store beside it too.
+    assert files == dict.fromkeys(
+        (
+            "trust.db",
+            "trust.db-wal",
+            "trust.db-shm",
+            "trust.keys",
+            "trust.keys-wal",
+            "trust.keys-shm",
+        ),
+        384,
+    )
 
 
 @pytest.mark.usefixtures("umask")

@@ -57,7 +57,7 @@ def test_an_accepted_record_still_creates_the_store(tmp_path: Path) -> None:
         0,
         "Recorded CustomerContacted for cust-1 (event 1).\n",
     )
-    assert [p.name for p in tmp_path.iterdir()] == ["new.db"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["new.db", "new.keys"]
 
 
 NOT_STORES = {

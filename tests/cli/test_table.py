@@ -11,7 +11,13 @@ from trustengine.cli.table import MIN_TEXT, TINY_TEXT, layout, table_lines, wrap
 
 COLUMNS = ("at", "actor", "channel", "trust", "summary")
 ROWS = [
-    ["2026-03-09 08:40", "agent-12", "email", "55.1", "[URGENT] charged twice [ticket 4411] \x1b[2J"],
+    [
+        "2026-03-09 08:40",
+        "agent-12",
+        "email",
+        "55.1",
+        "[URGENT] charged twice [ticket 4411] \x1b[2J",
+    ],
     ["2026-03-10 09:00", "中文客服", "chat", "7.8", "[/] 退款 [bold]x[/bold]"],
 ]
 

@@ -30,6 +30,7 @@ def demo_db(demo_master: Path, tmp_path: Path) -> str:
     """A fresh copy of the demo store (83 events), its own for each test."""
     path = tmp_path / "trustengine.db"
     shutil.copy2(demo_master, path)
+    shutil.copy2(demo_master.with_suffix(".keys"), path.with_suffix(".keys"))  # its key store
     return str(path)
 
 

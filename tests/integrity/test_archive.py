@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -39,6 +40,10 @@ def test_an_archive_restores_the_same_head_root_and_store_id(
     root = load(checkpoint_of(archive))["root"]
     assert result.output == f"Restored 83 events from {archive}: root {root}, as archived.\n"
     assert seals(restored, signing_key) == seals(demo_db, signing_key)
+    without_keys = run("verify", "--db", restored)  # an archive carries no customer keys
+    shutil.copy2(Path(demo_db).with_suffix(".keys"), Path(restored).with_suffix(".keys"))
+    assert without_keys.exit_code == 1
+    assert "cust-boris': their key is missing from the key store" in without_keys.output
     assert run("verify", "--db", restored).output == "83 events checked: ok\n"
 
 
@@ -225,6 +230,7 @@ def test_an_encrypted_store_s_archive_restores_with_the_same_cipher_key_only(
 ) -> None:
     key_file = tmp_path / "store.key"
     key_file.write_text(TEST_CIPHER_KEY)
+    key_file.chmod(0o600)
     source, path = str(tmp_path / "enc.db"), tmp_path / "enc.archive"
     cipher = ("--cipher-key-file", str(key_file))
     run("demo", "--db", source, *cipher)

@@ -278,7 +278,7 @@ def test_an_html_path_that_cannot_be_written_is_one_line_and_exit_2(
         2,
         f"Error: --html {tmp_path}: is a directory\n",
     )
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["trust.db"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["trust.db", "trust.keys"]
 
 
 def test_a_missing_store_is_one_line_and_exit_2_and_is_not_created(tmp_path: Path) -> None:

@@ -37,6 +37,7 @@ from trustengine.ledger_io import import_lines
 from trustengine.views import ReadModel
 from trustengine.views.follow import Follower
 from trustengine.views.problems import ProblemCount, count_problems, is_event_fault, one_line
+from trustengine.views.sealing import open_value
 
 Opener = Callable[..., ReadModel]
 AMELIA = "cust-amelia"
@@ -195,7 +196,8 @@ def test_an_erasure_held_back_still_erases_the_customers_text(
     model = read_models(demo_engine)
     model.catch_up()
     summaries = "SELECT summary FROM timeline WHERE customer = ? ORDER BY position"
-    assert "Amelia Hart" in model.db.execute(summaries, (AMELIA,)).fetchone()[0]
+    first = model.db.execute(summaries, (AMELIA,)).fetchone()[0]
+    assert "Amelia Hart" in open_value(demo_engine.personal, AMELIA, first)
     at = "2026-06-01T09:00:00+00:00"
     demo_engine.record(event("CustomerContacted", AMELIA, at=at, direction="inbound"))
     demo_engine.erase(AMELIA, legal_basis="GDPR Art. 17 request")

@@ -11,12 +11,20 @@ from tests.views.conftest import dump
 from trustengine import TrustEngine
 from trustengine.timeline import timeline_rows
 from trustengine.views import ReadModel
+from trustengine.views.sealing import open_value
 
 Opener = Callable[..., ReadModel]
 
 
 def rows(model: ReadModel, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    return model.db.execute(sql, params).fetchall()
+    """The rows, with personal text (sealed in the file) opened: the customer is the
+    parameter given, else the first column."""
+    found = model.db.execute(sql, params).fetchall()
+    personal = model.engine.personal
+    return [
+        tuple(open_value(personal, params[0] if params else row[0], v) for v in row)
+        for row in found
+    ]
 
 
 def test_plain_sql_groups_the_demo_customers_by_phase(

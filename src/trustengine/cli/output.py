@@ -35,6 +35,7 @@ from trustengine.cli.failures import as_click_error, flush_stdout, passes_throug
 from trustengine.cli.files import write_whole as write_whole  # re-exported for commands
 from trustengine.cli.table import cell_text, screen_height, table_lines
 from trustengine.exceptions import StoreTargetError, TrustEngineError
+from trustengine.files import readable_by_others
 from trustengine.persistence.target import (
     APPLICATION_NAME,
     DEFAULT_TARGET,
@@ -102,20 +103,32 @@ def _one_line(error: click.UsageError) -> click.ClickException:
 
 CIPHER_KEY = "trustengine.cipher_key"
 LOCK_TIMEOUT_KEY = "trustengine.lock_timeout"
+KEYS_KEY = "trustengine.keys"
+KEYS_ENV_VAR = "TRUSTENGINE_KEYS"
 
 
 def _remember_cipher_key(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
     if value is None:
         return
     try:
+        mode = readable_by_others(value)
         text = Path(value).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         reason = error.strerror if isinstance(error, OSError) else "not UTF-8 text"
         raise click.BadParameter(f"cannot read {value}: {reason}") from None
+    if mode is not None:
+        raise click.BadParameter(
+            f"{value}: others have access to the cipher key (mode {mode:o}): chmod 600 {value}"
+        )
     try:
         ctx.meta[CIPHER_KEY] = check_cipher_key(text)
     except StoreTargetError as error:
         raise click.BadParameter(f"{value}: {error}") from None
+
+
+def _remember_keys(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
+    if value is not None:
+        ctx.meta[KEYS_KEY] = value
 
 
 def _remember_lock_timeout(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
@@ -125,8 +138,19 @@ def _remember_lock_timeout(ctx: click.Context, _param: click.Parameter, value: A
 
 def db_option(func: F) -> F:
     """Add ``--db TARGET`` (default ``$TRUSTENGINE_DB``, else ``./trustengine.db``),
-    ``--cipher-key-file FILE`` (encryption at rest; default ``$TRUSTENGINE_CIPHER_KEY``)
-    and ``--lock-timeout SECONDS``."""
+    ``--cipher-key-file FILE`` (encryption at rest; default ``$TRUSTENGINE_CIPHER_KEY``),
+    ``--keys TARGET`` (the key store) and ``--lock-timeout SECONDS``."""
+    func = click.option(
+        "--keys",
+        envvar=KEYS_ENV_VAR,
+        metavar="TARGET",
+        expose_value=False,
+        callback=_remember_keys,
+        help=(
+            "Key store of the customers' erasure keys: an SQLite file or a postgresql:// URL "
+            f"(default: the store's path with .keys; env {KEYS_ENV_VAR})."
+        ),
+    )(func)
     func = click.option(
         "--lock-timeout",
         type=click.IntRange(min=1),
@@ -209,7 +233,14 @@ def open_engine(
         lock_timeout=meta.get(LOCK_TIMEOUT_KEY, LOCK_TIMEOUT),
         env={APPLICATION_NAME: name},
         views=views,
+        keys=meta.get(KEYS_KEY),
     )
+    if engine.migrated_keys:
+        click.echo(
+            f"moved {engine.migrated_keys} customer key(s) out of {target.display} into the "
+            f"key store {engine.key_store.display} (back it up on its own)",
+            err=True,
+        )
     try:
         yield engine
     finally:

@@ -11,6 +11,8 @@ import click
 from trustengine.cli.output import InputError, db_option, handle_errors, open_engine
 from trustengine.cli.proofs import make_signing_key
 from trustengine.cli.views import erase_from_read_model, views_option
+from trustengine.exceptions import OutputFileError
+from trustengine.files import write_new_private
 
 NEEDS_YES = (
     "erase cannot be undone: give --yes to confirm it when not on a terminal (nothing was erased)"
@@ -62,7 +64,7 @@ def erase(
         click.echo(f"{customer} was already erased; their key is destroyed.")
 
 
-@click.command(epilog="Example: trustengine keygen > store.key && chmod 600 store.key")
+@click.command(epilog="Example: trustengine keygen --output store.key")
 @click.option(
     "--signing",
     is_flag=True,
@@ -71,20 +73,31 @@ def erase(
 @click.option(
     "--output",
     "output",
-    metavar="NAME",
-    help="With --signing: the private key's file (0600); the public key goes to NAME.pub.",
+    metavar="FILE",
+    help=(
+        "Write the cipher key to FILE, created 0600 and never overwritten (default: print "
+        "it). With --signing: the private key's file (0600); the public key goes to FILE.pub."
+    ),
 )
 def keygen(signing: bool, output: str | None) -> None:
-    """Print a new random cipher key for encryption at rest (base64 of 32 bytes).
+    """Make a new random cipher key for encryption at rest (base64 of 32 bytes).
 
-    Keep it apart from the store: give it to every command as --cipher-key-file FILE
-    (or $TRUSTENGINE_CIPHER_KEY). A store written with a key cannot be read without it.
+    With --output FILE it is written to FILE, created mode 0600 (never overwritten);
+    otherwise printed. Keep it apart from the store and the key store: give it to every
+    command as --cipher-key-file FILE (which must not be readable by group or others) or
+    $TRUSTENGINE_CIPHER_KEY. A store written with a key cannot be read without it.
     With --signing --output NAME, write a checkpoint signing key pair instead (see
     `seal --sign`); neither file is ever overwritten.
     """
     if signing:
         make_signing_key(output)
         return
-    if output is not None:
-        raise InputError("--output NAME goes with --signing: the cipher key is printed")
-    click.echo(base64.b64encode(os.urandom(32)).decode())
+    key = base64.b64encode(os.urandom(32)).decode()
+    if output is None:
+        click.echo(key)
+        return
+    try:
+        write_new_private(output, key + "\n")
+    except OutputFileError as error:
+        raise InputError(f"--output {error}") from None
+    click.echo(f"Wrote a new cipher key to {output} (mode 0600); keep it apart from the store.")

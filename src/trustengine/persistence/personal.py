@@ -3,7 +3,8 @@
 Free-text fields that may hold personal data (names, summaries, explanations,
 descriptions, comments, evidence, remedy text, messages, reasons) are taken out of each
 stored payload and kept, encrypted with AES-GCM under a key of that customer's own, in a
-``_sealed`` entry. The keys live apart from the events (their own table). When a customer
+``_sealed`` entry. The keys live apart from the events, in the key store
+(:mod:`trustengine.persistence.keystore`). When a customer
 is erased, the key is deleted: the ciphertext stays, so the history keeps its shape and the
 tamper-evidence chain still verifies, but the fields read back as ``[erased]``.
 """
@@ -18,9 +19,9 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from eventsourcing.popo import POPOApplicationRecorder
-from eventsourcing.sqlite import SQLiteApplicationRecorder
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM, AESSIV
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 PERSONAL_FIELDS = frozenset(
     {
@@ -41,10 +42,11 @@ CACHE_LIMIT = 10_000
 """How many customers' keys and ciphers are kept in memory at once (oldest go first)."""
 _NONCE = 12
 _TAG = 16
+_TEXT_LABEL = b"trustengine read model: personal text v1"
 
 
-class KeyStore(Protocol):
-    """Where per-customer keys live: created on first write, destroyed on erasure."""
+class KeySource(Protocol):
+    """What sealing needs of a key store (:class:`~.keystore.KeyStore` is one)."""
 
     def keys(self, ids: Iterable[UUID], *, create: bool) -> dict[UUID, bytes]:
         """The keys of ``ids`` that exist (creating the missing ones when ``create``)."""
@@ -58,14 +60,25 @@ class KeyStore(Protocol):
 class PersonalData:
     """Seals and unseals the personal fields of payloads, caching keys per customer."""
 
-    def __init__(self, store: KeyStore) -> None:
+    def __init__(self, store: KeySource) -> None:
         self.store = store
         self._cache: dict[UUID, bytes | None] = {}
         self._ciphers: dict[UUID, AESGCM] = {}
+        self._texts: dict[UUID, AESSIV] = {}
+        self.unkeyed: set[UUID] = set()
+        """Customers whose sealed fields were read without a key (erased, or the key was
+        lost: :func:`trustengine.persistence.keycheck.missing_keys` tells which)."""
 
-    def prepare(self, ids: Iterable[UUID]) -> None:
-        """Make sure each customer in ``ids`` has a key (one round trip for a batch)."""
-        missing = [i for i in ids if self._cache.get(i) is None]
+    def uncached(self, ids: Iterable[UUID]) -> list[UUID]:
+        """Those of ``ids`` whose key is not in memory."""
+        return [i for i in ids if self._cache.get(i) is None]
+
+    def prepare(self, ids: Iterable[UUID], found: dict[UUID, bytes] | None = None) -> None:
+        """Make sure each customer in ``ids`` has a key (one round trip for a batch);
+        ``found`` are keys already read."""
+        if found:
+            self._cache.update(found)
+        missing = self.uncached(ids)
         if missing:
             self._cache.update(self.store.keys(missing, create=True))
 
@@ -73,6 +86,7 @@ class PersonalData:
         """Destroy the customer's key, so their personal fields can never be read again."""
         self._cache[id_] = None
         self._ciphers.pop(id_, None)
+        self._texts.pop(id_, None)
         return self.store.destroy(id_)
 
     def _cipher(self, id_: UUID, key: bytes) -> AESGCM:
@@ -112,6 +126,7 @@ class PersonalData:
             return payload
         key = self._key(id_, create=False)
         if key is None:
+            self.unkeyed.add(id_)
             payload.update(dict.fromkeys(sealed["fields"], ERASED))
             return payload
         blob = b64decode(sealed["data"])
@@ -123,81 +138,40 @@ class PersonalData:
         payload.update(json.loads(text))
         return payload
 
+    # --- text in the read model -------------------------------------------------------
 
-class MemoryKeyStore:
-    """Keys of an in-memory store."""
+    def _text_cipher(self, id_: UUID) -> AESSIV | None:
+        cipher = self._texts.get(id_)
+        if cipher is None:
+            key = self._key(id_, create=False)
+            if key is None:
+                return None
+            if len(self._texts) >= CACHE_LIMIT:
+                self._texts.pop(next(iter(self._texts)))
+            # A key of its own, derived with another label: the event key seals with
+            # random nonces, this one deterministically.
+            sub = HKDF(hashes.SHA256(), 64, salt=None, info=_TEXT_LABEL).derive(key)
+            cipher = self._texts[id_] = AESSIV(sub)
+        return cipher
 
-    def __init__(self) -> None:
-        self._keys: dict[UUID, bytes] = {}
+    def seal_text(self, id_: UUID, text: str) -> str | None:
+        """``text`` sealed under the customer's key for a read-model column (None when
+        the customer has no key: erased, or never had personal text).
 
-    def keys(self, ids: Iterable[UUID], *, create: bool) -> dict[UUID, bytes]:
-        found = {}
-        for id_ in ids:
-            if create and id_ not in self._keys:
-                self._keys[id_] = os.urandom(32)
-            if id_ in self._keys:
-                found[id_] = self._keys[id_]
-        return found
+        Deterministic (AES-SIV), so a rebuild writes the same bytes and ``verify --views``
+        can compare rows; equal texts of one customer give equal tokens, nothing more.
+        """
+        cipher = self._text_cipher(id_)
+        if cipher is None:
+            return None
+        return b64encode(cipher.encrypt(text.encode(), None)).decode()
 
-    def destroy(self, id_: UUID) -> bool:
-        return self._keys.pop(id_, None) is not None
-
-
-class SQLiteKeyStore:
-    """Keys in their own table, ``customer_keys``, of the SQLite store.
-
-    Deleting uses ``secure_delete`` and then checkpoints and truncates the write-ahead
-    log, so the key's bytes do not survive in the file or its WAL.
-    """
-
-    def __init__(self, recorder: SQLiteApplicationRecorder) -> None:
-        self.datastore = recorder.datastore
-        with self.datastore.transaction(commit=True) as c:
-            c.execute(
-                "CREATE TABLE IF NOT EXISTS customer_keys "
-                "(originator_id TEXT PRIMARY KEY, key BLOB NOT NULL) WITHOUT ROWID"
-            )
-
-    def keys(self, ids: Iterable[UUID], *, create: bool) -> dict[UUID, bytes]:
-        wanted = [i.hex for i in ids]
-        found: dict[UUID, bytes] = {}
-        with self.datastore.transaction(commit=create) as c:
-            if create:
-                # Write first: a WAL reader that later tries to write can fail at once with
-                # "database is locked" when another writer got in between.
-                c.executemany(
-                    "INSERT OR IGNORE INTO customer_keys VALUES (?, ?)",
-                    [(i, os.urandom(32)) for i in wanted],
-                )
-            for start in range(0, len(wanted), 500):
-                chunk = wanted[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                query = (
-                    f"SELECT originator_id, key FROM customer_keys WHERE originator_id IN ({marks})"  # noqa: S608 (only placeholders are interpolated)
-                )
-                c.execute(query, chunk)
-                found.update({UUID(row[0]): bytes(row[1]) for row in c.fetchall()})
-        return found
-
-    def destroy(self, id_: UUID) -> bool:
-        with self.datastore.transaction(commit=True) as c:
-            c.execute("PRAGMA secure_delete = ON")
-            c.execute("DELETE FROM customer_keys WHERE originator_id = ?", (id_.hex,))
-            c.execute("SELECT changes()")
-            deleted = bool(c.fetchone()[0])
-        with self.datastore.get_connection(commit=True) as conn:
-            conn.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        return deleted
-
-
-def key_store_for(recorder: object) -> KeyStore:
-    """The key store that belongs beside ``recorder``'s events."""
-    if isinstance(recorder, SQLiteApplicationRecorder):
-        return SQLiteKeyStore(recorder)
-    if isinstance(recorder, POPOApplicationRecorder):
-        return MemoryKeyStore()
-    from trustengine.persistence.postgres import ChainedPostgresRecorder, PostgresKeyStore
-
-    if isinstance(recorder, ChainedPostgresRecorder):
-        return PostgresKeyStore(recorder)
-    raise TypeError(f"no key store for {type(recorder).__name__}")
+    def open_text(self, id_: UUID, token: str) -> str:
+        """The text :meth:`seal_text` sealed; ``[erased]`` when the key is gone."""
+        cipher = self._text_cipher(id_)
+        if cipher is None:
+            return ERASED
+        try:
+            return cipher.decrypt(b64decode(token), None).decode()
+        except (InvalidTag, ValueError):
+            raise ValueError("sealed text in the read model fails its integrity check") from None

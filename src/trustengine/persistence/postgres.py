@@ -5,12 +5,10 @@ Kept apart from :mod:`.recorders` so that the embedded store needs no PostgreSQL
 
 from __future__ import annotations
 
-import os
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
-from uuid import UUID
 
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import Factory as PostgresFactory
@@ -276,54 +274,6 @@ def lock_timed_out(datastore: PostgresDatastore, table: str) -> LockTimeoutError
         f"{waited}, held ({row['mode']}) by pid {row['pid']} ({name}, {row['state']}: "
         f"{query}); try again when it is done, or give a longer --lock-timeout"
     )
-
-
-class PostgresKeyStore:
-    """Per-customer keys in their own table, ``<events table>_customer_keys``."""
-
-    def __init__(self, recorder: ChainedPostgresRecorder) -> None:
-        self.datastore = recorder.datastore
-        self._name = recorder.events_table_name + "_customer_keys"
-        self._table = SQL("{}.{}").format(
-            Identifier(recorder.datastore.schema), Identifier(self._name)
-        )
-        with self.datastore.transaction(commit=True) as curs:
-            curs.execute(
-                SQL(
-                    "CREATE TABLE IF NOT EXISTS {} "
-                    "(originator_id uuid PRIMARY KEY, key bytea NOT NULL)"
-                ).format(self._table)
-            )
-
-    def keys(self, ids: Iterable[UUID], *, create: bool) -> dict[UUID, bytes]:
-        try:
-            return self._keys(list(ids), create=create)
-        except OperationalError as error:
-            if isinstance(error.__cause__, LockNotAvailable):
-                raise lock_timed_out(self.datastore, self._name) from None
-            raise
-
-    def _keys(self, wanted: list[UUID], *, create: bool) -> dict[UUID, bytes]:
-        with self.datastore.transaction(commit=create) as curs:
-            if create:
-                curs.executemany(
-                    SQL("INSERT INTO {} VALUES (%s, %s) ON CONFLICT DO NOTHING").format(
-                        self._table
-                    ),
-                    [(i, os.urandom(32)) for i in wanted],
-                )
-            curs.execute(
-                SQL("SELECT originator_id, key FROM {} WHERE originator_id = ANY(%s)").format(
-                    self._table
-                ),
-                (wanted,),
-            )
-            return {UUID(str(row["originator_id"])): bytes(row["key"]) for row in curs.fetchall()}
-
-    def destroy(self, id_: UUID) -> bool:
-        with self.datastore.transaction(commit=True) as curs:
-            curs.execute(SQL("DELETE FROM {} WHERE originator_id = %s").format(self._table), (id_,))
-            return bool(curs.rowcount)
 
 
 def connection_settings(env: Mapping[str, str]) -> dict[str, Any]:

@@ -17,9 +17,10 @@
 - :mod:`.read_model`: :class:`ReadModel`, the tables of one store (what
   :class:`~trustengine.TrustEngine`'s read methods, :mod:`trustengine.reading`, ask).
 
-The tables hold decoded text (timeline summaries, case summaries, descriptions) in the
-clear, even when the event store encrypts payloads at rest (``--cipher-key-file``);
-personal text is rewritten to ``[erased]`` when a customer is erased (:mod:`.erasure`).
+The tables' copies of personal text (timeline and case summaries, descriptions, notes,
+reasons) are sealed under a key derived from the customer's key (:mod:`.sealing`), and
+opened by the read API; they are rewritten to ``[erased]`` when a customer is erased
+(:mod:`.erasure`). The other columns (scores, times, categories) are plain SQLite values.
 """
 
 from __future__ import annotations

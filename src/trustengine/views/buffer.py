@@ -11,6 +11,9 @@ The tables are created with sqlite-utils (:mod:`.schema`), but the batch's rows 
 written with one prepared ``executemany`` per table: every value here is already a plain
 SQLite value, and sqlite-utils' ``insert_all`` (which inspects and JSON-converts each
 value and builds the statement per chunk) cost about a fifth of a rebuild's time.
+
+Given the engine's :class:`~trustengine.persistence.personal.PersonalData`, personal text
+is sealed as it is written and opened as a keyed row is read back (see :mod:`.sealing`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from typing import Any
 
 import sqlite_utils
 
+from trustengine.persistence.personal import PersonalData
 from trustengine.views.schema import SPECS
+from trustengine.views.sealing import open_row, seal_row, seal_values
 
 Row = dict[str, Any]
 Key = tuple[Any, ...]
@@ -33,8 +38,9 @@ KEYED = ("customers", "cases", "promises", "compensation", "sla_clocks", "view_s
 class RowBuffer:
     """The pending rows of one batch, by table."""
 
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: sqlite_utils.Database, personal: PersonalData | None = None) -> None:
         self.db = db
+        self.personal = personal
         self.appended: dict[str, list[Values]] = {name: [] for name in APPEND_ONLY}
         self.changed: dict[str, dict[Key, Row]] = {name: {} for name in KEYED}
         # Table and column names come from the schema's constants, never from input.
@@ -76,7 +82,7 @@ class RowBuffer:
             if found is None:
                 return None
             row = dict(zip((d[0] for d in cursor.description), found, strict=True))
-            rows[key] = row
+            rows[key] = row = open_row(self.personal, table, row)
         return row
 
     @staticmethod
@@ -88,6 +94,9 @@ class RowBuffer:
         written = 0
         for name, appended in self.appended.items():
             if appended:
+                if self.personal is not None and name == "timeline":
+                    columns = self._columns[name]
+                    appended[:] = [seal_values(self.personal, name, columns, v) for v in appended]
                 self.db.conn.executemany(self._insert[name], appended)
                 written += len(appended)
                 appended.clear()
@@ -99,7 +108,8 @@ class RowBuffer:
     def _write(self, name: str, rows: list[Row]) -> int:
         if rows:
             columns = self._columns[name]
+            sealed = (seal_row(self.personal, name, row) for row in rows)
             self.db.conn.executemany(
-                self._insert[name], [tuple(row[c] for c in columns) for row in rows]
+                self._insert[name], [tuple(row[c] for c in columns) for row in sealed]
             )
         return len(rows)

@@ -43,10 +43,11 @@ from typing import TYPE_CHECKING, Any
 import sqlite_utils
 
 from trustengine.exceptions import InvalidTimeError
+from trustengine.views.sealing import open_value
 
 if TYPE_CHECKING:
     from trustengine.application import TrustEngine
-    from trustengine.views.read_model import ReadModel
+from trustengine.views.read_model import ReadModel
 
 FOLLOW_UP_AFTER = timedelta(days=1)
 """A resolved case with no follow-up scheduled is owed one this long after resolving."""
@@ -184,6 +185,8 @@ def due_items(
         with source.read_model() as model:
             return due_items(model, at, overdue_only=overdue_only, owner=owner)
     db = source if isinstance(source, sqlite_utils.Database) else source.db
+    engine = getattr(source, "engine", None)
+    personal = getattr(engine, "personal", None)
     if at is None:
         at = datetime.now(tz=UTC)
     elif at.tzinfo is None:
@@ -209,7 +212,11 @@ def due_items(
             continue
         if row["kind"] == "follow_up":
             planned.add(key)
-        text = row["description"] if row["kind"] != "follow_up" else "scheduled follow-up"
+        text = (
+            open_value(personal, row["customer"], row["description"])
+            if row["kind"] != "follow_up"
+            else "scheduled follow-up"
+        )
         out.add(_at(row["due"]), row["kind"], *key, row["id"], text)
     clocks: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for clock in running_clocks(db):

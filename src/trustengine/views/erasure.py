@@ -3,12 +3,13 @@
 The store seals personal fields (:data:`~trustengine.persistence.personal.PERSONAL_FIELDS`)
 under a key per customer and destroys the key on ``CustomerErased``; a replay then reads
 those fields as ``[erased]``. The read model holds copies (timeline summaries, case
-summaries, commitment descriptions and notes, compensation reasons), so when the projector
-folds a ``CustomerErased`` it rewrites them, in the same transaction, to what a rebuild
-from the erased store would write. It redacts the events itself rather than trusting that
-the key is already gone: the engine destroys it just after the event is committed. The
-``satisfaction`` table copies no personal text (a score's comment is left out of it), so it
-keeps its rows as they are, like the other figures.
+summaries, commitment descriptions and notes, compensation reasons), sealed under a key
+derived from the same key (:mod:`.sealing`), so they are unreadable once it goes; still,
+when the projector folds a ``CustomerErased`` it rewrites them, in the same transaction,
+to what a rebuild from the erased store would write. It redacts the events itself rather
+than trusting that the key is already gone: the engine destroys it just after the event is
+committed. The ``satisfaction`` table copies no personal text (a score's comment is left
+out of it), so it keeps its rows as they are, like the other figures.
 
 Rewriting a row is not enough on disk: SQLite keeps old bytes in free space and in the
 write-ahead log. The views connection runs with ``secure_delete`` (freed and overwritten

@@ -228,7 +228,7 @@ class Projector:
         return erasures
 
     def _fold_together(self, notifications: Sequence[Notification]) -> list[Erasure]:
-        buffer = RowBuffer(self.db)
+        buffer = RowBuffer(self.db, getattr(self.mapper, "personal", None))
         steps = StepWriter(self.model.sla, buffer)
         erasures: list[Erasure] = []
         for notification in notifications:
@@ -255,7 +255,7 @@ class Projector:
                 continue
             key = event.customer
             snapshot = dumps_state(self._state(key))
-            buffer = RowBuffer(self.db)
+            buffer = RowBuffer(self.db, getattr(self.mapper, "personal", None))
             steps = StepWriter(self.model.sla, buffer)
             self.db.execute("SAVEPOINT event")
             stage = "cannot be folded"

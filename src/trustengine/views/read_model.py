@@ -56,11 +56,12 @@ from trustengine.views.queries import (
     customer_timeline,
 )
 from trustengine.views.schema import TABLES, create_tables, drop_all, drop_views, view_files
+from trustengine.views.sealing import reveal
 
 if TYPE_CHECKING:
     from trustengine.application import TrustEngine
 
-VIEWS_VERSION = "5"
+VIEWS_VERSION = "6"
 """Bump when the tables' meaning changes: read models built before are rebuilt.
 
 2: the ``satisfaction`` table (a views file of version 1 has no scores in it).
@@ -70,6 +71,9 @@ a reopening.
 reopening.
 5: ``compensation.amount_exact``, each amount as exact decimal text, and the
 ``problems`` table (events the projector set aside).
+6: personal text sealed under the customer's key (:mod:`.sealing`): a read model built
+before holds it in the clear, and the rebuild drops it (the connection runs with
+``secure_delete``).
 """
 
 
@@ -336,7 +340,7 @@ class ReadModel:
         found = customer_state(self.db, customer)
         if found is None:
             raise CustomerNotFoundError(f"no customer {customer!r} in {self.engine.target.display}")
-        return found
+        return reveal(self.engine.personal, found, customer)
 
     @_sqlite_errors
     def timeline(self, customer: str, *, case: str | None = None) -> list[dict[str, Any]]:
@@ -344,7 +348,7 @@ class ReadModel:
         found = customer_timeline(self.db, customer, case=case)
         if found is None:
             raise CustomerNotFoundError(f"no customer {customer!r} in {self.engine.target.display}")
-        return found
+        return reveal(self.engine.personal, found, customer)
 
     @_sqlite_errors
     def customers(
@@ -375,7 +379,7 @@ class ReadModel:
         """
         found = case_detail(self.db, customer, case)
         if found is not None:
-            return found
+            return reveal(self.engine.personal, found, customer)
         where = self.engine.target.display
         if not customer_known(self.db, customer):
             raise CustomerNotFoundError(f"no customer {customer!r} in {where}")
