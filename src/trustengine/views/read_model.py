@@ -210,8 +210,20 @@ class ReadModel:
             [{"key": key, "value": value} for key, value in values.items()], replace=True
         )
 
-    @_sqlite_errors
-    def _ensure(self, *, adopt: bool) -> None:
+    @contextmanager
+    def _snapshot(self) -> Iterator[None]:
+        """A read transaction: the statements in it see one state of the file."""
+        conn = self.db.conn
+        conn.execute("BEGIN")
+        try:
+            yield
+        finally:
+            if conn.in_transaction:
+                conn.execute("COMMIT")
+
+    def _checked(self, *, adopt: bool) -> dict[str, str] | None:
+        """The tables' ``view_meta`` when they must be created or brought up to date, or
+        None when they are ready; raises when the file holds something else."""
         meta = self.meta()
         present = [spec.name for spec in TABLES if self.db.table(spec.name).exists()]
         if present and "store" not in meta:
@@ -227,8 +239,22 @@ class ReadModel:
                 "with trustengine rebuild --views"
             )
         if ready and meta.get("sql_views") == _sql_views_hash() and "fingerprint" in meta:
+            return None
+        return meta
+
+    @_sqlite_errors
+    def _ensure(self, *, adopt: bool) -> None:
+        # Another process may be creating the tables: read what is there in one snapshot,
+        # and look again once holding the write lock, so that a half-seen creation is
+        # neither taken for a foreign file nor created twice.
+        with self._snapshot():
+            meta = self._checked(adopt=adopt)
+        if meta is None:
             return
         with self._transaction():
+            meta = self._checked(adopt=adopt)
+            if meta is None:
+                return  # another process finished it meanwhile
             if meta.get("sql_views") != _sql_views_hash():
                 drop_views(self.db)  # the .sql files changed: create them anew
             create_tables(self.db)
