@@ -212,18 +212,9 @@ class Clock(Answer):
     policy: str | None
 
 
-class CaseStep(Answer):
-    """One step of a case's timeline, with the customer's trust score after it."""
-
-    at: str
-    type: str
-    case: str | None
-    actor: str | None
-    channel: str | None
-    summary: str
-    position: int
-    recorded_at: str
-    trust: Number | None
+class CaseStep(TimelineStep):
+    """One step of a case's timeline, with the customer's trust score after it: the
+    fields of a :class:`TimelineStep`."""
 
 
 class CaseDetail(Answer):
