@@ -1,7 +1,7 @@
 """One customer's verification (what ``audit`` runs) over a large SQLite ledger, against
 ``verify``.
 
-Builds one store of ``--events`` generated events (``trustengine.synth``), then times,
+Builds one store of ``--events`` generated events (``trustengine.testing.synth``), then times,
 ``--repeat`` times each and interleaved, the median wall and CPU seconds of:
 
 - ``verify``: the whole-ledger check (the baseline: it decodes and hashes every event);
@@ -24,8 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from trustengine import TrustEngine
-from trustengine.synth import generate_history
-from trustengine.verify import ledger_head_problems, verify, verify_customer
+from trustengine.integrity.verify import ledger_head_problems, verify, verify_customer
+from trustengine.testing.synth import generate_history
 
 
 def timed(run: Callable[[], object]) -> tuple[float, float]:

@@ -23,8 +23,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, event
 
-from trustengine.application import TrustEngine
-from trustengine.ledger_io import import_lines
+from trustengine.application.engine import TrustEngine
+from trustengine.interchange.jsonl import import_lines
 
 STOCK_NS = uuid5(NAMESPACE_URL, "trustengine-benchmark")
 """Namespace of the stock baseline's customer ids (and of raw rows keyed like them)."""

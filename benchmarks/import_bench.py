@@ -54,8 +54,8 @@ from common import (
     trustengine_import,
 )
 
-from trustengine.application import TrustEngine
-from trustengine.synth import generate_history, write_jsonl
+from trustengine.application.engine import TrustEngine
+from trustengine.testing.synth import generate_history, write_jsonl
 
 BULK_TARGET = 0.5
 COMMAND_TARGET = 0.7

@@ -1,6 +1,6 @@
 """Merkle root, proofs and consistency over a large SQLite ledger, against `verify`.
 
-Builds one store of ``--events`` generated events (``trustengine.synth``), then times,
+Builds one store of ``--events`` generated events (``trustengine.testing.synth``), then times,
 ``--repeat`` times each and interleaved, the median wall and CPU seconds of:
 
 - ``verify``: the whole-ledger check (the baseline: it reads and hashes every event too);
@@ -34,8 +34,8 @@ from trustengine.integrity.bundle import build_proof
 from trustengine.integrity.checkpoint import sign
 from trustengine.integrity.consistency import check_consistency
 from trustengine.integrity.ledger import ledger_root, ledger_tree
-from trustengine.synth import generate_history
-from trustengine.verify import verify
+from trustengine.integrity.verify import verify
+from trustengine.testing.synth import generate_history
 
 
 def timed(run: Callable[[], object]) -> tuple[float, float]:

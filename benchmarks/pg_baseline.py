@@ -21,9 +21,9 @@ import psycopg
 from common import StockApp
 from psycopg import sql
 
-from trustengine.application import TrustEngine
+from trustengine.application.engine import TrustEngine
 from trustengine.domain.customer import customer_id
-from trustengine.ledger_io import import_lines
+from trustengine.interchange.jsonl import import_lines
 from trustengine.persistence.target import parse_target
 
 DEFAULT_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

@@ -74,8 +74,8 @@ from pg_baseline import (
     trustengine_import,
 )
 
-from trustengine.application import TrustEngine
-from trustengine.synth import generate_history, write_jsonl
+from trustengine.application.engine import TrustEngine
+from trustengine.testing.synth import generate_history, write_jsonl
 
 BULK_TARGET = 0.5
 COMMAND_TARGET = 0.7

@@ -29,13 +29,13 @@ from common import Result, dist_version, say, timed
 from rich.console import Console
 from rich.table import Table
 
-from trustengine.application import TrustEngine
+from trustengine.application.engine import TrustEngine
 from trustengine.cli import main
 from trustengine.cli.output import _short
 from trustengine.cli.work import DUE_TABLE_COLUMNS, _mark_overdue
-from trustengine.ledger_io import import_lines
-from trustengine.synth import generate_history
-from trustengine.views import ReadModel
+from trustengine.interchange.jsonl import import_lines
+from trustengine.readmodel import ReadModel
+from trustengine.testing.synth import generate_history
 
 TARGET = 2.0
 

@@ -204,8 +204,8 @@ def ten_thousand_customers(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An SQLite store of a generated history of 10,000 customers (120,000 events), its
     read model built in the same file. Built once a session (about 25 s); treat it as
     read-only, or copy the file before writing to it."""
-    from trustengine.synth import generate_history
-    from trustengine.views import ReadModel
+    from trustengine.readmodel import ReadModel
+    from trustengine.testing.synth import generate_history
 
     path = tmp_path_factory.mktemp("ten-thousand") / "store.db"
     engine = TrustEngine(str(path))

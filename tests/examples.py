@@ -178,7 +178,7 @@ _ORDERED: list[dict[str, Any]] = [
 ]
 
 EXAMPLES: dict[str, dict[str, Any]] = {example["type"]: example for example in _ORDERED}
-"""One valid contract-shaped example per event type (tests/test_interchange.py checks
+"""One valid contract-shaped example per event type (tests/interchange/test_codec.py checks
 that every type of ``EVENT_TYPES`` has one)."""
 
 # Events some examples need before them: a second promise to break, a second offer to

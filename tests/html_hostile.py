@@ -1,6 +1,6 @@
 """Texts made to break an HTML page, and a history that carries one in every text field.
 
-Shared by the parser test (tests/test_html_injection.py) and the browser test
+Shared by the parser test (tests/html/test_html_injection.py) and the browser test
 (tests/report/test_html_injection_browser.py). :data:`PAYLOADS` are the classic ways out
 of a text node, an attribute, a ``<title>``, a ``<style>`` or an SVG; :func:`hostile_history`
 puts a given text into every free-text and key field a customer's history has (names,

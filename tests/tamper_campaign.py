@@ -40,7 +40,7 @@ from click.testing import CliRunner
 from tests.tamper_kinds import KINDS
 from trustengine import TrustEngine
 from trustengine.cli import main
-from trustengine.ledger_io import import_lines
+from trustengine.interchange.jsonl import import_lines
 
 DETECTORS = (
     "verify",

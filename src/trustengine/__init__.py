@@ -7,7 +7,7 @@ models rebuild from those events where the customer's trust stands and what is o
 
 from __future__ import annotations
 
-from trustengine.answers import (
+from trustengine.application.answers import (
     AuditReport,
     CaseDetail,
     CaseRecord,
@@ -26,7 +26,7 @@ from trustengine.answers import (
     Timeline,
     TimelineStep,
 )
-from trustengine.application import TrustEngine
+from trustengine.application.engine import TrustEngine
 from trustengine.audit import build_audit
 from trustengine.domain import EVENT_TYPES, Customer, CustomerEvent, customer_id
 from trustengine.domain.events import (
@@ -85,12 +85,12 @@ from trustengine.exceptions import (
     UnknownCommitmentError,
     UnknownEventTypeError,
 )
-from trustengine.interchange import dumps, parse_event, parse_line, to_contract
+from trustengine.interchange.codec import dumps, parse_event, parse_line, to_contract
+from trustengine.readmodel.due import DueItem, due_items
+from trustengine.readmodel.follow import Follower
+from trustengine.readmodel.read_model import ReadModel
 from trustengine.report import build_report, report_html, report_text
-from trustengine.sweep import Miss, SweepResult, find_misses, run_sweep
-from trustengine.views.due import DueItem, due_items
-from trustengine.views.follow import Follower
-from trustengine.views.read_model import ReadModel
+from trustengine.workflows.sweep import Miss, SweepResult, find_misses, run_sweep
 
 __version__ = "0.1.0"
 

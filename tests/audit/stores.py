@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from trustengine import TrustEngine, customer_id
-from trustengine.ledger_io import import_lines
+from trustengine.interchange.jsonl import import_lines
 
 RECORDED = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 """The recorded time of every demo event: the golden files must not depend on the day

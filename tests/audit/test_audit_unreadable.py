@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from tests.audit.stores import demo_store
-from tests.views.problem_stores import corrupt, store_unchecked
+from tests.readmodel.problem_stores import corrupt, store_unchecked
 from trustengine import TrustEngine, customer_id
 from trustengine.cli import main
 

@@ -10,9 +10,9 @@ import pytest
 from tests.audit.stores import DEMO_CUSTOMERS, demo_store
 from trustengine import TrustEngine
 from trustengine.audit.fold import fold
+from trustengine.readmodel import ReadModel
+from trustengine.readmodel.sealing import open_row
 from trustengine.scoring.trust import TrustModel
-from trustengine.views import ReadModel
-from trustengine.views.sealing import open_row
 
 TABLES = {
     "cases": "cases",

@@ -22,7 +22,7 @@ from tests.conftest import in_ci
 from trustengine import TrustEngine, build_audit
 from trustengine.audit import to_json
 from trustengine.cli import main
-from trustengine.ledger_io import import_lines
+from trustengine.interchange.jsonl import import_lines
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE_VAR = "UPDATE_GOLDEN"

@@ -15,7 +15,7 @@ from tests.examples import event, iso
 from trustengine import TrustEngine
 from trustengine.audit import build_audit, to_html
 from trustengine.cli import main
-from trustengine.htmlpage import FSI, PDI
+from trustengine.html.page import FSI, PDI
 
 CUSTOMER = "مشتری-7"
 CASE = "پرونده-1"

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from tests.audit.stores import delete_event, demo_store, edit_payload
 from trustengine import CustomerNotFoundError, TrustEngine, customer_id
 from trustengine.cli import main
-from trustengine.verify import CustomerVerification, verify, verify_customer
+from trustengine.integrity.verify import CustomerVerification, verify, verify_customer
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from tests.views.conftest import demo_lines
+from tests.readmodel.conftest import demo_lines
 
 from trustengine import TrustEngine
 from trustengine.cli import main
-from trustengine.ledger_io import import_lines
-from trustengine.views import ReadModel
+from trustengine.interchange.jsonl import import_lines
+from trustengine.readmodel import ReadModel
 
 RECORDED = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 NOON = "2026-06-01 12:00"
@@ -57,7 +57,7 @@ def ok(*args: str) -> str:
 @pytest.fixture
 def locked(demo_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """``demo_db`` while another connection holds its write lock."""
-    monkeypatch.setattr("trustengine.views.location.LOCK_TIMEOUT", 0.1)
+    monkeypatch.setattr("trustengine.readmodel.location.LOCK_TIMEOUT", 0.1)
     blocker = sqlite3.connect(demo_db, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
     try:

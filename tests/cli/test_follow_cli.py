@@ -24,12 +24,12 @@ import pytest
 import sqlite_utils
 from click.testing import CliRunner
 from tests.conftest import terminate_connections
-from tests.views.conftest import dump
+from tests.readmodel.conftest import dump
 
 from trustengine import TrustEngine
 from trustengine.cli import main
-from trustengine.synth import generate_history
-from trustengine.views import ReadModel
+from trustengine.readmodel import ReadModel
+from trustengine.testing.synth import generate_history
 
 HISTORY = generate_history(20, 300)
 """300 events of 20 customers, in business-time order: any prefix is a valid history."""

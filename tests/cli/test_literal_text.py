@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.conftest import in_ci
 from tests.examples import event
-from tests.views.conftest import demo_lines
+from tests.readmodel.conftest import demo_lines
 
 from trustengine import TrustEngine
 from trustengine.cli import main
@@ -32,9 +32,9 @@ from trustengine.cli.customers import CUSTOMER_COLUMNS, render_case
 from trustengine.cli.output import render_rows
 from trustengine.cli.read import print_timeline, render_state
 from trustengine.cli.work import DUE_TABLE_COLUMNS, _due_footer, _mark_overdue
-from trustengine.ledger_io import import_lines
+from trustengine.interchange.jsonl import import_lines
 from trustengine.report import report_text
-from trustengine.terminal import ESCAPED, escape_controls
+from trustengine.terminal.escape import ESCAPED, escape_controls
 
 settings.register_profile(
     "renderers-ci",

@@ -14,12 +14,12 @@ import pytest
 from click.testing import CliRunner
 from tests.examples import event
 
-import trustengine.ledger_io
+import trustengine.interchange.jsonl
 from trustengine import TrustEngine
 from trustengine.cli import main
 from trustengine.exceptions import OutputFileError
-from trustengine.files import create_private, whole_file, write_text
-from trustengine.views import ReadModel
+from trustengine.persistence.files import create_private, whole_file, write_text
+from trustengine.readmodel import ReadModel
 
 COMPLAINT = event(
     "ComplaintFiled",
@@ -69,7 +69,7 @@ def test_a_failure_mid_export_leaves_the_old_file_intact_and_no_temporary_file(
 ) -> None:
     out = tmp_path / "backup.jsonl"
     out.write_text("the old backup\n", encoding="utf-8")
-    real = trustengine.ledger_io.dumps
+    real = trustengine.interchange.jsonl.dumps
     written: list[str] = []
 
     def failing(event: object) -> str:
@@ -78,7 +78,7 @@ def test_a_failure_mid_export_leaves_the_old_file_intact_and_no_temporary_file(
         written.append(real(event))  # type: ignore[arg-type]
         return written[-1]
 
-    monkeypatch.setattr(trustengine.ledger_io, "dumps", failing)
+    monkeypatch.setattr(trustengine.interchange.jsonl, "dumps", failing)
 
     assert run("export", "--db", demo_db, "--output", str(out)) == (
         2,
@@ -101,7 +101,7 @@ def test_an_unexpected_error_mid_export_leaves_no_file_where_there_was_none(
             raise ArithmeticError("injected")
         return "{}"
 
-    monkeypatch.setattr(trustengine.ledger_io, "dumps", failing)
+    monkeypatch.setattr(trustengine.interchange.jsonl, "dumps", failing)
 
     result = CliRunner().invoke(main, ["export", "--db", demo_db, "--output", str(out)])
 

@@ -11,8 +11,8 @@ from click.testing import CliRunner, Result
 from jsonschema import Draft202012Validator
 
 from trustengine.cli import main
-from trustengine.contract import line_schema
 from trustengine.domain import EVENT_TYPES
+from trustengine.interchange.contract import line_schema
 
 COMPLAINT = {
     "type": "ComplaintFiled",

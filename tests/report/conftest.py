@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from tests.examples import event, iso
 from trustengine import TrustEngine
 from trustengine.cli import main
+from trustengine.readmodel import ReadModel
 from trustengine.report import build_report
-from trustengine.views import ReadModel
 
 Report = Callable[..., dict[str, Any]]
 

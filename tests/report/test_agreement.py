@@ -20,9 +20,9 @@ import pytest
 
 from trustengine import TrustEngine
 from trustengine.domain.base import CustomerEvent
+from trustengine.readmodel import ReadModel
 from trustengine.report import build_report
 from trustengine.scoring.trust import TrustModel
-from trustengine.views import ReadModel
 
 pytestmark = pytest.mark.slow
 

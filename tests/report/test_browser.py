@@ -26,7 +26,7 @@ from click.testing import CliRunner
 from tests.audit.test_rtl import CUSTOMER, TEXTS, persian_store
 from tests.conftest import in_ci
 from trustengine.cli import main
-from trustengine.htmlpage import CSP
+from trustengine.html.page import CSP
 
 CHROMIUM = Path("/usr/bin/chromium")
 POLICY = f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'

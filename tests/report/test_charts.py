@@ -6,8 +6,8 @@ import re
 
 from tests.report.conftest import Report
 from tests.report.test_figures import complaint
+from trustengine.html.charts import bar_chart, histogram, line_chart, stacked_bars
 from trustengine.report import report_html, report_text
-from trustengine.report.charts import bar_chart, histogram, line_chart, stacked_bars
 
 
 def marks(svg: str, tag: str) -> int:

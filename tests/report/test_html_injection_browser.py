@@ -28,12 +28,12 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from tests.html.test_html_injection import fitted, foreign_markup, read, shown
 from tests.html_hostile import FIELDS, hostile_history
 from tests.report.test_browser import chromium, rendered
-from tests.test_html_injection import fitted, foreign_markup, read, shown
 from trustengine import TrustEngine
 from trustengine.cli import main
-from trustengine.htmlpage import CSP, FSI, PDI, Html, isolated_text, page
+from trustengine.html.page import CSP, FSI, PDI, Html, isolated_text, page
 
 POLICY = f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
 

@@ -16,16 +16,16 @@ from collections import Counter
 from datetime import datetime
 from typing import Any, cast
 
-from trustengine.application import TrustEngine
+from trustengine.application.engine import TrustEngine
 from trustengine.audit.fold import Folded, as_bool, fold, only_case
 from trustengine.domain.base import CustomerEvent
 from trustengine.exceptions import CustomerNotFoundError, InvalidTimeError, UnknownCaseError
-from trustengine.interchange import to_contract
+from trustengine.integrity.verify import CustomerVerification, verify_customer
+from trustengine.interchange.codec import to_contract
+from trustengine.readmodel.buffer import Row
+from trustengine.readmodel.timeline import summarize
 from trustengine.scoring.sla import CLOCKS
 from trustengine.scoring.trust import TrustModel
-from trustengine.timeline import summarize
-from trustengine.verify import CustomerVerification, verify_customer
-from trustengine.views.buffer import Row
 
 FORMAT = "trustengine-audit/1"
 """Names the report's shape; it changes only by adding keys (a new shape, a new name)."""
@@ -107,7 +107,7 @@ def _folded(
     check: CustomerVerification,
 ) -> Folded:
     """The fold of ``events`` up to the first event that cannot be read or folded, as the
-    read model stops there (see ``trustengine.views.problems``); where it stopped is
+    read model stops there (see ``trustengine.readmodel.problems``); where it stopped is
     added to ``check``'s problems, so the report says it and the audit exits 1."""
     unreadable = _first_unreadable(check)
     folded = fold(

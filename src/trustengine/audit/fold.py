@@ -2,7 +2,7 @@
 
 The audit must say exactly what the read-model tables say (``cases``, ``promises``,
 ``compensation``, ``sla_clocks``) but for any point in time and under any SLA preset, so
-it runs the projector's own :class:`~trustengine.views.steps.StepWriter` and trust model
+it runs the projector's own :class:`~trustengine.readmodel.steps.StepWriter` and trust model
 over the replayed events into a private in-memory SQLite database, then reads the rows
 back. Nothing is written to the store or its read model.
 """
@@ -17,10 +17,10 @@ from typing import Any
 import sqlite_utils
 
 from trustengine.domain.base import CustomerEvent
+from trustengine.readmodel.buffer import Row, RowBuffer
+from trustengine.readmodel.schema import create_tables
+from trustengine.readmodel.steps import StepWriter
 from trustengine.scoring.trust import TrustModel, TrustState
-from trustengine.views.buffer import Row, RowBuffer
-from trustengine.views.schema import create_tables
-from trustengine.views.steps import StepWriter
 
 Rows = list[Row]
 

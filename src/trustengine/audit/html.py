@@ -1,6 +1,6 @@
 """The audit report as one self-contained HTML page: the same content as the JSON.
 
-It uses the shared page shell (:mod:`trustengine.htmlpage`): its own CSS, an inline SVG of
+It uses the shared page shell (:mod:`trustengine.html.page`): its own CSS, an inline SVG of
 the trust score over time, no script and nothing loaded from anywhere, so the page can be
 archived with the case file and read offline years later.
 """
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from trustengine.htmlpage import FSI, PDI, Html, contained, esc, isolated, page, table
+from trustengine.html.page import FSI, PDI, Html, contained, esc, isolated, page, table
 
 CHART_WIDTH = 720
 CHART_HEIGHT = 200

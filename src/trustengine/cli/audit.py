@@ -32,7 +32,7 @@ from trustengine.cli.output import (
 from trustengine.cli.read import TIME
 from trustengine.scoring.policy import DEFAULT_TRUST_POLICY
 from trustengine.scoring.sla import DEFAULT_SLA_POLICY
-from trustengine.terminal import escape_controls
+from trustengine.terminal.escape import escape_controls
 
 
 @click.command(

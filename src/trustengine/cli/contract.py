@@ -16,10 +16,10 @@ from typing import Any
 import click
 
 from trustengine.cli.output import InputError
-from trustengine.contract import FieldDoc, fields, line_schema, scope
 from trustengine.domain.base import CustomerEvent
 from trustengine.domain.events import EVENT_TYPES
-from trustengine.interchange import did_you_mean
+from trustengine.interchange.codec import did_you_mean
+from trustengine.interchange.contract import FieldDoc, fields, line_schema, scope
 
 SCOPES = {
     "customer": "customer-level: no case",

@@ -22,9 +22,9 @@ from trustengine.cli.output import (
 )
 from trustengine.cli.table import screen_width
 from trustengine.cli.views import caught_up, views_option
+from trustengine.readmodel.queries import CUSTOMER_SORTS, CustomerSort
 from trustengine.scoring.trust import PHASES
-from trustengine.terminal import escape_controls
-from trustengine.views.queries import CUSTOMER_SORTS, CustomerSort
+from trustengine.terminal.escape import escape_controls
 
 CUSTOMER_COLUMNS = (
     "customer",

@@ -1,7 +1,7 @@
 """Files the commands write (``--html FILE``, ``export --output FILE``): whole or absent,
 private when they hold personal data, never over a FIFO, device, socket or directory.
 
-The work is :mod:`trustengine.files`'s; here a path that cannot be written becomes one
+The work is :mod:`trustengine.persistence.files`'s; here a path that cannot be written becomes one
 :class:`~trustengine.cli.output.InputError` line (exit status 2) naming the option.
 """
 
@@ -15,7 +15,7 @@ from typing import TextIO
 import click
 
 from trustengine.exceptions import OutputFileError
-from trustengine.files import whole_file
+from trustengine.persistence.files import whole_file
 
 
 class OutputPathError(click.ClickException):

@@ -9,8 +9,8 @@ import click
 
 from trustengine.cli.output import InputError, db_option, handle_errors, open_engine
 from trustengine.cli.views import views_option, warn_of_problems
-from trustengine.views import ReadModel
-from trustengine.views.follow import DEFAULT_POLL, Follower, stop_on_signals
+from trustengine.readmodel import ReadModel
+from trustengine.readmodel.follow import DEFAULT_POLL, Follower, stop_on_signals
 
 
 def _events(count: int) -> str:

@@ -10,7 +10,7 @@ from typing import IO, Any
 
 import click
 
-from trustengine.application import EventInput
+from trustengine.application.engine import EventInput
 from trustengine.cli.files import whole_output
 from trustengine.cli.output import (
     InputError,
@@ -34,7 +34,8 @@ from trustengine.cli.read import print_timeline
 from trustengine.cli.views import caught_up
 from trustengine.exceptions import ReadModelError
 from trustengine.integrity.checkpoint import Checkpoint
-from trustengine.ledger_io import (
+from trustengine.integrity.verify import verify as verify_store
+from trustengine.interchange.jsonl import (
     MAX_ERRORS,
     ImportResult,
     check_items,
@@ -45,11 +46,10 @@ from trustengine.ledger_io import (
     numbered_lines,
 )
 from trustengine.persistence.chain import Seal
+from trustengine.readmodel.check import ViewsReport, check_views
 from trustengine.scoring.policy import DEFAULT_TRUST_POLICY
 from trustengine.scoring.sla import DEFAULT_SLA_POLICY
-from trustengine.terminal import escape_controls
-from trustengine.verify import verify as verify_store
-from trustengine.views.check import ViewsReport, check_views
+from trustengine.terminal.escape import escape_controls
 
 DEMO_CUSTOMER = "cust-amelia"
 

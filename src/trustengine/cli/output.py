@@ -30,12 +30,12 @@ from eventsourcing.persistence import MapperDeserialisationError, PersistenceErr
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from trustengine.application import TrustEngine
+from trustengine.application.engine import TrustEngine
 from trustengine.cli.failures import as_click_error, flush_stdout, passes_through
 from trustengine.cli.files import write_whole as write_whole  # re-exported for commands
 from trustengine.cli.table import cell_text, screen_height, table_lines
 from trustengine.exceptions import StoreTargetError, TrustEngineError
-from trustengine.files import readable_by_others
+from trustengine.persistence.files import readable_by_others
 from trustengine.persistence.target import (
     APPLICATION_NAME,
     DEFAULT_TARGET,
@@ -44,7 +44,7 @@ from trustengine.persistence.target import (
     check_cipher_key,
     parse_target,
 )
-from trustengine.terminal import escape_controls
+from trustengine.terminal.escape import escape_controls
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -12,7 +12,7 @@ from trustengine.cli.output import InputError, db_option, handle_errors, open_en
 from trustengine.cli.proofs import make_signing_key
 from trustengine.cli.views import erase_from_read_model, views_option
 from trustengine.exceptions import OutputFileError
-from trustengine.files import write_new_private
+from trustengine.persistence.files import write_new_private
 
 NEEDS_YES = (
     "erase cannot be undone: give --yes to confirm it when not on a terminal (nothing was erased)"

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from trustengine.application import TrustEngine
+from trustengine.application.engine import TrustEngine
 from trustengine.cli.output import (
     Finding,
     InputError,

@@ -1,6 +1,6 @@
 """Commands that read one customer's history: ``timeline`` and ``state``.
 
-Without time or policy overrides they answer from the read model (:mod:`trustengine.views`),
+Without time or policy overrides they answer from the read model (:mod:`trustengine.readmodel`),
 caught up first; with them they replay the customer's events from the store."""
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from trustengine.cli.output import (
     render_rows,
 )
 from trustengine.cli.views import caught_up, views_option
+from trustengine.domain.times import parse_time
 from trustengine.scoring.policy import DEFAULT_TRUST_POLICY
 from trustengine.scoring.sla import DEFAULT_SLA_POLICY
-from trustengine.terminal import escape_controls
-from trustengine.times import parse_time
+from trustengine.terminal.escape import escape_controls
 
 
 class TimeParam(click.ParamType):  # type: ignore[type-arg]

@@ -3,7 +3,7 @@ imported line would be.
 
 The options build one contract-shaped event (``--customer``, ``--case``, ``--at``,
 ``--actor``, ``--channel``, and the ``data`` fields as ``--name value`` pairs or
-``--json``), which then takes the import path: :func:`trustengine.interchange.parse_event`
+``--json``), which then takes the import path: :func:`trustengine.interchange.codec.parse_event`
 and the engine's batch check. So a bad type, field, time or broken rule is reported in
 import's words (without the FILE:LINE), and recording a fact the store already has stores
 nothing, as re-importing it would.
@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import click
 
-from trustengine.application import TrustEngine, utc_now
+from trustengine.application.engine import TrustEngine, utc_now
 from trustengine.cli.contract import SCOPES, event_class, option, requirement, rule_text
 from trustengine.cli.output import (
     InputError,
@@ -29,12 +29,12 @@ from trustengine.cli.output import (
     open_engine,
 )
 from trustengine.cli.views import erase_from_read_model, views_option
-from trustengine.contract import FieldDoc, fields, scope
 from trustengine.domain.base import Channel, CustomerEvent
 from trustengine.domain.events import EVENT_TYPES, CustomerErased
 from trustengine.exceptions import BatchRejectedError
-from trustengine.interchange import did_you_mean, parse_event
-from trustengine.terminal import escape_controls
+from trustengine.interchange.codec import did_you_mean, parse_event
+from trustengine.interchange.contract import FieldDoc, fields, scope
+from trustengine.terminal.escape import escape_controls
 
 _NUMERIC = (bool, int, float, Decimal)
 # The decoder import uses: Decimal keeps amounts exact.

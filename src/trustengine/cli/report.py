@@ -20,10 +20,10 @@ from trustengine.cli.output import (
     open_engine,
 )
 from trustengine.cli.views import caught_up, views_option
+from trustengine.domain.times import parse_time
 from trustengine.exceptions import InvalidTimeError
 from trustengine.report import report_html, report_text
 from trustengine.report.window import GROUPINGS, Window
-from trustengine.times import parse_time
 
 
 def _moment(option: str, text: str | None, *, end_of_day: bool) -> datetime | None:

@@ -1,6 +1,6 @@
 """Tables for a person at a terminal, laid out from the data and written line by line.
 
-Every cell is literal text: it goes through :func:`~trustengine.terminal.escape_controls`
+Every cell is literal text: it goes through :func:`~trustengine.terminal.escape.escape_controls`
 and is never read as ``rich`` markup, so ``[ticket 4411]`` and ``[erased]`` show as typed.
 
 The layout is measured in one pass over the cells (:func:`rich.cells.cell_len`, so wide
@@ -28,7 +28,7 @@ from typing import Any
 
 from rich.cells import cell_len, get_character_cell_size
 
-from trustengine.terminal import escape_controls
+from trustengine.terminal.escape import escape_controls
 
 TEXT_COLUMNS = frozenset(
     {"summary", "reason", "description", "details", "note", "comment", "data", "complaint"}

@@ -1,6 +1,6 @@
 """The read model on the command line: ``rebuild``, and the ``--views`` option.
 
-The read commands ask the engine's read methods (:mod:`trustengine.reading`), which
+The read commands ask the engine's read methods (:mod:`trustengine.application.reading`), which
 answer from the read model when no time or policy override is given; they catch it up
 first with :func:`caught_up`, for the progress bar.
 """
@@ -13,10 +13,10 @@ from typing import Any, TypeVar
 
 import click
 
-from trustengine.application import TrustEngine
+from trustengine.application.engine import TrustEngine
 from trustengine.cli.output import db_option, handle_errors, open_engine, progress_bar
-from trustengine.views import DEFAULT_VIEWS, VIEWS_ENV_VAR, ReadModel
-from trustengine.views.problems import count_problems
+from trustengine.readmodel import DEFAULT_VIEWS, VIEWS_ENV_VAR, ReadModel
+from trustengine.readmodel.problems import count_problems
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -1,6 +1,6 @@
 """The day's work from the command line: ``due`` (what is owed, soonest first) and
-``sweep`` (record what was missed). Thin over :mod:`trustengine.views.due` and
-:mod:`trustengine.sweep`.
+``sweep`` (record what was missed). Thin over :mod:`trustengine.readmodel.due` and
+:mod:`trustengine.workflows.sweep`.
 
 Both refuse a store that does not exist rather than create an empty one: a mistyped
 ``--db`` must not look like a day with nothing due (least of all under
@@ -25,10 +25,10 @@ from trustengine.cli.output import (
     open_engine,
 )
 from trustengine.cli.views import caught_up, views_option
+from trustengine.domain.times import parse_time
 from trustengine.exceptions import InvalidTimeError
-from trustengine.sweep import MISS_COLUMNS, run_sweep
-from trustengine.times import parse_time
-from trustengine.views.due import DUE_COLUMNS
+from trustengine.readmodel.due import DUE_COLUMNS
+from trustengine.workflows.sweep import MISS_COLUMNS, run_sweep
 
 F = TypeVar("F", bound=Callable[..., Any])
 

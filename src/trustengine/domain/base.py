@@ -26,7 +26,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from trustengine.domain.door import at_the_door
-from trustengine.times import ISO_INSTANT_WITH_OFFSET, PATTERN_END, instant_problem
+from trustengine.domain.times import ISO_INSTANT_WITH_OFFSET, PATTERN_END, instant_problem
 
 if TYPE_CHECKING:
     from trustengine.domain.customer import Customer

@@ -22,7 +22,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from trustengine.domain.door import at_most, at_the_door, fits_digits
-from trustengine.times import PATTERN_END
+from trustengine.domain.times import PATTERN_END
 
 Tier = Literal["standard", "priority", "vip"]
 Cause = Literal[

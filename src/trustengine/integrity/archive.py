@@ -33,16 +33,16 @@ from uuid import UUID
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
 
-from trustengine.application import TrustEngine
+from trustengine.application.engine import TrustEngine
 from trustengine.domain.base import CustomerEvent
 from trustengine.exceptions import ArchiveError, CheckpointError, OutputFileError
-from trustengine.files import whole_file
 from trustengine.integrity.bundle import stored_fields
 from trustengine.integrity.checkpoint import Checkpoint
 from trustengine.integrity.consistency import check_consistency
 from trustengine.integrity.ledger import ledger_root, store_id, walk
 from trustengine.integrity.merkle import RootBuilder, leaf_hash
 from trustengine.persistence.chain import GENESIS, event_hash
+from trustengine.persistence.files import whole_file
 
 FORMAT = "trustengine-archive/1"
 

@@ -30,13 +30,13 @@ from typing import Any
 
 from eventsourcing.persistence import MapperDeserialisationError
 
-from trustengine.application import TrustEngine
+from trustengine.application.engine import TrustEngine
 from trustengine.domain.base import CustomerEvent
 from trustengine.domain.customer import customer_id
 from trustengine.exceptions import CheckpointError, CustomerNotFoundError, StoreError
 from trustengine.integrity.checkpoint import Checkpoint
 from trustengine.integrity.ledger import Leaf, ledger_tree
-from trustengine.interchange import to_contract
+from trustengine.interchange.codec import to_contract
 from trustengine.persistence.chain import stream_hex
 
 FORMAT = "trustengine-proof/1"

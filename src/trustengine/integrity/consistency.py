@@ -16,7 +16,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from trustengine.application import TrustEngine
+from trustengine.application.engine import TrustEngine
 from trustengine.integrity.checkpoint import Checkpoint
 from trustengine.integrity.ledger import ledger_tree
 from trustengine.integrity.merkle import consistent

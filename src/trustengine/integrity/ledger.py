@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from eventsourcing.persistence import Notification
 
-from trustengine.application import READ_BATCH, TrustEngine
+from trustengine.application.engine import READ_BATCH, TrustEngine
 from trustengine.exceptions import LedgerMismatchError
 from trustengine.integrity.merkle import RootBuilder, Tree, leaf_hash
 from trustengine.persistence.chain import GENESIS, event_hash, norm_stream

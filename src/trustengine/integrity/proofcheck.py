@@ -28,7 +28,7 @@ from trustengine.exceptions import CheckpointError
 from trustengine.integrity.bundle import FORMAT
 from trustengine.integrity.checkpoint import Checkpoint
 from trustengine.integrity.merkle import leaf_hash, root_from_path
-from trustengine.interchange import to_contract
+from trustengine.interchange.codec import to_contract
 from trustengine.persistence.chain import GENESIS, event_hash
 from trustengine.persistence.mapper import PydanticMapper
 from trustengine.persistence.personal import PersonalData

@@ -47,7 +47,7 @@ from cryptography.hazmat.primitives.keywrap import (
 )
 
 from trustengine.exceptions import KeyStoreError
-from trustengine.files import create_private
+from trustengine.persistence.files import create_private
 from trustengine.persistence.target import StoreTarget, parse_target
 
 KEY_SIZE = 32

@@ -28,7 +28,7 @@ class ChainReader(Protocol):
     """What verification reads back from the chain, a part at a time.
 
     Nothing here returns every stored hash at once: a store's hashes grow with its
-    ledger, so :func:`trustengine.verify.verify` asks for each batch of events' hashes
+    ledger, so :func:`trustengine.integrity.verify.verify` asks for each batch of events' hashes
     as it reads the batch, and a customer's check asks for that customer's.
     """
 

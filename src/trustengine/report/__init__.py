@@ -1,13 +1,13 @@
 """Reports over the whole ledger: recurring issues, satisfaction, recovery, speed,
 SLA compliance, promises, compensation, hand-offs and the recovery paradox.
 
-Figures come from the read-model tables (:mod:`trustengine.views`), which the caller
+Figures come from the read-model tables (:mod:`trustengine.readmodel`), which the caller
 catches up first; :func:`build_report` returns them as one JSON-ready dict, which
 :func:`report_text` and :func:`report_html` turn into a text report or a self-contained
 HTML page with inline SVG charts.
 
 >>> from trustengine import TrustEngine
->>> from trustengine.views import ReadModel
+>>> from trustengine.readmodel import ReadModel
 >>> engine = TrustEngine(":memory:")
 >>> engine.record_satisfaction("cust-1", metric="nps", score=10)
 1

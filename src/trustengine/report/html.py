@@ -1,6 +1,6 @@
 """A report as one self-contained HTML page: the figures, their charts, the trends.
 
-Built on the shared shell (:mod:`trustengine.htmlpage`): inline CSS and SVG, no script,
+Built on the shared shell (:mod:`trustengine.html.page`): inline CSS and SVG, no script,
 nothing fetched, so the page can be archived or mailed and opened offline.
 """
 
@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from trustengine.htmlpage import esc, page, table
-from trustengine.report.charts import (
+from trustengine.html.charts import (
     BAD,
     GOOD,
     LATE,
@@ -20,6 +19,7 @@ from trustengine.report.charts import (
     line_chart,
     stacked_bars,
 )
+from trustengine.html.page import esc, page, table
 from trustengine.report.window import band, shown
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from rich.cells import cell_len
 
 from trustengine.report.window import band, shown
-from trustengine.terminal import escape_controls
+from trustengine.terminal.escape import escape_controls
 
 _NUMBER = re.compile(r"^([+-]?\d+(\.\d+)?%?|-)$")
 

@@ -1,0 +1,56 @@
+"""Parsing the times people type: ISO 8601 with an offset, or a plain date."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time
+
+from trustengine.domain.quoting import quoted
+from trustengine.exceptions import InvalidTimeError
+
+ISO_INSTANT = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?"
+    r"([Zz]|[+-][0-9]{2}:?[0-9]{2})?$"
+)
+"""The shape of a time in an event (the offset is checked apart, to say it is missing):
+``YYYY-MM-DDTHH:MM[:SS[.fraction]]`` then ``Z`` or ``+HH:MM`` (also ``+HHMM``). Written
+for both Python's ``re`` and JSON Schema's ECMA-262 patterns."""
+_ISO_INSTANT = re.compile(ISO_INSTANT)
+PATTERN_END = r"(?![\s\S])"
+"""The end of the text in a JSON Schema pattern. Not ``$``: validators in Python (which
+use ``re.search``) let ``$`` match before a final newline, ECMA-262 does not."""
+ISO_INSTANT_WITH_OFFSET = ISO_INSTANT.removesuffix("?$") + PATTERN_END
+""":data:`ISO_INSTANT` with the offset required: the whole rule, for JSON Schema."""
+
+
+def instant_problem(text: str) -> str | None:
+    """What keeps ``text`` from being an event time, or None: a number (``1772355600``,
+    which pydantic would read as Unix seconds) or any other shape is not one, and neither
+    is a time without an offset. Whether the date exists is left to the parser."""
+    match = _ISO_INSTANT.fullmatch(text)
+    if match is None:
+        return "a time must be ISO 8601 with an offset, e.g. 2026-03-01T09:00:00+00:00"
+    if match.group(3) is None:
+        return "a time needs an offset, e.g. +00:00 or Z"
+    return None
+
+
+def parse_time(text: str, *, end_of_day: bool = True) -> datetime:
+    """``2026-03-01T09:00:00+00:00`` as given; a bare date ``2026-03-01`` as the end of
+    that day in UTC (``end_of_day``), so "as of a date" includes the whole day.
+    """
+    value = text.strip()
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            moment = time.max if end_of_day else time.min
+            return datetime.combine(day, moment, tzinfo=UTC)
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidTimeError(
+            f"{quoted(text)} is not a time: use ISO 8601 with an offset, "
+            "e.g. 2026-03-01T09:00:00+00:00"
+        ) from None
+    if parsed.tzinfo is None:
+        raise InvalidTimeError(f"{quoted(text)} has no offset: add one, e.g. +00:00 or Z")
+    return parsed

@@ -1,0 +1,263 @@
+"""The contract's JSON Lines face: contract-shaped dicts and lines to events, and back.
+
+One event is one JSON object: ``type``, ``customer``, ``case``, ``at``, ``actor``,
+``channel`` and ``data`` (see the interchange contract). Parsing validates everything the
+contract says about a single event; the rules that depend on a customer's history are the
+aggregate's (:mod:`trustengine.domain.customer`).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from trustengine.domain.base import CustomerEvent
+from trustengine.domain.events import EVENT_TYPES
+from trustengine.domain.quoting import excerpt, quoted
+from trustengine.exceptions import InvalidEventError, UnknownEventTypeError
+
+E = TypeVar("E", bound=CustomerEvent)
+ENVELOPE_KEYS = ("type", "customer", "case", "at", "actor", "channel", "data")
+_ENVELOPE_TO_FIELD = {"customer": "customer", "case": "case", "actor": "actor", "at": "timestamp"}
+_FIELD_TO_KEY = {"timestamp": "at"}
+_ENVELOPE_KEY_SET = frozenset(ENVELOPE_KEYS)
+_DATA_FIELD_SETS: dict[type[CustomerEvent], frozenset[str]] = {}
+RULES: dict[str, str] = {
+    "missing": "required",
+    "literal_error": "allowed-values",
+    "enum": "allowed-values",
+    "greater_than_equal": "range",
+    "less_than_equal": "range",
+    "greater_than": "range",
+    "less_than": "range",
+    "score_fits_metric": "score-fits-metric",
+    "finite_number": "finite",
+    "decimal_max_digits": "amount-precision",
+    "decimal_max_places": "amount-precision",
+    "decimal_whole_digits": "amount-precision",
+    "string_too_short": "length",
+    "string_too_long": "length",
+    "string_pattern_mismatch": "currency-code",
+    "key_not_blank": "key-not-blank",
+    "key_no_outer_whitespace": "key-no-outer-whitespace",
+    "iso_time": "iso-8601-time",
+    "time_offset": "time-with-offset",
+    "timezone_aware": "time-with-offset",
+}
+"""The contract's rule (docs/interchange.md, "Rules of one line") behind each kind of
+pydantic error; any other kind is the rule ``type`` (a value of the wrong JSON type, or
+text that is no number or time)."""
+# One decoder for every line: json.loads(..., parse_float=...) builds a new one per call.
+_DECODER = json.JSONDecoder(parse_float=Decimal)
+
+
+def _data_field_set(cls: type[CustomerEvent]) -> frozenset[str]:
+    try:
+        return _DATA_FIELD_SETS[cls]
+    except KeyError:
+        allowed = _DATA_FIELD_SETS[cls] = frozenset(cls.data_fields())
+        return allowed
+
+
+def parse_event(obj: Any) -> CustomerEvent:
+    """Validate one contract-shaped event and return it as an (unrecorded) event model.
+
+    Raises :class:`InvalidEventError` (or :class:`UnknownEventTypeError`) naming the field
+    and the rule it broke.
+    """
+    if not isinstance(obj, Mapping):
+        raise InvalidEventError(f"an event must be a JSON object, not {_json_kind(obj)}")
+    if not _ENVELOPE_KEY_SET.issuperset(obj):
+        unknown = [key for key in obj if key not in ENVELOPE_KEYS]
+        raise InvalidEventError(
+            f"unknown key {quoted(unknown[0])} (allowed: {', '.join(ENVELOPE_KEYS)})",
+            field=excerpt(unknown[0]),
+        )
+    type_name = obj.get("type")
+    if type_name is None:
+        raise InvalidEventError("missing required key 'type' (rule: required)", field="type")
+    if not isinstance(type_name, str) or type_name not in EVENT_TYPES:
+        raise UnknownEventTypeError(
+            f"unknown event type {quoted(type_name)}{did_you_mean(type_name)}", field="type"
+        )
+    cls = EVENT_TYPES[type_name]
+    data = obj.get("data", {})
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        raise InvalidEventError(
+            f"'data' must be a JSON object, not {_json_kind(data)}", field="data"
+        )
+    allowed = _data_field_set(cls)
+    if not allowed.issuperset(data):
+        key = next(key for key in data if key not in allowed)
+        hint = f"allowed: {', '.join(sorted(allowed))}" if allowed else "it takes no data"
+        raise InvalidEventError(
+            f"unknown field data.{_name(key)} for {type_name} ({hint})",
+            field=f"data.{_name(key)}",
+        )
+    fields: dict[str, Any] = dict(data)
+    for key, field in _ENVELOPE_TO_FIELD.items():
+        if obj.get(key) is not None:
+            fields[field] = obj[key]
+    if obj.get("channel") is not None:
+        fields["channel"] = obj["channel"]
+    return build_event(cls, fields)
+
+
+def build_event(cls: type[E], fields: Mapping[str, Any]) -> E:
+    """Build one (unrecorded) event of type ``cls`` from its fields (``timestamp`` for the
+    contract's ``at``), validated through the door as :func:`parse_event` validates.
+
+    The typed commands build their events here, so a bad value is refused in the same
+    words (:class:`InvalidEventError` naming the field and the rule) either way.
+    """
+    try:
+        return cls(**fields)
+    except ValidationError as error:
+        raise _invalid(cls.__name__, cls, error) from None
+
+
+def parse_line(line: str) -> CustomerEvent:
+    """Parse one JSON Lines line into an event (see :func:`parse_event`)."""
+    try:
+        # Decimal keeps money amounts exact; float fields take a Decimal as well.
+        if line.startswith("\ufeff"):  # what json.loads reports, kept word for word
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", line, 0)
+        obj = _DECODER.decode(line)
+    except json.JSONDecodeError as error:
+        raise InvalidEventError(f"not valid JSON: {error.msg} at column {error.colno}") from None
+    except (ValueError, RecursionError) as error:
+        # An integer too long to convert, or arrays/objects nested too deep to decode.
+        raise InvalidEventError(f"not acceptable JSON: {error}") from None
+    return parse_event(obj)
+
+
+def to_contract(event: CustomerEvent) -> dict[str, Any]:
+    """The contract-shaped dict of ``event`` (JSON-ready: times as ISO 8601 strings)."""
+    out: dict[str, Any] = {"type": event.type_name, "customer": event.customer}
+    if event.case is not None:
+        out["case"] = event.case
+    out["at"] = event.timestamp.isoformat()
+    if event.actor is not None:
+        out["actor"] = event.actor
+    if event.channel is not None:
+        out["channel"] = event.channel
+    data = event.model_dump(mode="json", include=set(event.data_fields()), exclude_none=True)
+    for name in data:
+        value = getattr(event, name)
+        if isinstance(value, datetime):
+            # The same ISO 8601 form as ``at`` (pydantic would write UTC as ``Z``).
+            data[name] = value.isoformat()
+        elif isinstance(value, Decimal):
+            data[name] = _json_number(value)
+    out["data"] = data
+    return out
+
+
+def _json_number(value: Decimal) -> int | float | str:
+    """A money amount as a JSON number when one is exact, else as a plain decimal string."""
+    if value == value.to_integral_value() and abs(value) < 2**53:
+        return int(value)
+    as_float = float(value)
+    if Decimal(repr(as_float)) == value:
+        return as_float
+    return format(value, "f")
+
+
+def dumps(event: CustomerEvent) -> str:
+    """One JSON Lines line (without the newline) for ``event``."""
+    return json.dumps(
+        to_contract(event), separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
+def _name(key: str) -> str:
+    """A field name as a message shows it: as it is when it looks like one, else quoted
+    (a name with a newline, a control character or 50 MB of text stays on one short line)."""
+    plain = key.isidentifier() or (key.isascii() and key.isdigit())  # a name or an index
+    return key if plain else quoted(key)
+
+
+def _json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float, Decimal)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if value is None:
+        return "null"
+    return type(value).__name__
+
+
+def did_you_mean(type_name: object) -> str:
+    """`` (did you mean PromiseMade?)`` for a near miss of an event type's name, else ``""``."""
+    if not isinstance(type_name, str):
+        return ""
+    by_folded = {name.casefold(): name for name in EVENT_TYPES}
+    if type_name.casefold() in by_folded:
+        return f" (did you mean {by_folded[type_name.casefold()]}?)"
+    folded = type_name.casefold()
+    scores = {
+        name: difflib.SequenceMatcher(None, folded, candidate).ratio()
+        for candidate, name in by_folded.items()
+    }
+    best = max(scores.values())
+    if best < 0.6:
+        return ""
+    # The best match, and any as good: "FollowUp" could be either follow-up type.
+    names = [name for name, score in scores.items() if score >= best - 0.02][:3]
+    return f" (did you mean {' or '.join(names)}?)"
+
+
+def _key_of(cls: type[CustomerEvent], location: tuple[int | str, ...]) -> tuple[str, str]:
+    """Where a pydantic error is, in the contract's words: (``data.due.x``, ``data.due``)."""
+    parts = [_name(str(part)) for part in location]
+    if parts and parts[0] in _data_field_set(cls):
+        return "data." + ".".join(parts), "data." + parts[0]
+    if parts:
+        key = _FIELD_TO_KEY.get(parts[0], parts[0])
+        where = ".".join([key, *parts[1:]])
+        return where, where
+    return "data", "data"
+
+
+def _missing(type_name: str, names: list[str]) -> InvalidEventError:
+    """One message naming every missing key and field at once."""
+    keys = [name for name in names if not name.startswith("data.")]
+    fields = [name for name in names if name.startswith("data.")]
+    if len(names) == 1:
+        what = f"key {names[0]!r}" if keys else f"field {names[0]}"
+    else:
+        noun = "keys" if not fields else "fields" if not keys else "keys and fields"
+        what = f"{noun} {', '.join(names)}"
+    return InvalidEventError(
+        f"{type_name}: missing required {what} (rule: required)", field=names[0]
+    )
+
+
+def _invalid(type_name: str, cls: type[CustomerEvent], error: ValidationError) -> InvalidEventError:
+    errors = error.errors(include_url=False)
+    missing = [_key_of(cls, item["loc"])[1] for item in errors if item["type"] == "missing"]
+    if missing:
+        order = {key: index for index, key in enumerate(ENVELOPE_KEYS)}
+        missing.sort(key=lambda name: (name.startswith("data."), order.get(name, 0)))
+        return _missing(type_name, missing)
+    first = errors[0]
+    where, what = _key_of(cls, first["loc"])
+    message = first["msg"].removeprefix("Value error, ")
+    rule = RULES.get(first["type"], "type")
+    value = first.get("input")
+    shown = excerpt(json.dumps(value, default=str)) if not isinstance(value, Mapping) else "{...}"
+    return InvalidEventError(
+        f"{type_name}: {where} = {shown}: {message} (rule: {rule})", field=what
+    )

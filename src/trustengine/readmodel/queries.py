@@ -1,0 +1,188 @@
+"""Answers from the read-model tables, in the shapes the commands print.
+
+:func:`customer_state` gives the keys of :meth:`TrustState.as_dict` (the contract's
+``state --json``), built from ``customers`` and ``score_history``; :func:`customer_timeline`
+gives the rows of :func:`trustengine.readmodel.timeline.timeline_rows`, from ``timeline``. For the
+same events and policies they equal what a replay gives (the tests check this).
+
+:func:`customer_list` (``trustengine customers``) and :func:`case_detail` (``trustengine
+case``) are what a support lead works from: who needs attention, and everything about one
+case. Columns the schema declares ``bool`` (stored as 0/1) come back as booleans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Literal
+
+import sqlite_utils
+
+from trustengine.readmodel.schema import SPECS
+from trustengine.scoring.policy import COMPONENTS
+
+_EXPLANATION = (
+    'SELECT at, type, "case", delta, reason, score, phase, position '
+    "FROM score_history WHERE customer = ? ORDER BY position"
+)
+_TIMELINE = (
+    'SELECT at, type, "case", actor, channel, summary, position, recorded_at '
+    "FROM timeline WHERE customer = ?"
+)
+
+
+def _rows(db: sqlite_utils.Database, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+    cursor = db.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def customer_state(
+    db: sqlite_utils.Database, customer: str, *, explanation: bool = True
+) -> dict[str, Any] | None:
+    """``customer``'s trust state as ``state --json`` shows it; None if unknown."""
+    found = _rows(db, "SELECT * FROM customers WHERE customer = ?", (customer,))
+    if not found:
+        return None
+    row = found[0]
+    out: dict[str, Any] = {
+        "customer": row["customer"],
+        "score": row["score"],
+        "phase": row["phase"],
+        "components": {c: row[c] for c in COMPONENTS},
+        "open_cases": row["open_cases"],
+        "broken_promises": row["broken_promises"],
+        "cases": row["cases"],
+        "events": row["events"],
+        "last_event_at": row["last_event_at"],
+        "ceiling": row["ceiling"],
+        "policy": row["policy"],
+        "sla_policy": row["sla_policy"],
+    }
+    if explanation:
+        out["explanation"] = _rows(db, _EXPLANATION, (customer,))
+    return out
+
+
+def customer_timeline(
+    db: sqlite_utils.Database, customer: str, *, case: str | None = None
+) -> list[dict[str, Any]] | None:
+    """``customer``'s timeline rows, oldest first; None if the customer is unknown."""
+    if case is None:
+        rows = _rows(db, _TIMELINE + " ORDER BY position", (customer,))
+        return rows or None
+    rows = _rows(db, _TIMELINE + ' AND "case" = ? ORDER BY position', (customer, case))
+    if rows:
+        return rows
+    known = db.execute("SELECT 1 FROM customers WHERE customer = ?", (customer,)).fetchone()
+    return [] if known else None
+
+
+# --- customers and cases -------------------------------------------------------------
+
+CustomerSort = Literal["score", "changed"]
+CUSTOMER_SORTS: tuple[CustomerSort, ...] = ("score", "changed")
+"""``score``: lowest trust first; ``changed``: most recently changed first."""
+AT_RISK_PHASES = ("at_risk", "lost")
+"""The phases ``customers --at-risk`` lists."""
+
+_CUSTOMERS = (
+    "SELECT customer, score, phase, tier, open_cases, broken_promises, cases, "
+    "last_contact_at, last_event_at, phase_since, changed_at FROM customers"
+)
+_CUSTOMER_ORDER: dict[str, str] = {
+    "score": " ORDER BY score, customer",
+    # changed_at is recorded time as ISO text with an offset: julianday() compares
+    # instants; the text breaks ties below its resolution.
+    "changed": " ORDER BY julianday(changed_at) DESC, changed_at DESC, customer",
+}
+_CASE_TIMELINE = (
+    'SELECT t.at, t.type, t."case", t.actor, t.channel, t.summary, t.position, '
+    "t.recorded_at, s.score AS trust FROM timeline AS t LEFT JOIN score_history AS s "
+    "ON s.customer = t.customer AND s.position = t.position "
+    'WHERE t.customer = ? AND t."case" = ? ORDER BY t.position'
+)
+_HAND_OFFS = (
+    "SELECT at, actor, channel, summary, position FROM timeline "
+    "WHERE customer = ? AND \"case\" = ? AND type = 'CaseReassigned' ORDER BY position"
+)
+_COMMITMENTS = (
+    "SELECT kind, id, description, made_at, due, status, settled_at, on_time, "
+    'prevents_recurrence, note FROM promises WHERE customer = ? AND "case" = ? '
+    "ORDER BY julianday(made_at), made_at, kind, id"
+)
+_COMPENSATION = (
+    "SELECT offer, kind, amount, currency, addresses_failure, status, at, settled_at, reason "
+    'FROM compensation WHERE customer = ? AND "case" = ? ORDER BY julianday(at), at, offer'
+)
+_CLOCKS = (
+    "SELECT clock, period, started_at, due, stopped_at, breached, policy FROM sla_clocks "
+    'WHERE customer = ? AND "case" = ? ORDER BY period, CASE clock '
+    "WHEN 'first_response' THEN 1 WHEN 'final_response' THEN 2 WHEN 'resolution' THEN 3 "
+    "WHEN 'follow_up' THEN 4 ELSE 5 END, clock"
+)
+
+
+def _typed(table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` of ``table`` with its 0/1 boolean columns as booleans (None stays None)."""
+    flags = [name for name, kind in SPECS[table].columns.items() if kind is bool]
+    for row in rows:
+        for name in flags:
+            if row.get(name) is not None:
+                row[name] = bool(row[name])
+    return rows
+
+
+def customer_known(db: sqlite_utils.Database, customer: str) -> bool:
+    """Whether the tables hold any event of ``customer``."""
+    found = db.execute("SELECT 1 FROM customers WHERE customer = ?", (customer,)).fetchone()
+    return found is not None
+
+
+def customer_list(
+    db: sqlite_utils.Database,
+    *,
+    phases: Iterable[str] | None = None,
+    sort: CustomerSort = "score",
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """One row per customer: score, phase, tier, open cases, broken promises, last contact.
+
+    ``phases`` keeps customers in those phases (None: all); ``sort`` is one of
+    :data:`CUSTOMER_SORTS`; ``limit`` keeps the first rows.
+    """
+    if sort not in _CUSTOMER_ORDER:
+        raise ValueError(f"unknown sort {sort!r}: use one of {', '.join(CUSTOMER_SORTS)}")
+    sql = _CUSTOMERS
+    params: list[Any] = []
+    if phases is not None:
+        wanted = sorted(set(phases))
+        sql += f" WHERE phase IN ({', '.join('?' * len(wanted))})"
+        params.extend(wanted)
+    sql += _CUSTOMER_ORDER[sort]
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return _rows(db, sql, tuple(params))
+
+
+def case_detail(db: sqlite_utils.Database, customer: str, case: str) -> dict[str, Any] | None:
+    """Everything about one case; None when the customer has no such case.
+
+    Keys: ``case`` (the ``cases`` row: status, owner, hand-off count, escalation level,
+    severity, category, cause, summary and its milestones), ``hand_offs`` (each
+    ``CaseReassigned`` step), ``promises`` (promises, corrective actions and follow-ups,
+    with ``kind``), ``compensation``, ``sla_clocks`` and ``timeline`` (its steps, with the
+    customer's trust score after each).
+    """
+    params = (customer, case)
+    found = _rows(db, 'SELECT * FROM cases WHERE customer = ? AND "case" = ?', params)
+    if not found:
+        return None
+    return {
+        "case": _typed("cases", found)[0],
+        "hand_offs": _rows(db, _HAND_OFFS, params),
+        "promises": _typed("promises", _rows(db, _COMMITMENTS, params)),
+        "compensation": _typed("compensation", _rows(db, _COMPENSATION, params)),
+        "sla_clocks": _typed("sla_clocks", _rows(db, _CLOCKS, params)),
+        "timeline": _rows(db, _CASE_TIMELINE, params),
+    }

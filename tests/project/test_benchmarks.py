@@ -1,0 +1,148 @@
+"""The benchmarks run end to end at tiny sizes, so that they cannot rot unnoticed.
+
+Figures at these sizes mean nothing; what is checked is that every scenario runs, that
+every ratio is printed, and that the scratch schemas are dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def _bench_schemas(url: str) -> set[str]:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'bench\\_%'"
+        ).fetchall()
+    return {str(row[0]) for row in rows}
+
+
+@pytest.mark.postgres
+def test_postgres_bench_prints_every_ratio_and_the_follower_lag_and_drops_its_schemas(
+    postgres_url: str, tmp_path: Path
+) -> None:
+    before = _bench_schemas(postgres_url)
+    results = tmp_path / "results.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "postgres_bench.py"),
+            *("--url", postgres_url, "--events", "300", "--customers", "20"),
+            *("--batch", "100", "--commands", "30", "--repeat", "1"),
+            *("--lag-rate", "40", "--lag-seconds", "1", "--lag-batch", "4"),
+            *("--json", str(results)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    for name in (
+        "bulk trustengine/raw",
+        "bulk stock/raw",
+        "per command trustengine/raw",
+        "per command stock/raw",
+    ):
+        assert re.search(rf"^ratio {re.escape(name)}:\s+\d+\.\d{{3}}$", done.stdout, re.M), name
+    for figure in ("p50", "p95", "max"):
+        assert re.search(rf"^  {figure}\s+\d+\.\d\s+\(runs \d+\.\d\)$", done.stdout, re.M), figure
+    assert "follower exit status on SIGTERM: 0" in done.stdout
+    written = json.loads(results.read_text(encoding="utf-8"))
+    assert sorted(written["ratios"]) == [
+        "bulk stock/raw",
+        "bulk trustengine/raw",
+        "per command stock/raw",
+        "per command trustengine/raw",
+    ]
+    assert [run["exit"] for run in written["lag"]] == [0]
+    assert _bench_schemas(postgres_url) <= before
+
+
+def test_import_bench_runs_at_a_tiny_size(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "import_bench.py"),
+            *("--events", "200", "--customers", "20", "--commands", "20", "--repeat", "1"),
+            *("--tmpdir", str(tmp_path)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"^bulk ratio trustengine/raw .*\d\.\d{3}", done.stdout, re.M)
+    assert re.search(r"^per-command ratio trustengine/raw .*\d\.\d{3}", done.stdout, re.M)
+
+
+def test_render_bench_runs_at_a_tiny_size_and_prints_both_ratios(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "render_bench.py"),
+            *("--events", "300", "--customers", "20", "--repeat", "1", "--rich-rows", "10"),
+            *("--tmpdir", str(tmp_path)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    for name in ("due --overdue", "customers --at-risk"):
+        pattern = rf"^ratio {re.escape(name)} table/csv: \d+\.\d{{3}} \(CPU \d+\.\d{{3}}\)$"
+        assert re.search(pattern, done.stdout, re.M), name
+
+
+def test_merkle_bench_prints_every_scenario_with_its_ratio_to_verify() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "merkle_bench.py"),
+            *("--events", "300", "--customers", "20", "--repeat", "1"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    for name in ("verify", "root", "tree", "proof", "consistency"):
+        figures = r"\s+\d+\.\d{3}" * 3
+        assert re.search(rf"^{name}{figures}$", done.stdout, re.M), name
+    assert re.search(r"^peak memory root: \d+\.\d MB$", done.stdout, re.M)
+
+
+def test_audit_bench_prints_every_scenario_with_its_ratio_to_verify() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "audit_bench.py"),
+            *("--events", "300", "--customers", "20", "--repeat", "1"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    for name in ("verify", "customer", "head"):
+        figures = r"\s+\d+\.\d{3}" * 3
+        assert re.search(rf"^{name}{figures}$", done.stdout, re.M), name
