@@ -31,7 +31,7 @@ from rich.table import Table
 
 from trustengine.application.engine import TrustEngine
 from trustengine.cli import main
-from trustengine.cli.output import _short
+from trustengine.cli.render import _short
 from trustengine.cli.work import DUE_TABLE_COLUMNS, _mark_overdue
 from trustengine.interchange.jsonl import import_lines
 from trustengine.readmodel import ReadModel

@@ -6,3 +6,6 @@ from trustengine.cli import main
 
 if __name__ == "__main__":
     main(prog_name="trustengine")
+
+
+__all__: list[str] = []

@@ -149,7 +149,7 @@ def test_customers_sorted_by_change_shows_the_customer_just_recorded_first(
     ok("customers", "--db", demo_db)  # the read model is current
     later = RECORDED + timedelta(days=1)
     monkeypatch.setattr(
-        "trustengine.cli.output.TrustEngine", partial(TrustEngine, clock=lambda: later)
+        "trustengine.cli.session.TrustEngine", partial(TrustEngine, clock=lambda: later)
     )
     ok(
         "record",

@@ -304,7 +304,7 @@ def test_timeline_table_marks_sla_breaches_and_ends_with_a_trust_trend(
 
 
 def test_sparkline_maps_scores_from_the_lowest_to_the_highest_block() -> None:
-    from trustengine.cli.read import sparkline
+    from trustengine.cli.render import sparkline
 
     assert sparkline([0, 12.5, 50, 99.9, 100]) == "▁▂▅██"
 

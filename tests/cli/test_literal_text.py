@@ -29,8 +29,7 @@ from trustengine import TrustEngine
 from trustengine.cli import main
 from trustengine.cli.audit import render_text
 from trustengine.cli.customers import CUSTOMER_COLUMNS, render_case
-from trustengine.cli.output import render_rows
-from trustengine.cli.read import print_timeline, render_state
+from trustengine.cli.render import print_timeline, render_rows, render_state
 from trustengine.cli.work import DUE_TABLE_COLUMNS, _due_footer, _mark_overdue
 from trustengine.interchange.jsonl import import_lines
 from trustengine.report import report_text

@@ -17,8 +17,8 @@ from tests.cli.test_customers import (
 )
 
 from trustengine.cli import main
-from trustengine.cli import output as output_module
-from trustengine.cli.output import _short
+from trustengine.cli import render as output_module
+from trustengine.cli.render import _short
 from trustengine.cli.table import TEXT_COLUMNS
 
 WIDTHS = (80, 100, 200)

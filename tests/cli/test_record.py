@@ -16,7 +16,7 @@ from tests.examples import history
 
 from trustengine import TrustEngine
 from trustengine.cli import main
-from trustengine.cli.output import InputError
+from trustengine.cli.errors import InputError
 from trustengine.cli.record import data_from_args
 
 COMPLAINT = {
@@ -150,7 +150,7 @@ def test_recording_a_stored_fact_again_stores_nothing_and_says_so(db: str) -> No
 def test_at_defaults_to_now_on_the_engine_clock(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
     now = datetime(2026, 3, 5, 8, 15, tzinfo=UTC)
     monkeypatch.setattr(
-        "trustengine.cli.output.TrustEngine", partial(TrustEngine, clock=lambda: now)
+        "trustengine.cli.session.TrustEngine", partial(TrustEngine, clock=lambda: now)
     )
 
     ok(db, "record", "ComplaintAcknowledged", "--customer", "cust-1", "--case", "C-1")

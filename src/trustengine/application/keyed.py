@@ -119,3 +119,8 @@ class KeysMixin:
                 "data cannot be read (a key deleted, or the wrong --keys)"
             )
         return problems
+
+
+__all__ = [
+    "KeysMixin",
+]

@@ -323,3 +323,13 @@ def _fixed(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_fixed(item) for item in value]
     return value
+
+
+__all__ = [
+    "FLOAT_DIGITS",
+    "FORMAT",
+    "build_audit",
+    "event_row",
+    "rounded",
+    "to_json",
+]

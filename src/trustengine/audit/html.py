@@ -284,3 +284,17 @@ def score_chart(steps: Sequence[dict[str, Any]]) -> str:
         f"{dots}{labels}</svg><figcaption>Trust score (0-100) after each event, by business "
         "time.</figcaption></figure>"
     )
+
+
+__all__ = [
+    "CASE_COLUMNS",
+    "CHART_HEIGHT",
+    "CHART_WIDTH",
+    "CLOCK_COLUMNS",
+    "COMMITMENT_COLUMNS",
+    "EVENT_COLUMNS",
+    "EXPLANATION_COLUMNS",
+    "OFFER_COLUMNS",
+    "score_chart",
+    "to_html",
+]

@@ -8,10 +8,9 @@ from trustengine import __version__
 from trustengine.cli.audit import audit
 from trustengine.cli.contract import types_
 from trustengine.cli.customers import case_, customers
-from trustengine.cli.failures import debug_option
+from trustengine.cli.errors import CommandGroup, debug_option
 from trustengine.cli.follow import follow
 from trustengine.cli.ledger import demo, export, import_, seal, verify
-from trustengine.cli.output import CommandGroup
 from trustengine.cli.privacy import erase, keygen
 from trustengine.cli.proofs import proof, verify_proof_command
 from trustengine.cli.read import state, timeline

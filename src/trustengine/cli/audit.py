@@ -20,16 +20,11 @@ from trustengine.audit.html import (
     EXPLANATION_COLUMNS,
     OFFER_COLUMNS,
 )
+from trustengine.cli.errors import Finding, InputError, handle_errors
 from trustengine.cli.files import write_whole
-from trustengine.cli.output import (
-    Finding,
-    InputError,
-    db_option,
-    handle_errors,
-    open_engine,
-    render_rows,
-)
-from trustengine.cli.read import TIME
+from trustengine.cli.options import TIME, db_option
+from trustengine.cli.render import render_rows
+from trustengine.cli.session import open_engine
 from trustengine.scoring.policy import DEFAULT_TRUST_POLICY
 from trustengine.scoring.sla import DEFAULT_SLA_POLICY
 from trustengine.terminal.escape import escape_controls

@@ -15,53 +15,16 @@ from typing import Any
 
 import click
 
-from trustengine.cli.output import InputError
+from trustengine.cli.fields import SCOPES, event_class, option, requirement, rule_text
 from trustengine.domain.base import CustomerEvent
 from trustengine.domain.events import EVENT_TYPES
-from trustengine.interchange.codec import did_you_mean
-from trustengine.interchange.contract import FieldDoc, fields, line_schema, scope
-
-SCOPES = {
-    "customer": "customer-level: no case",
-    "case": "case-level: needs a case",
-    "either": "customer-level: a case is allowed",
-}
-"""What each scope means, in the words ``types`` and ``record --help`` use."""
-
-
-def event_class(type_name: str) -> type[CustomerEvent]:
-    """The model of ``type_name``, or an input error that suggests the near names."""
-    try:
-        return EVENT_TYPES[type_name]
-    except KeyError:
-        raise InputError(f"unknown event type {type_name!r}{did_you_mean(type_name)}") from None
+from trustengine.interchange.contract import fields, line_schema, scope
 
 
 def field_summary(cls: type[CustomerEvent]) -> str:
     """``promise, description, due``; optional fields end in ``?``."""
     names = [doc.name + ("" if doc.required else "?") for doc in fields(cls)]
     return ", ".join(names) if names else "(no data)"
-
-
-def option(doc: FieldDoc) -> str:
-    """The ``record`` option of a field: ``--follow-up`` for ``follow_up``."""
-    return "--" + doc.name.replace("_", "-")
-
-
-def requirement(doc: FieldDoc) -> str:
-    """``yes``, ``no``, or ``no (default X)``."""
-    if doc.required:
-        return "yes"
-    if doc.default is None:
-        return "no"
-    return f"no (default {json.dumps(doc.default)})"
-
-
-def rule_text(doc: FieldDoc) -> str:
-    """The allowed values, else the constraints, of one field."""
-    if doc.allowed:
-        return "one of: " + ", ".join(doc.allowed)
-    return doc.constraints
 
 
 def _width() -> int:
@@ -147,11 +110,6 @@ def types_(type_name: str | None, as_json: bool) -> None:
 
 
 __all__ = [
-    "SCOPES",
-    "event_class",
     "field_summary",
-    "option",
-    "requirement",
-    "rule_text",
     "types_",
 ]

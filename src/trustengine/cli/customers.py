@@ -12,16 +12,11 @@ from typing import Any
 import click
 from rich.cells import cell_len
 
-from trustengine.cli.output import (
-    _short,
-    db_option,
-    handle_errors,
-    listing,
-    open_engine,
-    render_rows,
-)
+from trustengine.cli.errors import handle_errors
+from trustengine.cli.options import db_option, views_option
+from trustengine.cli.render import _short, listing, render_rows
+from trustengine.cli.session import caught_up, open_engine
 from trustengine.cli.table import screen_width
-from trustengine.cli.views import caught_up, views_option
 from trustengine.readmodel.queries import CUSTOMER_SORTS, CustomerSort
 from trustengine.scoring.trust import PHASES
 from trustengine.terminal.escape import escape_controls

@@ -2,7 +2,7 @@
 private when they hold personal data, never over a FIFO, device, socket or directory.
 
 The work is :mod:`trustengine.persistence.files`'s; here a path that cannot be written becomes one
-:class:`~trustengine.cli.output.InputError` line (exit status 2) naming the option.
+:class:`~trustengine.cli.errors.InputError` line (exit status 2) naming the option.
 """
 
 from __future__ import annotations

@@ -7,8 +7,9 @@ import threading
 
 import click
 
-from trustengine.cli.output import InputError, db_option, handle_errors, open_engine
-from trustengine.cli.views import views_option, warn_of_problems
+from trustengine.cli.errors import InputError, handle_errors
+from trustengine.cli.options import db_option, views_option
+from trustengine.cli.session import open_engine, warn_of_problems
 from trustengine.readmodel import ReadModel
 from trustengine.readmodel.follow import DEFAULT_POLL, Follower, stop_on_signals
 

@@ -11,27 +11,19 @@ from typing import IO, Any
 import click
 
 from trustengine.application.engine import EventInput
-from trustengine.cli.files import whole_output
-from trustengine.cli.output import (
-    InputError,
-    db_option,
-    handle_errors,
-    is_new_store,
-    open_engine,
-    progress_bar,
-)
-from trustengine.cli.proofs import (
-    AgainstParam,
+from trustengine.cli.checkpoints import (
     checkpoint_consistency,
     consistency_lines,
     countersign,
-    public_key_option,
     restore,
     write_archive,
     write_checkpoint,
 )
-from trustengine.cli.read import print_timeline
-from trustengine.cli.views import caught_up
+from trustengine.cli.errors import InputError, handle_errors
+from trustengine.cli.files import whole_output
+from trustengine.cli.options import AgainstParam, db_option, public_key_option
+from trustengine.cli.render import print_timeline, progress_bar
+from trustengine.cli.session import caught_up, is_new_store, open_engine
 from trustengine.exceptions import ReadModelError
 from trustengine.integrity.checkpoint import Checkpoint
 from trustengine.integrity.verify import verify as verify_store

@@ -8,9 +8,10 @@ import sys
 
 import click
 
-from trustengine.cli.output import InputError, db_option, handle_errors, open_engine
-from trustengine.cli.proofs import make_signing_key
-from trustengine.cli.views import erase_from_read_model, views_option
+from trustengine.cli.checkpoints import make_signing_key
+from trustengine.cli.errors import InputError, handle_errors
+from trustengine.cli.options import db_option, views_option
+from trustengine.cli.session import erase_from_read_model, open_engine
 from trustengine.exceptions import OutputFileError
 from trustengine.persistence.files import write_new_private
 
@@ -101,3 +102,11 @@ def keygen(signing: bool, output: str | None) -> None:
     except OutputFileError as error:
         raise InputError(f"--output {error}") from None
     click.echo(f"Wrote a new cipher key to {output} (mode 0600); keep it apart from the store.")
+
+
+__all__ = [
+    "NEEDS_YES",
+    "erase",
+    "keygen",
+    "on_terminal",
+]

@@ -6,65 +6,24 @@ caught up first; with them they replay the customer's events from the store."""
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 import click
 
-from trustengine.cli.output import (
-    db_option,
-    handle_errors,
+from trustengine.cli.errors import handle_errors
+from trustengine.cli.options import TIME, db_option, views_option
+from trustengine.cli.render import (
+    TIMELINE_COLUMNS,
+    TIMELINE_TABLE_COLUMNS,
     listing,
-    open_engine,
-    render_rows,
+    mark_sla,
+    render_state,
+    trend_line,
 )
-from trustengine.cli.views import caught_up, views_option
-from trustengine.domain.times import parse_time
+from trustengine.cli.session import caught_up, open_engine
 from trustengine.scoring.policy import DEFAULT_TRUST_POLICY
 from trustengine.scoring.sla import DEFAULT_SLA_POLICY
-from trustengine.terminal.escape import escape_controls
-
-
-class TimeParam(click.ParamType):  # type: ignore[type-arg]
-    """A time on the command line: ISO 8601 with an offset, or a date."""
-
-    name = "TIME"
-
-    def convert(
-        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> datetime:
-        if isinstance(value, datetime):
-            return value
-        try:
-            return parse_time(str(value))
-        except ValueError as error:
-            self.fail(str(error), param, ctx)
-
-
-TIME = TimeParam()
-
-TIMELINE_COLUMNS = ("at", "type", "case", "actor", "channel", "summary")
-TIMELINE_TABLE_COLUMNS = (*TIMELINE_COLUMNS[:5], "trust", "summary")
-_SPARKS = "▁▂▃▄▅▆▇█"
-
-
-def sparkline(scores: Sequence[float]) -> str:
-    """Scores 0-100 as one character each, from ▁ (0) to █ (100)."""
-    return "".join(_SPARKS[min(7, max(0, int(score / 12.5)))] for score in scores)
-
-
-def _mark_sla(row: dict[str, Any]) -> dict[str, Any]:
-    if row.get("type") == "SlaBreached":
-        row["summary"] = f"⚠ {row['summary']}"
-    return row
-
-
-def _trend(rows: Sequence[dict[str, Any]]) -> str | None:
-    scores = [float(row["trust"]) for row in rows if row.get("trust") is not None]
-    if not scores:
-        return None
-    return f"trust trend: {sparkline(scores)}  {scores[0]:g} → {scores[-1]:g}"
 
 
 @click.command(epilog="Example: trustengine timeline cust-boris --case C-1002 --as-of 2026-04-01")
@@ -77,8 +36,8 @@ def _trend(rows: Sequence[dict[str, Any]]) -> str | None:
 @listing(
     TIMELINE_COLUMNS,
     table_columns=TIMELINE_TABLE_COLUMNS,
-    table_row=_mark_sla,
-    footer=_trend,
+    table_row=mark_sla,
+    footer=trend_line,
 )
 @handle_errors
 def timeline(
@@ -102,14 +61,6 @@ def timeline(
         found = engine.timeline(customer, case=case, as_of=as_of, as_known_at=as_known_at)
     rows: list[dict[str, Any]] = found.model_dump(mode="json")
     return rows
-
-
-def print_timeline(rows: Sequence[dict[str, Any]]) -> None:
-    """Timeline rows as ``timeline`` shows them: with the trust column and the trend line."""
-    render_rows([_mark_sla(dict(row)) for row in rows], "table", TIMELINE_TABLE_COLUMNS)
-    trend = _trend(rows)
-    if trend:
-        click.echo(trend)
 
 
 @click.command(epilog="Example: trustengine state cust-boris --as-of 2026-03-20 --json")
@@ -163,18 +114,7 @@ def state(
     render_state(found)
 
 
-def render_state(trust: dict[str, Any]) -> None:
-    """A readable trust state (``state --json``'s dict): the headline, the components,
-    then each step's effect."""
-    parts = ", ".join(f"{name} {value:.1f}" for name, value in trust["components"].items())
-    for line in (
-        f"{trust['customer']}: {trust['phase']}, "
-        f"trust {trust['score']:.1f}/100 ({trust['policy']})",
-        f"components: {parts}",
-        f"open cases: {trust['open_cases']}, broken promises: {trust['broken_promises']}, "
-        f"ceiling: {trust['ceiling']:g}",
-    ):
-        click.echo(escape_controls(line))
-    render_rows(
-        trust["explanation"], "table", ("at", "type", "case", "delta", "score", "phase", "reason")
-    )
+__all__ = [
+    "state",
+    "timeline",
+]

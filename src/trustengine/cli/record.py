@@ -20,15 +20,10 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import click
 
 from trustengine.application.engine import TrustEngine, utc_now
-from trustengine.cli.contract import SCOPES, event_class, option, requirement, rule_text
-from trustengine.cli.output import (
-    InputError,
-    db_option,
-    handle_errors,
-    is_new_store,
-    open_engine,
-)
-from trustengine.cli.views import erase_from_read_model, views_option
+from trustengine.cli.errors import InputError, handle_errors
+from trustengine.cli.fields import SCOPES, event_class, option, requirement, rule_text
+from trustengine.cli.options import db_option, views_option
+from trustengine.cli.session import erase_from_read_model, is_new_store, open_engine
 from trustengine.domain.base import Channel, CustomerEvent
 from trustengine.domain.events import EVENT_TYPES, CustomerErased
 from trustengine.exceptions import BatchRejectedError

@@ -12,14 +12,10 @@ from pathlib import Path
 
 import click
 
+from trustengine.cli.errors import InputError, handle_errors
 from trustengine.cli.files import write_whole
-from trustengine.cli.output import (
-    InputError,
-    db_option,
-    handle_errors,
-    open_engine,
-)
-from trustengine.cli.views import caught_up, views_option
+from trustengine.cli.options import db_option, views_option
+from trustengine.cli.session import caught_up, open_engine
 from trustengine.domain.times import parse_time
 from trustengine.exceptions import InvalidTimeError
 from trustengine.report import report_html, report_text

@@ -13,61 +13,13 @@ from typing import Any, TypeVar
 
 import click
 
-from trustengine.application.engine import TrustEngine
-from trustengine.cli.output import db_option, handle_errors, open_engine, progress_bar
-from trustengine.readmodel import DEFAULT_VIEWS, VIEWS_ENV_VAR, ReadModel
-from trustengine.readmodel.problems import count_problems
+from trustengine.cli.errors import handle_errors
+from trustengine.cli.options import db_option, views_option
+from trustengine.cli.render import progress_bar
+from trustengine.cli.session import open_engine, warn_of_problems
+from trustengine.readmodel import ReadModel
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def views_option(func: F) -> F:
-    """Add ``--views PATH``: where a PostgreSQL store's read model lives."""
-    return click.option(
-        "--views",
-        "views",
-        default=None,
-        metavar="PATH",
-        help=(
-            "SQLite file of the read-model tables (default: the store's own file for an "
-            f"SQLite store, memory for :memory:, ${VIEWS_ENV_VAR} or {DEFAULT_VIEWS} for "
-            "PostgreSQL)."
-        ),
-    )(func)
-
-
-def caught_up(engine: TrustEngine, customer: str | None = None) -> TrustEngine:
-    """``engine`` with its read model caught up with every stored event, showing progress
-    on stderr (the read methods would catch it up anyway, silently).
-
-    When the read model holds events it could not project, one line on stderr says so
-    (about ``customer``, when given and among them): the command goes on, exit status
-    unchanged.
-    """
-    with progress_bar("Catching up the read model", engine.lag() or None) as advance:
-        engine.catch_up(progress=advance)
-    with engine.read_model() as model:
-        warn_of_problems(model, customer)
-    return engine
-
-
-def warn_of_problems(model: ReadModel, customer: str | None = None) -> None:
-    """Say on stderr, in one line, what the read model leaves out (nothing if nothing)."""
-    found = count_problems(model.db, customer) if customer is not None else None
-    if found is None or not found.events:
-        found = count_problems(model.db)
-    notice = found.notice()
-    if notice is not None:
-        click.echo(f"warning: {notice}", err=True)
-
-
-def erase_from_read_model(engine: TrustEngine, views: str | None) -> None:
-    """After an erasure: bring an existing read model up to date, which rewrites the
-    customer's personal text there to ``[erased]`` (a store with none is left alone)."""
-    model = ReadModel.existing(engine, views)
-    if model is not None:
-        with model:
-            model.catch_up()
 
 
 @click.command(
@@ -111,4 +63,4 @@ def rebuild(policy: str | None, sla_policy: str | None, views: str | None, db: s
         warn_of_problems(model)
 
 
-__all__ = ["caught_up", "erase_from_read_model", "rebuild", "views_option", "warn_of_problems"]
+__all__ = ["rebuild"]

@@ -16,15 +16,10 @@ from typing import Any, TypeVar
 
 import click
 
-from trustengine.cli.output import (
-    Finding,
-    InputError,
-    db_option,
-    handle_errors,
-    listing,
-    open_engine,
-)
-from trustengine.cli.views import caught_up, views_option
+from trustengine.cli.errors import Finding, InputError, handle_errors
+from trustengine.cli.options import db_option, views_option
+from trustengine.cli.render import listing
+from trustengine.cli.session import caught_up, open_engine
 from trustengine.domain.times import parse_time
 from trustengine.exceptions import InvalidTimeError
 from trustengine.readmodel.due import DUE_COLUMNS

@@ -225,3 +225,18 @@ def _fact_fields(cls: type[CustomerEvent]) -> tuple[str, ...]:
         names = tuple(name for name in cls.model_fields if name not in _PLACEMENT_FIELDS)
         _FACT_FIELDS[cls] = names
         return names
+
+
+__all__ = [
+    "EPOCH",
+    "KEY_MAX_LENGTH",
+    "KEY_PATTERN",
+    "NIL_ID",
+    "Channel",
+    "CommitmentKind",
+    "CustomerEvent",
+    "Instant",
+    "Key",
+    "Scope",
+    "Text",
+]

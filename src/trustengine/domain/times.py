@@ -54,3 +54,12 @@ def parse_time(text: str, *, end_of_day: bool = True) -> datetime:
     if parsed.tzinfo is None:
         raise InvalidTimeError(f"{quoted(text)} has no offset: add one, e.g. +00:00 or Z")
     return parsed
+
+
+__all__ = [
+    "ISO_INSTANT",
+    "ISO_INSTANT_WITH_OFFSET",
+    "PATTERN_END",
+    "instant_problem",
+    "parse_time",
+]

@@ -300,3 +300,12 @@ def ledger_head_problems(engine: TrustEngine, *, batch: int = READ_BATCH) -> lis
         "removed, added or reordered in the ledger, so this record may be incomplete: "
         "run trustengine verify"
     ]
+
+
+__all__ = [
+    "CustomerVerification",
+    "VerifyReport",
+    "ledger_head_problems",
+    "verify",
+    "verify_customer",
+]

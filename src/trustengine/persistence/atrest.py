@@ -141,3 +141,17 @@ class AtRest:
         if self.key is None:
             raise StoreEncryptedError(f"this store is encrypted: give --cipher-key-file {where}")
         raise WrongCipherKeyError(f"this key does not open the store {where}")
+
+
+__all__ = [
+    "AES_GCM",
+    "ENCRYPTION",
+    "KEY_CHECK",
+    "PLAIN",
+    "AtRest",
+    "FirstEvent",
+    "StoreMeta",
+    "first_event",
+    "key_check",
+    "marker",
+]

@@ -103,3 +103,16 @@ def link(
         links.append(ChainLink(stored.originator_id, stored.originator_version, hashed))
         count, running = count + 1, advance_head(running, hashed)
     return links, Seal(count, running)
+
+
+__all__ = [
+    "GENESIS",
+    "ChainLink",
+    "Recorded",
+    "Seal",
+    "advance_head",
+    "event_hash",
+    "link",
+    "norm_stream",
+    "stream_hex",
+]

@@ -124,3 +124,8 @@ def _describe(stored: StoredEvent, error: Exception | str) -> str:
         f"stored event {stored.originator_id} v{stored.originator_version} "
         f"({stored.topic}) does not decode: {error}"
     )
+
+
+__all__ = [
+    "PydanticMapper",
+]

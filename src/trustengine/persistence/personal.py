@@ -175,3 +175,13 @@ class PersonalData:
             return cipher.decrypt(b64decode(token), None).decode()
         except (InvalidTag, ValueError):
             raise ValueError("sealed text in the read model fails its integrity check") from None
+
+
+__all__ = [
+    "CACHE_LIMIT",
+    "ERASED",
+    "PERSONAL_FIELDS",
+    "SEALED",
+    "KeySource",
+    "PersonalData",
+]

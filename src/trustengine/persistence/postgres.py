@@ -359,3 +359,15 @@ class Listener:
     def close(self) -> None:
         """Close the connection (the server forgets the LISTEN with it)."""
         self._conn.close()
+
+
+__all__ = [
+    "SLICE_EVENTS",
+    "ChainedPostgresFactory",
+    "ChainedPostgresProcessRecorder",
+    "ChainedPostgresRecorder",
+    "Listener",
+    "connection_settings",
+    "lock_timed_out",
+    "probe",
+]

@@ -244,3 +244,16 @@ class ChainedPOPOFactory(POPOFactory):
 
     def process_recorder(self) -> ChainedPOPOProcessRecorder:
         return ChainedPOPOProcessRecorder()
+
+
+__all__ = [
+    "ChainReader",
+    "ChainedPOPOFactory",
+    "ChainedPOPOProcessRecorder",
+    "ChainedPOPORecorder",
+    "ChainedSQLiteFactory",
+    "ChainedSQLiteProcessRecorder",
+    "ChainedSQLiteRecorder",
+    "sqlite_chain_sql",
+    "sqlite_chain_tables",
+]

@@ -147,3 +147,11 @@ class SQLChain(ABC):
         """The head the store keeps."""
         with self._chain_reading() as cursor:
             return self._read_head(cursor)
+
+
+__all__ = [
+    "CHAIN_SLICE",
+    "ChainSQL",
+    "Cursor",
+    "SQLChain",
+]

@@ -188,3 +188,24 @@ def _redact(text: str) -> str:
         return text
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
     return parts._replace(netloc=netloc).geturl()
+
+
+__all__ = [
+    "APPLICATION_NAME",
+    "CIPHER_ENV_VAR",
+    "CIPHER_TOPIC",
+    "DEFAULT_TARGET",
+    "ENV_VAR",
+    "LOCK_TIMEOUT",
+    "MAPPER_TOPIC",
+    "MEMORY_FACTORY",
+    "POSTGRES_FACTORY",
+    "SQLITE_FACTORY",
+    "Backend",
+    "StoreTarget",
+    "check_cipher_key",
+    "cipher_settings",
+    "default_target",
+    "lock_timeout_settings",
+    "parse_target",
+]

@@ -418,3 +418,21 @@ def build_figures(sources: Sources, window: Window, policy: TrustPolicy) -> dict
         ),
         "trust_scores": trust_scores(sources.scores, settings.score_bins),
     }
+
+
+__all__ = [
+    "CLOCK_ORDER",
+    "build_figures",
+    "compensation",
+    "csat",
+    "hand_offs",
+    "issues",
+    "nps",
+    "paradox",
+    "promises",
+    "recovery",
+    "response_times",
+    "satisfaction",
+    "sla",
+    "trust_scores",
+]

@@ -403,3 +403,9 @@ def report_html(report: dict[str, Any]) -> str:
         )
     )
     return page("trustengine report", body, subtitle=subtitle)
+
+
+__all__ = [
+    "Column",
+    "report_html",
+]

@@ -269,3 +269,8 @@ def report_text(report: dict[str, Any]) -> str:
     # Each line is escaped whole: a newline or escape inside a name cannot break or
     # recolour the text (escaping twice changes nothing).
     return "\n\n".join("\n".join(map(escape_controls, lines)) for lines in sections) + "\n"
+
+
+__all__ = [
+    "report_text",
+]

@@ -207,3 +207,19 @@ def _inheriting(raw: dict[str, Any], name: str) -> dict[str, Any]:
         **raw.get("phases", {}),
     }
     return out
+
+
+__all__ = [
+    "COMPONENTS",
+    "DEFAULT_TRUST_POLICY",
+    "INHERITED_PHASES",
+    "INHERITED_SECTIONS",
+    "Effect",
+    "ReportSettings",
+    "SatisfactionBands",
+    "TrustPolicy",
+    "load_toml",
+    "load_trust_policy",
+    "policy_dir",
+    "policy_path",
+]

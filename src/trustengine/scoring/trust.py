@@ -415,3 +415,12 @@ class TrustModel:
         if promoter and mild_first and state.score >= thresholds.get("advocate_min_score", 0.0):
             return "advocate"
         return "restored"
+
+
+__all__ = [
+    "PHASES",
+    "CaseTrack",
+    "Contribution",
+    "TrustModel",
+    "TrustState",
+]

@@ -561,3 +561,12 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+__all__ = [
+    "DEFAULT_START",
+    "Event",
+    "generate_history",
+    "main",
+    "write_jsonl",
+]

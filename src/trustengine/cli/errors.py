@@ -1,6 +1,6 @@
 """What the command line does with an error no command caught: one line, never a traceback.
 
-Commands turn the errors they expect into :class:`~trustengine.cli.output.InputError`
+Commands turn the errors they expect into :class:`~trustengine.cli.errors.InputError`
 (exit status 2). Whatever else escapes a command ends here, in the ``trustengine`` group:
 
 - a full disk (``ENOSPC``, ``EDQUOT``, SQLite's "database or disk is full") is the
@@ -17,12 +17,19 @@ stdout (``trustengine export | head``: click exits quietly) pass through untouch
 from __future__ import annotations
 
 import errno
+import functools
 import sqlite3
 import sys
 import traceback
-from typing import IO, Any
+from collections.abc import Callable
+from typing import IO, Any, TypeVar
 
 import click
+from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
+
+from trustengine.exceptions import TrustEngineError
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 DEBUG = "trustengine.debug"
 DEBUG_ENV_VAR = "TRUSTENGINE_DEBUG"
@@ -82,7 +89,7 @@ def passes_through(error: BaseException) -> bool:
 def as_click_error(error: BaseException, ctx: click.Context) -> click.ClickException:
     """The one-line click error that stands for an uncaught ``error``."""
     # Imported here: output imports this module for its group.
-    from trustengine.cli.output import InputError
+    from trustengine.cli.errors import InputError
 
     if isinstance(error, KeyboardInterrupt):
         return Interrupted(INTERRUPTED)
@@ -132,3 +139,74 @@ __all__ = [
     "flush_stdout",
     "passes_through",
 ]
+
+
+class InputError(click.ClickException):
+    """Bad input or an unusable store: exit status 2, one clear message, no traceback."""
+
+    exit_code = 2
+
+
+class Finding(click.ClickException):
+    """The command worked and found something wrong: exit status 1, one line on stderr."""
+
+    exit_code = 1
+
+
+class CommandGroup(click.Group):
+    """The ``trustengine`` group: a usage error (bad option, bad time, missing argument) is
+    one line and exit status 2, like every other input error, instead of click's usage
+    block; ``--help`` still shows the whole usage. Any other error a command lets escape
+    is one line too (above): exit status 3 for a defect."""
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.UsageError as error:
+            raise _one_line(error) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            result = super().invoke(ctx)
+            flush_stdout()
+        except click.UsageError as error:
+            raise _one_line(error) from None
+        except BaseException as error:
+            # Anything a command did not catch: one line, never a traceback (see failures).
+            if passes_through(error) or not isinstance(error, (Exception, KeyboardInterrupt)):
+                raise
+            raise as_click_error(error, ctx) from None
+        return result
+
+
+def _one_line(error: click.UsageError) -> click.ClickException:
+    if isinstance(error, click.exceptions.NoArgsIsHelpError):
+        return error  # no arguments at all: the help is the answer
+    where = error.ctx.command_path if error.ctx is not None else "trustengine"
+    message = " ".join(error.format_message().split())
+    return InputError(f"{message} (see '{where} --help')")
+
+
+def handle_errors(func: F) -> F:
+    """Turn library and store errors into one-line messages with exit status 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except TrustEngineError as error:
+            raise InputError(str(error)) from None
+        except PersistenceError as error:
+            raise InputError(f"store error: {error}") from None
+        except MapperDeserialisationError as error:
+            raise InputError(
+                f"cannot read the store: {error} (is it encrypted? give --cipher-key-file)"
+            ) from None
+
+    return wrapper  # type: ignore[return-value]
