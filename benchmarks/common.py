@@ -23,7 +23,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate, event
 
-from trustengine.application.engine import TrustEngine
+from trustengine.application.facade import TrustEngine
 from trustengine.interchange.jsonl import import_lines
 
 STOCK_NS = uuid5(NAMESPACE_URL, "trustengine-benchmark")

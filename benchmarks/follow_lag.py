@@ -24,7 +24,7 @@ from typing import Any
 
 from common import percentile
 
-from trustengine.application.engine import TrustEngine
+from trustengine.application.facade import TrustEngine
 
 POLL_SECONDS = 0.001
 """How often the watcher reads the tracked position: the resolution of every lag."""

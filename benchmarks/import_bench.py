@@ -54,7 +54,7 @@ from common import (
     trustengine_import,
 )
 
-from trustengine.application.engine import TrustEngine
+from trustengine.application.facade import TrustEngine
 from trustengine.testing.synth import generate_history, write_jsonl
 
 BULK_TARGET = 0.5

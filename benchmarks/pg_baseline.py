@@ -21,7 +21,7 @@ import psycopg
 from common import StockApp
 from psycopg import sql
 
-from trustengine.application.engine import TrustEngine
+from trustengine.application.facade import TrustEngine
 from trustengine.domain.customer import customer_id
 from trustengine.interchange.jsonl import import_lines
 from trustengine.persistence.target import parse_target

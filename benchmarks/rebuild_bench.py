@@ -92,7 +92,7 @@ def child_raw(db: str) -> dict[str, Any]:
 
 def child_decode(db: str) -> dict[str, Any]:
     """What any projection pays first: read every notification and decode it to an event."""
-    from trustengine.application.engine import TrustEngine
+    from trustengine.application.facade import TrustEngine
 
     start = time.perf_counter()
     engine = TrustEngine(db)
@@ -102,7 +102,7 @@ def child_decode(db: str) -> dict[str, Any]:
 
 
 def child_rebuild(db: str, batch_size: int, cache_size: int) -> dict[str, Any]:
-    from trustengine.application.engine import TrustEngine
+    from trustengine.application.facade import TrustEngine
     from trustengine.readmodel import ReadModel
 
     start = time.perf_counter()
@@ -129,7 +129,7 @@ def run_child(*args: str) -> dict[str, Any]:
 
 def build_store(db: str, events: int, customers: int, seed: int) -> dict[str, Any]:
     """Generate the synthetic history and import it, in time order, in chunks."""
-    from trustengine.application.engine import TrustEngine
+    from trustengine.application.facade import TrustEngine
     from trustengine.testing.synth import generate_history
 
     start = time.perf_counter()
@@ -159,7 +159,7 @@ def timings(run: Callable[[str], object], keys: list[str]) -> list[float]:
 
 
 def lookups(db: str, count: int, seed: int) -> dict[str, Any]:
-    from trustengine.application.engine import TrustEngine
+    from trustengine.application.facade import TrustEngine
     from trustengine.readmodel import ReadModel
 
     engine = TrustEngine(db)
@@ -185,7 +185,7 @@ def lookups(db: str, count: int, seed: int) -> dict[str, Any]:
 
 def as_of_replay(root: str, events: int, repeat: int) -> dict[str, Any]:
     """Median ms of ``state --as-of`` (history + replay) for one customer with ``events``."""
-    from trustengine.application.engine import TrustEngine
+    from trustengine.application.facade import TrustEngine
     from trustengine.scoring.trust import TrustModel
     from trustengine.testing.synth import generate_history
 

@@ -29,7 +29,7 @@ from common import Result, dist_version, say, timed
 from rich.console import Console
 from rich.table import Table
 
-from trustengine.application.engine import TrustEngine
+from trustengine.application.facade import TrustEngine
 from trustengine.cli import main
 from trustengine.cli.render import _short
 from trustengine.cli.work import DUE_TABLE_COLUMNS, _mark_overdue

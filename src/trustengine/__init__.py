@@ -26,7 +26,7 @@ from trustengine.application.answers import (
     Timeline,
     TimelineStep,
 )
-from trustengine.application.engine import TrustEngine
+from trustengine.application.facade import TrustEngine
 from trustengine.audit import build_audit
 from trustengine.domain import EVENT_TYPES, Customer, CustomerEvent, customer_id
 from trustengine.domain.events import (

@@ -1,6 +1,8 @@
-"""The ``TrustEngine`` application: load customers, record events, save, return simple values.
+"""The ledger: the write side of the ``TrustEngine`` application, and its reads of the store.
 
-It is deliberately thin. Rules live in :mod:`trustengine.domain`; the contract's JSON face
+Load customers, record events, save, return simple values; read events back. It is
+deliberately thin and knows nothing of the read model: :mod:`trustengine.application.facade`
+adds the read API on top.  Rules live in :mod:`trustengine.domain`; the contract's JSON face
 in :mod:`trustengine.interchange.codec`; scoring in the projections.
 """
 
@@ -28,7 +30,6 @@ from eventsourcing.persistence import (
 
 from trustengine.application.commands import CommandsMixin
 from trustengine.application.keyed import KeysMixin
-from trustengine.application.reading import ReadingMixin
 from trustengine.domain.base import CustomerEvent
 from trustengine.domain.customer import Customer, customer_id
 from trustengine.domain.events import CustomerErased
@@ -38,6 +39,7 @@ from trustengine.exceptions import (
     CustomerNotFoundError,
     DomainRuleError,
     InvalidEventError,
+    InvalidTimeError,
     LockTimeoutError,
     StoreError,
 )
@@ -47,7 +49,7 @@ from trustengine.persistence.files import create_private
 from trustengine.persistence.keystore import KeyStore, open_key_store
 from trustengine.persistence.mapper import PydanticMapper
 from trustengine.persistence.personal import PersonalData
-from trustengine.persistence.recorders import ChainReader
+from trustengine.persistence.recorders import READ_BATCH, ChainReader, Progress
 from trustengine.persistence.target import (
     LOCK_TIMEOUT,
     StoreTarget,
@@ -55,7 +57,6 @@ from trustengine.persistence.target import (
     parse_target,
 )
 
-Progress = Callable[[int], None]
 EventInput = CustomerEvent | Mapping[str, Any] | str
 
 MAX_ATTEMPTS = 100
@@ -74,7 +75,6 @@ CACHE_SETTINGS = {
     "AGGREGATE_CACHE_MAXSIZE": "1000",
     "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
 }
-READ_BATCH = 2000
 
 
 def utc_now() -> datetime:
@@ -82,8 +82,10 @@ def utc_now() -> datetime:
     return datetime.now(tz=UTC)
 
 
-class TrustEngine(KeysMixin, ReadingMixin, CommandsMixin, Application[UUID]):
-    """The customer trust ledger over one store (``db``: a ``--db`` target string).
+class Ledger(KeysMixin, CommandsMixin, Application[UUID]):
+    """The customer trust ledger over one store (``db``: a ``--db`` target string): the write
+    side and the store's events, without the read model (that is
+    :class:`~trustengine.application.facade.TrustEngine`).
 
     ``cipher_key`` opens an encrypted store (and makes a new store encrypted); a store is
     only opened as it was made (see :mod:`trustengine.persistence.atrest`). A write waits
@@ -99,12 +101,6 @@ class TrustEngine(KeysMixin, ReadingMixin, CommandsMixin, Application[UUID]):
     :mod:`trustengine.application.reading`.
     One engine may serve many threads.
 
-    >>> engine = TrustEngine(":memory:")
-    >>> engine.file_complaint("cust-1", "C-1", category="delivery", severity=2,
-    ...                       cause="broken_promise", summary="Parcel late")
-    1
-    >>> engine.state("cust-1").score < 100
-    True
     """
 
     name = "TrustEngine"
@@ -175,6 +171,38 @@ class TrustEngine(KeysMixin, ReadingMixin, CommandsMixin, Application[UUID]):
         except BaseException:
             self.close()  # refused: give the connections back
             raise
+
+    def _open_reading(self, views: str | None) -> None:
+        """Where a subclass that reads remembers its read model (the ledger has none)."""
+
+    def _close_reading(self) -> None:
+        """Where a subclass that reads closes its read model."""
+
+    def history(
+        self,
+        customer: str,
+        *,
+        as_of: datetime | None = None,
+        as_known_at: datetime | None = None,
+    ) -> list[CustomerEvent]:
+        """One customer's events, oldest first, decoded from the store.
+
+        ``as_of`` keeps events whose business time is at or before it; ``as_known_at``
+        keeps events the store had recorded by then. Raises :class:`CustomerNotFoundError`
+        when the customer has no events at all.
+        """
+        check_times(as_of, as_known_at)
+        engine = self
+        with engine._decoding():
+            events = cast(list[CustomerEvent], list(engine.events.get(customer_id(customer))))
+        if not events:
+            raise CustomerNotFoundError(f"no customer {customer!r} in {engine.target.display}")
+        return [
+            event
+            for event in events
+            if (as_of is None or event.timestamp <= as_of)
+            and (as_known_at is None or event.recorded_at <= as_known_at)
+        ]
 
     def _first_event(self) -> FirstEvent:
         first = self.recorder.select_notifications(1, 1)
@@ -474,6 +502,12 @@ class TrustEngine(KeysMixin, ReadingMixin, CommandsMixin, Application[UUID]):
                 else " (is the store encrypted? give its cipher key)"
             )
             raise StoreError(f"cannot read {self.target.display}: {error}{hint}") from None
+
+
+def check_times(as_of: datetime | None, as_known_at: datetime | None) -> None:
+    for name, moment in (("as_of", as_of), ("as_known_at", as_known_at)):
+        if moment is not None and moment.tzinfo is None:
+            raise InvalidTimeError(f"{name} {moment.isoformat()} has no offset: add one")
 
 
 def _extend(target: list[int] | None, items: list[int] | None) -> None:

@@ -42,8 +42,7 @@ from trustengine.application.answers import (
     Timeline,
 )
 from trustengine.domain.base import CustomerEvent
-from trustengine.domain.customer import customer_id
-from trustengine.exceptions import CustomerNotFoundError, InvalidTimeError, UnknownCaseError
+from trustengine.exceptions import CustomerNotFoundError, UnknownCaseError
 from trustengine.readmodel.due import due_items
 from trustengine.readmodel.location import has_read_model, views_location
 from trustengine.readmodel.queries import AT_RISK_PHASES, CustomerSort
@@ -53,7 +52,7 @@ from trustengine.report import build_report
 from trustengine.scoring.trust import PHASES, TrustModel
 
 if TYPE_CHECKING:
-    from trustengine.application.engine import TrustEngine
+    from trustengine.application.facade import TrustEngine
 
 Progress = Callable[[int], None]
 
@@ -114,32 +113,6 @@ class ReadingMixin:
             return self._opened().pending()
 
     # --- one customer --------------------------------------------------------------
-
-    def history(
-        self,
-        customer: str,
-        *,
-        as_of: datetime | None = None,
-        as_known_at: datetime | None = None,
-    ) -> list[CustomerEvent]:
-        """One customer's events, oldest first, decoded from the store.
-
-        ``as_of`` keeps events whose business time is at or before it; ``as_known_at``
-        keeps events the store had recorded by then. Raises :class:`CustomerNotFoundError`
-        when the customer has no events at all.
-        """
-        _check_times(as_of, as_known_at)
-        engine = self._engine
-        with engine._decoding():
-            events = cast(list[CustomerEvent], list(engine.events.get(customer_id(customer))))
-        if not events:
-            raise CustomerNotFoundError(f"no customer {customer!r} in {engine.target.display}")
-        return [
-            event
-            for event in events
-            if (as_of is None or event.timestamp <= as_of)
-            and (as_known_at is None or event.recorded_at <= as_known_at)
-        ]
 
     def state(
         self,
@@ -318,17 +291,11 @@ class ReadingMixin:
     def _history_by_then(
         self, customer: str, as_of: datetime | None, as_known_at: datetime | None
     ) -> list[CustomerEvent]:
-        events = self.history(customer, as_of=as_of, as_known_at=as_known_at)
+        events = self._engine.history(customer, as_of=as_of, as_known_at=as_known_at)
         if not events:
             then = _then(as_of, as_known_at)
             raise CustomerNotFoundError(f"customer {customer!r} has no events {then}")
         return events
-
-
-def _check_times(as_of: datetime | None, as_known_at: datetime | None) -> None:
-    for name, moment in (("as_of", as_of), ("as_known_at", as_known_at)):
-        if moment is not None and moment.tzinfo is None:
-            raise InvalidTimeError(f"{name} {moment.isoformat()} has no offset: add one")
 
 
 def _then(as_of: datetime | None, as_known_at: datetime | None) -> str:

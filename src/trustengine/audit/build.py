@@ -14,9 +14,8 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from trustengine.application.engine import TrustEngine
 from trustengine.audit.fold import Folded, as_bool, fold, only_case
 from trustengine.domain.base import CustomerEvent
 from trustengine.exceptions import CustomerNotFoundError, InvalidTimeError, UnknownCaseError
@@ -27,6 +26,9 @@ from trustengine.readmodel.timeline import summarize
 from trustengine.scoring.sla import CLOCKS
 from trustengine.scoring.trust import TrustModel
 
+if TYPE_CHECKING:
+    from trustengine.application.engine import Ledger
+
 FORMAT = "trustengine-audit/1"
 """Names the report's shape; it changes only by adding keys (a new shape, a new name)."""
 FLOAT_DIGITS = 4
@@ -35,7 +37,7 @@ FLOAT_DIGITS = 4
 
 
 def build_audit(
-    engine: TrustEngine,
+    engine: Ledger,
     customer: str,
     *,
     case: str | None = None,

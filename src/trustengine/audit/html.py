@@ -12,11 +12,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from trustengine.html.charts import line_chart
 from trustengine.html.page import FSI, PDI, Html, contained, esc, isolated, page, table
-
-CHART_WIDTH = 720
-CHART_HEIGHT = 200
-_LEFT, _RIGHT, _TOP, _BOTTOM = 36, 12, 10, 24
 
 
 def to_html(report: dict[str, Any]) -> str:
@@ -245,51 +242,23 @@ def score_chart(steps: Sequence[dict[str, Any]]) -> str:
     """An inline SVG of the score after each step, placed by business time."""
     if not steps:
         return ""
-    times = [datetime.fromisoformat(step["at"]).timestamp() for step in steps]
-    first, span = times[0], (times[-1] - times[0]) or 1.0
-    width = CHART_WIDTH - _LEFT - _RIGHT
-    height = CHART_HEIGHT - _TOP - _BOTTOM
-
-    def x(moment: float) -> float:
-        return _LEFT + width * ((moment - first) / span if len(steps) > 1 else 0.5)
-
-    def y(score: float) -> float:
-        return _TOP + height * (100.0 - score) / 100.0
-
-    grid = "".join(
-        f'<line x1="{_LEFT}" x2="{CHART_WIDTH - _RIGHT}" y1="{y(level):.1f}" y2="{y(level):.1f}" '
-        f'stroke="#e3e7eb"/><text x="{_LEFT - 6}" y="{y(level) + 4:.1f}" '
-        f'text-anchor="end">{level}</text>'
-        for level in (0, 25, 50, 75, 100)
-    )
-    points = [
-        (x(moment), y(float(step["score"]))) for moment, step in zip(times, steps, strict=True)
-    ]
-    line = " ".join(f"{px:.1f},{py:.1f}" for px, py in points)
-    dots = "".join(
-        f'<circle cx="{px:.1f}" cy="{py:.1f}" r="3" fill="#1d4ed8">'
-        f"<title>{esc(step['at'])} {esc(step['type'])}: {float(step['score']):.1f}</title></circle>"
-        for (px, py), step in zip(points, steps, strict=True)
-    )
-    labels = (
-        f'<text x="{_LEFT}" y="{CHART_HEIGHT - 6}">{esc(steps[0]["at"][:10])}</text>'
-        f'<text x="{CHART_WIDTH - _RIGHT}" y="{CHART_HEIGHT - 6}" text-anchor="end">'
-        f"{esc(steps[-1]['at'][:10])}</text>"
+    chart = line_chart(
+        [f"{step['at']} {step['type']}" for step in steps],
+        [("Trust score", [float(step["score"]) for step in steps])],
+        title="Trust score after each event",
+        low=0.0,
+        high=100.0,
+        positions=[datetime.fromisoformat(step["at"]).timestamp() for step in steps],
+        ticks=(0, 25, 50, 75, 100),
     )
     return (
-        f'<figure><svg width="{CHART_WIDTH}" height="{CHART_HEIGHT}" '
-        f'viewBox="0 0 {CHART_WIDTH} {CHART_HEIGHT}" role="img" '
-        'aria-label="Trust score after each event">'
-        f'{grid}<polyline fill="none" stroke="#1d4ed8" stroke-width="2" points="{line}"/>'
-        f"{dots}{labels}</svg><figcaption>Trust score (0-100) after each event, by business "
+        f"<figure>{chart}<figcaption>Trust score (0-100) after each event, by business "
         "time.</figcaption></figure>"
     )
 
 
 __all__ = [
     "CASE_COLUMNS",
-    "CHART_HEIGHT",
-    "CHART_WIDTH",
     "CLOCK_COLUMNS",
     "COMMITMENT_COLUMNS",
     "EVENT_COLUMNS",

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from trustengine.application.engine import TrustEngine
+from trustengine.application.facade import TrustEngine
 from trustengine.cli.errors import Finding, InputError
 from trustengine.cli.files import write_whole
 from trustengine.cli.session import open_engine

@@ -19,7 +19,8 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import click
 
-from trustengine.application.engine import TrustEngine, utc_now
+from trustengine.application.engine import utc_now
+from trustengine.application.facade import TrustEngine
 from trustengine.cli.errors import InputError, handle_errors
 from trustengine.cli.fields import SCOPES, event_class, option, requirement, rule_text
 from trustengine.cli.options import db_option, views_option

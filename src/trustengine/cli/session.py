@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-from trustengine.application.engine import TrustEngine
+from trustengine.application.facade import TrustEngine
 from trustengine.cli.errors import InputError
 from trustengine.cli.files import write_whole as write_whole  # re-exported for commands
 from trustengine.cli.options import CIPHER_KEY, KEYS_KEY, LOCK_TIMEOUT_KEY

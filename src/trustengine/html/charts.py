@@ -120,12 +120,21 @@ def line_chart(
     title: str,
     low: float | None = None,
     high: float | None = None,
+    positions: Sequence[float] | None = None,
+    ticks: Sequence[float] | None = None,
 ) -> str:
-    """One line per series over ``labels`` (periods); None is a gap. The y axis runs from
-    ``low`` to ``high`` (default: the data's range, including 0)."""
+    """One line per series over ``labels``; None is a gap. The y axis runs from ``low`` to
+    ``high`` (default: the data's range, including 0), with a grid line at each of
+    ``ticks`` (default: bottom, middle, top).
+
+    Points are evenly spaced (periods), or placed by ``positions`` (one number per label,
+    such as a timestamp): then only the first and last labels are written under the axis,
+    and each point's label is in its tooltip."""
     values = [v for _, points in series for v in points if v is not None]
     if not labels or not values:
         return _empty(title)
+    if positions is not None and len(positions) != len(labels):
+        raise ValueError("line_chart: one position per label")
     bottom = min([*values, 0.0]) if low is None else low
     top = max([*values, 0.0]) if high is None else high
     if top == bottom:
@@ -134,13 +143,16 @@ def line_chart(
     plot_w, plot_h = WIDTH - left - right, height - upper - lower
 
     def x_at(index: int) -> float:
+        if positions is not None:
+            first, span = positions[0], (positions[-1] - positions[0])
+            return left + (plot_w * (positions[index] - first) / span if span else plot_w / 2)
         return left + (plot_w * index / (len(labels) - 1) if len(labels) > 1 else plot_w / 2)
 
     def y_at(value: float) -> float:
         return upper + plot_h * (top - value) / (top - bottom)
 
     parts = []
-    for tick in (bottom, (bottom + top) / 2, top):
+    for tick in ticks if ticks is not None else (bottom, (bottom + top) / 2, top):
         y = y_at(tick)
         parts.append(
             f'<line x1="{left}" y1="{_f(y)}" x2="{WIDTH - right}" y2="{_f(y)}" stroke="#e3e7eb"/>'
@@ -148,7 +160,11 @@ def line_chart(
         )
     step = max(1, math.ceil(len(labels) * 64 / plot_w))  # labels at least 64 px apart
     for index, label in enumerate(labels):
-        if (len(labels) - 1 - index) % step == 0:  # the latest period always labelled
+        if positions is not None:
+            shown = index in (0, len(labels) - 1) and (index == 0 or len(labels) > 1)
+        else:
+            shown = (len(labels) - 1 - index) % step == 0  # the latest period always labelled
+        if shown:
             parts.append(
                 f'<text x="{_f(x_at(index))}" y="{height - lower + 16}" '
                 f'text-anchor="middle">{isolated_text(label)}</text>'

@@ -27,13 +27,12 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from uuid import UUID
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from eventsourcing.persistence import MapperDeserialisationError, StoredEvent
 
-from trustengine.application.engine import TrustEngine
 from trustengine.domain.base import CustomerEvent
 from trustengine.exceptions import ArchiveError, CheckpointError, OutputFileError
 from trustengine.integrity.bundle import stored_fields
@@ -43,6 +42,9 @@ from trustengine.integrity.ledger import ledger_root, store_id, walk
 from trustengine.integrity.merkle import RootBuilder, leaf_hash
 from trustengine.persistence.chain import GENESIS, event_hash
 from trustengine.persistence.files import whole_file
+
+if TYPE_CHECKING:
+    from trustengine.application.engine import Ledger
 
 FORMAT = "trustengine-archive/1"
 
@@ -58,7 +60,7 @@ class ArchiveSummary:
 
 
 def export_archive(
-    engine: TrustEngine,
+    engine: Ledger,
     path: Path,
     *,
     checkpoint: Checkpoint | None = None,
@@ -213,7 +215,7 @@ def _record(text: str, where: str, index: int) -> tuple[StoredEvent, str, str]:
 
 
 def restore_archive(
-    engine: TrustEngine, summary: ArchiveSummary, stored: list[StoredEvent], name: str
+    engine: Ledger, summary: ArchiveSummary, stored: list[StoredEvent], name: str
 ) -> int:
     """Write the checked records of an archive into ``engine``'s store, which must be
     empty, in one transaction; how many. Each must decode with this store's settings

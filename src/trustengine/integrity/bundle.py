@@ -26,11 +26,10 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import MapperDeserialisationError
 
-from trustengine.application.engine import TrustEngine
 from trustengine.domain.base import CustomerEvent
 from trustengine.domain.customer import customer_id
 from trustengine.exceptions import CheckpointError, CustomerNotFoundError, StoreError
@@ -38,6 +37,9 @@ from trustengine.integrity.checkpoint import Checkpoint
 from trustengine.integrity.ledger import Leaf, ledger_tree
 from trustengine.interchange.codec import to_contract
 from trustengine.persistence.chain import stream_hex
+
+if TYPE_CHECKING:
+    from trustengine.application.engine import Ledger
 
 FORMAT = "trustengine-proof/1"
 
@@ -54,7 +56,7 @@ class Proof:
 
 
 def build_proof(
-    engine: TrustEngine, customer: str, checkpoint: Checkpoint, *, case: str | None = None
+    engine: Ledger, customer: str, checkpoint: Checkpoint, *, case: str | None = None
 ) -> Proof:
     """The bundle proving ``customer``'s events (of ``case`` only, when given) were in
     the ledger ``checkpoint`` signed.
@@ -112,7 +114,7 @@ def _check_matches(checkpoint: Checkpoint, store: str, size: int, root: bytes) -
         )
 
 
-def _decode(engine: TrustEngine, leaf: Leaf) -> CustomerEvent:
+def _decode(engine: Ledger, leaf: Leaf) -> CustomerEvent:
     try:
         event = engine.mapper.to_domain_event(leaf.notification)
     except MapperDeserialisationError as error:

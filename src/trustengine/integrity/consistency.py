@@ -12,14 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from trustengine.application.engine import TrustEngine
 from trustengine.integrity.checkpoint import Checkpoint
 from trustengine.integrity.ledger import ledger_tree
 from trustengine.integrity.merkle import consistent
+
+if TYPE_CHECKING:
+    from trustengine.application.engine import Ledger
 
 
 @dataclass
@@ -51,7 +53,7 @@ class Consistency:
 
 
 def check_consistency(
-    engine: TrustEngine,
+    engine: Ledger,
     checkpoint: Checkpoint,
     *,
     key: Ed25519PublicKey | None = None,

@@ -16,13 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import Notification
 
-from trustengine.application.engine import READ_BATCH, TrustEngine
 from trustengine.exceptions import LedgerMismatchError
 from trustengine.integrity.merkle import RootBuilder, Tree, leaf_hash
 from trustengine.persistence.chain import GENESIS, event_hash, norm_stream
+from trustengine.persistence.recorders import READ_BATCH
+
+if TYPE_CHECKING:
+    from trustengine.application.engine import Ledger
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,7 @@ class Leaf:
 
 
 def walk(
-    engine: TrustEngine,
+    engine: Ledger,
     *,
     batch: int = READ_BATCH,
     limit: int | None = None,
@@ -95,7 +99,7 @@ def store_id(first_hash: str) -> str:
 
 
 def ledger_root(
-    engine: TrustEngine, *, limit: int | None = None, progress: Callable[[int], None] | None = None
+    engine: Ledger, *, limit: int | None = None, progress: Callable[[int], None] | None = None
 ) -> LedgerTree:
     """The root over every stored event (the first ``limit``), in constant memory."""
     builder = RootBuilder()
@@ -110,7 +114,7 @@ def ledger_root(
 
 
 def ledger_tree(
-    engine: TrustEngine,
+    engine: Ledger,
     *,
     wanted: Callable[[Leaf], bool] | None = None,
     strict: bool = True,

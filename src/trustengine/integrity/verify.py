@@ -11,15 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import MapperDeserialisationError, Notification
 
-from trustengine.application.engine import READ_BATCH, Progress, TrustEngine
 from trustengine.domain.base import CustomerEvent
 from trustengine.domain.customer import customer_id
 from trustengine.exceptions import CustomerNotFoundError
 from trustengine.persistence.chain import GENESIS, Seal, advance_head, event_hash, norm_stream
+from trustengine.persistence.recorders import READ_BATCH, Progress
+
+if TYPE_CHECKING:
+    from trustengine.application.engine import Ledger
 
 
 @dataclass
@@ -61,7 +64,7 @@ class _Walk:
 
 
 def verify(
-    engine: TrustEngine,
+    engine: Ledger,
     *,
     against: Seal | None = None,
     progress: Progress | None = None,
@@ -127,7 +130,7 @@ def _head_holds(walk: _Walk, start: Seal, end: Seal) -> bool:
     return end.events > walk.count
 
 
-def _batches(engine: TrustEngine, size: int) -> Iterator[Sequence[Notification]]:
+def _batches(engine: Ledger, size: int) -> Iterator[Sequence[Notification]]:
     """The stored events, ``size`` at a time, in the order the store recorded them."""
     start = 1
     while notifications := engine.recorder.select_notifications(start, size):
@@ -135,9 +138,7 @@ def _batches(engine: TrustEngine, size: int) -> Iterator[Sequence[Notification]]
         start = notifications[-1].id + 1
 
 
-def _check(
-    engine: TrustEngine, walk: _Walk, notification: Notification, problems: list[str]
-) -> None:
+def _check(engine: Ledger, walk: _Walk, notification: Notification, problems: list[str]) -> None:
     stream = norm_stream(str(notification.originator_id))
     version = notification.originator_version
     where = f"{walk.names.get(stream, stream)} position {version} (event #{notification.id})"
@@ -202,7 +203,7 @@ class CustomerVerification:
         }
 
 
-def verify_customer(engine: TrustEngine, customer: str) -> CustomerVerification:
+def verify_customer(engine: Ledger, customer: str) -> CustomerVerification:
     """Check one customer's stored events as :func:`verify` checks every event.
 
     Each must decode and name this customer, the positions must run 1, 2, 3... without a
@@ -265,7 +266,7 @@ def verify_customer(engine: TrustEngine, customer: str) -> CustomerVerification:
     return result
 
 
-def ledger_head_problems(engine: TrustEngine, *, batch: int = READ_BATCH) -> list[str]:
+def ledger_head_problems(engine: Ledger, *, batch: int = READ_BATCH) -> list[str]:
     """Whether the recorded hashes, folded in the order the store recorded their events,
     give the store's running head: one line per problem, none when they do.
 

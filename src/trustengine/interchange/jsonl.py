@@ -13,10 +13,11 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO
 
-from trustengine.application.engine import EventInput, Progress, TrustEngine
+from trustengine.application.engine import EventInput, Ledger
 from trustengine.domain.base import CustomerEvent
 from trustengine.exceptions import BatchRejectedError, ImportRejectedError
 from trustengine.interchange.codec import dumps
+from trustengine.persistence.recorders import Progress
 
 MAX_ERRORS = 50
 """How many bad lines an import reports one by one before it only counts them."""
@@ -64,7 +65,7 @@ def decoded_lines(stream: Iterable[bytes], *, name: str = "-") -> list[str]:
 
 
 def import_lines(
-    engine: TrustEngine,
+    engine: Ledger,
     stream: Iterable[str],
     *,
     name: str = "-",
@@ -77,7 +78,7 @@ def import_lines(
 
 
 def import_items(
-    engine: TrustEngine,
+    engine: Ledger,
     items: Sequence[tuple[int, EventInput]],
     *,
     name: str = "-",
@@ -105,7 +106,7 @@ def check_items(
     """Check numbered lines against an empty store, storing nothing, and return them as
     events: what a command does before it creates a new store, so that a refused import
     leaves no store behind."""
-    scratch = TrustEngine(":memory:")
+    scratch = Ledger(":memory:")
     try:
         return scratch.check_numbered(items, erased=[])
     except BatchRejectedError as rejected:
@@ -117,7 +118,7 @@ def check_items(
 
 
 def export_lines(
-    engine: TrustEngine,
+    engine: Ledger,
     out: IO[str],
     *,
     customer: str | None = None,

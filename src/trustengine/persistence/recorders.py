@@ -8,7 +8,7 @@ was committed. They are selected through ``PERSISTENCE_MODULE`` (see :mod:`.targ
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
@@ -21,6 +21,11 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLite
 
 from trustengine.persistence.chain import GENESIS, Seal, link, norm_stream, stream_hex
 from trustengine.persistence.sqlchain import ChainSQL, SQLChain
+
+Progress = Callable[[int], None]
+"""Told how many more events a long read or write has done (a progress bar's callback)."""
+READ_BATCH = 2000
+"""How many stored events a long read fetches from the store at once."""
 
 
 @runtime_checkable

@@ -46,7 +46,7 @@ from trustengine.exceptions import InvalidTimeError
 from trustengine.readmodel.sealing import open_value
 
 if TYPE_CHECKING:
-    from trustengine.application.engine import TrustEngine
+    from trustengine.application.facade import TrustEngine
 from trustengine.readmodel.read_model import ReadModel
 
 FOLLOW_UP_AFTER = timedelta(days=1)

@@ -1,7 +1,7 @@
 """The read model of one engine's store: open it, catch it up, rebuild it, ask it.
 
->>> from trustengine import TrustEngine
->>> engine = TrustEngine(":memory:")
+>>> from trustengine import Ledger
+>>> engine = Ledger(":memory:")
 >>> engine.file_complaint("cust-1", "C-1", category="delivery", severity=2,
 ...                       cause="broken_promise", summary="Parcel late")
 1
@@ -59,7 +59,7 @@ from trustengine.scoring.sla import DEFAULT_SLA_POLICY
 from trustengine.scoring.trust import CaseTrack, TrustModel, TrustState
 
 if TYPE_CHECKING:
-    from trustengine.application.engine import TrustEngine
+    from trustengine.application.engine import Ledger
 
 VIEWS_VERSION = "6"
 """Bump when the tables' meaning changes: read models built before are rebuilt.
@@ -137,7 +137,7 @@ class ReadModel:
 
     def __init__(
         self,
-        engine: TrustEngine,
+        engine: Ledger,
         views: str | None = None,
         *,
         batch_size: int | None = None,
@@ -159,7 +159,7 @@ class ReadModel:
             raise
 
     @classmethod
-    def existing(cls, engine: TrustEngine, views: str | None = None) -> ReadModel | None:
+    def existing(cls, engine: Ledger, views: str | None = None) -> ReadModel | None:
         """The engine's read model if its tables already exist (in a file); else None.
 
         For work that must reach a read model without creating one, such as erasure.

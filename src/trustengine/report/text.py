@@ -10,10 +10,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from rich.cells import cell_len
-
 from trustengine.report.window import band, shown
 from trustengine.terminal.escape import escape_controls
+from trustengine.terminal.width import cell_width as cell_len
 
 _NUMBER = re.compile(r"^([+-]?\d+(\.\d+)?%?|-)$")
 

@@ -33,7 +33,7 @@ from typing import Any
 
 import sqlite_utils
 
-from trustengine.application.engine import TrustEngine
+from trustengine.application.facade import TrustEngine
 from trustengine.exceptions import (
     BatchRejectedError,
     CommitmentAlreadySettledError,
