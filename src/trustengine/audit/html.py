@@ -12,12 +12,19 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from trustengine.domain.jalali import Calendar, dates_in
 from trustengine.html.charts import line_chart
 from trustengine.html.page import FSI, PDI, Html, contained, esc, isolated, page, table
 
 
-def to_html(report: dict[str, Any]) -> str:
-    """The report (as :func:`~trustengine.audit.build_audit` returns it) as an HTML page."""
+def to_html(report: dict[str, Any], *, calendar: Calendar = "gregorian") -> str:
+    """The report (as :func:`~trustengine.audit.build_audit` returns it) as an HTML page;
+    ``calendar`` is the calendar its tables show whole dates and times in."""
+    with dates_in(calendar):
+        return _to_html(report)
+
+
+def _to_html(report: dict[str, Any]) -> str:
     # The customer and the case are the user's words: each in its own isolate.
     title = f"Audit of {FSI}{contained(report['customer'])}{PDI}"
     heading = f"Audit of {isolated(report['customer'])}"

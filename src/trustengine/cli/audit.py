@@ -22,7 +22,7 @@ from trustengine.audit.html import (
 )
 from trustengine.cli.errors import Finding, InputError, handle_errors
 from trustengine.cli.files import write_whole
-from trustengine.cli.options import TIME, db_option
+from trustengine.cli.options import TIME, current_calendar, db_option
 from trustengine.cli.render import render_rows
 from trustengine.cli.session import open_engine
 from trustengine.scoring.policy import DEFAULT_TRUST_POLICY
@@ -93,7 +93,7 @@ def audit(
     if as_json:
         click.echo(to_json(report), nl=False)
     elif html_file is not None:
-        write_whole("--html", html_file, to_html(report), private=True)
+        write_whole("--html", html_file, to_html(report, calendar=current_calendar()), private=True)
         click.echo(html_file)
     else:
         render_text(report)

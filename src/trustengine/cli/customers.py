@@ -14,7 +14,7 @@ from rich.cells import cell_len
 
 from trustengine.cli.errors import handle_errors
 from trustengine.cli.options import db_option, views_option
-from trustengine.cli.render import _short, listing, render_rows
+from trustengine.cli.render import listing, render_rows, shown
 from trustengine.cli.session import caught_up, open_engine
 from trustengine.cli.table import screen_width
 from trustengine.readmodel.queries import CUSTOMER_SORTS, CustomerSort
@@ -175,7 +175,7 @@ def case_header(case: dict[str, Any]) -> list[str]:
         status += ", resolution confirmed by the customer"
     if case["reopened"]:
         times = "once" if case["reopened"] == 1 else f"{case['reopened']} times"
-        status += f", reopened {times} (last {_short(case['reopened_at'])})"
+        status += f", reopened {times} (last {shown(case['reopened_at'])})"
     hand_offs = case["hand_offs"]
     owner = case["owner"] or "nobody yet"
     facts = [
@@ -198,7 +198,7 @@ def case_header(case: dict[str, Any]) -> list[str]:
     width = max(len(name) for name, _ in facts) + 2
     lines = [f"Case {case['case']} of {case['customer']}"]
     lines += [
-        f"  {name + ':':<{width}}{_short(value)}" for name, value in facts if value is not None
+        f"  {name + ':':<{width}}{shown(value)}" for name, value in facts if value is not None
     ]
     return lines
 

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 import click
 
 from trustengine.cli.files import write_whole as write_whole  # re-exported for commands
+from trustengine.domain.jalali import CALENDARS, Calendar
 from trustengine.domain.times import parse_time
 from trustengine.exceptions import CheckpointError, StoreTargetError
 from trustengine.integrity.checkpoint import Checkpoint
@@ -68,10 +69,45 @@ def _remember_lock_timeout(ctx: click.Context, _param: click.Parameter, value: A
         ctx.meta[LOCK_TIMEOUT_KEY] = value
 
 
+CALENDAR_KEY = "trustengine.calendar"
+CALENDAR_ENV_VAR = "TRUSTENGINE_CALENDAR"
+
+
+def _remember_calendar(ctx: click.Context, _param: click.Parameter, value: Any) -> None:
+    if value is not None:
+        ctx.meta[CALENDAR_KEY] = value
+
+
+def current_calendar() -> Calendar:
+    """The calendar this command shows and reads dates in (``--calendar``)."""
+    ctx = click.get_current_context(silent=True)
+    chosen = ctx.meta.get(CALENDAR_KEY) if ctx is not None else None
+    return "jalali" if chosen == "jalali" else "gregorian"
+
+
+def calendar_option(func: F) -> F:
+    """Add ``--calendar gregorian|jalali`` (default ``$TRUSTENGINE_CALENDAR``, else
+    gregorian): the calendar dates are shown in and typed in; storage stays ISO 8601
+    Gregorian, and so do ``--json``, ``--nl`` and ``--csv``."""
+    return click.option(
+        "--calendar",
+        type=click.Choice(CALENDARS),
+        envvar=CALENDAR_ENV_VAR,
+        is_eager=True,  # read before the times typed beside it
+        expose_value=False,
+        callback=_remember_calendar,
+        help=(
+            "Show and read dates in this calendar (storage and JSON stay Gregorian; "
+            f"env {CALENDAR_ENV_VAR})."
+        ),
+    )(func)
+
+
 def db_option(func: F) -> F:
     """Add ``--db TARGET`` (default ``$TRUSTENGINE_DB``, else ``./trustengine.db``),
     ``--cipher-key-file FILE`` (encryption at rest; default ``$TRUSTENGINE_CIPHER_KEY``),
-    ``--keys TARGET`` (the key store) and ``--lock-timeout SECONDS``."""
+    ``--keys TARGET`` (the key store), ``--lock-timeout SECONDS`` and ``--calendar``."""
+    func = calendar_option(func)
     func = click.option(
         "--keys",
         envvar=KEYS_ENV_VAR,
@@ -138,7 +174,7 @@ class TimeParam(click.ParamType):  # type: ignore[type-arg]
         if isinstance(value, datetime):
             return value
         try:
-            return parse_time(str(value))
+            return parse_time(str(value), calendar=current_calendar())
         except ValueError as error:
             self.fail(str(error), param, ctx)
 
@@ -177,6 +213,8 @@ def public_key_option(func: Any) -> Any:
 
 
 __all__ = [
+    "CALENDAR_ENV_VAR",
+    "CALENDAR_KEY",
     "CIPHER_KEY",
     "KEYS_ENV_VAR",
     "KEYS_KEY",
@@ -184,6 +222,8 @@ __all__ = [
     "TIME",
     "AgainstParam",
     "TimeParam",
+    "calendar_option",
+    "current_calendar",
     "db_option",
     "public_key_option",
     "views_option",

@@ -23,10 +23,11 @@ from trustengine.application.engine import utc_now
 from trustengine.application.facade import TrustEngine
 from trustengine.cli.errors import InputError, handle_errors
 from trustengine.cli.fields import SCOPES, event_class, option, requirement, rule_text
-from trustengine.cli.options import db_option, views_option
+from trustengine.cli.options import current_calendar, db_option, views_option
 from trustengine.cli.session import erase_from_read_model, is_new_store, open_engine
 from trustengine.domain.base import Channel, CustomerEvent
 from trustengine.domain.events import EVENT_TYPES, CustomerErased
+from trustengine.domain.jalali import gregorian_text
 from trustengine.exceptions import BatchRejectedError
 from trustengine.interchange.codec import did_you_mean, parse_event
 from trustengine.interchange.contract import FieldDoc, fields, scope
@@ -247,6 +248,8 @@ def record(
 
     # A refused event creates nothing: check it before the store is opened (a new one
     # against an empty store), then stamp the default time on the engine's clock.
+    if at is not None and current_calendar() == "jalali":
+        at = gregorian_text(at)  # the date typed in Jalali; the time and offset as given
     draft = draft_at(at if at is not None else utc_now().isoformat())
     if is_new_store(db):
         _check_alone(draft)

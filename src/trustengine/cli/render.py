@@ -25,7 +25,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from trustengine.cli.files import write_whole as write_whole  # re-exported for commands
+from trustengine.cli.options import current_calendar
 from trustengine.cli.table import cell_text, screen_height, table_lines
+from trustengine.domain.jalali import jalali_text
+from trustengine.domain.times import instant_problem
 from trustengine.terminal.escape import escape_controls
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -72,7 +75,23 @@ def _short(value: Any) -> str:
 
 
 def _table_cells(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> list[list[str]]:
+    if current_calendar() == "jalali":
+        return [[shown(row.get(name)) for name in columns] for row in rows]
     return [[_short(row.get(name)) for name in columns] for row in rows]
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d")
+
+
+def shown(value: Any) -> str:
+    """A cell as a person reads it: :func:`_short`, and a date or time (only a whole one,
+    never the start of a sentence) in the calendar of ``--calendar``."""
+    text = _short(value)
+    if current_calendar() != "jalali" or not isinstance(value, str):
+        return text
+    if _ISO_DATE.fullmatch(value) or instant_problem(value) is None:
+        return jalali_text(text)
+    return text
 
 
 def _echo_lines(lines: Iterable[str]) -> None:
@@ -274,6 +293,7 @@ __all__ = [
     "progress_bar",
     "render_rows",
     "render_state",
+    "shown",
     "sparkline",
     "trend_line",
 ]

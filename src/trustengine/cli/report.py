@@ -14,7 +14,7 @@ import click
 
 from trustengine.cli.errors import InputError, handle_errors
 from trustengine.cli.files import write_whole
-from trustengine.cli.options import db_option, views_option
+from trustengine.cli.options import current_calendar, db_option, views_option
 from trustengine.cli.session import caught_up, open_engine
 from trustengine.domain.times import parse_time
 from trustengine.exceptions import InvalidTimeError
@@ -28,7 +28,7 @@ def _moment(option: str, text: str | None, *, end_of_day: bool) -> datetime | No
     if text is None:
         return None
     try:
-        return parse_time(text, end_of_day=end_of_day)
+        return parse_time(text, end_of_day=end_of_day, calendar=current_calendar())
     except InvalidTimeError as error:
         raise InputError(f"{option}: {error}") from None
 
@@ -78,13 +78,14 @@ def report(
     with open_engine(db, views=views) as engine:
         found = caught_up(engine).report(since=start, until=end, by=by).model_dump(mode="json")
     if html_path is not None:
-        write_whole("--html", html_path, report_html(found), private=False)
+        page = report_html(found, calendar=current_calendar())
+        write_whole("--html", html_path, page, private=False)
     if as_json:
         click.echo(json.dumps(found, sort_keys=True, indent=2, ensure_ascii=False, allow_nan=False))
     elif html_path is not None:
         click.echo(str(html_path))
     else:
-        click.echo(report_text(found), nl=False)
+        click.echo(report_text(found, calendar=current_calendar()), nl=False)
 
 
 __all__ = ["report"]

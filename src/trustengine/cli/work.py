@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import click
 
 from trustengine.cli.errors import Finding, InputError, handle_errors
-from trustengine.cli.options import db_option, views_option
+from trustengine.cli.options import current_calendar, db_option, views_option
 from trustengine.cli.render import listing
 from trustengine.cli.session import caught_up, open_engine
 from trustengine.domain.times import parse_time
@@ -55,7 +55,7 @@ def _moment(text: str | None, now: datetime) -> datetime:
     if text is None:
         return now
     try:
-        return parse_time(text)
+        return parse_time(text, calendar=current_calendar())
     except InvalidTimeError as error:
         raise InputError(f"--at: {error}") from None
 

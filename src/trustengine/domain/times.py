@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time
 
+from trustengine.domain.jalali import Calendar, gregorian_text, looks_jalali
 from trustengine.domain.quoting import quoted
 from trustengine.exceptions import InvalidTimeError
 
@@ -35,11 +36,21 @@ def instant_problem(text: str) -> str | None:
     return None
 
 
-def parse_time(text: str, *, end_of_day: bool = True) -> datetime:
+def parse_time(text: str, *, end_of_day: bool = True, calendar: Calendar = "gregorian") -> datetime:
     """``2026-03-01T09:00:00+00:00`` as given; a bare date ``2026-03-01`` as the end of
     that day in UTC (``end_of_day``), so "as of a date" includes the whole day.
+
+    With ``calendar="jalali"`` the date part is a Jalali date (``1404-12-10``, which is
+    2026-03-01). Without it, a Jalali-looking year (1300-1500) is refused, not misread.
     """
     value = text.strip()
+    if calendar == "jalali":
+        value = gregorian_text(value)
+    elif looks_jalali(value):
+        raise InvalidTimeError(
+            f"{quoted(text)} looks like a Jalali date (year {value[:4]}): give "
+            "--calendar jalali (or TRUSTENGINE_CALENDAR=jalali), or a Gregorian date"
+        )
     try:
         if len(value) == 10:
             day = date.fromisoformat(value)

@@ -25,6 +25,8 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from trustengine.domain.jalali import shown_time
+
 STYLE = """
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1d2733;
        margin: 2rem auto; max-width: 72rem; padding: 0 1rem; }
@@ -119,7 +121,7 @@ def isolated_text(value: Any) -> str:
 
 
 def _cell(value: Any) -> str:
-    return value if isinstance(value, Html) else isolated(value)
+    return value if isinstance(value, Html) else isolated(shown_time(value))
 
 
 def table(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from trustengine.domain.jalali import Calendar, dates_in, shown_time
 from trustengine.html.charts import (
     BAD,
     GOOD,
@@ -376,12 +377,18 @@ def _scores(r: dict[str, Any]) -> str:
     )
 
 
-def report_html(report: dict[str, Any]) -> str:
-    """The report (:func:`~trustengine.report.build_report`'s dict) as one HTML page."""
+def report_html(report: dict[str, Any], *, calendar: Calendar = "gregorian") -> str:
+    """The report (:func:`~trustengine.report.build_report`'s dict) as one HTML page;
+    ``calendar`` is the calendar its table cells show whole dates and times in."""
+    with dates_in(calendar):
+        return _report_html(report)
+
+
+def _report_html(report: dict[str, Any]) -> str:
     window = report["window"]
     periods = window["periods"]
     span = f"{periods[0]} to {periods[-1]}" if periods else "no events"
-    bounds = [f"{name} {window[name]}" for name in ("since", "until") if window[name]]
+    bounds = [f"{name} {shown_time(window[name])}" for name in ("since", "until") if window[name]]
     subtitle = (
         f"{span}, by {window['by']} (business time, periods in UTC"
         + (f"; {', '.join(bounds)}" if bounds else "")

@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
+from trustengine.domain.jalali import Calendar, dates_in, shown_time
 from trustengine.report.window import band, shown
 from trustengine.terminal.escape import escape_controls
 from trustengine.terminal.width import cell_width as cell_len
@@ -51,9 +52,9 @@ def _window(report: dict[str, Any]) -> str:
     span = f"{periods[0]} to {periods[-1]}" if periods else "no events"
     bounds = []
     if window["since"]:
-        bounds.append(f"since {window['since']}")
+        bounds.append(f"since {shown_time(window['since'])}")
     if window["until"]:
-        bounds.append(f"until {window['until']}")
+        bounds.append(f"until {shown_time(window['until'])}")
     limits = ", ".join(bounds) if bounds else "all business time"
     return f"Report: {span}, by {window['by']} ({limits}; periods in UTC)"
 
@@ -64,7 +65,7 @@ def _issues(report: dict[str, Any]) -> list[str]:
     lines += _columns(
         ("period", "complaints", "top category", "top cause"),
         [
-            (p["period"], p["complaints"], p["top_category"], p["top_cause"])
+            (shown_time(p["period"]), p["complaints"], p["top_category"], p["top_cause"])
             for p in issues["per_period"]
         ],
     )
@@ -250,8 +251,14 @@ def _scores(report: dict[str, Any]) -> list[str]:
     ]
 
 
-def report_text(report: dict[str, Any]) -> str:
-    """The report (:func:`~trustengine.report.build_report`'s dict) as readable text."""
+def report_text(report: dict[str, Any], *, calendar: Calendar = "gregorian") -> str:
+    """The report (:func:`~trustengine.report.build_report`'s dict) as readable text;
+    ``calendar`` is the calendar whole dates and times are shown in."""
+    with dates_in(calendar):
+        return _report_text(report)
+
+
+def _report_text(report: dict[str, Any]) -> str:
     sections = (
         [_window(report)],
         _issues(report),

@@ -1,5 +1,7 @@
 """Cell widths of the text the plain-text report lays out."""
 
+# ruff: noqa: RUF001 - Persian text on purpose: its letters are what is measured
+
 from __future__ import annotations
 
 import pytest
