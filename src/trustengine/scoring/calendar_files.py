@@ -175,7 +175,8 @@ def _country(country: str, subdivision: object, path: Path) -> Callable[[date], 
     try:
         table = holidays.country_holidays(country, subdiv=sub)
     except NotImplementedError as error:
-        raise PolicyError(f"{path}: holidays: {error}") from None
+        where = country + (f"-{sub}" if sub else "")
+        raise PolicyError(f"{path}: holidays: no holidays for {where!r} ({error})") from None
     return table.get
 
 
