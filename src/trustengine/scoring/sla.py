@@ -142,7 +142,7 @@ def load_sla_policy(name: str = DEFAULT_SLA_POLICY) -> SlaPolicy:
     except PolicyError as error:
         message = str(error)
         raise PolicyError(
-            message if message.startswith(str(path)) else f"{path}: {message}"
+            message if ".toml: " in message else f"{path}: {message}"
         ) from None
 
 
