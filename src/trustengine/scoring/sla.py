@@ -141,9 +141,7 @@ def load_sla_policy(name: str = DEFAULT_SLA_POLICY) -> SlaPolicy:
         raise PolicyError(f"{path}: missing setting {error}") from None
     except PolicyError as error:
         message = str(error)
-        raise PolicyError(
-            message if ".toml: " in message else f"{path}: {message}"
-        ) from None
+        raise PolicyError(message if ".toml: " in message else f"{path}: {message}") from None
 
 
 def _policy(raw: dict[str, Any], path: Path, parameter: str) -> SlaPolicy:
