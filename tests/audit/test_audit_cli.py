@@ -216,7 +216,10 @@ def test_the_sla_preset_decides_which_clocks_were_met(tmp_path: Path) -> None:
     }
     assert statuses(fca)["first_response"] == "breached"
     assert statuses(fca)["resolution"] == "met"
-    assert fca["sla_clocks"][1]["due"] == "2026-04-27T23:59:59+00:00"
+    # Filed 2 March (GMT); eight weeks end on 27 April, after the clocks went forward, so
+    # the end of that day in London is 23:59:59 BST (docs/service-levels.md). It was
+    # 23:59:59+00:00, an hour after the day had ended in London, before calendars.
+    assert fca["sla_clocks"][1]["due"] == "2026-04-27T23:59:59+01:00"
     assert cfpb["summary"]["sla_clocks"] == {"met": 2, "breached": 1, "running": 1}
 
 
@@ -372,8 +375,8 @@ def test_an_unknown_sla_preset_is_a_one_line_error(demo_db: str) -> None:
 
     assert result.exit_code == 2
     assert result.output == (
-        "Error: no policy 'sla-mars'; known: sla-default, sla-eu-psd2, sla-uk-fca-disp, "
-        "sla-us-cfpb, trust-v1\n"
+        "Error: no policy 'sla-mars'; known: sla-default, sla-eu-psd2, sla-ir-consumer, "
+        "sla-uk-fca-disp, sla-us-cfpb, trust-v1\n"
     )
 
 

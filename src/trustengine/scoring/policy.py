@@ -37,11 +37,15 @@ def policy_dir() -> Path:
 
 
 def policy_path(name: str) -> Path:
-    """The file of policy ``name`` (a stem in the policy folder, or a path to a file)."""
+    """The file of policy ``name`` (a stem in the policy folder, or a path to a file).
+
+    A parameter after a colon names the same file: ``sla-eu-psd2:DE`` is
+    ``sla-eu-psd2.toml`` (the policy reads the parameter; docs/service-levels.md).
+    """
     candidate = Path(name)
     if candidate.suffix == ".toml" and candidate.is_file():
         return candidate
-    shipped = policy_dir() / f"{name}.toml"
+    shipped = policy_dir() / f"{name.partition(':')[0]}.toml"
     if shipped.is_file():
         return shipped
     known = sorted(p.stem for p in policy_dir().glob("*.toml"))

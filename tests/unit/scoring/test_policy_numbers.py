@@ -33,11 +33,6 @@ PLAIN = {0, 1, -1, 100}
 """Numbers that are no setting: nothing, one, the last, and the 0-100 scale itself."""
 ALLOWED: dict[tuple[str, str, float], str] = {
     ("scoring/policy.py", "policy_dir", 3): "the source tree's depth: src/trustengine/scoring",
-    ("scoring/sla.py", "parse", 2): "the duration pattern's second group: the unit",
-    ("scoring/sla.py", "parse", 3): "the duration pattern's third group: 'eod'",
-    ("scoring/sla.py", "after", 5): "datetime.weekday(): Monday to Friday are 0 to 4",
-    ("scoring/sla.py", "after", 23): "the end of a day is 23:59:59",
-    ("scoring/sla.py", "after", 59): "the end of a day is 23:59:59 (twice)",
     ("scoring/trust.py", "apply", 2): "the explanation's delta and components show 2 places",
     ("scoring/trust.py", "_ceiling", 2): "the ceiling's repeat setting is for failure #2; "
     "each failure after it lowers the ceiling by repeat_step",
