@@ -139,7 +139,7 @@ def test_a_full_disk_while_recording_is_one_line_and_exit_2(
     def full(*_args: Any, **_kwargs: Any) -> None:
         raise error
 
-    monkeypatch.setattr("trustengine.application.engine.TrustEngine.save", full)
+    monkeypatch.setattr("trustengine.application.engine.Ledger.save", full)
     result = CliRunner().invoke(main, [*CONTACT, "--at", "2030-01-01T00:00:00Z", "--db", db])
 
     assert (result.exit_code, result.stderr) == (2, "Error: " + message.format(db=db) + "\n")

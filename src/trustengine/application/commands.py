@@ -114,7 +114,7 @@ def _keyword_only_since(*names: str) -> Callable[[F], F]:
 
 
 class CommandsMixin(ABC):
-    """The typed command methods of :class:`~trustengine.application.engine.TrustEngine`."""
+    """The typed command methods of :class:`~trustengine.application.engine.Ledger`."""
 
     clock: Callable[[], datetime]
 

@@ -1,7 +1,7 @@
 """The engine's side of the key store: moving old keys out, finishing interrupted
 erasures, refusing to mint a key over lost ones, and reporting lost keys.
 
-:class:`KeysMixin` is part of :class:`~trustengine.application.engine.TrustEngine`; the key
+:class:`KeysMixin` is part of :class:`~trustengine.application.engine.Ledger`; the key
 store itself is :mod:`trustengine.persistence.keystore`.
 """
 
@@ -29,7 +29,7 @@ from trustengine.persistence.target import StoreTarget
 
 
 class KeysMixin:
-    """What :class:`~trustengine.application.engine.TrustEngine` does with its key store."""
+    """What :class:`~trustengine.application.engine.Ledger` does with its key store."""
 
     target: StoreTarget
     key_store: KeyStore

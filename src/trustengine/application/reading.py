@@ -58,7 +58,7 @@ Progress = Callable[[int], None]
 
 
 class ReadingMixin:
-    """The read methods of :class:`~trustengine.application.engine.TrustEngine`."""
+    """The read methods of :class:`~trustengine.application.facade.TrustEngine`."""
 
     def _open_reading(self, views: str | None) -> None:
         """Remember where the read model lives (checked now, opened on the first read)."""

@@ -25,7 +25,6 @@ from collections.abc import Callable
 from typing import IO, Any, TypeVar
 
 import click
-from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
 
 from trustengine.exceptions import TrustEngineError
 
@@ -198,6 +197,9 @@ def handle_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        # Imported here, not at the top: `trustengine --help` loads no store code.
+        from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
+
         try:
             return func(*args, **kwargs)
         except TrustEngineError as error:
