@@ -102,7 +102,7 @@ class Promises(Projection):
 
     @handles(ev.FollowUpCompleted)
     def follow_up_completed(self, e: ev.FollowUpCompleted, change: Change) -> None:
-        # It stops the case's follow_up clock whatever it found (see clocks.py).
+        # Whatever it found, it is a follow-up act: see clocks.py for what that stops.
         _settle(e, change, "follow_up", e.follow_up, "completed", e.outcome)
 
 
