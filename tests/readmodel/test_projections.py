@@ -49,6 +49,17 @@ def test_handlers_are_found_by_event_class_most_specific_first() -> None:
     assert calls == ["made", "any", "any"]
 
 
+def test_a_projection_handling_one_event_class_twice_is_refused() -> None:
+    with pytest.raises(TypeError, match="handles PromiseMade twice"):
+
+        class Twice(Projection):
+            @handles(ev.PromiseMade)
+            def one(self, event: Any, change: Any) -> None: ...
+
+            @handles(ev.PromiseMade)
+            def other(self, event: Any, change: Any) -> None: ...
+
+
 def test_every_projection_handler_takes_a_customer_event_class() -> None:
     for projection in PROJECTIONS:
         for event_class in type(projection).handled:

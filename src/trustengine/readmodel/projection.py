@@ -94,9 +94,16 @@ class Projection:
         super().__init_subclass__(**kwargs)
         found: dict[type[CustomerEvent], str] = {}
         for klass in reversed(cls.__mro__):
+            own: dict[type[CustomerEvent], str] = {}
             for name, member in vars(klass).items():
                 for event_class in getattr(member, "__handles__", ()):
-                    found[event_class] = name
+                    if event_class in own:
+                        raise TypeError(
+                            f"{klass.__name__} handles {event_class.__name__} twice "
+                            f"({own[event_class]} and {name}): one handler per class"
+                        )
+                    own[event_class] = name
+            found.update(own)  # a subclass's handler replaces its base's
         cls.handled = found
 
     def handlers(self, event_class: type[CustomerEvent]) -> list[Handler]:

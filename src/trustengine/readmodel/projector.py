@@ -54,7 +54,7 @@ from trustengine.exceptions import ReadModelError
 from trustengine.readmodel.buffer import RowBuffer
 from trustengine.readmodel.erasure import erase, scrub
 from trustengine.readmodel.problems import is_event_fault, one_line
-from trustengine.readmodel.projection import fold_event
+from trustengine.readmodel.projection import Dispatch, fold_event
 from trustengine.readmodel.projections import DISPATCH
 from trustengine.readmodel.schema import VIEW_STATE
 from trustengine.readmodel.setaside import Erasure, SetAside
@@ -87,8 +87,11 @@ class Projector:
         batch_size: int = BATCH_SIZE,
         cache_size: int = CACHE_SIZE,
         fingerprint: str | None = None,
+        dispatch: Dispatch = DISPATCH,
     ) -> None:
         self.db = db
+        self.dispatch = dispatch
+        """The projections' handlers (default: the registry's)."""
         self.fingerprint = fingerprint
         """The ``view_meta`` fingerprint of ``model``: a batch refuses tables built under
         another (another process rebuilt them under other policies meanwhile)."""
@@ -301,7 +304,7 @@ class Projector:
             # The store lacks the events between (deleted behind the engine's back): this
             # one cannot be folded on a history that has a hole in it.
             raise LookupError(f"position {trust.events + 1} of this customer is not in the store")
-        fold_event(self.model, DISPATCH, state, event, rows)
+        fold_event(self.model, self.dispatch, state, event, rows)
         self._dirty[key] = (state, event.recorded_at.isoformat())
 
     def _state(self, key: str) -> ViewState:
@@ -321,7 +324,7 @@ class Projector:
 
     def _flush_states(self, buffer: RowBuffer) -> None:
         for key, (state, recorded_at) in self._dirty.items():
-            DISPATCH.on_state(state, recorded_at, buffer)
+            self.dispatch.on_state(state, recorded_at, buffer)
             buffer.put(
                 VIEW_STATE.name,
                 {"customer": key, "position": state.trust.events, "state": dumps_state(state)},
