@@ -21,7 +21,7 @@ from trustengine.domain.base import CustomerEvent
 from trustengine.exceptions import CustomerNotFoundError, InvalidTimeError, UnknownCaseError
 from trustengine.integrity.verify import CustomerVerification, verify_customer
 from trustengine.interchange.codec import to_contract
-from trustengine.readmodel.buffer import Row
+from trustengine.readmodel import Row
 from trustengine.readmodel.timeline import summarize
 from trustengine.scoring.sla import CLOCKS
 from trustengine.scoring.trust import TrustModel

@@ -2,9 +2,9 @@
 
 The audit must say exactly what the read-model tables say (``cases``, ``promises``,
 ``compensation``, ``sla_clocks``) but for any point in time and under any SLA preset, so
-it runs the projector's own :class:`~trustengine.readmodel.steps.StepWriter` and trust model
-over the replayed events into a private in-memory SQLite database, then reads the rows
-back. Nothing is written to the store or its read model.
+it asks the read model's public fold (:func:`trustengine.readmodel.fold_customer`: the
+projector's own projections and trust model) over the replayed events, with the rows as
+the tables would hold them. Nothing is written to the store or its read model.
 """
 
 from __future__ import annotations
@@ -14,12 +14,8 @@ from contextlib import suppress
 from dataclasses import dataclass, replace
 from typing import Any
 
-import sqlite_utils
-
 from trustengine.domain.base import CustomerEvent
-from trustengine.readmodel.buffer import Row, RowBuffer
-from trustengine.readmodel.schema import create_tables
-from trustengine.readmodel.steps import StepWriter
+from trustengine.readmodel import Row, fold_customer
 from trustengine.scoring.trust import TrustModel, TrustState
 
 Rows = list[Row]
@@ -64,31 +60,14 @@ def fold(model: TrustModel, events: Sequence[CustomerEvent], customer: str = "")
 
 
 def _fold(model: TrustModel, events: Sequence[CustomerEvent], customer: str) -> Folded:
-    db = sqlite_utils.Database(memory=True)
-    try:
-        create_tables(db)
-        buffer = RowBuffer(db)
-        steps = StepWriter(model.sla, buffer)
-        trust = model.new_state(events[0].customer if events else customer)
-        for event in events:
-            # The projector's order: score the event, then write its rows under the tier
-            # the customer has after it.
-            trust.explanation.append(model.apply(trust, event))
-            steps.write(event, trust.tier, event.timestamp.isoformat())
-        buffer.flush()
-        return Folded(
-            trust=trust,
-            cases=_rows(db, "cases"),
-            commitments=_rows(db, "promises"),
-            clocks=_rows(db, "sla_clocks"),
-            compensation=_rows(db, "compensation"),
-        )
-    finally:
-        db.close()
-
-
-def _rows(db: sqlite_utils.Database, table: str) -> Rows:
-    return [dict(row) for row in db.table(table).rows]
+    folded = fold_customer(events, model, customer).as_stored()
+    return Folded(
+        trust=folded.trust,
+        cases=folded.rows["cases"],
+        commitments=folded.rows["promises"],
+        clocks=folded.rows["sla_clocks"],
+        compensation=folded.rows["compensation"],
+    )
 
 
 def only_case(rows: Iterable[Row], case: str | None) -> Rows:
@@ -99,3 +78,6 @@ def only_case(rows: Iterable[Row], case: str | None) -> Rows:
 def as_bool(value: Any) -> bool | None:
     """A 0/1 column as a boolean (None stays None)."""
     return None if value is None else bool(value)
+
+
+__all__ = ["Folded", "Rows", "as_bool", "fold", "only_case"]

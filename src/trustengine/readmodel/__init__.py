@@ -1,19 +1,24 @@
 """The read side: SQLite tables kept current by a projector that tracks its position.
 
-- :mod:`.schema`: the tables (``customers``, ``cases``, ``timeline``, ``promises``,
-  ``compensation``, ``sla_clocks``, ``score_history``, ``satisfaction``, ``problems``, and the
-  projector's own ``view_state``, ``view_tracking``, ``view_meta``) and the SQL views from
-  the ``projections/*.sql`` files;
+- :mod:`.projector`: the generic processor: folds stored events in batches, exactly once
+  (tracking, transaction, state cache); it builds no rows;
+- :mod:`.projections`: one module per table family (``customers``, ``cases``,
+  ``timeline``, ``promises``, ``compensation``, ``sla_clocks``, ``score_history``,
+  ``satisfaction``), each declaring its table (:mod:`.table`) and its handler per event
+  class (:mod:`.projection`); the registry is :data:`.projections.PROJECTIONS`;
+- :mod:`.fold`: :func:`fold_customer`, one customer's rows folded from scratch in memory
+  (the public fold the audit uses);
+- :mod:`.schema`: every table (the projections', ``problems``, and the processor's own
+  ``view_state``, ``view_tracking``, ``view_meta``) and the SQL views from the
+  ``projections/*.sql`` files;
 - :mod:`.location`: where a store's tables live (its own SQLite file, memory, or a
   ``--views`` file for PostgreSQL);
-- :mod:`.projector`: folding events into rows in batches, exactly once;
 - :mod:`.problems` and :mod:`.setaside`: stored events the projector cannot project,
   set aside in the ``problems`` table with their customer's later events;
 - :mod:`.check`: ``verify --views``, the read model against a fresh rebuild;
-- :mod:`.steps` and :mod:`.clocks`: what each event changes in cases, commitments,
-  compensation and SLA clocks;
 - :mod:`.state`: the per-customer fold kept in ``view_state``;
-- :mod:`.queries`: ``state`` and ``timeline`` answered from the tables;
+- :mod:`.queries`, :mod:`.due` and :mod:`.misses`: answers from the tables (``state``,
+  ``timeline``, ``customers``, ``case``, the due list, and what the sweep records);
 - :mod:`.read_model`: :class:`ReadModel`, the tables of one store (what
   :class:`~trustengine.TrustEngine`'s read methods, :mod:`trustengine.application.reading`, ask).
 
@@ -25,15 +30,20 @@ opened by the read API; they are rewritten to ``[erased]`` when a customer is er
 
 from __future__ import annotations
 
+from trustengine.readmodel.fold import CustomerFold, fold_customer
 from trustengine.readmodel.location import DEFAULT_VIEWS, VIEWS_ENV_VAR, views_location
 from trustengine.readmodel.read_model import ReadModel
 from trustengine.readmodel.schema import READ_TABLES, TABLE_NAMES
+from trustengine.readmodel.table import Row
 
 __all__ = [
     "DEFAULT_VIEWS",
     "READ_TABLES",
     "TABLE_NAMES",
     "VIEWS_ENV_VAR",
+    "CustomerFold",
     "ReadModel",
+    "Row",
+    "fold_customer",
     "views_location",
 ]

@@ -1,11 +1,17 @@
 """A unit of work for one batch: the rows the batch creates or changes, written at its end.
 
-Rows of the append-only tables (``timeline``, ``score_history``, ``satisfaction``) are
-collected and inserted; rows of the keyed tables are read at most once per batch (from the
-buffer, else from the table by primary key, seeing what earlier batches committed),
-changed in place, and written back with ``INSERT OR REPLACE`` when the batch is flushed.
-Nothing here commits: :meth:`RowBuffer.flush` runs inside the projector's transaction, so
-a batch's rows and its tracked position are committed together or not at all.
+Rows are dicts by column name (the tables' declarations, :mod:`.table`, say which
+columns there are). Rows of the append-only tables (``timeline``, ``score_history``,
+``satisfaction``) are collected and inserted; rows of the keyed tables are read at most
+once per batch (from the buffer, else from the table by primary key, seeing what earlier
+batches committed), changed in place, and written back with ``INSERT OR REPLACE`` when
+the batch is flushed. Nothing here commits: :meth:`RowBuffer.flush` runs inside the
+projector's transaction, so a batch's rows and its tracked position are committed
+together or not at all.
+
+Without a database (``db=None``) the buffer is the whole world: a row not put in this
+buffer does not exist, and :meth:`RowBuffer.rows` hands the rows over instead of
+writing them (the public fold from scratch, :mod:`.fold`).
 
 The tables are created with sqlite-utils (:mod:`.schema`), but the batch's rows are
 written with one prepared ``executemany`` per table: every value here is already a plain
@@ -18,55 +24,62 @@ is sealed as it is written and opened as a keyed row is read back (see :mod:`.se
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import sqlite_utils
 
 from trustengine.persistence.personal import PersonalData
-from trustengine.readmodel.schema import SPECS
-from trustengine.readmodel.sealing import open_row, seal_row, seal_values
+from trustengine.readmodel.schema import TABLES
+from trustengine.readmodel.sealing import open_row, seal_row
+from trustengine.readmodel.table import Row, Table
 
-Row = dict[str, Any]
 Key = tuple[Any, ...]
-Values = tuple[Any, ...]
-"""A row of an append-only table: its values in the table's column order."""
-
-APPEND_ONLY = ("timeline", "score_history", "satisfaction")
-KEYED = ("customers", "cases", "promises", "compensation", "sla_clocks", "view_state")
+BUFFERED = tuple(t for t in TABLES if t.name not in ("problems", "view_tracking", "view_meta"))
+"""The tables a batch's rows go to: the projections' and ``view_state``."""
 
 
 class RowBuffer:
     """The pending rows of one batch, by table."""
 
-    def __init__(self, db: sqlite_utils.Database, personal: PersonalData | None = None) -> None:
+    def __init__(
+        self,
+        db: sqlite_utils.Database | None,
+        personal: PersonalData | None = None,
+        tables: Iterable[Table] = BUFFERED,
+    ) -> None:
         self.db = db
         self.personal = personal
-        self.appended: dict[str, list[Values]] = {name: [] for name in APPEND_ONLY}
-        self.changed: dict[str, dict[Key, Row]] = {name: {} for name in KEYED}
-        # Table and column names come from the schema's constants, never from input.
-        self._insert = {
-            name: 'INSERT OR REPLACE INTO "{}" ({}) VALUES ({})'.format(  # noqa: S608
-                name,
-                ", ".join(f'"{column}"' for column in SPECS[name].columns),
-                ", ".join("?" for _ in SPECS[name].columns),
-            )
-            for name in (*APPEND_ONLY, *KEYED)
+        self.tables = {t.name: t for t in tables}
+        self.appended: dict[str, list[Row]] = {
+            t.name: [] for t in self.tables.values() if t.append_only
         }
-        self._columns = {name: tuple(SPECS[name].columns) for name in self._insert}
-        self._select = {
-            name: 'SELECT * FROM "{}" WHERE {}'.format(  # noqa: S608
-                name, " AND ".join(f'"{column}" = ?' for column in SPECS[name].pk)
+        self.changed: dict[str, dict[Key, Row]] = {
+            t.name: {} for t in self.tables.values() if not t.append_only
+        }
+        # Table and column names come from the declarations, never from input.
+        self._insert = {
+            t.name: 'INSERT OR REPLACE INTO "{}" ({}) VALUES ({})'.format(  # noqa: S608
+                t.name,
+                ", ".join(f'"{column}"' for column in t.columns),
+                ", ".join("?" for _ in t.columns),
             )
-            for name in KEYED
+            for t in self.tables.values()
+        }
+        self._select = {
+            t.name: 'SELECT * FROM "{}" WHERE {}'.format(  # noqa: S608
+                t.name, " AND ".join(f'"{column}" = ?' for column in t.pk)
+            )
+            for t in self.tables.values()
         }
 
-    def append(self, table: str, values: Values) -> None:
-        """Add a row (values in column order) to an append-only table."""
-        self.appended[table].append(values)
+    def append(self, table: str, row: Row) -> None:
+        """Add a row to an append-only table."""
+        self.appended[table].append(row)
 
     def put(self, table: str, row: Row) -> Row:
         """Create or replace a whole row of a keyed table; return it."""
-        self.changed[table][self.key(table, row)] = row
+        self.changed[table][self.tables[table].key_of(row)] = row
         return row
 
     def edit(self, table: str, *key: Any) -> Row | None:
@@ -76,7 +89,7 @@ class RowBuffer:
         """
         rows = self.changed[table]
         row = rows.get(key)
-        if row is None:
+        if row is None and self.db is not None:
             cursor = self.db.execute(self._select[table], key)
             found = cursor.fetchone()
             if found is None:
@@ -85,31 +98,33 @@ class RowBuffer:
             rows[key] = row = open_row(self.personal, table, row)
         return row
 
-    @staticmethod
-    def key(table: str, row: Row) -> Key:
-        return tuple(row[column] for column in SPECS[table].pk)
+    def rows(self) -> dict[str, list[Row]]:
+        """Every pending row by table (the append-only ones in the order they came)."""
+        out = {name: list(rows) for name, rows in self.appended.items()}
+        out.update((name, list(rows.values())) for name, rows in self.changed.items())
+        return {t: out[t] for t in self.tables}
 
     def flush(self) -> int:
         """Write every pending row (inside the caller's transaction); return how many."""
+        if self.db is None:
+            raise ValueError("a buffer without a database has nowhere to write")
         written = 0
         for name, appended in self.appended.items():
-            if appended:
-                if self.personal is not None and name == "timeline":
-                    columns = self._columns[name]
-                    appended[:] = [seal_values(self.personal, name, columns, v) for v in appended]
-                self.db.conn.executemany(self._insert[name], appended)
-                written += len(appended)
-                appended.clear()
+            written += self._write(name, appended)
+            appended.clear()
         for name, changed in self.changed.items():
-            written += self._write(name, list(changed.values()))
+            written += self._write(name, changed.values())
             changed.clear()
         return written
 
-    def _write(self, name: str, rows: list[Row]) -> int:
-        if rows:
-            columns = self._columns[name]
-            sealed = (seal_row(self.personal, name, row) for row in rows)
-            self.db.conn.executemany(
-                self._insert[name], [tuple(row[c] for c in columns) for row in sealed]
-            )
-        return len(rows)
+    def _write(self, name: str, rows: Iterable[Row]) -> int:
+        assert self.db is not None
+        values = self.tables[name].values()
+        personal = self.personal
+        found = [values(seal_row(personal, name, row)) for row in rows]
+        if found:
+            self.db.conn.executemany(self._insert[name], found)
+        return len(found)
+
+
+__all__ = ["BUFFERED", "Key", "Row", "RowBuffer"]

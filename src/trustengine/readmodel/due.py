@@ -7,11 +7,9 @@ One :class:`DueItem` per piece of owed work, soonest first:
 - ``follow_up`` without an id (derived): a case that is resolved (``ResolutionConfirmed``,
   or a ``CaseClosed`` that says so; else closed), not yet followed up since, and with no
   follow-up scheduled (none still open) is owed one, due **one day after the
-  resolution**. "Followed up" is what stops the ``follow_up`` SLA clock
-  (:func:`trustengine.readmodel.clocks.is_follow_up_act`): a FollowUpCompleted whatever it
-  found, a CSAT/NPS score, an outbound contact or an unanswered outreach about the case.
-  So the case is owed one exactly while its ``follow_up`` clock runs and nothing is
-  planned;
+  resolution**. "Followed up" is what stops the ``follow_up`` SLA clock (the rule is
+  explained once, in :mod:`trustengine.readmodel.projections.clocks`), so the case is
+  owed one exactly while its ``follow_up`` clock runs and nothing is planned;
 - ``survey`` (derived): a closed case with no ``SatisfactionRecorded`` for it since it was
   last opened (filed or reopened) is owed a CSAT/NPS request, due **one day after it was
   closed**;
@@ -43,6 +41,11 @@ from typing import TYPE_CHECKING, Any
 import sqlite_utils
 
 from trustengine.exceptions import InvalidTimeError
+from trustengine.readmodel.misses import erased_customers, rows, running_clocks
+from trustengine.readmodel.projections.cases import TABLE as CASES
+from trustengine.readmodel.projections.clocks import TABLE as CLOCKS
+from trustengine.readmodel.projections.promises import TABLE as PROMISES
+from trustengine.readmodel.projections.satisfaction import TABLE as SATISFACTION
 from trustengine.readmodel.sealing import open_value
 
 if TYPE_CHECKING:
@@ -54,6 +57,10 @@ FOLLOW_UP_AFTER = timedelta(days=1)
 SURVEY_AFTER = timedelta(days=1)
 """A closed case with no CSAT/NPS is owed a request for one this long after closing."""
 SLA_PREFIX = "sla:"
+_CASES = CASES.select(
+    "customer", "case", "status", "opened_at", "reopened_at", "resolved_at", "closed_at", "owner"
+)
+_COMMITMENTS = PROMISES.select("customer", "kind", "id", "case", "description", "due")
 
 DUE_COLUMNS = (
     "due",
@@ -93,12 +100,6 @@ class DueItem:
         return (self.due, self.customer, self.case, self.kind, self.id or "")
 
 
-def _rows(db: sqlite_utils.Database, sql: str) -> list[dict[str, Any]]:
-    cursor = db.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def _at(text: str) -> datetime:
     return datetime.fromisoformat(text)
 
@@ -107,31 +108,11 @@ def _time(text: str | None) -> datetime | None:
     return None if text is None else datetime.fromisoformat(text)
 
 
-def erased_customers(db: sqlite_utils.Database) -> set[str]:
-    """Customers with a ``CustomerErased`` event: nothing more can be recorded for them."""
-    found = db.execute("SELECT DISTINCT customer FROM timeline WHERE type = 'CustomerErased'")
-    return {str(row[0]) for row in found.fetchall()}
-
-
-def running_clocks(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """SLA clocks still running that have a due time (``due`` parsed), of every customer."""
-    rows = _rows(
-        db,
-        'SELECT customer, "case", clock, period, started_at, due, breached, policy '
-        "FROM sla_clocks WHERE stopped_at IS NULL AND due IS NOT NULL",
-    )
-    for row in rows:
-        row["due"] = datetime.fromisoformat(row["due"])
-    return rows
-
-
 def _awaiting_follow_up(db: sqlite_utils.Database) -> set[tuple[str, str]]:
     """The (customer, case) pairs whose ``follow_up`` clock runs (with a due time or not):
     resolved, and not followed up since."""
-    found = db.execute(
-        'SELECT DISTINCT customer, "case" FROM sla_clocks '
-        "WHERE clock = 'follow_up' AND stopped_at IS NULL"
-    )
+    sql = CLOCKS.select("customer", "case", distinct=True)
+    found = db.execute(f"{sql} WHERE clock = 'follow_up' AND stopped_at IS NULL")
     return {(str(customer), str(case)) for customer, case in found.fetchall()}
 
 
@@ -194,19 +175,12 @@ def due_items(
     erased = erased_customers(db)
     cases: dict[tuple[str, str], dict[str, Any]] = {
         (row["customer"], row["case"]): row
-        for row in _rows(
-            db,
-            'SELECT customer, "case", status, opened_at, reopened_at, resolved_at, closed_at, '
-            "owner FROM cases",
-        )
+        for row in rows(db, _CASES)
         if row["customer"] not in erased and (owner is None or row["owner"] == owner)
     }
     out = _Collector(at, overdue_only, {key: row["owner"] for key, row in cases.items()})
     planned: set[tuple[str, str]] = set()
-    for row in _rows(
-        db,
-        "SELECT customer, kind, id, \"case\", description, due FROM promises WHERE status = 'open'",
-    ):
+    for row in rows(db, f"{_COMMITMENTS} WHERE status = 'open'"):
         key = (row["customer"], row["case"])
         if key not in cases:
             continue
@@ -255,7 +229,18 @@ def due_items(
 def _surveyed(db: sqlite_utils.Database) -> dict[tuple[str, str], list[datetime]]:
     """When each case got a CSAT/NPS score (``SatisfactionRecorded`` with that case)."""
     found: dict[tuple[str, str], list[datetime]] = defaultdict(list)
-    cursor = db.execute('SELECT customer, "case", at FROM satisfaction WHERE "case" IS NOT NULL')
+    sql = SATISFACTION.select("customer", "case", "at")
+    cursor = db.execute(f'{sql} WHERE "case" IS NOT NULL')
     for customer, case, at in cursor.fetchall():
         found[(customer, case)].append(datetime.fromisoformat(at))
     return found
+
+
+__all__ = [
+    "DUE_COLUMNS",
+    "FOLLOW_UP_AFTER",
+    "SURVEY_AFTER",
+    "DueItem",
+    "clock_description",
+    "due_items",
+]

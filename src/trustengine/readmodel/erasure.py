@@ -33,14 +33,17 @@ from eventsourcing.persistence import (
 
 from trustengine.domain.base import CustomerEvent
 from trustengine.persistence.personal import ERASED, PERSONAL_FIELDS
+from trustengine.readmodel.schema import TABLES
 from trustengine.readmodel.timeline import summarize
 
-# Columns that copy a personal field (see steps.py): table -> (column, extra condition).
-_COPIES = (
-    ("cases", "summary", ""),
-    ("promises", "description", ""),
-    ("promises", "note", " AND kind != 'follow_up'"),  # a follow-up's note is its outcome
-    ("compensation", "reason", ""),
+# Columns that copy a personal field, as the tables declare them (``personal``):
+# (table, column, extra condition). A redacted table (the timeline) is rewritten below.
+_COPIES = tuple(
+    (table.name, column.name, f" AND NOT ({column.erased_unless})" if column.erased_unless else "")
+    for table in TABLES
+    if not table.redacted
+    for column in table.fields
+    if column.personal
 )
 
 
@@ -99,3 +102,6 @@ def scrub(db: sqlite_utils.Database) -> bool:
     except sqlite3.Error:
         return False
     return row is None or row[0] == 0
+
+
+__all__ = ["erase", "redacted", "scrub"]

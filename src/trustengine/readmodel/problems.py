@@ -35,7 +35,30 @@ import sqlite_utils
 from eventsourcing.persistence import Notification, PersistenceError
 
 from trustengine.exceptions import ReadModelError
+from trustengine.readmodel.table import Column, Row, Table
 
+TABLE = Table(
+    "problems",
+    Column("notification_id", int, key=True),
+    Column("originator_id", str, not_null=True),
+    Column("customer", str),
+    Column("position", int, not_null=True),
+    Column("type", str),
+    Column("error", str, not_null=True),
+    Column("held_by", int),
+    Column("seen_at", str, not_null=True),
+    indexes=(("customer",), ("originator_id",)),
+    doc="Stored events the projector set aside (see readmodel/problems.py): each one that "
+    "could not be projected (held_by NULL), and each later event of the same customer, "
+    "held back behind it (held_by: the notification id of the first). customer is "
+    "NULL when no event of the stream can be read; error is one line; seen_at is when "
+    "(wall clock, UTC) it was set aside.",
+)
+"""The processor's record of the events it set aside (it is not a projection's: no
+event handler writes it)."""
+_INSERT = 'INSERT OR REPLACE INTO "{}" ({}) VALUES ({})'.format(  # noqa: S608 - declared names
+    TABLE.name, ", ".join(f'"{c}"' for c in TABLE.columns), ", ".join("?" for _ in TABLE.columns)
+)
 ERROR_LENGTH = 500
 """The longest error text kept per event (a validation error can list many fields)."""
 SHOWN = 3
@@ -89,20 +112,17 @@ def set_aside(
 ) -> None:
     """Record that ``notification`` is not projected (inside the batch's transaction):
     it failed with ``error``, or (``held_by``) it comes after that event of its stream."""
-    db.execute(
-        "INSERT OR REPLACE INTO problems (notification_id, originator_id, customer, "
-        "position, type, error, held_by, seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            notification.id,
-            stream_of(notification),
-            customer,
-            notification.originator_version,
-            event_type(notification.topic),
-            one_line(error),
-            held_by,
-            datetime.now(UTC).isoformat(),
-        ),
-    )
+    row: Row = {
+        "notification_id": notification.id,
+        "originator_id": stream_of(notification),
+        "customer": customer,
+        "position": notification.originator_version,
+        "type": event_type(notification.topic),
+        "error": one_line(error),
+        "held_by": held_by,
+        "seen_at": datetime.now(UTC).isoformat(),
+    }
+    db.execute(_INSERT, TABLE.values()(row))
 
 
 def held_streams(db: sqlite_utils.Database) -> dict[str, tuple[int, int]]:
@@ -124,10 +144,7 @@ def held_customers(db: sqlite_utils.Database) -> set[str]:
     return {str(row[0]) for row in rows.fetchall()}
 
 
-_PROBLEMS = (
-    "SELECT notification_id, originator_id, customer, position, type, error, held_by, "
-    "seen_at FROM problems"
-)
+_PROBLEMS = TABLE.select()
 
 
 def problem_rows(db: sqlite_utils.Database, customer: str | None = None) -> list[dict[str, Any]]:

@@ -1,4 +1,9 @@
-"""The projector: folds stored events into the read-model tables, exactly once.
+"""The projector: the generic processor that keeps the read-model tables, exactly once.
+
+It builds no rows: each event is scored by the trust model and handed to the handlers of
+its class, projection by projection (:mod:`trustengine.readmodel.projections`, see
+:func:`~trustengine.readmodel.projection.fold_event`); what it owns is the batching, the
+tracking, the transaction, the per-customer state cache and the set-aside of bad events.
 
 It polls the event store (``recorder.select_notifications``; SQLite has no subscriptions)
 from the tracked position, in batches. Each batch is one SQLite transaction on the views
@@ -46,14 +51,14 @@ from eventsourcing.persistence import (
 from trustengine.domain import events as ev
 from trustengine.domain.base import CustomerEvent
 from trustengine.exceptions import ReadModelError
-from trustengine.readmodel.buffer import Row, RowBuffer
+from trustengine.readmodel.buffer import RowBuffer
 from trustengine.readmodel.erasure import erase, scrub
 from trustengine.readmodel.problems import is_event_fault, one_line
+from trustengine.readmodel.projection import Dispatch, fold_event
+from trustengine.readmodel.projections import DISPATCH
+from trustengine.readmodel.schema import VIEW_STATE
 from trustengine.readmodel.setaside import Erasure, SetAside
 from trustengine.readmodel.state import ViewState, dumps_state, loads_state
-from trustengine.readmodel.steps import StepWriter
-from trustengine.readmodel.timeline import summarize
-from trustengine.scoring.policy import COMPONENTS
 from trustengine.scoring.trust import TrustModel
 
 PROJECTION = "read-model"
@@ -82,8 +87,11 @@ class Projector:
         batch_size: int = BATCH_SIZE,
         cache_size: int = CACHE_SIZE,
         fingerprint: str | None = None,
+        dispatch: Dispatch = DISPATCH,
     ) -> None:
         self.db = db
+        self.dispatch = dispatch
+        """The projections' handlers (default: the registry's)."""
         self.fingerprint = fingerprint
         """The ``view_meta`` fingerprint of ``model``: a batch refuses tables built under
         another (another process rebuilt them under other policies meanwhile)."""
@@ -229,12 +237,11 @@ class Projector:
 
     def _fold_together(self, notifications: Sequence[Notification]) -> list[Erasure]:
         buffer = RowBuffer(self.db, getattr(self.mapper, "personal", None))
-        steps = StepWriter(self.model.sla, buffer)
         erasures: list[Erasure] = []
         for notification in notifications:
             event = self.aside.decode(notification, notifications, erasures)
             if event is not None:
-                self._project(notification, event, buffer, steps)
+                self._project(notification, event, buffer)
                 if isinstance(event, ev.CustomerErased):
                     erasures.append(_erasure(event))
         self._flush_states(buffer)
@@ -256,11 +263,10 @@ class Projector:
             key = event.customer
             snapshot = dumps_state(self._state(key))
             buffer = RowBuffer(self.db, getattr(self.mapper, "personal", None))
-            steps = StepWriter(self.model.sla, buffer)
             self.db.execute("SAVEPOINT event")
             stage = "cannot be folded"
             try:
-                self._project(notification, event, buffer, steps)
+                self._project(notification, event, buffer)
                 stage = "its rows cannot be written"
                 self._flush_states(buffer)
                 buffer.flush()
@@ -282,13 +288,7 @@ class Projector:
 
     # --- one event ------------------------------------------------------------------
 
-    def _project(
-        self,
-        notification: Notification,
-        event: CustomerEvent,
-        buffer: RowBuffer,
-        steps: StepWriter,
-    ) -> None:
+    def _project(self, notification: Notification, event: CustomerEvent, rows: RowBuffer) -> None:
         key = event.customer
         state = self._state(key)
         trust = state.trust
@@ -304,54 +304,8 @@ class Projector:
             # The store lacks the events between (deleted behind the engine's back): this
             # one cannot be folded on a history that has a hole in it.
             raise LookupError(f"position {trust.events + 1} of this customer is not in the store")
-        phase = trust.phase
-        step = self.model.apply(trust, event)
-        at = step.at.isoformat()
-        recorded_at = event.recorded_at.isoformat()
-        if state.phase_since is None or step.phase != phase:
-            state.phase_since = at
-        if isinstance(event, ev.CustomerContacted):
-            state.last_contact_at = at
-        steps.write(event, trust.tier, at)
-        # In the tables' column order (see schema.py).
-        buffer.append(
-            "timeline",
-            (
-                key,
-                step.position,
-                at,
-                recorded_at,
-                step.type,
-                step.case,
-                event.actor,
-                event.channel,
-                summarize(event),
-            ),
-        )
-        components = step.components
-        buffer.append(
-            "score_history",
-            (
-                key,
-                step.position,
-                at,
-                step.type,
-                step.case,
-                step.delta,
-                step.score,
-                step.phase,
-                step.reason,
-                *(components[c] for c in COMPONENTS),
-            ),
-        )
-        if isinstance(event, ev.SatisfactionRecorded):
-            # The score as a row of its own (not its comment: personal text), with the
-            # phase it was given in, so reports need not parse the timeline summary.
-            buffer.append(
-                "satisfaction",
-                (key, step.position, step.case, event.metric, event.score, at, phase),
-            )
-        self._dirty[key] = (state, recorded_at)
+        fold_event(self.model, self.dispatch, state, event, rows)
+        self._dirty[key] = (state, event.recorded_at.isoformat())
 
     def _state(self, key: str) -> ViewState:
         pending = self._dirty.get(key)
@@ -370,9 +324,9 @@ class Projector:
 
     def _flush_states(self, buffer: RowBuffer) -> None:
         for key, (state, recorded_at) in self._dirty.items():
-            buffer.put("customers", customer_row(state, recorded_at))
+            self.dispatch.on_state(state, recorded_at, buffer)
             buffer.put(
-                "view_state",
+                VIEW_STATE.name,
                 {"customer": key, "position": state.trust.events, "state": dumps_state(state)},
             )
         self._dirty.clear()
@@ -382,24 +336,4 @@ def _erasure(event: CustomerEvent) -> Erasure:
     return (event.customer, event.originator_id, event.originator_version)
 
 
-def customer_row(state: ViewState, changed_at: str) -> Row:
-    """The ``customers`` row of a customer whose fold is ``state``."""
-    trust = state.trust
-    return {
-        "customer": trust.customer,
-        "score": trust.score,
-        "phase": trust.phase,
-        **{c: round(trust.components[c], 1) for c in COMPONENTS},
-        "open_cases": trust.open_cases,
-        "broken_promises": trust.broken_promises,
-        "cases": len(trust.cases),
-        "events": trust.events,
-        "last_event_at": trust.last_at.isoformat() if trust.last_at else None,
-        "last_contact_at": state.last_contact_at,
-        "changed_at": changed_at,
-        "phase_since": state.phase_since,
-        "ceiling": trust.ceiling,
-        "tier": trust.tier,
-        "policy": trust.policy,
-        "sla_policy": trust.sla_policy,
-    }
+__all__ = ["BATCH_SIZE", "CACHE_SIZE", "PROJECTION", "REBUILD_BATCH_SIZE", "Progress", "Projector"]

@@ -17,17 +17,23 @@ from typing import Any, Literal
 
 import sqlite_utils
 
-from trustengine.readmodel.schema import SPECS
+from trustengine.readmodel.projections.cases import TABLE as CASES
+from trustengine.readmodel.projections.clocks import TABLE as CLOCKS
+from trustengine.readmodel.projections.compensation import TABLE as COMPENSATION
+from trustengine.readmodel.projections.customers import TABLE as CUSTOMERS
+from trustengine.readmodel.projections.promises import TABLE as PROMISES
+from trustengine.readmodel.projections.score_history import TABLE as SCORE_HISTORY
+from trustengine.readmodel.projections.timeline import TABLE as TIMELINE
+from trustengine.readmodel.table import Table
 from trustengine.scoring.policy import COMPONENTS
 
 _EXPLANATION = (
-    'SELECT at, type, "case", delta, reason, score, phase, position '
-    "FROM score_history WHERE customer = ? ORDER BY position"
+    SCORE_HISTORY.select("at", "type", "case", "delta", "reason", "score", "phase", "position")
+    + " WHERE customer = ? ORDER BY position"
 )
-_TIMELINE = (
-    'SELECT at, type, "case", actor, channel, summary, position, recorded_at '
-    "FROM timeline WHERE customer = ?"
-)
+_STEP = ("at", "type", "case", "actor", "channel", "summary", "position", "recorded_at")
+"""A timeline row's keys, in the order ``timeline --json`` gives them."""
+_TIMELINE = TIMELINE.select(*_STEP) + " WHERE customer = ?"
 
 
 def _rows(db: sqlite_utils.Database, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
@@ -40,7 +46,7 @@ def customer_state(
     db: sqlite_utils.Database, customer: str, *, explanation: bool = True
 ) -> dict[str, Any] | None:
     """``customer``'s trust state as ``state --json`` shows it; None if unknown."""
-    found = _rows(db, "SELECT * FROM customers WHERE customer = ?", (customer,))
+    found = _rows(db, CUSTOMERS.select() + " WHERE customer = ?", (customer,))
     if not found:
         return None
     row = found[0]
@@ -73,8 +79,7 @@ def customer_timeline(
     rows = _rows(db, _TIMELINE + ' AND "case" = ? ORDER BY position', (customer, case))
     if rows:
         return rows
-    known = db.execute("SELECT 1 FROM customers WHERE customer = ?", (customer,)).fetchone()
-    return [] if known else None
+    return [] if customer_known(db, customer) else None
 
 
 # --- customers and cases -------------------------------------------------------------
@@ -85,9 +90,18 @@ CUSTOMER_SORTS: tuple[CustomerSort, ...] = ("score", "changed")
 AT_RISK_PHASES = ("at_risk", "lost")
 """The phases ``customers --at-risk`` lists."""
 
-_CUSTOMERS = (
-    "SELECT customer, score, phase, tier, open_cases, broken_promises, cases, "
-    "last_contact_at, last_event_at, phase_since, changed_at FROM customers"
+_CUSTOMERS = CUSTOMERS.select(
+    "customer",
+    "score",
+    "phase",
+    "tier",
+    "open_cases",
+    "broken_promises",
+    "cases",
+    "last_contact_at",
+    "last_event_at",
+    "phase_since",
+    "changed_at",
 )
 _CUSTOMER_ORDER: dict[str, str] = {
     "score": " ORDER BY score, customer",
@@ -101,30 +115,55 @@ _CASE_TIMELINE = (
     "ON s.customer = t.customer AND s.position = t.position "
     'WHERE t.customer = ? AND t."case" = ? ORDER BY t.position'
 )
+_OF_CASE = ' WHERE customer = ? AND "case" = ?'
 _HAND_OFFS = (
-    "SELECT at, actor, channel, summary, position FROM timeline "
-    "WHERE customer = ? AND \"case\" = ? AND type = 'CaseReassigned' ORDER BY position"
+    TIMELINE.select("at", "actor", "channel", "summary", "position")
+    + _OF_CASE
+    + " AND type = 'CaseReassigned' ORDER BY position"
 )
 _COMMITMENTS = (
-    "SELECT kind, id, description, made_at, due, status, settled_at, on_time, "
-    'prevents_recurrence, note FROM promises WHERE customer = ? AND "case" = ? '
-    "ORDER BY julianday(made_at), made_at, kind, id"
+    PROMISES.select(
+        "kind",
+        "id",
+        "description",
+        "made_at",
+        "due",
+        "status",
+        "settled_at",
+        "on_time",
+        "prevents_recurrence",
+        "note",
+    )
+    + _OF_CASE
+    + " ORDER BY julianday(made_at), made_at, kind, id"
 )
 _COMPENSATION = (
-    "SELECT offer, kind, amount, currency, addresses_failure, status, at, settled_at, reason "
-    'FROM compensation WHERE customer = ? AND "case" = ? ORDER BY julianday(at), at, offer'
+    COMPENSATION.select(
+        "offer",
+        "kind",
+        "amount",
+        "currency",
+        "addresses_failure",
+        "status",
+        "at",
+        "settled_at",
+        "reason",
+    )
+    + _OF_CASE
+    + " ORDER BY julianday(at), at, offer"
 )
 _CLOCKS = (
-    "SELECT clock, period, started_at, due, stopped_at, breached, policy FROM sla_clocks "
-    'WHERE customer = ? AND "case" = ? ORDER BY period, CASE clock '
+    CLOCKS.select("clock", "period", "started_at", "due", "stopped_at", "breached", "policy")
+    + _OF_CASE
+    + " ORDER BY period, CASE clock "
     "WHEN 'first_response' THEN 1 WHEN 'final_response' THEN 2 WHEN 'resolution' THEN 3 "
     "WHEN 'follow_up' THEN 4 ELSE 5 END, clock"
 )
 
 
-def _typed(table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _typed(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``rows`` of ``table`` with its 0/1 boolean columns as booleans (None stays None)."""
-    flags = [name for name, kind in SPECS[table].columns.items() if kind is bool]
+    flags = table.flags
     for row in rows:
         for name in flags:
             if row.get(name) is not None:
@@ -132,9 +171,12 @@ def _typed(table: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+_KNOWN = f'SELECT 1 FROM "{CUSTOMERS.name}" WHERE customer = ?'  # noqa: S608 - a declared name
+
+
 def customer_known(db: sqlite_utils.Database, customer: str) -> bool:
     """Whether the tables hold any event of ``customer``."""
-    found = db.execute("SELECT 1 FROM customers WHERE customer = ?", (customer,)).fetchone()
+    found = db.execute(_KNOWN, (customer,)).fetchone()
     return found is not None
 
 
@@ -175,14 +217,26 @@ def case_detail(db: sqlite_utils.Database, customer: str, case: str) -> dict[str
     customer's trust score after each).
     """
     params = (customer, case)
-    found = _rows(db, 'SELECT * FROM cases WHERE customer = ? AND "case" = ?', params)
+    found = _rows(db, CASES.select() + _OF_CASE, params)
     if not found:
         return None
     return {
-        "case": _typed("cases", found)[0],
+        "case": _typed(CASES, found)[0],
         "hand_offs": _rows(db, _HAND_OFFS, params),
-        "promises": _typed("promises", _rows(db, _COMMITMENTS, params)),
-        "compensation": _typed("compensation", _rows(db, _COMPENSATION, params)),
-        "sla_clocks": _typed("sla_clocks", _rows(db, _CLOCKS, params)),
+        "promises": _typed(PROMISES, _rows(db, _COMMITMENTS, params)),
+        "compensation": _typed(COMPENSATION, _rows(db, _COMPENSATION, params)),
+        "sla_clocks": _typed(CLOCKS, _rows(db, _CLOCKS, params)),
         "timeline": _rows(db, _CASE_TIMELINE, params),
     }
+
+
+__all__ = [
+    "AT_RISK_PHASES",
+    "CUSTOMER_SORTS",
+    "CustomerSort",
+    "case_detail",
+    "customer_known",
+    "customer_list",
+    "customer_state",
+    "customer_timeline",
+]

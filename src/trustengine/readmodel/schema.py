@@ -1,5 +1,9 @@
 """The read-model tables, created with sqlite-utils, and the SQL views auditors read.
 
+Each table is declared where it is written: a projection's in its module of
+:mod:`trustengine.readmodel.projections`, ``problems`` in :mod:`.problems`, the
+processor's own three here. This module puts them together and creates them.
+
 Times are ISO 8601 text exactly as the events carry them (with their offsets); the SQL
 views compare them with ``julianday()``, which understands offsets. Booleans are 0/1.
 ``"case"`` is an SQL keyword: quote it in queries (``SELECT "case" FROM cases``).
@@ -14,249 +18,39 @@ built from).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import sqlite_utils
 
+from trustengine.readmodel.problems import TABLE as PROBLEMS
+from trustengine.readmodel.projections import PROJECTED_TABLES
+from trustengine.readmodel.table import Column, Table
 from trustengine.scoring.policy import policy_dir
 
-
-@dataclass(frozen=True)
-class TableSpec:
-    """One table: its columns in order, primary key, NOT NULL columns and indexes."""
-
-    name: str
-    columns: dict[str, Any]
-    pk: tuple[str, ...]
-    not_null: tuple[str, ...] = ()
-    indexes: tuple[tuple[str, ...], ...] = ()
-    doc: str = ""
-
-
-TABLES: tuple[TableSpec, ...] = (
-    TableSpec(
-        "customers",
-        {
-            "customer": str,
-            "score": float,
-            "phase": str,
-            "distributive": float,
-            "procedural": float,
-            "interactional": float,
-            "open_cases": int,
-            "broken_promises": int,
-            "cases": int,
-            "events": int,
-            "last_event_at": str,
-            "last_contact_at": str,
-            "changed_at": str,
-            "phase_since": str,
-            "ceiling": float,
-            "tier": str,
-            "policy": str,
-            "sla_policy": str,
-        },
-        pk=("customer",),
-        not_null=("score", "phase", "events", "policy", "sla_policy"),
-        indexes=(("phase", "score"),),
-        doc="One row per customer: where trust stands now (changed_at: recorded time of "
-        "the last event folded in; phase_since: business time the phase began).",
-    ),
-    TableSpec(
-        "cases",
-        {
-            "customer": str,
-            "case": str,
-            "status": str,
-            "opened_at": str,
-            "severity": int,
-            "category": str,
-            "cause": str,
-            "summary": str,
-            "owner": str,
-            "hand_offs": int,
-            "escalation_level": int,
-            "acknowledged_at": str,
-            "proposed_at": str,
-            "resolved_at": str,
-            "closed_at": str,
-            "confirmed_by_customer": bool,
-            "reopened": int,
-            "reopened_at": str,
-            "broken_promises": int,
-            "sla_breaches": int,
-            "last_event_at": str,
-        },
-        pk=("customer", "case"),
-        not_null=("status", "opened_at"),
-        indexes=(("status", "opened_at"), ("owner",)),
-        doc="One row per case (status open/closed; reopened counts reopenings).",
-    ),
-    TableSpec(
-        "timeline",
-        {
-            "customer": str,
-            "position": int,
-            "at": str,
-            "recorded_at": str,
-            "type": str,
-            "case": str,
-            "actor": str,
-            "channel": str,
-            "summary": str,
-        },
-        pk=("customer", "position"),
-        not_null=("at", "recorded_at", "type", "summary"),
-        indexes=(("type",),),
-        doc="One row per event: the remediation steps, as `trustengine timeline` shows them.",
-    ),
-    TableSpec(
-        "promises",
-        {
-            "customer": str,
-            "kind": str,
-            "id": str,
-            "case": str,
-            "description": str,
-            "made_at": str,
-            "due": str,
-            "settled_at": str,
-            "status": str,
-            "on_time": bool,
-            "prevents_recurrence": bool,
-            "note": str,
-        },
-        pk=("customer", "kind", "id"),
-        not_null=("made_at", "status"),
-        indexes=(("status", "due"),),
-        doc="Commitments: kind promise|action|follow_up; status open|kept|broken|completed. "
-        "Overdue is computed at query time (view overdue_commitments).",
-    ),
-    TableSpec(
-        "compensation",
-        {
-            "customer": str,
-            "offer": str,
-            "case": str,
-            "kind": str,
-            "amount": float,
-            "amount_exact": str,
-            "currency": str,
-            "addresses_failure": bool,
-            "status": str,
-            "at": str,
-            "settled_at": str,
-            "reason": str,
-        },
-        pk=("customer", "offer"),
-        not_null=("status", "at"),
-        indexes=(("status",),),
-        doc="Offers of redress: status offered|accepted|declined. amount is a float for SQL "
-        "arithmetic; amount_exact is the same amount as exact decimal text (add money up "
-        "from it, as the report does).",
-    ),
-    TableSpec(
-        "sla_clocks",
-        {
-            "customer": str,
-            "case": str,
-            "clock": str,
-            "period": int,
-            "started_at": str,
-            "due": str,
-            "stopped_at": str,
-            "breached": bool,
-            "policy": str,
-        },
-        pk=("customer", "case", "clock", "period"),
-        not_null=("breached", "policy"),
-        indexes=(("clock", "breached"),),
-        doc="Service-level clocks per case; period 1 is the case as filed, n+1 after its "
-        "n-th reopening. due comes from the SLA policy for the customer's tier.",
-    ),
-    TableSpec(
-        "score_history",
-        {
-            "customer": str,
-            "position": int,
-            "at": str,
-            "type": str,
-            "case": str,
-            "delta": float,
-            "score": float,
-            "phase": str,
-            "reason": str,
-            "distributive": float,
-            "procedural": float,
-            "interactional": float,
-        },
-        pk=("customer", "position"),
-        not_null=("at", "type", "delta", "score", "phase", "reason"),
-        doc="One row per event per customer: its effect on trust, and why.",
-    ),
-    TableSpec(
-        "satisfaction",
-        {
-            "customer": str,
-            "position": int,
-            "case": str,
-            "metric": str,
-            "score": int,
-            "at": str,
-            "phase_before": str,
-        },
-        pk=("customer", "position"),
-        not_null=("metric", "score", "at"),
-        doc="One row per SatisfactionRecorded: metric nps (0-10) or csat (1-5), the score, "
-        "and phase_before, the customer's phase just before it (a score given while "
-        "restored or advocate is a recovered customer's). The comment is personal text and "
-        "is not copied here.",
-    ),
-    TableSpec(
-        "problems",
-        {
-            "notification_id": int,
-            "originator_id": str,
-            "customer": str,
-            "position": int,
-            "type": str,
-            "error": str,
-            "held_by": int,
-            "seen_at": str,
-        },
-        pk=("notification_id",),
-        not_null=("originator_id", "position", "error", "seen_at"),
-        indexes=(("customer",), ("originator_id",)),
-        doc="Stored events the projector set aside (see views/problems.py): each one that "
-        "could not be projected (held_by NULL), and each later event of the same customer, "
-        "held back behind it (held_by: the notification id of the first). customer is "
-        "NULL when no event of the stream can be read; error is one line; seen_at is when "
-        "(wall clock, UTC) it was set aside.",
-    ),
-    TableSpec(
-        "view_state",
-        {"customer": str, "position": int, "state": str},
-        pk=("customer",),
-        not_null=("position", "state"),
-        doc="The projector's fold of each customer so far (JSON), to resume without replay.",
-    ),
-    TableSpec(
-        "view_tracking",
-        {"name": str, "notification_id": int, "originator_id": str, "originator_version": int},
-        pk=("name",),
-        not_null=("notification_id",),
-        doc="The last notification id whose rows are in the tables (exactly-once).",
-    ),
-    TableSpec(
-        "view_meta",
-        {"key": str, "value": str},
-        pk=("key",),
-        doc="What the tables were built from: store, policies, model fingerprint.",
-    ),
+VIEW_STATE = Table(
+    "view_state",
+    Column("customer", str, key=True),
+    Column("position", int, not_null=True),
+    Column("state", str, not_null=True),
+    doc="The projector's fold of each customer so far (JSON), to resume without replay.",
+)
+VIEW_TRACKING = Table(
+    "view_tracking",
+    Column("name", str, key=True),
+    Column("notification_id", int, not_null=True),
+    Column("originator_id", str),
+    Column("originator_version", int),
+    doc="The last notification id whose rows are in the tables (exactly-once).",
+)
+VIEW_META = Table(
+    "view_meta",
+    Column("key", str, key=True),
+    Column("value", str),
+    doc="What the tables were built from: store, policies, model fingerprint.",
 )
 
+TABLES: tuple[Table, ...] = (*PROJECTED_TABLES, PROBLEMS, VIEW_STATE, VIEW_TRACKING, VIEW_META)
+"""Every table: the projections' (in registry order), then the processor's own."""
 TABLE_NAMES = tuple(spec.name for spec in TABLES)
 SPECS = {spec.name: spec for spec in TABLES}
 READ_TABLES = tuple(name for name in TABLE_NAMES if not name.startswith("view_"))
@@ -305,3 +99,19 @@ def drop_all(db: sqlite_utils.Database) -> None:
     drop_views(db)
     for name in TABLE_NAMES:
         db.execute(f'DROP TABLE IF EXISTS "{name}"')
+
+
+__all__ = [
+    "READ_TABLES",
+    "SPECS",
+    "TABLES",
+    "TABLE_NAMES",
+    "VIEW_META",
+    "VIEW_STATE",
+    "VIEW_TRACKING",
+    "create_tables",
+    "drop_all",
+    "drop_views",
+    "view_files",
+    "view_name",
+]

@@ -16,21 +16,16 @@ is: it holds no personal text then.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from trustengine.domain.customer import customer_id
 from trustengine.exceptions import ReadModelError
 from trustengine.persistence.personal import ERASED, PersonalData
+from trustengine.readmodel.schema import TABLES
 
 PREFIX = "sealed:v1:"
-SEALED_COLUMNS: dict[str, tuple[str, ...]] = {
-    "timeline": ("summary",),
-    "cases": ("summary",),
-    "promises": ("description", "note"),
-    "compensation": ("reason",),
-}
-"""The read-model columns that copy personal text, by table."""
+SEALED_COLUMNS: dict[str, tuple[str, ...]] = {t.name: t.sealed for t in TABLES if t.sealed}
+"""The read-model columns that copy personal text (declared ``personal``), by table."""
 _NAMES = frozenset(name for names in SEALED_COLUMNS.values() for name in names)
 T = TypeVar("T")
 
@@ -75,21 +70,6 @@ def open_row(personal: PersonalData | None, table: str, row: dict[str, Any]) -> 
     return row
 
 
-def seal_values(
-    personal: PersonalData | None, table: str, columns: Sequence[str], values: tuple[Any, ...]
-) -> tuple[Any, ...]:
-    """A row given as values in ``columns`` order, its personal columns sealed."""
-    names = SEALED_COLUMNS.get(table)
-    if personal is None or not names:
-        return values
-    customer = values[columns.index("customer")]
-    out = list(values)
-    for name in names:
-        at = columns.index(name)
-        out[at] = seal(personal, customer, out[at])
-    return tuple(out)
-
-
 def reveal(personal: PersonalData | None, found: T, customer: str | None = None) -> T:
     """``found`` (rows, a dict of rows, ...) with every sealed personal value opened.
 
@@ -126,5 +106,4 @@ __all__ = [
     "reveal",
     "seal",
     "seal_row",
-    "seal_values",
 ]

@@ -42,8 +42,13 @@ from trustengine.exceptions import (
     SweepTimeError,
     TimeWentBackwardsError,
 )
-from trustengine.readmodel.due import erased_customers, running_clocks
-from trustengine.readmodel.problems import held_customers
+from trustengine.readmodel.misses import (
+    erased_customers,
+    held_customers,
+    last_event_times,
+    open_promises,
+    running_clocks,
+)
 from trustengine.readmodel.read_model import ReadModel
 
 ACTOR = "system"
@@ -140,18 +145,23 @@ def find_misses(source: ReadModel | sqlite_utils.Database, at: datetime) -> list
     # may be kept in an event held back, and a recorded miss could never be taken back.
     erased = erased_customers(db) | held_customers(db)
     misses: list[tuple[str, str, str, datetime, str | None, str | None]] = []
-    for customer, case, promise, due_text in db.execute(
-        "SELECT customer, \"case\", id, due FROM promises WHERE kind = 'promise' "
-        "AND status = 'open'"
-    ).fetchall():
-        due = datetime.fromisoformat(due_text)
-        if due < at and customer not in erased:
-            misses.append(("PromiseBroken", customer, case, due, promise, None))
+    for promise in open_promises(db):
+        if promise.due < at and promise.customer not in erased:
+            misses.append(
+                (
+                    "PromiseBroken",
+                    promise.customer,
+                    promise.case,
+                    promise.due,
+                    promise.promise,
+                    None,
+                )
+            )
     for clock in running_clocks(db):
         customer, case, due = clock["customer"], clock["case"], clock["due"]
         if due < at and not clock["breached"] and customer not in erased:
             misses.append(("SlaBreached", customer, case, due, None, clock["clock"]))
-    last = _last_event_times(db, {miss[1] for miss in misses})
+    last = last_event_times(db, {miss[1] for miss in misses})
     found = [
         Miss(kind, customer, case, max(due, last[customer]), due, promise, clock)
         for kind, customer, case, due, promise, clock in misses
@@ -160,14 +170,6 @@ def find_misses(source: ReadModel | sqlite_utils.Database, at: datetime) -> list
         found,
         key=lambda m: (m.at, m.customer, m.case, m.type, m.promise or "", m.clock or ""),
     )
-
-
-def _last_event_times(db: sqlite_utils.Database, customers: set[str]) -> dict[str, datetime]:
-    found: dict[str, datetime] = {}
-    for customer, last in db.execute("SELECT customer, last_event_at FROM customers").fetchall():
-        if customer in customers:
-            found[customer] = datetime.fromisoformat(last)
-    return found
 
 
 def run_sweep(
