@@ -50,8 +50,8 @@ def build_audit(
 
     ``as_of`` keeps the events that happened by then (business time), ``as_known_at``
     those the store had recorded by then; ``policy`` and ``sla`` name the trust policy and
-    the SLA preset (``sla-default``, ``sla-uk-fca-disp``, ``sla-us-cfpb``, ``sla-eu-psd2``
-    or a path). Verification always covers every stored event of the customer.
+    the SLA preset (a name from ``projections/``, see docs/service-levels.md, or a path).
+    Verification always covers every stored event of the customer.
 
     Raises :class:`CustomerNotFoundError` (no events, or none by then),
     :class:`UnknownCaseError`, :class:`InvalidTimeError` or ``PolicyError``.

@@ -22,7 +22,7 @@ from trustengine.audit.html import (
 )
 from trustengine.cli.errors import Finding, InputError, handle_errors
 from trustengine.cli.files import write_whole
-from trustengine.cli.options import TIME, current_calendar, db_option
+from trustengine.cli.options import TIME, current_calendar, db_option, sla_option
 from trustengine.cli.render import render_rows
 from trustengine.cli.session import open_engine
 from trustengine.scoring.policy import DEFAULT_TRUST_POLICY
@@ -37,13 +37,7 @@ from trustengine.terminal.escape import escape_controls
 @click.option("--case", "case", metavar="CASE", help="Only this case's events and commitments.")
 @click.option("--as-of", type=TIME, help="Business time: events that happened by then.")
 @click.option("--as-known-at", type=TIME, help="Recorded time: what the store held then.")
-@click.option(
-    "--sla",
-    "sla_policy",
-    default=None,
-    help="SLA preset for the clocks: sla-default, sla-uk-fca-disp, sla-us-cfpb, sla-eu-psd2 "
-    f"or a path [default: the read model's, else {DEFAULT_SLA_POLICY}].",
-)
+@sla_option("SLA preset for the clocks", f"the read model's, else {DEFAULT_SLA_POLICY}")
 @click.option(
     "--policy",
     default=None,

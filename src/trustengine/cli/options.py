@@ -24,6 +24,7 @@ from trustengine.persistence.target import (
     check_cipher_key,
 )
 from trustengine.readmodel import DEFAULT_VIEWS, VIEWS_ENV_VAR
+from trustengine.scoring.policy import policy_dir
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -101,6 +102,28 @@ def calendar_option(func: F) -> F:
             f"env {CALENDAR_ENV_VAR})."
         ),
     )(func)
+
+
+def sla_presets() -> list[str]:
+    """The SLA presets shipped in ``projections/`` (a new ``sla-*.toml`` is one more)."""
+    return sorted(path.stem for path in policy_dir().glob("sla-*.toml"))
+
+
+def sla_option(purpose: str, default: str) -> Callable[[F], F]:
+    """``--sla PRESET`` (a preset of :func:`sla_presets`, ``NAME:COUNTRY`` for a preset
+    that takes one, or a path), whose help names the presets there are."""
+
+    def decorate(func: F) -> F:
+        return click.option(
+            "--sla",
+            "sla_policy",
+            default=None,
+            metavar="PRESET",
+            help=f"{purpose}: {', '.join(sla_presets())} (sla-eu-psd2:DE names a country), "
+            f"or a path [default: {default}]. See docs/service-levels.md.",
+        )(func)
+
+    return decorate
 
 
 def db_option(func: F) -> F:
@@ -226,5 +249,7 @@ __all__ = [
     "current_calendar",
     "db_option",
     "public_key_option",
+    "sla_option",
+    "sla_presets",
     "views_option",
 ]

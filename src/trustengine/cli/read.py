@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from trustengine.cli.errors import handle_errors
-from trustengine.cli.options import TIME, db_option, views_option
+from trustengine.cli.options import TIME, db_option, sla_option, views_option
 from trustengine.cli.render import (
     TIMELINE_COLUMNS,
     TIMELINE_TABLE_COLUMNS,
@@ -73,13 +73,7 @@ def timeline(
     help="Replay under this trust policy (a file in projections/, or a path) instead of "
     f"answering from the read model [default: the read model's, else {DEFAULT_TRUST_POLICY}].",
 )
-@click.option(
-    "--sla",
-    "sla_policy",
-    default=None,
-    help="Replay under this SLA policy: sla-default, sla-uk-fca-disp, sla-us-cfpb, "
-    f"sla-eu-psd2 or a path [default: the read model's, else {DEFAULT_SLA_POLICY}].",
-)
+@sla_option("Replay under this SLA policy", f"the read model's, else {DEFAULT_SLA_POLICY}")
 @click.option("--json", "as_json", is_flag=True, help="Output JSON.")
 @views_option
 @db_option

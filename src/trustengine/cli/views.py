@@ -14,10 +14,11 @@ from typing import Any, TypeVar
 import click
 
 from trustengine.cli.errors import handle_errors
-from trustengine.cli.options import db_option, views_option
+from trustengine.cli.options import db_option, sla_option, views_option
 from trustengine.cli.render import progress_bar
 from trustengine.cli.session import open_engine, warn_of_problems
 from trustengine.readmodel import ReadModel
+from trustengine.scoring.sla import DEFAULT_SLA_POLICY
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -31,12 +32,7 @@ F = TypeVar("F", bound=Callable[..., Any])
     default=None,
     help="Trust policy to score under (default: the one the tables have, else trust-v1).",
 )
-@click.option(
-    "--sla",
-    "sla_policy",
-    default=None,
-    help="SLA policy for the clocks (default: the one the tables have, else sla-default).",
-)
+@sla_option("SLA policy for the clocks", f"the one the tables have, else {DEFAULT_SLA_POLICY}")
 @views_option
 @db_option
 @handle_errors
