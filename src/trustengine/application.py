@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, cast
 from uuid import UUID
 
@@ -26,6 +26,7 @@ from eventsourcing.persistence import (
     PersistenceError,
 )
 
+from trustengine.amending import AmendingMixin
 from trustengine.commands import CommandsMixin
 from trustengine.domain.base import CustomerEvent
 from trustengine.domain.customer import Customer, customer_id
@@ -35,6 +36,7 @@ from trustengine.exceptions import (
     ConcurrencyError,
     CustomerNotFoundError,
     DomainRuleError,
+    FutureEventError,
     InvalidEventError,
     LockTimeoutError,
     StoreError,
@@ -75,6 +77,10 @@ CACHE_SETTINGS = {
     "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
 }
 READ_BATCH = 2000
+FUTURE_TOLERANCE = timedelta(days=1)
+"""How far past the store's clock an event's ``at`` may be (clocks differ, zones are
+mistyped); an ``at`` later than that is refused, so a mistyped year cannot lock a
+customer. A setting: ``TrustEngine(future_tolerance=...)``, ``--future-tolerance``."""
 
 
 def utc_now() -> datetime:
@@ -82,7 +88,7 @@ def utc_now() -> datetime:
     return datetime.now(tz=UTC)
 
 
-class TrustEngine(KeysMixin, ReadingMixin, CommandsMixin, Application[UUID]):
+class TrustEngine(KeysMixin, ReadingMixin, CommandsMixin, AmendingMixin, Application[UUID]):
     """The customer trust ledger over one store (``db``: a ``--db`` target string).
 
     ``cipher_key`` opens an encrypted store (and makes a new store encrypted); a store is
@@ -119,7 +125,10 @@ class TrustEngine(KeysMixin, ReadingMixin, CommandsMixin, Application[UUID]):
         lock_timeout: int = LOCK_TIMEOUT,
         views: str | None = None,
         keys: str | None = None,
+        future_tolerance: timedelta = FUTURE_TOLERANCE,
     ) -> None:
+        self.future_tolerance = future_tolerance
+        """How far past the clock an event's ``at`` may be (see :data:`FUTURE_TOLERANCE`)."""
         self.target: StoreTarget = parse_target(db, cipher_key=cipher_key)
         lock_settings = lock_timeout_settings(lock_timeout)
         self.lock_timeout = lock_timeout
@@ -376,9 +385,15 @@ class TrustEngine(KeysMixin, ReadingMixin, CommandsMixin, Application[UUID]):
         if now is None:
             now = self.stamped = self.clock()
             drafts = [draft.model_copy(update={"timestamp": now}) for draft in drafts]
+        latest = now + self.future_tolerance
         for position, draft in zip(positions, drafts, strict=True):
             customer = customers[draft.customer]
             if customer.has_recorded(draft):
+                continue
+            if draft.timestamp > latest:
+                future = _in_the_future(draft, now, self.future_tolerance)
+                problems.append((position, _describe(future)))
+                causes.append(future)
                 continue
             if skipped is not None and customer.erased:
                 skipped.append(position)
@@ -538,6 +553,14 @@ def _as_draft(event: EventInput, *, at_now: bool = False) -> CustomerEvent:
     if isinstance(event, str):
         return parse_line(event)
     return parse_event(event)
+
+
+def _in_the_future(draft: CustomerEvent, now: datetime, tolerance: timedelta) -> FutureEventError:
+    return FutureEventError(
+        f"{draft.type_name} at {draft.timestamp.isoformat()} is in the future: the store's "
+        f"clock says {now.isoformat()}, and an event may be at most {tolerance} ahead of it "
+        "(--future-tolerance)"
+    )
 
 
 def _describe(error: Exception) -> str:

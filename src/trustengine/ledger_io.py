@@ -127,7 +127,7 @@ def export_lines(
     events = engine.history(customer) if customer is not None else engine.all_events()
     count = 0
     for event in events:
-        out.write(dumps(event))
+        out.write(dumps(event, with_id=True))
         out.write("\n")
         count += 1
         if progress is not None:
