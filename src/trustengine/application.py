@@ -558,9 +558,19 @@ def _as_draft(event: EventInput, *, at_now: bool = False) -> CustomerEvent:
 def _in_the_future(draft: CustomerEvent, now: datetime, tolerance: timedelta) -> FutureEventError:
     return FutureEventError(
         f"{draft.type_name} at {draft.timestamp.isoformat()} is in the future: the store's "
-        f"clock says {now.isoformat()}, and an event may be at most {tolerance} ahead of it "
-        "(--future-tolerance)"
+        f"clock says {now.isoformat()}, and an event may be at most {_span(tolerance)} ahead "
+        "of it (--future-tolerance)"
     )
+
+
+def _span(duration: timedelta) -> str:
+    """``1 day``, ``12 hours``, ``90 minutes``, ``0 seconds``: a tolerance in words."""
+    seconds = int(duration.total_seconds())
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute"), (1, "second")):
+        if seconds % size == 0 and (seconds or size == 1):
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return str(duration)
 
 
 def _describe(error: Exception) -> str:

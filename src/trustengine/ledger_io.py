@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import IO
 
-from trustengine.application import EventInput, Progress, TrustEngine
+from trustengine.application import FUTURE_TOLERANCE, EventInput, Progress, TrustEngine
 from trustengine.domain.base import CustomerEvent
 from trustengine.exceptions import BatchRejectedError, ImportRejectedError
 from trustengine.interchange import dumps
@@ -58,7 +59,7 @@ def decoded_lines(stream: Iterable[bytes], *, name: str = "-") -> list[str]:
         try:
             lines.append(raw.decode("utf-8"))
         except UnicodeDecodeError as error:
-            problem = f"not UTF-8 (byte 0x{raw[error.start]:02x} at byte {error.start + 1})"
+            problem = f"not UTF-8 (byte 0x{raw[error.start]:02x} at column {error.start + 1})"
             raise ImportRejectedError(name, [(number, problem)]) from None
     return lines
 
@@ -101,11 +102,12 @@ def check_items(
     *,
     name: str = "-",
     max_errors: int | None = MAX_ERRORS,
+    future_tolerance: timedelta = FUTURE_TOLERANCE,
 ) -> list[tuple[int, CustomerEvent]]:
     """Check numbered lines against an empty store, storing nothing, and return them as
     events: what a command does before it creates a new store, so that a refused import
     leaves no store behind."""
-    scratch = TrustEngine(":memory:")
+    scratch = TrustEngine(":memory:", future_tolerance=future_tolerance)
     try:
         return scratch.check_numbered(items, erased=[])
     except BatchRejectedError as rejected:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from trustengine import __version__
+from trustengine.cli.amend import correct, retract
 from trustengine.cli.audit import audit
 from trustengine.cli.contract import types_
 from trustengine.cli.customers import case_, customers
@@ -50,6 +51,8 @@ for command in (
     audit,
     follow,
     record,
+    retract,
+    correct,
     customers,
     case_,
     due,

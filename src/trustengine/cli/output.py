@@ -235,6 +235,9 @@ def open_engine(
         views=views,
         keys=meta.get(KEYS_KEY),
     )
+    tolerance = meta.get("trustengine.future_tolerance")  # see trustengine.cli.tolerance
+    if tolerance is not None:
+        engine.future_tolerance = tolerance
     if engine.migrated_keys:
         click.echo(
             f"moved {engine.migrated_keys} customer key(s) out of {target.display} into the "

@@ -28,6 +28,7 @@ from trustengine.cli.output import (
     is_new_store,
     open_engine,
 )
+from trustengine.cli.tolerance import current_tolerance, future_tolerance_option
 from trustengine.cli.views import erase_from_read_model, views_option
 from trustengine.contract import FieldDoc, fields, scope
 from trustengine.domain.base import Channel, CustomerEvent
@@ -141,7 +142,7 @@ def _describe(draft: CustomerEvent, position: int | None) -> str:
 
 def _check_alone(draft: CustomerEvent) -> None:
     """Check ``draft`` as the first event of an empty store, storing nothing."""
-    scratch = TrustEngine(":memory:")
+    scratch = TrustEngine(":memory:", future_tolerance=current_tolerance())
     try:
         scratch.check_numbered([(1, draft)])
     except BatchRejectedError as rejected:
@@ -213,6 +214,7 @@ def _format_fields(type_name: str, formatter: click.HelpFormatter) -> None:
     metavar="OBJECT",
     help="The event's data as one JSON object (instead of, or besides, --field value).",
 )
+@future_tolerance_option
 @views_option
 @db_option
 @handle_errors
