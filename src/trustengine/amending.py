@@ -10,6 +10,7 @@ are the aggregate's (:mod:`trustengine.domain.amend`).
 from __future__ import annotations
 
 from abc import abstractmethod
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -90,11 +91,14 @@ class AmendingMixin:
         *,
         reason: str,
         actor: str | None = None,
-        **changes: Any,
+        changes: Mapping[str, Any] | None = None,
+        **more: Any,
     ) -> bool:
-        """Correct the event with id ``event``: the same event with ``changes`` (its data
-        fields by name, and ``at``, ``case``, ``channel``; a change to None drops an
-        optional field) counts in its place. The correction is recorded now, by ``actor``.
+        """Correct the event with id ``event``: the same event with ``changes`` and
+        ``more`` (its data fields by name, and ``at``, ``case``, ``channel``; a change to
+        None drops an optional field) counts in its place. The correction is recorded
+        now, by ``actor``, for ``reason``; a data field named ``reason`` or ``actor``
+        changes through ``changes``.
 
         Raises :class:`InvalidEventError` for a change the event's type does not take,
         and the rule's error when the corrected history would break one.
@@ -105,7 +109,7 @@ class AmendingMixin:
             for name, value in current.__dict__.items()
             if name not in _PLACEMENT and value is not None
         }
-        for given, value in changes.items():
+        for given, value in {**(changes or {}), **more}.items():
             name = "timestamp" if given == "at" else given
             if value is None:
                 fields.pop(name, None)

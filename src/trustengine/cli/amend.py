@@ -60,6 +60,7 @@ def retract(event_id: str, reason: str, actor: str | None, db: str) -> None:
 @click.option("--at", "event_at", metavar="TIME", help="The event's corrected time.")
 @click.option("--case", metavar="CASE", help="The event's corrected case.")
 @click.option("--channel", help="The event's corrected channel.")
+@click.option("--data-reason", metavar="TEXT", help="The event's own corrected reason field.")
 @db_option
 @handle_errors
 def correct(
@@ -69,20 +70,22 @@ def correct(
     event_at: str | None,
     case: str | None,
     channel: str | None,
+    data_reason: str | None,
     db: str,
 ) -> None:
     """Correct the stored event EVENT_ID: the same event with the fields given as
-    --name value (its data fields, and --at, --case, --channel) counts in its place."""
+    --name value (its data fields, and --at, --case, --channel) counts in its place.
+    --reason says why it is corrected; --data-reason corrects the event's own reason."""
     args = click.get_current_context().args
     with open_engine(db) as engine, _rule_named():
         customer = engine.customer_of(event_id)
         target = engine.stored_event(customer, event_id)
         changes: dict[str, Any] = data_from_args(target.type_name, args)
-        envelope = {"at": event_at, "case": case, "channel": channel}
+        envelope = {"at": event_at, "case": case, "channel": channel, "reason": data_reason}
         changes.update((key, value) for key, value in envelope.items() if value is not None)
         if not changes:
             raise InputError("give at least one field to correct, e.g. --summary TEXT")
-        stored = engine.correct(customer, event_id, reason=reason, actor=actor, **changes)
+        stored = engine.correct(customer, event_id, reason=reason, actor=actor, changes=changes)
     what = f"{target.type_name} {event_id} of {customer}"
     message = f"Corrected {what}." if stored else f"Already corrected: {what}; nothing recorded."
     click.echo(escape_controls(message))
