@@ -15,6 +15,7 @@ import pytest
 
 import trustengine.application as application
 from tests.examples import (
+    AMENDMENTS,
     ERASED_KEY,
     EXAMPLES,
     KEY,
@@ -65,14 +66,14 @@ def contract_history(engine: TrustEngine, key: str = KEY, **filters: Any) -> lis
 
 
 def test_every_event_type_round_trips_through_the_store(engine: TrustEngine) -> None:
-    events = history()
+    events = [*history(), *AMENDMENTS]
     assert {item["type"] for item in events} == set(EVENT_TYPES)
     before = now()
     results = [engine.record(item) for item in events]
     after = now()
     assert results == [True] * len(events)
 
-    assert contract_history(engine) == key_history()
+    assert contract_history(engine) == [*key_history(), *AMENDMENTS]
     assert contract_history(engine, ERASED_KEY) == [EXAMPLES["CustomerErased"]]
     assert stored(engine) == events
 
