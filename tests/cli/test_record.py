@@ -70,7 +70,7 @@ def stored(db: str) -> int:
 def exported(db: str) -> list[dict[str, Any]]:
     """The store's export, each line without the ``id`` export puts first."""
     lines = [json.loads(line) for line in ok(db, "export").splitlines()]
-    assert all(list(line)[0] == "id" for line in lines)
+    assert all(next(iter(line)) == "id" for line in lines)
     return [{key: value for key, value in line.items() if key != "id"} for line in lines]
 
 
