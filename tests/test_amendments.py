@@ -196,3 +196,12 @@ def test_a_time_outside_1970_to_2200_is_refused_at_the_door(engine: TrustEngine,
         engine.record(event("CustomerRegistered", at=at))
     with pytest.raises(InvalidEventError, match=r"data\.due = .*\(rule: time-in-range\)"):
         engine.record(event("PromiseMade", case="C-1", promise="P-1", description="d", due=at))
+
+
+def test_a_correction_into_the_future_is_refused_as_an_event_there_is(
+    open_engine: Callable[..., TrustEngine],
+) -> None:
+    engine = open_engine(clock=lambda: NOW)
+    _case(engine)
+    with pytest.raises(FutureEventError, match=r"^EventCorrected at 2062-03-01T09:00:00"):
+        engine.correct(KEY, _id(3), reason="r", at=datetime(2062, 3, 1, 9, tzinfo=UTC))

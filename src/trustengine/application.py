@@ -390,7 +390,7 @@ class TrustEngine(KeysMixin, ReadingMixin, CommandsMixin, AmendingMixin, Applica
             customer = customers[draft.customer]
             if customer.has_recorded(draft):
                 continue
-            if draft.timestamp > latest:
+            if _latest(draft) > latest:
                 future = _in_the_future(draft, now, self.future_tolerance)
                 problems.append((position, _describe(future)))
                 causes.append(future)
@@ -555,9 +555,17 @@ def _as_draft(event: EventInput, *, at_now: bool = False) -> CustomerEvent:
     return parse_event(event)
 
 
+def _latest(draft: CustomerEvent) -> datetime:
+    """The latest business time ``draft`` gives: its own, or its replacement's."""
+    replacement = getattr(draft, "replacement", None)
+    if isinstance(replacement, CustomerEvent) and replacement.timestamp > draft.timestamp:
+        return replacement.timestamp
+    return draft.timestamp
+
+
 def _in_the_future(draft: CustomerEvent, now: datetime, tolerance: timedelta) -> FutureEventError:
     return FutureEventError(
-        f"{draft.type_name} at {draft.timestamp.isoformat()} is in the future: the store's "
+        f"{draft.type_name} at {_latest(draft).isoformat()} is in the future: the store's "
         f"clock says {now.isoformat()}, and an event may be at most {_span(tolerance)} ahead "
         "of it (--future-tolerance)"
     )
