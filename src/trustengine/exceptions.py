@@ -148,10 +148,9 @@ class CommitmentCaseMismatchError(DomainRuleError):
 
 
 class TimeWentBackwardsError(DomainRuleError):
-    """Kept for callers that catch it; no longer raised.
-
-    An event before the customer's last ``at`` is a late entry, checked at its place in
-    business time (docs/interchange.md, section 2.1)."""
+    """Raised when nothing any more: kept for callers that catch it. An event before the
+    customer's last ``at`` is a late entry, checked at its place in business time
+    (docs/interchange.md, section 2.1)."""
 
     rule = "time-never-goes-back"
 
