@@ -14,6 +14,7 @@ import pytest
 
 from tests.examples import case_opened, event
 from trustengine import TrustEngine
+from trustengine.application import FUTURE_TOLERANCE, FUTURE_TOLERANCE_ENV
 from trustengine.domain.customer import customer_id
 from trustengine.domain.events import EventCorrected, EventRetracted
 from trustengine.exceptions import (
@@ -170,7 +171,7 @@ def test_a_replacements_personal_text_is_erased_with_the_customer(
 def test_an_event_past_the_clock_and_its_tolerance_is_refused(
     open_engine: Callable[..., TrustEngine],
 ) -> None:
-    engine = open_engine(clock=lambda: NOW)
+    engine = open_engine(clock=lambda: NOW, future_tolerance=FUTURE_TOLERANCE)
     assert engine.record(event("CustomerRegistered", at=NOW + timedelta(days=1)))
     with pytest.raises(FutureEventError) as caught:
         engine.record(event("ConsentUpdated", at=NOW + timedelta(days=1, seconds=1), email=True))
@@ -201,7 +202,20 @@ def test_a_time_outside_1970_to_2200_is_refused_at_the_door(engine: TrustEngine,
 def test_a_correction_into_the_future_is_refused_as_an_event_there_is(
     open_engine: Callable[..., TrustEngine],
 ) -> None:
-    engine = open_engine(clock=lambda: NOW)
+    engine = open_engine(clock=lambda: NOW, future_tolerance=FUTURE_TOLERANCE)
     _case(engine)
     with pytest.raises(FutureEventError, match=r"^EventCorrected at 2062-03-01T09:00:00"):
         engine.correct(KEY, _id(3), reason="r", at=datetime(2062, 3, 1, 9, tzinfo=UTC))
+
+
+def test_the_default_tolerance_is_one_day_or_the_environments(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv(FUTURE_TOLERANCE_ENV)
+    with TrustEngine(":memory:") as engine:
+        assert engine.future_tolerance == timedelta(days=1)
+    monkeypatch.setenv(FUTURE_TOLERANCE_ENV, "12h")
+    with TrustEngine(":memory:") as engine:
+        assert engine.future_tolerance == timedelta(hours=12)
+    with TrustEngine(":memory:", future_tolerance=timedelta.max) as engine:
+        assert engine.record(event("CustomerRegistered", at="2199-12-31T00:00:00+00:00"))

@@ -7,6 +7,7 @@ in :mod:`trustengine.interchange`; scoring in the projections.
 from __future__ import annotations
 
 import gc
+import os
 import random
 import sqlite3
 import threading
@@ -56,6 +57,7 @@ from trustengine.persistence.target import (
     parse_target,
 )
 from trustengine.reading import ReadingMixin
+from trustengine.times import parse_duration
 
 Progress = Callable[[int], None]
 EventInput = CustomerEvent | Mapping[str, Any] | str
@@ -80,7 +82,21 @@ READ_BATCH = 2000
 FUTURE_TOLERANCE = timedelta(days=1)
 """How far past the store's clock an event's ``at`` may be (clocks differ, zones are
 mistyped); an ``at`` later than that is refused, so a mistyped year cannot lock a
-customer. A setting: ``TrustEngine(future_tolerance=...)``, ``--future-tolerance``."""
+customer. A setting: ``TrustEngine(future_tolerance=...)``, ``--future-tolerance``, or the
+environment variable :data:`FUTURE_TOLERANCE_ENV` (e.g. ``12h``)."""
+FUTURE_TOLERANCE_ENV = "TRUSTENGINE_FUTURE_TOLERANCE"
+
+
+def default_future_tolerance() -> timedelta:
+    """The future tolerance when none is given: ``$TRUSTENGINE_FUTURE_TOLERANCE`` (``1d``,
+    ``12h``, ``90m``, ``0``), else :data:`FUTURE_TOLERANCE`."""
+    text = os.environ.get(FUTURE_TOLERANCE_ENV)
+    if not text:
+        return FUTURE_TOLERANCE
+    try:
+        return parse_duration(text)
+    except ValueError as error:
+        raise StoreError(f"${FUTURE_TOLERANCE_ENV}: {error}") from None
 
 
 def utc_now() -> datetime:
@@ -125,9 +141,11 @@ class TrustEngine(KeysMixin, ReadingMixin, CommandsMixin, AmendingMixin, Applica
         lock_timeout: int = LOCK_TIMEOUT,
         views: str | None = None,
         keys: str | None = None,
-        future_tolerance: timedelta = FUTURE_TOLERANCE,
+        future_tolerance: timedelta | None = None,
     ) -> None:
-        self.future_tolerance = future_tolerance
+        self.future_tolerance = (
+            default_future_tolerance() if future_tolerance is None else future_tolerance
+        )
         """How far past the clock an event's ``at`` may be (see :data:`FUTURE_TOLERANCE`)."""
         self.target: StoreTarget = parse_target(db, cipher_key=cipher_key)
         lock_settings = lock_timeout_settings(lock_timeout)
@@ -385,7 +403,10 @@ class TrustEngine(KeysMixin, ReadingMixin, CommandsMixin, AmendingMixin, Applica
         if now is None:
             now = self.stamped = self.clock()
             drafts = [draft.model_copy(update={"timestamp": now}) for draft in drafts]
-        latest = now + self.future_tolerance
+        try:
+            latest = now + self.future_tolerance
+        except OverflowError:  # a tolerance of timedelta.max: anything goes
+            latest = datetime.max.replace(tzinfo=UTC)
         for position, draft in zip(positions, drafts, strict=True):
             customer = customers[draft.customer]
             if customer.has_recorded(draft):

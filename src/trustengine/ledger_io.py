@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import IO
 
-from trustengine.application import FUTURE_TOLERANCE, EventInput, Progress, TrustEngine
+from trustengine.application import EventInput, Progress, TrustEngine
 from trustengine.domain.base import CustomerEvent
 from trustengine.exceptions import BatchRejectedError, ImportRejectedError
 from trustengine.interchange import dumps
@@ -102,7 +102,7 @@ def check_items(
     *,
     name: str = "-",
     max_errors: int | None = MAX_ERRORS,
-    future_tolerance: timedelta = FUTURE_TOLERANCE,
+    future_tolerance: timedelta | None = None,
 ) -> list[tuple[int, CustomerEvent]]:
     """Check numbered lines against an empty store, storing nothing, and return them as
     events: what a command does before it creates a new store, so that a refused import

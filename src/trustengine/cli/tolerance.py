@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
 import click
 
-from trustengine.application import FUTURE_TOLERANCE
+from trustengine.application import default_future_tolerance
+from trustengine.times import parse_duration
 
 F = TypeVar("F", bound=Callable[..., Any])
 TOLERANCE_KEY = "trustengine.future_tolerance"
-_DURATION = re.compile(r"([0-9]{1,6})([dhms]?)")
-_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds", "": "seconds"}
-
-
-def parse_duration(text: str) -> timedelta:
-    """``1d``, ``12h``, ``90m``, ``30s`` or ``0`` as a duration; ValueError otherwise."""
-    match = _DURATION.fullmatch(text.strip())
-    if match is None:
-        raise ValueError(f"{text!r} is not a duration: give e.g. 1d, 12h, 90m or 0")
-    number, unit = match.groups()
-    return timedelta(**{_UNITS[unit]: int(number)})
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> None:
@@ -39,8 +28,10 @@ def current_tolerance() -> timedelta:
     """The ``--future-tolerance`` of the command being run (the default without one)."""
     ctx = click.get_current_context(silent=True)
     if ctx is None:
-        return FUTURE_TOLERANCE
-    value = ctx.meta.get(TOLERANCE_KEY, FUTURE_TOLERANCE)
+        return default_future_tolerance()
+    value = ctx.meta.get(TOLERANCE_KEY)
+    if value is None:
+        return default_future_tolerance()
     assert isinstance(value, timedelta)
     return value
 
@@ -53,7 +44,7 @@ def future_tolerance_option(func: F) -> F:
         expose_value=False,
         callback=_remember,
         help="Refuse an event whose time is more than DURATION past the clock "
-        "(e.g. 12h, 90m, 0) [default: 1d].",
+        "(e.g. 12h, 90m, 0) [default: $TRUSTENGINE_FUTURE_TOLERANCE, else 1d].",
     )
     return option(func)
 
