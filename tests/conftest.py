@@ -26,6 +26,11 @@ import pytest
 from tests.examples import event
 from trustengine import TrustEngine
 
+# The synthetic histories (trustengine.testing.synth) start on 2026-01-01 and run for up to a
+# year, past the clock of a machine in 2026: without this, the future tolerance (one day
+# by default) would refuse their later events. Tests of the tolerance give it explicitly.
+os.environ.setdefault("TRUSTENGINE_FUTURE_TOLERANCE", "3650d")
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
 )

@@ -177,7 +177,32 @@ _ORDERED: list[dict[str, Any]] = [
     event("CustomerErased", ERASED_KEY, at=28, actor="dpo", legal_basis="GDPR art. 17"),
 ]
 
-EXAMPLES: dict[str, dict[str, Any]] = {example["type"]: example for example in _ORDERED}
+
+def stored_id(version: int, customer: str = KEY) -> str:
+    """The id of the event stored at ``version`` of ``customer``'s history."""
+    from trustengine.domain.customer import customer_id
+
+    return f"{customer_id(customer)}:{version}"
+
+
+# The amendments name events by id, so they are examples of their own and not part of
+# history(): the contact at version 3 of KEY's history is retracted, the unanswered
+# contact at version 4 corrected.
+AMENDMENTS: list[dict[str, Any]] = [
+    event("EventRetracted", at=40, actor="agent-7", event=stored_id(3), reason="Wrong customer"),
+    event(
+        "EventCorrected",
+        at=41,
+        actor="agent-7",
+        event=stored_id(4),
+        replacement=event("ContactUnanswered", at=3, actor="agent-7", channel="phone", attempts=3),
+        reason="Three calls, not two",
+    ),
+]
+
+EXAMPLES: dict[str, dict[str, Any]] = {
+    example["type"]: example for example in [*_ORDERED, *AMENDMENTS]
+}
 """One valid contract-shaped example per event type (tests/interchange/test_codec.py checks
 that every type of ``EVENT_TYPES`` has one)."""
 

@@ -95,6 +95,8 @@ class DomainRuleError(TrustEngineError):
     """Raised when an event would break one of the contract's rules for a customer."""
 
     rule = "domain-rule"
+    conflicts: tuple[int, ...] = ()
+    """The versions of the customer's events this one conflicts with, where known."""
 
 
 class CaseNotFoundError(DomainRuleError):
@@ -146,9 +148,49 @@ class CommitmentCaseMismatchError(DomainRuleError):
 
 
 class TimeWentBackwardsError(DomainRuleError):
-    """Raised when an event's business time is before the customer's last event."""
+    """Raised when nothing any more: kept for callers that catch it. An event before the
+    customer's last ``at`` is a late entry, checked at its place in business time
+    (docs/interchange.md, section 2.1)."""
 
     rule = "time-never-goes-back"
+
+
+class FutureEventError(DomainRuleError):
+    """Raised when an event's business time is later than the store's clock allows (the
+    clock plus the future tolerance, one day by default)."""
+
+    rule = "not-in-the-future"
+
+
+class EventNotFoundError(DomainRuleError):
+    """Raised when a retraction or correction names an event this customer does not have."""
+
+    rule = "amended-event-must-exist"
+
+
+class AmendmentIsFinalError(DomainRuleError):
+    """Raised when a retraction or correction would retract or correct another one."""
+
+    rule = "amendments-are-final"
+
+
+class AlreadyRetractedError(DomainRuleError):
+    """Raised when a retracted event would be retracted or corrected again."""
+
+    rule = "retracted-event-is-gone"
+
+
+class CorrectionMismatchError(DomainRuleError):
+    """Raised when a correction's replacement is of another type or customer."""
+
+    rule = "correction-keeps-type-and-customer"
+
+
+class RetractionConflictError(DomainRuleError):
+    """Raised when retracting an event would leave later events breaking a rule (the
+    ``ComplaintFiled`` of a case that has more events); ``conflicts`` names them."""
+
+    rule = "retraction-keeps-history-valid"
 
 
 class CustomerErasedError(DomainRuleError):

@@ -15,6 +15,7 @@ import pytest
 
 import trustengine.application.engine as application
 from tests.examples import (
+    AMENDMENTS,
     ERASED_KEY,
     EXAMPLES,
     KEY,
@@ -40,7 +41,6 @@ from trustengine.exceptions import (
     CustomerNotFoundError,
     DuplicateCommitmentError,
     InvalidEventError,
-    TimeWentBackwardsError,
     UnknownCommitmentError,
     UnknownEventTypeError,
 )
@@ -66,14 +66,14 @@ def contract_history(engine: TrustEngine, key: str = KEY, **filters: Any) -> lis
 
 
 def test_every_event_type_round_trips_through_the_store(engine: TrustEngine) -> None:
-    events = history()
+    events = [*history(), *AMENDMENTS]
     assert {item["type"] for item in events} == set(EVENT_TYPES)
     before = now()
     results = [engine.record(item) for item in events]
     after = now()
     assert results == [True] * len(events)
 
-    assert contract_history(engine) == key_history()
+    assert contract_history(engine) == [*key_history(), *AMENDMENTS]
     assert contract_history(engine, ERASED_KEY) == [EXAMPLES["CustomerErased"]]
     assert stored(engine) == events
 
@@ -229,9 +229,9 @@ RULE_VIOLATIONS: list[Any] = [
     pytest.param(
         [case_opened(at=10)],
         event("ComplaintAcknowledged", case="C-1", at=9),
-        TimeWentBackwardsError,
+        CaseNotFoundError,
         None,
-        id="time-never-goes-back",
+        id="late-entry-before-its-case",
     ),
     pytest.param(
         [case_opened(), event("CustomerErased", at=1, legal_basis="GDPR")],
@@ -329,7 +329,7 @@ def _bad_batch() -> list[dict[str, Any]]:
         event("ComplaintAcknowledged", case="C-1", at=2),  # 3 good
         event("PromiseKept", case="C-1", at=3, promise="P-404"),  # 4 rule
         event("ApologyIssued", case="C-1", at=4, accepts_responsibility=True),  # 5 good
-        event("ResolutionProposed", case="C-1", at=1, summary="s"),  # 6 rule
+        event("ResolutionProposed", case="C-1", at=1, summary="s"),  # 6 good (late entry)
         event("NotAnEventType", case="C-1", at=5),  # 7 type
         event("CustomerRegistered", "cust-2", case="C-1", at=0),  # 8 scope
     ]
@@ -341,23 +341,21 @@ def test_a_batch_with_bad_items_lists_every_bad_position_and_stores_nothing(
     with pytest.raises(BatchRejectedError) as caught:
         engine.record_many(_bad_batch())
     rejected = caught.value
-    assert [position for position, _ in rejected.problems] == [2, 4, 6, 7, 8]
+    assert [position for position, _ in rejected.problems] == [2, 4, 7, 8]
     messages = dict(rejected.problems)
     assert messages[2].startswith("ComplaintFiled: data.severity = 9: ")
     assert messages[4].endswith("(rule: commitment-must-exist)")
-    assert messages[6].endswith("(rule: time-never-goes-back)")
     assert messages[7] == "unknown event type 'NotAnEventType'"
     assert "customer-level" in messages[8]
     assert sorted(type(cause).__name__ for cause in rejected.causes) == sorted(
         [
             "InvalidEventError",
             "UnknownCommitmentError",
-            "TimeWentBackwardsError",
             "UnknownEventTypeError",
             "InvalidEventError",
         ]
     )
-    assert str(rejected).startswith("5 bad events; nothing was stored\nitem 2: ")
+    assert str(rejected).startswith("4 bad events; nothing was stored\nitem 2: ")
     assert stored(engine) == []
     with pytest.raises(CustomerNotFoundError):
         engine.history(KEY)

@@ -114,7 +114,7 @@ def test_a_line_that_is_not_utf8_is_one_line_naming_it(tmp_path: Path) -> None:
 
     assert (result.exit_code, result.stderr) == (
         2,
-        f"Error: {path}:2: not UTF-8 (byte 0xe9 at byte 17)\n"
+        f"Error: {path}:2: not UTF-8 (byte 0xe9 at column 17)\n"
         f"1 bad line in {path}; nothing was stored\n",
     )
     assert list(tmp_path.iterdir()) == [path]

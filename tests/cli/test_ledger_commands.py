@@ -95,7 +95,7 @@ def test_import_lists_every_bad_line_with_file_and_line_and_stores_nothing(
     assert stored_rows(db) == 0
 
 
-def test_import_reports_time_going_backwards_for_a_customer(
+def test_import_refuses_a_late_entry_before_its_cases_complaint_naming_it(
     runner: CliRunner, tmp_path: Path, db: str
 ) -> None:
     early_ack = ACK.replace("2026-03-01T09:30:00", "2026-03-01T08:00:00")
@@ -105,8 +105,11 @@ def test_import_reports_time_going_backwards_for_a_customer(
 
     assert result.exit_code == 2
     assert result.output.splitlines()[0] == (
-        f"Error: {path}:2: ComplaintAcknowledged at 2026-03-01T08:00:00+00:00 is before this "
-        "customer's last event at 2026-03-01T09:00:00+00:00 (rule: time-never-goes-back)"
+        f"Error: {path}:2: ComplaintAcknowledged at 2026-03-01T08:00:00+00:00 is a late entry "
+        "(this customer's last event is at 2026-03-01T09:00:00+00:00): at its place in "
+        "business time, case 'C-1' has no ComplaintFiled: ComplaintAcknowledged needs one; "
+        "it conflicts with ComplaintFiled at 2026-03-01T09:00:00+00:00 "
+        "(3a2877ff-dc9c-5c01-849e-098bda588f1e:1) (rule: case-must-exist)"
     )
     assert stored_rows(db) == 0
 

@@ -72,10 +72,10 @@ def test_a_failure_mid_export_leaves_the_old_file_intact_and_no_temporary_file(
     real = trustengine.interchange.jsonl.dumps
     written: list[str] = []
 
-    def failing(event: object) -> str:
+    def failing(event: object, **options: bool) -> str:
         if len(written) == 40:
             raise OSError(errno.ENOSPC, "No space left on device")
-        written.append(real(event))  # type: ignore[arg-type]
+        written.append(real(event, **options))  # type: ignore[arg-type]
         return written[-1]
 
     monkeypatch.setattr(trustengine.interchange.jsonl, "dumps", failing)
@@ -95,7 +95,7 @@ def test_an_unexpected_error_mid_export_leaves_no_file_where_there_was_none(
     out = tmp_path / "backup.jsonl"
     calls: list[int] = []
 
-    def failing(event: object) -> str:
+    def failing(event: object, **options: bool) -> str:
         calls.append(1)
         if len(calls) > 5:
             raise ArithmeticError("injected")

@@ -68,7 +68,10 @@ def stored(db: str) -> int:
 
 
 def exported(db: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in ok(db, "export").splitlines()]
+    """The store's export, each line without the ``id`` export puts first."""
+    lines = [json.loads(line) for line in ok(db, "export").splitlines()]
+    assert all(next(iter(line)) == "id" for line in lines)
+    return [{key: value for key, value in line.items() if key != "id"} for line in lines]
 
 
 def args_for(event: dict[str, Any]) -> list[str]:
@@ -244,8 +247,11 @@ CASE = ["--customer", "cust-1", "--case", "C-1", "--at", "2026-03-01T10:00:00+00
         ),
         (
             ["ComplaintAcknowledged", *CASE[:4], "--at", "2026-02-28T10:00:00+00:00"],
-            "ComplaintAcknowledged at 2026-02-28T10:00:00+00:00 is before this customer's last "
-            "event at 2026-03-01T09:00:00+00:00 (rule: time-never-goes-back)",
+            "ComplaintAcknowledged at 2026-02-28T10:00:00+00:00 is a late entry (this "
+            "customer's last event is at 2026-03-01T09:00:00+00:00): at its place in business "
+            "time, case 'C-1' has no ComplaintFiled: ComplaintAcknowledged needs one; it "
+            "conflicts with ComplaintFiled at 2026-03-01T09:00:00+00:00 "
+            "(3a2877ff-dc9c-5c01-849e-098bda588f1e:1) (rule: case-must-exist)",
         ),
         (
             ["ComplaintAcknowledged", *CASE, "--channel", "fax"],

@@ -140,7 +140,7 @@ def test_a_full_disk_while_recording_is_one_line_and_exit_2(
         raise error
 
     monkeypatch.setattr("trustengine.application.engine.Ledger.save", full)
-    result = CliRunner().invoke(main, [*CONTACT, "--at", "2030-01-01T00:00:00Z", "--db", db])
+    result = CliRunner().invoke(main, [*CONTACT, "--at", "2026-01-01T00:00:00Z", "--db", db])
 
     assert (result.exit_code, result.stderr) == (2, "Error: " + message.format(db=db) + "\n")
 

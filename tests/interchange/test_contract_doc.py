@@ -119,6 +119,8 @@ _KINDS = {
     "decimal": {"decimal"},
     "ISO": {"currency"},
     "str": {"key", "text"},
+    "id": {"id"},
+    "event": {"event"},
 }
 
 

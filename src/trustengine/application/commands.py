@@ -21,7 +21,7 @@ from typing import Any, TypeVar, cast
 
 from pydantic import StrictBool
 
-from trustengine.domain.base import Channel, CustomerEvent, Instant, Key, Text
+from trustengine.domain.base import Channel, CustomerEvent, EventId, Instant, Key, Text
 from trustengine.domain.events import (
     ApologyIssued,
     CaseClosed,
@@ -40,6 +40,8 @@ from trustengine.domain.events import (
     CustomerContacted,
     CustomerErased,
     CustomerRegistered,
+    EventCorrected,
+    EventRetracted,
     FollowUpCompleted,
     FollowUpScheduled,
     JustificationGiven,
@@ -51,6 +53,7 @@ from trustengine.domain.events import (
     SatisfactionRecorded,
     SlaBreached,
 )
+from trustengine.domain.replacement import Replacement
 from trustengine.domain.values import (
     Amount,
     Attempts,
@@ -270,6 +273,50 @@ class CommandsMixin(ABC):
         """Record ``CustomerErased``."""
         return self._command(
             CustomerErased, customer, None, at, actor, channel, legal_basis=legal_basis
+        )
+
+    # --- amendments: an event entered by mistake, or wrongly -----------------
+
+    @records(EventRetracted)
+    def retract(
+        self,
+        customer: Key,
+        event: EventId,
+        *,
+        reason: Text,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: Channel | None = None,
+    ) -> bool:
+        """Record ``EventRetracted``: the event with id ``event`` stops counting."""
+        return self._command(
+            EventRetracted, customer, None, at, actor, channel, event=event, reason=reason
+        )
+
+    @records(EventCorrected)
+    def replace_event(
+        self,
+        customer: Key,
+        event: EventId,
+        *,
+        replacement: Replacement,
+        reason: Text,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: Channel | None = None,
+    ) -> bool:
+        """Record ``EventCorrected``: ``replacement`` (a whole event of the same type)
+        counts in the place of the event with id ``event`` (see also ``correct``)."""
+        return self._command(
+            EventCorrected,
+            customer,
+            None,
+            at,
+            actor,
+            channel,
+            event=event,
+            replacement=replacement,
+            reason=reason,
         )
 
     # --- case lifecycle -----------------------------------------------------

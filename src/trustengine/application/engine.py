@@ -1,7 +1,7 @@
 """The ledger: the write side of the ``TrustEngine`` application, and its reads of the store.
 
 Load customers, record events, save, return simple values; read events back. It is
-deliberately thin and knows nothing of the read model: :mod:`trustengine.application.facade`
+deliberately thin and knows nothing of the read model: :mod:`trustengine.application.engine.facade`
 adds the read API on top.  Rules live in :mod:`trustengine.domain`; the contract's JSON face
 in :mod:`trustengine.interchange.codec`; scoring in the projections.
 """
@@ -9,13 +9,14 @@ in :mod:`trustengine.interchange.codec`; scoring in the projections.
 from __future__ import annotations
 
 import gc
+import os
 import random
 import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, cast
 from uuid import UUID
 
@@ -28,16 +29,19 @@ from eventsourcing.persistence import (
     PersistenceError,
 )
 
+from trustengine.application.amending import AmendingMixin
 from trustengine.application.commands import CommandsMixin
 from trustengine.application.keyed import KeysMixin
 from trustengine.domain.base import CustomerEvent
 from trustengine.domain.customer import Customer, customer_id
 from trustengine.domain.events import CustomerErased
+from trustengine.domain.times import parse_duration
 from trustengine.exceptions import (
     BatchRejectedError,
     ConcurrencyError,
     CustomerNotFoundError,
     DomainRuleError,
+    FutureEventError,
     InvalidEventError,
     InvalidTimeError,
     LockTimeoutError,
@@ -75,6 +79,24 @@ CACHE_SETTINGS = {
     "AGGREGATE_CACHE_MAXSIZE": "1000",
     "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
 }
+FUTURE_TOLERANCE = timedelta(days=1)
+"""How far past the store's clock an event's ``at`` may be (clocks differ, zones are
+mistyped); an ``at`` later than that is refused, so a mistyped year cannot lock a
+customer. A setting: ``TrustEngine(future_tolerance=...)``, ``--future-tolerance``, or the
+environment variable :data:`FUTURE_TOLERANCE_ENV` (e.g. ``12h``)."""
+FUTURE_TOLERANCE_ENV = "TRUSTENGINE_FUTURE_TOLERANCE"
+
+
+def default_future_tolerance() -> timedelta:
+    """The future tolerance when none is given: ``$TRUSTENGINE_FUTURE_TOLERANCE`` (``1d``,
+    ``12h``, ``90m``, ``0``), else :data:`FUTURE_TOLERANCE`."""
+    text = os.environ.get(FUTURE_TOLERANCE_ENV)
+    if not text:
+        return FUTURE_TOLERANCE
+    try:
+        return parse_duration(text)
+    except ValueError as error:
+        raise StoreError(f"${FUTURE_TOLERANCE_ENV}: {error}") from None
 
 
 def utc_now() -> datetime:
@@ -82,7 +104,7 @@ def utc_now() -> datetime:
     return datetime.now(tz=UTC)
 
 
-class Ledger(KeysMixin, CommandsMixin, Application[UUID]):
+class Ledger(KeysMixin, CommandsMixin, AmendingMixin, Application[UUID]):
     """The customer trust ledger over one store (``db``: a ``--db`` target string): the write
     side and the store's events, without the read model (that is
     :class:`~trustengine.application.facade.TrustEngine`).
@@ -116,7 +138,12 @@ class Ledger(KeysMixin, CommandsMixin, Application[UUID]):
         lock_timeout: int = LOCK_TIMEOUT,
         views: str | None = None,
         keys: str | None = None,
+        future_tolerance: timedelta | None = None,
     ) -> None:
+        self.future_tolerance = (
+            default_future_tolerance() if future_tolerance is None else future_tolerance
+        )
+        """How far past the clock an event's ``at`` may be (see :data:`FUTURE_TOLERANCE`)."""
         self.target: StoreTarget = parse_target(db, cipher_key=cipher_key)
         lock_settings = lock_timeout_settings(lock_timeout)
         self.lock_timeout = lock_timeout
@@ -405,9 +432,18 @@ class Ledger(KeysMixin, CommandsMixin, Application[UUID]):
         if now is None:
             now = self.stamped = self.clock()
             drafts = [draft.model_copy(update={"timestamp": now}) for draft in drafts]
+        try:
+            latest = now + self.future_tolerance
+        except OverflowError:  # a tolerance of timedelta.max: anything goes
+            latest = datetime.max.replace(tzinfo=UTC)
         for position, draft in zip(positions, drafts, strict=True):
             customer = customers[draft.customer]
             if customer.has_recorded(draft):
+                continue
+            if _latest(draft) > latest:
+                future = _in_the_future(draft, now, self.future_tolerance)
+                problems.append((position, _describe(future)))
+                causes.append(future)
                 continue
             if skipped is not None and customer.erased:
                 skipped.append(position)
@@ -573,6 +609,32 @@ def _as_draft(event: EventInput, *, at_now: bool = False) -> CustomerEvent:
     if isinstance(event, str):
         return parse_line(event)
     return parse_event(event)
+
+
+def _latest(draft: CustomerEvent) -> datetime:
+    """The latest business time ``draft`` gives: its own, or its replacement's."""
+    replacement = getattr(draft, "replacement", None)
+    if isinstance(replacement, CustomerEvent) and replacement.timestamp > draft.timestamp:
+        return replacement.timestamp
+    return draft.timestamp
+
+
+def _in_the_future(draft: CustomerEvent, now: datetime, tolerance: timedelta) -> FutureEventError:
+    return FutureEventError(
+        f"{draft.type_name} at {_latest(draft).isoformat()} is in the future: the store's "
+        f"clock says {now.isoformat()}, and an event may be at most {_span(tolerance)} ahead "
+        "of it (--future-tolerance)"
+    )
+
+
+def _span(duration: timedelta) -> str:
+    """``1 day``, ``12 hours``, ``90 minutes``, ``0 seconds``: a tolerance in words."""
+    seconds = int(duration.total_seconds())
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute"), (1, "second")):
+        if seconds % size == 0 and (seconds or size == 1):
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return str(duration)
 
 
 def _describe(error: Exception) -> str:

@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     # name: (module in trustengine.cli, function, the summary `trustengine --help` shows)
     "audit": ("audit", "audit", "The complete, verified record of one customer."),
     "case": ("customers", "case_", "Show one case: status, owner, hand-offs, commitments."),
+    "correct": ("amend", "correct", "Correct a stored event: a replacement, with a reason."),
     "customers": ("customers", "customers", "List customers with their trust and open work."),
     "demo": ("ledger", "demo", "Load the bundled example history and show one customer."),
     "due": ("work", "due", "List owed work, soonest first, with what is overdue."),
@@ -31,6 +32,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "rebuild": ("views", "rebuild", "Replay every stored event into new read-model tables."),
     "record": ("record", "record", "Record one event, checked as import checks it."),
     "report": ("report", "report", "Report issues, NPS and CSAT, recovery and SLAs."),
+    "retract": ("amend", "retract", "Retract a stored event: it stops counting, kept on record."),
     "seal": ("ledger", "seal", "Print the store's head, or sign a checkpoint."),
     "state": ("read", "state", "Show where a customer's trust stands, and why."),
     "sweep": ("work", "sweep", "Record the promises and SLAs that time has missed."),

@@ -21,7 +21,13 @@ from trustengine.cli.checkpoints import (
 )
 from trustengine.cli.errors import InputError, handle_errors
 from trustengine.cli.files import whole_output
-from trustengine.cli.options import AgainstParam, db_option, public_key_option
+from trustengine.cli.options import (
+    AgainstParam,
+    current_tolerance,
+    db_option,
+    future_tolerance_option,
+    public_key_option,
+)
 from trustengine.cli.render import print_timeline, progress_bar
 from trustengine.cli.session import caught_up, is_new_store, open_engine
 from trustengine.exceptions import ReadModelError
@@ -37,6 +43,7 @@ from trustengine.interchange.jsonl import (
     import_lines,
     numbered_lines,
 )
+from trustengine.interchange.quarantine import decode_each, import_quarantined
 from trustengine.persistence.chain import Seal
 from trustengine.readmodel.check import ViewsReport, check_views
 from trustengine.scoring.policy import DEFAULT_TRUST_POLICY
@@ -114,11 +121,23 @@ def _skipped(result: ImportResult) -> str:
     is_flag=True,
     help="FILE is an archive from `export --archive`: restore it into an empty store.",
 )
+@click.option(
+    "--quarantine",
+    metavar="REJECTS",
+    help="Store every good line and write each bad one, with its reason, to REJECTS "
+    "(exit 1 when any was rejected).",
+)
+@future_tolerance_option
 @public_key_option
 @db_option
 @handle_errors
 def import_(
-    file: IO[bytes], max_errors: int, archive: bool, public_key: str | None, db: str
+    file: IO[bytes],
+    max_errors: int,
+    archive: bool,
+    quarantine: str | None,
+    public_key: str | None,
+    db: str,
 ) -> None:
     """Import events from a JSON Lines FILE (or - for stdin), all or nothing.
 
@@ -132,19 +151,44 @@ def import_(
     """
     given = str(getattr(file, "name", "-"))  # stdin as bytes may have no name
     name = "-" if given in ("<stdin>", "-") else given
+    if quarantine is not None:
+        if archive:
+            raise InputError("--quarantine sets lines aside: an --archive is restored whole")
+        _import_quarantined(file, name, quarantine, db)
+        return
     lines = decoded_lines(file, name=name)
     if archive:
         restore(db, lines, name, public_key)
         return
     items: Sequence[tuple[int, EventInput]] = list(numbered_lines(lines))
     if is_new_store(db):
-        items = check_items(items, name=name, max_errors=max_errors)
+        items = check_items(
+            items, name=name, max_errors=max_errors, future_tolerance=current_tolerance()
+        )
     with (
         open_engine(db, create=True) as engine,
         progress_bar(f"Importing {name}", len(items)) as advance,
     ):
         result = import_items(engine, items, name=name, progress=advance, max_errors=max_errors)
     click.echo(f"Imported {result.stored} events ({_skipped(result)}) from {name}.")
+
+
+def _import_quarantined(file: IO[bytes], name: str, rejects: str, db: str) -> None:
+    items, bad = decode_each(file)
+    with (
+        whole_output("--quarantine", rejects, private=True) as out,
+        open_engine(db, create=True) as engine,
+        progress_bar(f"Importing {name}", len(items)) as advance,
+    ):
+        result = import_quarantined(engine, items, out, name=name, bad=bad, progress=advance)
+    count = len(result.rejected)
+    dependants = f" ({result.dependants} of them dependants)" if result.dependants else ""
+    click.echo(
+        f"Imported {result.stored} events ({result.skipped} already stored) from {name}; "
+        f"{count} {'line' if count == 1 else 'lines'} rejected to {rejects}{dependants}."
+    )
+    if count:
+        sys.exit(1)
 
 
 @click.command(epilog="Example: trustengine export --customer cust-042 > cust-042.jsonl")

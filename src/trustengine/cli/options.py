@@ -4,15 +4,16 @@ times, ``--against`` and public keys. See docs/cli.md."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from trustengine.application.engine import default_future_tolerance
 from trustengine.cli.files import write_whole as write_whole  # re-exported for commands
 from trustengine.domain.jalali import CALENDARS, Calendar
-from trustengine.domain.times import parse_time
+from trustengine.domain.times import parse_duration, parse_time
 from trustengine.exceptions import CheckpointError, StoreTargetError
 from trustengine.integrity.checkpoint import Checkpoint
 from trustengine.persistence.chain import Seal
@@ -235,6 +236,43 @@ def public_key_option(func: Any) -> Any:
     )(func)
 
 
+TOLERANCE_KEY = "trustengine.future_tolerance"
+
+
+def _remember_tolerance(ctx: click.Context, param: click.Parameter, value: Any) -> None:
+    if value is None:
+        return
+    try:
+        ctx.meta[TOLERANCE_KEY] = parse_duration(str(value))
+    except ValueError as error:
+        raise click.BadParameter(str(error), ctx=ctx, param=param) from None
+
+
+def current_tolerance() -> timedelta:
+    """The ``--future-tolerance`` of the command being run (the default without one)."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is None:
+        return default_future_tolerance()
+    value = ctx.meta.get(TOLERANCE_KEY)
+    if value is None:
+        return default_future_tolerance()
+    assert isinstance(value, timedelta)
+    return value
+
+
+def future_tolerance_option(func: F) -> F:
+    """Add ``--future-tolerance DURATION`` (default one day)."""
+    option = click.option(
+        "--future-tolerance",
+        metavar="DURATION",
+        expose_value=False,
+        callback=_remember_tolerance,
+        help="Refuse an event whose time is more than DURATION past the clock "
+        "(e.g. 12h, 90m, 0) [default: $TRUSTENGINE_FUTURE_TOLERANCE, else 1d].",
+    )
+    return option(func)
+
+
 __all__ = [
     "CALENDAR_ENV_VAR",
     "CALENDAR_KEY",
@@ -243,11 +281,14 @@ __all__ = [
     "KEYS_KEY",
     "LOCK_TIMEOUT_KEY",
     "TIME",
+    "TOLERANCE_KEY",
     "AgainstParam",
     "TimeParam",
     "calendar_option",
     "current_calendar",
+    "current_tolerance",
     "db_option",
+    "future_tolerance_option",
     "public_key_option",
     "sla_option",
     "sla_presets",

@@ -12,18 +12,30 @@ nothing, as re-importing it would.
 from __future__ import annotations
 
 import json
-import types
 from collections.abc import Sequence
-from decimal import Decimal
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Any, get_args
 
 import click
 
 from trustengine.application.engine import utc_now
 from trustengine.application.facade import TrustEngine
 from trustengine.cli.errors import InputError, handle_errors
-from trustengine.cli.fields import SCOPES, event_class, option, requirement, rule_text
-from trustengine.cli.options import current_calendar, db_option, views_option
+from trustengine.cli.fields import (
+    DECODER,
+    SCOPES,
+    data_from_args,
+    event_class,
+    option,
+    requirement,
+    rule_text,
+)
+from trustengine.cli.options import (
+    current_calendar,
+    current_tolerance,
+    db_option,
+    future_tolerance_option,
+    views_option,
+)
 from trustengine.cli.session import erase_from_read_model, is_new_store, open_engine
 from trustengine.domain.base import Channel, CustomerEvent
 from trustengine.domain.events import EVENT_TYPES, CustomerErased
@@ -33,82 +45,13 @@ from trustengine.interchange.codec import did_you_mean, parse_event
 from trustengine.interchange.contract import FieldDoc, fields, scope
 from trustengine.terminal.escape import escape_controls
 
-_NUMERIC = (bool, int, float, Decimal)
-# The decoder import uses: Decimal keeps amounts exact.
-_DECODER = json.JSONDecoder(parse_float=Decimal)
-
-
-def _kinds(annotation: Any) -> set[Any]:
-    """The Python types a field's annotation admits (Literal values by their type)."""
-    origin = get_origin(annotation)
-    if origin is Annotated:
-        return _kinds(get_args(annotation)[0])
-    if origin is Union or origin is types.UnionType:
-        return set().union(*(_kinds(arg) for arg in get_args(annotation)))
-    if origin is Literal:
-        return {type(value) for value in get_args(annotation)}
-    return {annotation}
-
-
-def _field_kinds(cls: type[CustomerEvent] | None, field: str) -> set[Any]:
-    """The types ``field`` of ``cls`` takes besides None (none for an unknown field)."""
-    if cls is None or field not in cls.data_fields():
-        return set()
-    return _kinds(cls.model_fields[field].annotation) - {type(None)}
-
-
-def _value(kinds: set[Any], text: str) -> Any:
-    """``text`` as a field of ``kinds`` expects it: JSON for a field that takes only
-    booleans and numbers (``true``, ``3``, ``2.5``), else the text itself. Validation has
-    the last word."""
-    if not kinds or not all(kind in _NUMERIC for kind in kinds):
-        return text
-    try:
-        return _DECODER.decode(text)
-    except ValueError:
-        return text  # not JSON: validation names the field and what it wants
-
-
-def data_from_args(type_name: str, args: Sequence[str]) -> dict[str, Any]:
-    """The ``data`` object from ``--name value`` (or ``--name=value``) pairs.
-
-    Dashes in names become underscores. A boolean field given alone (``--prevents-recurrence``)
-    means true. Unknown names are kept, for validation to name them.
-    """
-    cls = EVENT_TYPES.get(type_name)
-    data: dict[str, Any] = {}
-    index = 0
-    while index < len(args):
-        word = args[index]
-        index += 1
-        if not word.startswith("--") or word == "--":
-            raise InputError(
-                f"unexpected argument {word!r}: give data fields as --name value, e.g. "
-                "--promise P-1"
-            )
-        name, has_value, text = word[2:].partition("=")
-        field = name.replace("-", "_")
-        kinds = _field_kinds(cls, field)
-        if not has_value:
-            if index < len(args) and not args[index].startswith("--"):
-                text = args[index]
-                index += 1
-            elif kinds == {bool}:
-                text = "true"
-            else:
-                raise InputError(f"--{name} needs a value")
-        if field in data:
-            raise InputError(f"--{name} is given twice")
-        data[field] = _value(kinds, text)
-    return data
-
 
 def _data(type_name: str, data_json: str | None, args: Sequence[str]) -> Any:
     fields = data_from_args(type_name, args)
     if data_json is None:
         return fields
     try:
-        data = _DECODER.decode(data_json)
+        data = DECODER.decode(data_json)
     except (ValueError, RecursionError) as error:
         # RecursionError: arrays or objects nested too deep to decode.
         message = error.msg if isinstance(error, json.JSONDecodeError) else str(error)
@@ -138,7 +81,7 @@ def _describe(draft: CustomerEvent, position: int | None) -> str:
 
 def _check_alone(draft: CustomerEvent) -> None:
     """Check ``draft`` as the first event of an empty store, storing nothing."""
-    scratch = TrustEngine(":memory:")
+    scratch = TrustEngine(":memory:", future_tolerance=current_tolerance())
     try:
         scratch.check_numbered([(1, draft)])
     except BatchRejectedError as rejected:
@@ -210,6 +153,7 @@ def _format_fields(type_name: str, formatter: click.HelpFormatter) -> None:
     metavar="OBJECT",
     help="The event's data as one JSON object (instead of, or besides, --field value).",
 )
+@future_tolerance_option
 @views_option
 @db_option
 @handle_errors

@@ -11,7 +11,7 @@ import click
 from trustengine.application.facade import TrustEngine
 from trustengine.cli.errors import InputError
 from trustengine.cli.files import write_whole as write_whole  # re-exported for commands
-from trustengine.cli.options import CIPHER_KEY, KEYS_KEY, LOCK_TIMEOUT_KEY
+from trustengine.cli.options import CIPHER_KEY, KEYS_KEY, LOCK_TIMEOUT_KEY, TOLERANCE_KEY
 from trustengine.cli.render import progress_bar
 from trustengine.persistence.target import (
     APPLICATION_NAME,
@@ -60,6 +60,9 @@ def open_engine(
         views=views,
         keys=meta.get(KEYS_KEY),
     )
+    tolerance = meta.get(TOLERANCE_KEY)  # --future-tolerance
+    if tolerance is not None:
+        engine.future_tolerance = tolerance
     if engine.migrated_keys:
         click.echo(
             f"moved {engine.migrated_keys} customer key(s) out of {target.display} into the "

@@ -7,6 +7,7 @@ the customer's history and only then gives the draft its id, version and recorde
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from operator import attrgetter
@@ -81,7 +82,23 @@ Channel = Literal[
     "telegram",
 ]
 Scope = Literal["customer", "case", "either"]
+CaseEffect = Literal["open", "close", "reopen"]
 CommitmentKind = Literal["promise", "action", "offer", "follow_up"]
+
+
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+"""The earliest business time (``at``, ``due``) an incoming event may carry."""
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
+"""The end of the times an incoming event may carry (2199 is the last year)."""
+
+
+def _in_range(value: datetime) -> datetime:
+    # A year 9999 was accepted and then overflowed every read that added a day to it.
+    if not EARLIEST <= value < LATEST:
+        raise PydanticCustomError(
+            "time_range", "a time must be from 1970-01-01 up to (not including) 2200-01-01 UTC"
+        )
+    return value
 
 
 def _iso_text_only(value: Any) -> Any:
@@ -101,9 +118,44 @@ def _iso_text_only(value: Any) -> Any:
 Instant = Annotated[
     AwareDatetime,
     BeforeValidator(_iso_text_only),
+    AfterValidator(at_the_door(_in_range)),
     WithJsonSchema({"type": "string", "format": "date-time", "pattern": ISO_INSTANT_WITH_OFFSET}),
 ]
 """A business time: an ISO 8601 string with an offset (or an aware datetime)."""
+
+EVENT_ID_PATTERN = r"^[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}:[1-9][0-9]{0,17}" + PATTERN_END
+"""An event id as a JSON Schema pattern: the customer's aggregate id, ``:``, the version."""
+_EVENT_ID = re.compile(EVENT_ID_PATTERN.removesuffix(PATTERN_END))
+
+
+def event_id(originator_id: UUID, version: int) -> str:
+    """The stable id of the event at ``version`` of customer ``originator_id``'s history:
+    it never changes, since an event keeps its place in the history it was stored in."""
+    return f"{originator_id}:{version}"
+
+
+def parse_event_id(text: str) -> tuple[UUID, int] | None:
+    """The customer id and version an event id names, or None if it is not one."""
+    if _EVENT_ID.fullmatch(text) is None:
+        return None
+    customer, _, version = text.partition(":")
+    return UUID(customer), int(version)
+
+
+def _event_id_shape(value: str) -> str:
+    if parse_event_id(value) is None:
+        raise PydanticCustomError(
+            "event_id", "an event id is a customer id, ':' and a version, as export shows it"
+        )
+    return value
+
+
+EventId = Annotated[
+    str,
+    AfterValidator(_event_id_shape),
+    WithJsonSchema({"type": "string", "pattern": EVENT_ID_PATTERN}),
+]
+"""The id of a stored event, as ``export`` and ``timeline --json`` show it."""
 
 # Fields every event has that are not part of the fact itself.
 _PLACEMENT_FIELDS = frozenset({"originator_id", "originator_version", "recorded_at"})
@@ -135,11 +187,20 @@ class CustomerEvent(BaseModel, CanMutateAggregate[UUID]):
     """The kind of commitment this event makes; its id is the field of the same name."""
     settles: ClassVar[CommitmentKind | None] = None
     """The kind of commitment this event settles; its id is the field of the same name."""
+    case_effect: ClassVar[CaseEffect | None] = None
+    """What this event does to its case: opens it (new), closes it, or reopens it."""
 
     @property
     def at(self) -> datetime:
         """Business time (the contract's name for :attr:`timestamp`)."""
         return self.timestamp
+
+    @property
+    def event_id(self) -> str | None:
+        """The stable id of a stored event (customer id and version), None for a draft."""
+        if self.originator_version < 1:
+            return None
+        return event_id(self.originator_id, self.originator_version)
 
     @property
     def type_name(self) -> str:
@@ -195,13 +256,7 @@ class CustomerEvent(BaseModel, CanMutateAggregate[UUID]):
 
     def apply(self, aggregate: Customer) -> None:
         """Note the event in the customer's rule-relevant state."""
-        aggregate.last_at = self.timestamp
-        aggregate.facts.add(self.fact_key())
-        commitment = self.commitment_id()
-        if self.creates is not None and commitment is not None:
-            aggregate.open_commitment(self.creates, commitment, self.case)
-        elif self.settles is not None and commitment is not None:
-            aggregate.settle_commitment(self.settles, commitment)
+        aggregate.note(self)
 
     def mutate(self, aggregate: Any) -> Any:
         """Apply to ``aggregate``; the first event of a customer creates the customer."""

@@ -1,9 +1,12 @@
 """The customer aggregate: the one place the contract's rules are enforced.
 
-A customer's history is a single event stream. The aggregate keeps only what the rules
-need (which cases are open, which commitments exist and whether they are settled, the last
-business time, whether the customer was erased, which facts are already recorded); how much
-trust those events earn is the projections' business, never the aggregate's.
+A customer's history is a single event stream, in the order the events arrived. The
+aggregate keeps only what the rules need: one compact entry per event
+(:mod:`trustengine.domain.history`), which were retracted or corrected, the rule state at
+the end of business time, whether the customer was erased, which facts are already
+recorded. An event later than the last ``at`` is checked against that state; a late entry,
+a retraction or a correction by replaying the entries in business time. How much trust
+those events earn is the projections' business, never the aggregate's.
 """
 
 from __future__ import annotations
@@ -11,36 +14,19 @@ from __future__ import annotations
 import copy
 import hashlib
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from eventsourcing.domain import BaseAggregate
 
-from trustengine.domain.base import CommitmentKind, CustomerEvent
-from trustengine.domain.events import CaseReopened, ComplaintFiled
-from trustengine.exceptions import (
-    CaseAlreadyExistsError,
-    CaseClosedError,
-    CaseNotClosedError,
-    CaseNotFoundError,
-    CommitmentAlreadySettledError,
-    CommitmentCaseMismatchError,
-    CustomerErasedError,
-    DuplicateCommitmentError,
-    InvalidEventError,
-    TimeWentBackwardsError,
-    UnknownCommitmentError,
-)
+from trustengine.domain.amend import check_amendment, late_entry_error, target_version
+from trustengine.domain.base import CustomerEvent
+from trustengine.domain.events import EventCorrected, EventRetracted
+from trustengine.domain.history import Commitment, Entry, RuleState, replay
+from trustengine.exceptions import CustomerErasedError, InvalidEventError
 
 _NAMESPACE = uuid.UUID("6f1d0f55-3f8a-4c55-9b61-2f4f2f1c7a10")
-
-_KIND_NAMES: dict[str, str] = {
-    "promise": "promise",
-    "action": "corrective action",
-    "offer": "compensation offer",
-    "follow_up": "follow-up",
-}
 
 
 def customer_id(key: str) -> uuid.UUID:
@@ -52,23 +38,22 @@ def customer_id(key: str) -> uuid.UUID:
     return uuid.UUID(bytes=digest[:16], version=5)
 
 
-@dataclass
-class Commitment:
-    """A promise, corrective action, offer or follow-up, and whether it is settled."""
-
-    case: str | None
-    settled: bool = False
-
-
 class Customer(BaseAggregate[uuid.UUID]):
     """One customer's relationship history, as far as the rules need it."""
 
     def __init__(self, key: str) -> None:
         self.key = key
-        self.cases: dict[str, bool] = {}
-        """Case key to whether the case is open."""
-        self.commitments: dict[tuple[str, str], Commitment] = {}
-        self.last_at: datetime | None = None
+        self.entries: dict[int, Entry] = {}
+        """Version to entry, in arrival order, of every event but the amendments."""
+        self.amendments: set[int] = set()
+        """The versions of the retractions and corrections."""
+        self.retracted: dict[int, int] = {}
+        """Version of a retracted event to the version of its retraction."""
+        self.replaced: dict[int, Entry] = {}
+        """Version of a corrected event to its replacement (the latest correction)."""
+        self.rules = RuleState()
+        """The rule state at the end of business time (stale while :attr:`stale`)."""
+        self.stale = False
         self.erased = False
         self.facts: set[tuple[Any, ...]] = set()
 
@@ -88,11 +73,53 @@ class Customer(BaseAggregate[uuid.UUID]):
     def clone(self) -> Customer:
         """An independent copy to stage commands on, leaving this one untouched."""
         twin = copy.copy(self)
-        twin.cases = dict(self.cases)
-        twin.commitments = {k: replace(v) for k, v in self.commitments.items()}
+        twin.entries = dict(self.entries)
+        twin.amendments = set(self.amendments)
+        twin.retracted = dict(self.retracted)
+        twin.replaced = dict(self.replaced)
+        twin.rules = RuleState(
+            dict(self.rules.cases),
+            dict(self.rules.case_changed),
+            {k: replace(v) for k, v in self.rules.commitments.items()},
+            self.rules.last_at,
+        )
         twin.facts = set(self.facts)
         twin._pending_events = []
         return twin
+
+    # --- the history as the rules see it -----------------------------------------------
+
+    def effective(self) -> list[Entry]:
+        """The entries that count, in arrival order: retracted ones left out, corrected
+        ones as their replacement."""
+        return [
+            self.replaced.get(version, entry)
+            for version, entry in self.entries.items()
+            if version not in self.retracted
+        ]
+
+    def state(self) -> RuleState:
+        """The rule state at the end of business time."""
+        if self.stale:
+            # The store holds what the rules let in; a failure here is left out, not raised.
+            self.rules, _ = replay(self.effective(), stop=False)
+            self.stale = False
+        return self.rules
+
+    @property
+    def cases(self) -> dict[str, bool]:
+        """Case key to whether the case is open, at the end of business time."""
+        return self.state().cases
+
+    @property
+    def commitments(self) -> dict[tuple[str, str], Commitment]:
+        """The commitments made, at the end of business time."""
+        return self.state().commitments
+
+    @property
+    def last_at(self) -> datetime | None:
+        """The latest business time of the events that count."""
+        return self.state().last_at
 
     # --- commands --------------------------------------------------------------------
 
@@ -122,74 +149,41 @@ class Customer(BaseAggregate[uuid.UUID]):
             raise InvalidEventError(
                 f"event is for customer {draft.customer!r}, not {self.key!r}", field="customer"
             )
-        if self.last_at is not None and draft.timestamp < self.last_at:
-            raise TimeWentBackwardsError(
-                f"{name} at {draft.timestamp.isoformat()} is before this customer's last "
-                f"event at {self.last_at.isoformat()}"
-            )
-        self._check_case(draft)
-        self._check_commitment(draft)
-
-    def _check_case(self, draft: CustomerEvent) -> None:
-        name, case = draft.type_name, draft.case
-        if draft.scope == "customer" and case is not None:
-            raise InvalidEventError(f"{name} is a customer-level event: no case", field="case")
-        if draft.scope == "case" and case is None:
-            raise InvalidEventError(f"{name} needs a case", field="case")
-        if case is None:
+        entry = Entry.of(draft, self.version + 1)
+        state = self.state()
+        if isinstance(draft, (EventRetracted, EventCorrected)):
+            state.check(entry)  # the scope: no case
+            check_amendment(self, draft)
             return
-        if isinstance(draft, ComplaintFiled):
-            if case in self.cases:
-                raise CaseAlreadyExistsError(
-                    f"case {case!r} already exists for this customer: a new complaint "
-                    "needs a new case key"
-                )
+        if state.last_at is None or entry.at >= state.last_at:
+            state.check(entry)
             return
-        if case not in self.cases:
-            raise CaseNotFoundError(f"case {case!r} has no ComplaintFiled: {name} needs one")
-        is_open = self.cases[case]
-        if isinstance(draft, CaseReopened):
-            if is_open:
-                raise CaseNotClosedError(f"case {case!r} is open: only a closed case reopens")
-            return
-        if not is_open and not draft.on_closed_case:
-            raise CaseClosedError(f"case {case!r} is closed: {name} needs it reopened first")
-
-    def _check_commitment(self, draft: CustomerEvent) -> None:
-        ident = draft.commitment_id()
-        if ident is None:
-            return
-        if draft.creates is not None:
-            what = _KIND_NAMES[draft.creates]
-            if (draft.creates, ident) in self.commitments:
-                raise DuplicateCommitmentError(
-                    f"{what} {ident!r} already exists for this customer: ids are unique"
-                )
-            return
-        assert draft.settles is not None
-        what = _KIND_NAMES[draft.settles]
-        commitment = self.commitments.get((draft.settles, ident))
-        if commitment is None:
-            raise UnknownCommitmentError(
-                f"{what} {ident!r} was never made: {draft.type_name} needs it made first"
-            )
-        if commitment.settled:
-            raise CommitmentAlreadySettledError(f"{what} {ident!r} is already settled")
-        if commitment.case != draft.case:
-            raise CommitmentCaseMismatchError(
-                f"{what} {ident!r} belongs to case {commitment.case!r}, not {draft.case!r}"
-            )
+        # A late entry: it, and every event after it in business time, must keep the rules.
+        effective = [*self.effective(), entry]
+        _, failures = replay(effective, stop=True)
+        if failures:
+            raise late_entry_error(self, entry, failures[0], effective)
 
     # --- state changes, called only by events' apply() -------------------------------
 
-    def open_case(self, case: str) -> None:
-        self.cases[case] = True
-
-    def close_case(self, case: str) -> None:
-        self.cases[case] = False
-
-    def open_commitment(self, kind: CommitmentKind, ident: str, case: str | None) -> None:
-        self.commitments[(kind, ident)] = Commitment(case=case)
-
-    def settle_commitment(self, kind: CommitmentKind, ident: str) -> None:
-        self.commitments[(kind, ident)].settled = True
+    def note(self, event: CustomerEvent) -> None:
+        """Note a recorded event in the rule state."""
+        version = event.originator_version
+        self.facts.add(event.fact_key())
+        if isinstance(event, EventRetracted):
+            self.amendments.add(version)
+            self.retracted[target_version(event.event)] = version
+            self.stale = True
+            return
+        if isinstance(event, EventCorrected):
+            self.amendments.add(version)
+            target = target_version(event.event)
+            self.replaced[target] = Entry.of(event.replacement, target)
+            self.stale = True
+            return
+        entry = self.entries[version] = Entry.of(event, version)
+        last = self.rules.last_at
+        if self.stale or (last is not None and entry.at < last):
+            self.stale = True  # a late entry: the state is replayed when next needed
+        else:
+            self.rules.apply(entry)

@@ -14,7 +14,8 @@ from pydantic import ConfigDict, StrictBool, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
 from trustengine.domain.base import CustomerEvent as _Base
-from trustengine.domain.base import Instant, Key, Text
+from trustengine.domain.base import EventId, Instant, Key, Text
+from trustengine.domain.replacement import Replacement
 from trustengine.domain.values import (
     SCORE_RANGES,
     Amount,
@@ -120,12 +121,9 @@ class ComplaintFiled(_Base):
     category: Key
     severity: Severity
     cause: Cause
+    case_effect: ClassVar = "open"
     summary: Text
     remedy_sought: Text | None = None
-
-    def apply(self, aggregate: Customer) -> None:
-        super().apply(aggregate)
-        aggregate.open_case(self.case or "")
 
 
 class ComplaintAcknowledged(_Base):
@@ -174,23 +172,17 @@ class ResolutionConfirmed(_Base):
 class CaseClosed(_Base):
     """The case was closed, with or without the customer's confirmation."""
 
+    case_effect: ClassVar = "close"
     confirmed_by_customer: StrictBool
     reason: Text | None = None
-
-    def apply(self, aggregate: Customer) -> None:
-        super().apply(aggregate)
-        aggregate.close_case(self.case or "")
 
 
 class CaseReopened(_Base):
     """A closed case was opened again."""
 
     on_closed_case: ClassVar = True
+    case_effect: ClassVar = "reopen"
     reason: Text
-
-    def apply(self, aggregate: Customer) -> None:
-        super().apply(aggregate)
-        aggregate.open_case(self.case or "")
 
 
 class SlaBreached(_Base):
@@ -293,6 +285,26 @@ class FollowUpCompleted(_Base):
     outcome: Outcome
 
 
+# --- Amendments --------------------------------------------------------------------------
+
+
+class EventRetracted(_Base):
+    """A stored event was entered by mistake: it stays in the ledger and stops counting."""
+
+    scope: ClassVar = "customer"
+    event: EventId
+    reason: Text
+
+
+class EventCorrected(_Base):
+    """A stored event was entered wrongly: the replacement counts in its place."""
+
+    scope: ClassVar = "customer"
+    event: EventId
+    replacement: Replacement
+    reason: Text
+
+
 EVENT_TYPES: dict[str, type[_Base]] = {
     cls.__name__: cls
     for cls in (
@@ -323,6 +335,8 @@ EVENT_TYPES: dict[str, type[_Base]] = {
         FollowUpScheduled,
         FollowUpCompleted,
         SlaBreached,
+        EventRetracted,
+        EventCorrected,
     )
 }
 """Every event type of the contract, by its exact name."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from trustengine.domain.jalali import Calendar, gregorian_text, looks_jalali
 from trustengine.domain.quoting import quoted
@@ -34,6 +34,19 @@ def instant_problem(text: str) -> str | None:
     if match.group(3) is None:
         return "a time needs an offset, e.g. +00:00 or Z"
     return None
+
+
+_DURATION = re.compile(r"([0-9]{1,6})([dhms]?)")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds", "": "seconds"}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``1d``, ``12h``, ``90m``, ``30s`` or ``0`` as a duration; ValueError otherwise."""
+    match = _DURATION.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"{text!r} is not a duration: give e.g. 1d, 12h, 90m or 0")
+    number, unit = match.groups()
+    return timedelta(**{_UNITS[unit]: int(number)})
 
 
 def parse_time(text: str, *, end_of_day: bool = True, calendar: Calendar = "gregorian") -> datetime:

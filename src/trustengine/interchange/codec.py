@@ -18,15 +18,20 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from trustengine.domain.base import CustomerEvent
-from trustengine.domain.events import EVENT_TYPES
+from trustengine.domain.events import EVENT_TYPES, EventCorrected
 from trustengine.domain.quoting import excerpt, quoted
 from trustengine.exceptions import InvalidEventError, UnknownEventTypeError
 
 E = TypeVar("E", bound=CustomerEvent)
-ENVELOPE_KEYS = ("type", "customer", "case", "at", "actor", "channel", "data")
+REJECTED_KEY = "_rejected"
+"""The key ``import --quarantine`` adds to each line it writes to the rejects file."""
+ENVELOPE_KEYS = ("type", "customer", "case", "at", "actor", "channel", "data", "id")
+IGNORED_KEYS = frozenset({"id", REJECTED_KEY})
+"""Keys a line may carry that import reads past: the ``id`` export writes (the store
+gives each event its own) and the reason a quarantine wrote (see ledger import)."""
 _ENVELOPE_TO_FIELD = {"customer": "customer", "case": "case", "actor": "actor", "at": "timestamp"}
 _FIELD_TO_KEY = {"timestamp": "at"}
-_ENVELOPE_KEY_SET = frozenset(ENVELOPE_KEYS)
+_ENVELOPE_KEY_SET = frozenset(ENVELOPE_KEYS) | IGNORED_KEYS
 _DATA_FIELD_SETS: dict[type[CustomerEvent], frozenset[str]] = {}
 RULES: dict[str, str] = {
     "missing": "required",
@@ -47,6 +52,9 @@ RULES: dict[str, str] = {
     "key_not_blank": "key-not-blank",
     "key_no_outer_whitespace": "key-no-outer-whitespace",
     "iso_time": "iso-8601-time",
+    "time_range": "time-in-range",
+    "event_id": "event-id",
+    "replacement": "type",
     "time_offset": "time-with-offset",
     "timezone_aware": "time-with-offset",
 }
@@ -103,6 +111,14 @@ def parse_event(obj: Any) -> CustomerEvent:
             field=f"data.{_name(key)}",
         )
     fields: dict[str, Any] = dict(data)
+    if cls is EventCorrected and isinstance(data.get("replacement"), Mapping):
+        try:
+            fields["replacement"] = parse_event(data["replacement"])
+        except InvalidEventError as error:
+            inner = f"data.replacement.{error.field}" if error.field else "data.replacement"
+            raise InvalidEventError(
+                f"{type_name}: data.replacement: {error}", field=inner
+            ) from None
     for key, field in _ENVELOPE_TO_FIELD.items():
         if obj.get(key) is not None:
             fields[field] = obj[key]
@@ -139,9 +155,14 @@ def parse_line(line: str) -> CustomerEvent:
     return parse_event(obj)
 
 
-def to_contract(event: CustomerEvent) -> dict[str, Any]:
-    """The contract-shaped dict of ``event`` (JSON-ready: times as ISO 8601 strings)."""
-    out: dict[str, Any] = {"type": event.type_name, "customer": event.customer}
+def to_contract(event: CustomerEvent, *, with_id: bool = False) -> dict[str, Any]:
+    """The contract-shaped dict of ``event`` (JSON-ready: times as ISO 8601 strings); with
+    ``with_id``, a stored event's ``id`` first (as export writes it)."""
+    out: dict[str, Any] = {}
+    if with_id and event.event_id is not None:
+        out["id"] = event.event_id
+    out["type"] = event.type_name
+    out["customer"] = event.customer
     if event.case is not None:
         out["case"] = event.case
     out["at"] = event.timestamp.isoformat()
@@ -157,6 +178,8 @@ def to_contract(event: CustomerEvent) -> dict[str, Any]:
             data[name] = value.isoformat()
         elif isinstance(value, Decimal):
             data[name] = _json_number(value)
+        elif isinstance(value, CustomerEvent):
+            data[name] = to_contract(value)  # a correction's replacement
     out["data"] = data
     return out
 
@@ -171,10 +194,13 @@ def _json_number(value: Decimal) -> int | float | str:
     return format(value, "f")
 
 
-def dumps(event: CustomerEvent) -> str:
-    """One JSON Lines line (without the newline) for ``event``."""
+def dumps(event: CustomerEvent, *, with_id: bool = False) -> str:
+    """One JSON Lines line (without the newline) for ``event`` (see :func:`to_contract`)."""
     return json.dumps(
-        to_contract(event), separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        to_contract(event, with_id=with_id),
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
     )
 
 

@@ -12,7 +12,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from trustengine.domain.base import KEY_PATTERN, CustomerEvent
+from trustengine.domain.base import EVENT_ID_PATTERN, KEY_PATTERN, CustomerEvent
 from trustengine.domain.events import EVENT_TYPES
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -30,7 +30,7 @@ class FieldDoc:
     name: str
     kind: str
     """``key``, ``text``, ``time``, ``decimal``, ``int``, ``float``, ``bool``, ``choice``,
-    ``currency``."""
+    ``currency``, ``id`` (an event id), ``event`` (a whole event)."""
     required: bool
     default: Any
     allowed: tuple[str, ...]
@@ -104,6 +104,10 @@ def describe(prop: dict[str, Any]) -> tuple[str, tuple[str, ...], str]:
         return "time", (), "ISO 8601 with an offset, e.g. 2026-03-01T09:00:00+00:00"
     if kind == "string" and prop.get("pattern") == KEY_PATTERN:
         return "key", (), f"1-{prop['maxLength']} characters, not blank, no outer whitespace"
+    if kind == "string" and prop.get("pattern") == EVENT_ID_PATTERN:
+        return "id", (), "a stored event's id, as export writes it: customer id, ':', version"
+    if kind == "object":
+        return "event", (), "a complete event (one line's object) of the same type and customer"
     if kind == "string" and "pattern" in prop:
         return "currency", (), "ISO 4217 code: three capital letters, e.g. EUR"
     if kind == "string":

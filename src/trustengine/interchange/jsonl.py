@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import IO
 
 from trustengine.application.engine import EventInput, Ledger
@@ -59,7 +60,7 @@ def decoded_lines(stream: Iterable[bytes], *, name: str = "-") -> list[str]:
         try:
             lines.append(raw.decode("utf-8"))
         except UnicodeDecodeError as error:
-            problem = f"not UTF-8 (byte 0x{raw[error.start]:02x} at byte {error.start + 1})"
+            problem = f"not UTF-8 (byte 0x{raw[error.start]:02x} at column {error.start + 1})"
             raise ImportRejectedError(name, [(number, problem)]) from None
     return lines
 
@@ -102,11 +103,12 @@ def check_items(
     *,
     name: str = "-",
     max_errors: int | None = MAX_ERRORS,
+    future_tolerance: timedelta | None = None,
 ) -> list[tuple[int, CustomerEvent]]:
     """Check numbered lines against an empty store, storing nothing, and return them as
     events: what a command does before it creates a new store, so that a refused import
     leaves no store behind."""
-    scratch = Ledger(":memory:")
+    scratch = Ledger(":memory:", future_tolerance=future_tolerance)
     try:
         return scratch.check_numbered(items, erased=[])
     except BatchRejectedError as rejected:
@@ -128,7 +130,7 @@ def export_lines(
     events = engine.history(customer) if customer is not None else engine.all_events()
     count = 0
     for event in events:
-        out.write(dumps(event))
+        out.write(dumps(event, with_id=True))
         out.write("\n")
         count += 1
         if progress is not None:

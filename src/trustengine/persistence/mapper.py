@@ -24,6 +24,7 @@ from trustengine.persistence.personal import PERSONAL_FIELDS, SEALED, PersonalDa
 _ROW_FIELDS = frozenset({"originator_id", "originator_version"})
 _EXCLUDE = set(_ROW_FIELDS)  # pydantic wants a set; never changed
 _CLASS_VERSIONS: dict[type, int] = {}
+_REPLACEMENT = "replacement"  # EventCorrected's field holding a whole event
 
 
 class PydanticMapper(Mapper[UUID]):
@@ -39,6 +40,9 @@ class PydanticMapper(Mapper[UUID]):
         """The payload bytes of ``event``, before compression and encryption."""
         if self.personal is not None and _has_personal(event):
             state = event.model_dump(mode="json", exclude=_EXCLUDE, exclude_none=True)
+            inner = state.get(_REPLACEMENT)
+            if isinstance(inner, dict):  # a correction's replacement has personal text too
+                state[_REPLACEMENT] = self.personal.seal(event.originator_id, inner)
             sealed = self.personal.seal(event.originator_id, state)
             payload = json.dumps(
                 sealed, separators=(",", ":"), ensure_ascii=False, allow_nan=False
@@ -86,11 +90,17 @@ class PydanticMapper(Mapper[UUID]):
         except Exception as error:
             raise MapperDeserialisationError(_describe(stored_event, error)) from error
         state = self.decode_state(stored_event)
-        if SEALED in state:
+        inner = state.get(_REPLACEMENT)
+        if SEALED in state or (isinstance(inner, dict) and SEALED in inner):
             if self.personal is None:
                 raise MapperDeserialisationError(_describe(stored_event, "no key store"))
             try:
                 state = self.personal.unseal(UUID(str(stored_event.originator_id)), state)
+                inner = state.get(_REPLACEMENT)
+                if isinstance(inner, dict) and SEALED in inner:
+                    state[_REPLACEMENT] = self.personal.unseal(
+                        UUID(str(stored_event.originator_id)), inner
+                    )
             except (ValueError, KeyError, TypeError) as error:
                 raise MapperDeserialisationError(_describe(stored_event, error)) from error
         state["originator_id"] = stored_event.originator_id
@@ -108,6 +118,9 @@ class PydanticMapper(Mapper[UUID]):
 
 
 def _has_personal(event: CustomerEvent) -> bool:
+    inner = getattr(event, _REPLACEMENT, None)
+    if isinstance(inner, CustomerEvent) and _has_personal(inner):
+        return True
     names = _PERSONAL_BY_TYPE.get(type(event))
     if names is None:
         names = _PERSONAL_BY_TYPE[type(event)] = tuple(

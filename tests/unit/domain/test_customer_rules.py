@@ -16,6 +16,7 @@ from tests.examples import ERASED_KEY, EXAMPLES, KEY, history
 from trustengine.domain import EVENT_TYPES, Customer, CustomerEvent, customer_id
 from trustengine.domain.events import (
     CaseClosed,
+    CaseEscalated,
     CaseReopened,
     CompensationAccepted,
     CompensationDeclined,
@@ -32,7 +33,6 @@ from trustengine.domain.events import (
     PromiseBroken,
     PromiseKept,
     PromiseMade,
-    SatisfactionRecorded,
 )
 from trustengine.exceptions import (
     CaseAlreadyExistsError,
@@ -52,7 +52,9 @@ from trustengine.exceptions import (
 T = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 RECORDED = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
-CUSTOMER_ONLY = frozenset({"CustomerRegistered", "ConsentUpdated", "CustomerErased"})
+CUSTOMER_ONLY = frozenset(
+    {"CustomerRegistered", "ConsentUpdated", "CustomerErased", "EventRetracted", "EventCorrected"}
+)
 CASE_OPTIONAL = frozenset({"CustomerContacted", "ContactUnanswered", "SatisfactionRecorded"})
 CASE_REQUIRED = frozenset(EVENT_TYPES) - CUSTOMER_ONLY - CASE_OPTIONAL
 CLOSED_CASE_TAKES = frozenset(
@@ -294,7 +296,7 @@ def test_the_closed_case_table_rejects_the_expected_number_of_types() -> None:
     assert outcomes.count(None) == 9
     assert outcomes.count(CaseClosedError) == 14
     assert outcomes.count(CaseAlreadyExistsError) == 1
-    assert outcomes.count(InvalidEventError) == 3
+    assert outcomes.count(InvalidEventError) == 5  # three customer-level, two amendments
 
 
 @pytest.mark.parametrize(
@@ -506,19 +508,35 @@ def test_settling_marks_only_that_commitment_settled() -> None:
 # --- time -------------------------------------------------------------------------------
 
 
-def test_time_going_backwards_is_rejected() -> None:
+def test_a_late_entry_before_its_cases_complaint_is_refused_at_its_place() -> None:
     customer = customer_with(filed("C-1", minutes=10))
     error = assert_rejected(
-        customer, draft("ComplaintAcknowledged", minutes=9.99), TimeWentBackwardsError
+        customer, draft("ComplaintAcknowledged", minutes=9.99), CaseNotFoundError
     )
-    assert error.rule == "time-never-goes-back"  # type: ignore[attr-defined]
+    assert error.rule == "case-must-exist"  # type: ignore[attr-defined]
+    assert error.conflicts == (1,)  # type: ignore[attr-defined]
+    assert str(error) == (
+        "ComplaintAcknowledged at 2026-03-01T09:09:59.400000+00:00 is a late entry (this "
+        "customer's last event is at 2026-03-01T09:10:00+00:00): at its place in business "
+        "time, case 'C-1' has no ComplaintFiled: ComplaintAcknowledged needs one; it "
+        f"conflicts with ComplaintFiled at 2026-03-01T09:10:00+00:00 ({customer.id}:1)"
+    )
 
 
-def test_an_earlier_instant_in_another_offset_is_time_going_backwards() -> None:
+def test_an_earlier_instant_in_another_offset_is_a_late_entry() -> None:
     customer = customer_with(filed("C-1", minutes=0))  # 09:00 UTC
     earlier = datetime.fromisoformat("2026-03-01T10:59:00+02:00")  # 08:59 UTC
     item = ComplaintAcknowledged(customer=KEY, case="C-1", timestamp=earlier)
-    assert_rejected(customer, item, TimeWentBackwardsError)
+    assert_rejected(customer, item, CaseNotFoundError)
+
+
+def test_a_late_entry_that_keeps_the_rules_at_its_place_is_accepted() -> None:
+    customer = customer_with(filed("C-1", minutes=0), draft("CaseEscalated", minutes=30))
+    customer.record(draft("ComplaintAcknowledged", minutes=10), recorded_at=RECORDED)
+    assert customer.version == 3
+    assert customer.last_at == at(30)
+    # TimeWentBackwardsError stays importable for callers that catch it, and is unused.
+    assert TimeWentBackwardsError.rule == "time-never-goes-back"
 
 
 def test_a_later_instant_with_an_earlier_wall_clock_is_accepted() -> None:
@@ -758,8 +776,8 @@ def test_a_replayed_customer_enforces_the_rules_like_the_original() -> None:
     )
     assert_rejected(
         rebuilt,
-        SatisfactionRecorded(customer=KEY, timestamp=at(1), metric="csat", score=3),
-        TimeWentBackwardsError,
+        CaseEscalated(customer=KEY, case="C-1", timestamp=at(3.5), level=2, reason="r"),
+        CaseNotFoundError,  # a late entry before its case was filed (at minute 4)
     )
     assert_rejected(
         rebuilt,
