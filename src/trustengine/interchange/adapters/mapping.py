@@ -220,8 +220,7 @@ def rule_drafts(
     signal no rule names is counted as unmapped."""
     rules = mapping.rules_for(kind, name, value)
     if not rules:
-        shown = name if value is None or kind != "field" else f"{name}={value}"
-        report.unmapped[f"{kind} {shown}"] += 1
+        report.unmapped[f"{kind} {name}"] += 1
         return []
     names = {"customer": base.customer, "case": base.case or "", "id": base.source_id}
     names["value"] = value or ""

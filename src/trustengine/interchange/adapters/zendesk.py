@@ -349,20 +349,21 @@ class _Reader:
         self.out.extend(rule_drafts(self.mapping, self.report, kind, name, value, template))
 
     def _snapshot(self, ticket: _Ticket) -> None:
-        """A ticket without audits: its status, tags and fields as of ``updated_at``."""
+        """A ticket without audits: its tags, fields and status as of ``updated_at`` (tags and
+        fields first: a closed ticket had them before it closed)."""
         if ticket.updated is None:
             return
         where = f"ticket {ticket.case}"
         base = {"ticket": ticket, "at": ticket.updated, "where": where, "precision": "bound"}
+        for tag in ticket.tags:
+            self._signal("tag", tag, None, base | {"source_id": f"{ticket.case}/tag/{tag}"})
+        for name, value in ticket.fields:
+            self._signal("field", name, value, base | {"source_id": f"{ticket.case}/field/{name}"})
         status = ticket.status
         ticket.status = "new"
         if status == "closed":
             self._status(ticket, "new", "solved", base | {"source_id": f"{ticket.case}/solved"})
         self._status(ticket, "new", status, base | {"source_id": f"{ticket.case}/{status}"})
-        for tag in ticket.tags:
-            self._signal("tag", tag, None, base | {"source_id": f"{ticket.case}/tag/{tag}"})
-        for name, value in ticket.fields:
-            self._signal("field", name, value, base | {"source_id": f"{ticket.case}/field/{name}"})
 
     def _satisfaction_ratings(self, where: str, item: dict[str, Any]) -> None:
         score = self.csat.get(str(item.get("score")))
