@@ -55,7 +55,10 @@ def test_a_ticket_opens_a_case_for_its_requester_with_severity_from_priority() -
     assert filed["zendesk-103"]["data"]["severity"] == 2  # none: the default, and a note
     assert report.notes["ticket without priority: default severity"] == 1
     assert filed["zendesk-101"]["data"]["cause"] == "product_defect"  # [zendesk.cause_tags]
-    assert filed["zendesk-101"]["source"]["url"] == "https://example.zendesk.com/api/v2/tickets/101.json"
+    assert (
+        filed["zendesk-101"]["source"]["url"]
+        == "https://example.zendesk.com/api/v2/tickets/101.json"
+    )
 
 
 def test_the_lifecycle_of_a_ticket_follows_its_audits() -> None:
@@ -130,7 +133,10 @@ def test_the_dry_run_report_counts_types_and_gives_the_time_span() -> None:
 
     assert shown["events"] == len(events)
     assert shown["counts"] == dict(sorted(Counter(e["type"] for e in events).items()))
-    assert shown["span"] == {"first": "2026-03-02T09:00:00+00:00", "last": "2026-03-08T10:00:00+00:00"}
+    assert shown["span"] == {
+        "first": "2026-03-02T09:00:00+00:00",
+        "last": "2026-03-08T10:00:00+00:00",
+    }
     assert shown["unmapped"]["metric event fulfill reply_time"] == 2
 
 
@@ -168,7 +174,7 @@ def test_round_trip_counts_csat_and_sla_breaches_equal_the_fixture(tmp_path: Pat
 
 
 def test_a_folder_without_json_pages_is_refused_naming_it(tmp_path: Path) -> None:
-    with pytest.raises(ImportRejectedError, match="no .json files here"):
+    with pytest.raises(ImportRejectedError, match=r"no \.json files here"):
         list(zendesk.convert(tmp_path))
 
 
