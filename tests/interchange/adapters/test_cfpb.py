@@ -8,14 +8,17 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.interchange.adapters.roundtrip import (
     FIXTURES,
     assert_importable,
     in_time_order,
     round_trip,
 )
+from trustengine.exceptions import PolicyError
 from trustengine.interchange.adapters import cfpb
-from trustengine.interchange.adapters.mapping import NO_MAPPING, load_mapping
+from trustengine.interchange.adapters.mapping import NO_MAPPING, load_mapping, parse_mapping
 from trustengine.interchange.adapters.report import ConversionReport
 
 HERE = FIXTURES / "cfpb"
@@ -153,3 +156,10 @@ def test_rows_are_read_one_at_a_time(tmp_path: Path) -> None:
     with big.open("a", encoding="utf-8") as more:
         more.write(first.replace("7412001", "7412099") + "\n")
     assert sum(1 for e in stream if e["type"] == "ComplaintFiled") == 1
+
+
+def test_a_bad_setting_is_named_when_the_conversion_starts() -> None:
+    with pytest.raises(PolicyError, match=r"m.toml: \[cfpb\] export_date: 'soon' is not a date"):
+        list(cfpb.convert(FILE, mapping=parse_mapping('[cfpb]\nexport_date = "soon"\n', "m.toml")))
+    with pytest.raises(PolicyError, match=r"response_days must be a whole number"):
+        list(cfpb.convert(FILE, mapping=parse_mapping("[cfpb]\nresponse_days = 1.5\n", "m.toml")))

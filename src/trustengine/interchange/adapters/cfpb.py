@@ -17,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from trustengine.exceptions import PolicyError
 from trustengine.interchange.adapters.mapping import NO_MAPPING, Mapping, rule_drafts
 from trustengine.interchange.adapters.report import ConversionReport
 from trustengine.interchange.adapters.sequence import Draft, Sequencer, in_time_order
@@ -87,10 +88,18 @@ class _Settings:
         self.severity = mapping.setting(SYSTEM, "severity", 2)
         self.cause = mapping.setting(SYSTEM, "cause", "other")
         self.causes = mapping.table(SYSTEM, "cause_by_issue")
-        self.days = int(mapping.setting(SYSTEM, "response_days", RESPONSE_DAYS))
+        days = mapping.setting(SYSTEM, "response_days", RESPONSE_DAYS)
+        if isinstance(days, bool) or not isinstance(days, int) or not 0 < days < 10_000:
+            raise PolicyError(
+                f"{mapping.name}: [cfpb] response_days must be a whole number of days"
+            )
+        self.days = days
         self.relief_kind = mapping.setting(SYSTEM, "relief_kind", "refund")
         exported = mapping.setting(SYSTEM, "export_date", None)
-        self.export_end = None if exported is None else end_of(day_of(str(exported)))
+        try:
+            self.export_end = None if exported is None else end_of(day_of(str(exported)))
+        except SourceTimeError as error:
+            raise PolicyError(f"{mapping.name}: [cfpb] export_date: {error}") from None
 
 
 def _row(
