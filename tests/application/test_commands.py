@@ -36,9 +36,14 @@ WIDER: dict[tuple[str, str], tuple[object, str]] = {
 """Parameters typed wider than their field on purpose, with the reason."""
 
 
+def command_methods() -> list[Any]:
+    """Every method of the command families CommandsMixin is made of."""
+    return [method for family in CommandsMixin.__mro__ for method in vars(family).values()]
+
+
 def commands() -> dict[type[CustomerEvent], Callable[..., bool]]:
     found: dict[type[CustomerEvent], Callable[..., bool]] = {}
-    for method in vars(CommandsMixin).values():
+    for method in command_methods():
         event_type = getattr(method, "records", None)
         if event_type is not None:
             found[event_type] = method  # two for one type: the test below says so
@@ -59,7 +64,7 @@ def engine() -> Iterator[TrustEngine]:
 
 
 def test_every_event_type_has_exactly_one_typed_command() -> None:
-    marked = Counter(getattr(method, "records", None) for method in vars(CommandsMixin).values())
+    marked = Counter(getattr(method, "records", None) for method in command_methods())
     del marked[None]
 
     assert set(marked) == set(EVENT_TYPES.values())
