@@ -19,7 +19,23 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Measured", "Runs", "cli", "measure", "run_json"]
+__all__ = ["Measured", "Runs", "child_env", "cli", "measure", "run_json"]
+
+_ENV: dict[str, str] = {}
+
+
+def child_env(pycache: Path) -> None:
+    """Let measured children keep compiled bytecode in ``pycache`` (outside the source tree).
+
+    With ``PYTHONDONTWRITEBYTECODE`` set, every ``trustengine`` process would compile its
+    modules from source again, a cost an installed package does not pay; the children get
+    a bytecode cache of their own instead, warmed by a first, untimed run.
+    """
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(pycache)
+    _ENV.clear()
+    _ENV.update(env)
 
 
 @dataclass(frozen=True)
@@ -80,7 +96,7 @@ def measure(
         ) as out,
     ):
         start = time.perf_counter()
-        proc = subprocess.Popen(list(argv), stdout=out, stderr=err)
+        proc = subprocess.Popen(list(argv), stdout=out, stderr=err, env=_ENV or None)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -94,7 +110,7 @@ def measure(
 
 def run_json(argv: Sequence[str]) -> str:
     """Run a child that prints its result as the last line of stdout; that line."""
-    done = subprocess.run(list(argv), capture_output=True, text=True, check=False)
+    done = subprocess.run(list(argv), capture_output=True, text=True, check=False, env=_ENV or None)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} exited {done.returncode}:\n{done.stderr[-4000:]}")
     return done.stdout.strip().splitlines()[-1]
