@@ -169,14 +169,14 @@ def build(root: Path, events: int, customers: int, seed: int) -> str:
 
 
 def store_rows(
-    args: argparse.Namespace, root: Path, events: int, base: set[str], start: Runs
+    args: argparse.Namespace, root: Path, events: int, base: set[str], start: Runs, repeat: int
 ) -> dict[str, Any]:
     """rebuild (against both baselines), state CUST, report, verify and export at one size."""
     te = cli()
     db = build(root, events, max(1, events // 20), args.seed)
     say(f"{events:,} events: rebuild, baselines, state, report, verify, export")
     rebuild, new, old = Runs("rebuild", events), [], []
-    for turn in range(args.repeat):
+    for turn in range(repeat):
         steps = ["rebuild", "new", "old"]
         for step in steps[turn % 3 :] + steps[: turn % 3]:
             if step == "rebuild":
@@ -195,16 +195,17 @@ def store_rows(
     customer = first_customer(db)
     figures: dict[str, Any] = {
         "events": events,
+        "repeat": repeat,
         "rebuild": rebuild,
         "new_s": statistics.median(r["seconds"] for r in new),
         "new_cpu": statistics.median(r["cpu"] for r in new),
         "new_rows": new[0]["rows"],
         "old_s": statistics.median(r["seconds"] for r in old),
         "old_cpu": statistics.median(r["cpu"] for r in old),
-        "state": repeated("state CUST", [*te, "state", customer, "--db", db], args.repeat),
-        "report": repeated("report", [*te, "report", "--db", db], args.repeat),
-        "verify": repeated("verify", [*te, "verify", "--db", db], args.repeat, events),
-        "export": repeated("export", [*te, "export", "--db", db], args.repeat, events),
+        "state": repeated("state CUST", [*te, "state", customer, "--db", db], repeat),
+        "report": repeated("report", [*te, "report", "--db", db], repeat),
+        "verify": repeated("verify", [*te, "verify", "--db", db], repeat, events),
+        "export": repeated("export", [*te, "export", "--db", db], repeat, events),
     }
     net = rebuild.wall - start.wall
     figures["ratio_new"] = figures["new_s"] / net
@@ -233,9 +234,17 @@ def as_of_rows(args: argparse.Namespace, root: Path, start: Runs) -> dict[str, A
     return {"inproc": inproc, "cli": repeated("state --as-of", argv, args.repeat)}
 
 
-def script_json(name: str, argv: list[str], out: Path) -> dict[str, Any]:
-    """Run a benchmark script (its table to this stdout) and read the JSON it wrote."""
+def script_json(name: str, argv: list[str], out: Path, reuse: bool) -> dict[str, Any]:
+    """Run a benchmark script (its table to this stdout) and read the JSON it wrote.
+
+    With ``reuse``, a JSON (and table) an earlier run left in the kept folder is taken.
+    """
     say(f"{name} {' '.join(argv)}")
+    if reuse and out.exists() and out.with_suffix(".txt").exists():
+        print(out.with_suffix(".txt").read_text(encoding="utf-8"))
+        say(f"  {name}: reused {out}")
+        reused: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+        return reused
     done = measure(
         [sys.executable, str(HERE / name), *argv, "--json", str(out)],
         stdout_to=out.with_suffix(".txt"),
@@ -270,7 +279,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     add("--pg-events", type=int, default=20_000, help="PostgreSQL bulk events")
     add("--pg-commands", type=int, default=1000, help="PostgreSQL events recorded one by one")
     add("--no-postgres", action="store_true", help="skip the PostgreSQL rows")
+    add("--big-repeat", type=int, default=0, help="runs per figure at --big (0: --repeat)")
     add("--keep", type=Path, help="use (and keep) this folder for the stores")
+    add(
+        "--reuse",
+        action="store_true",
+        help="take the SQLite and PostgreSQL tables an earlier run left in --keep",
+    )
     add("--json", type=Path, help="also write every figure here")
     add("--child", nargs="+", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -305,6 +320,7 @@ def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
             "import_bench.py",
             [*common, "--commands", str(args.commands), "--tmpdir", str(root)],
             root / "import.json",
+            args.reuse,
         )
     }
     if not args.no_postgres:
@@ -312,15 +328,16 @@ def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
         pg += ["--commands", str(args.pg_commands), "--repeat", str(args.repeat), "--no-lag"]
         if args.postgres_url:
             pg += ["--url", args.postgres_url]
-        found["postgres"] = script_json("postgres_bench.py", pg, root / "postgres.json")
+        found["postgres"] = script_json("postgres_bench.py", pg, root / "postgres.json", args.reuse)
     say("trustengine --help")
     measure([*cli(), "--help"])  # untimed: fills the children's bytecode cache
     start = repeated("--help", [*cli(), "--help"], max(args.repeat, 5))
     found["help"] = start
     base = set(json.loads(run_json(me("tables", str(root / "tables.db")))))
-    found["sizes"] = [store_rows(args, root, n, base, start)]
+    found["sizes"] = [store_rows(args, root, n, base, start, args.repeat)]
     if args.big:
-        found["sizes"].append(store_rows(args, root, args.big, base, start))
+        big_repeat = args.big_repeat or args.repeat
+        found["sizes"].append(store_rows(args, root, args.big, base, start, big_repeat))
     found["asof"] = as_of_rows(args, root, start)
     return found
 
@@ -333,7 +350,9 @@ def report(args: argparse.Namespace, found: dict[str, Any]) -> None:
     print(
         f"\n## Targets, one run: python {platform.python_version()}, "
         f"sqlite {sqlite3.sqlite_version}, {platform.machine()}, {os.cpu_count()} CPUs, "
-        f"load {os.getloadavg()[0]:.1f}, median of {args.repeat}, {found['elapsed']:.0f} s"
+        f"load {os.getloadavg()[0]:.1f}, median of {args.repeat} "
+        f"(at {found['sizes'][-1]['events']:,}: {found['sizes'][-1]['repeat']}), "
+        f"{found['elapsed']:.0f} s"
     )
     print("\n| path | measured | target |\n|---|---|---|")
 
