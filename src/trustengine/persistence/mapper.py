@@ -45,12 +45,7 @@ class PydanticMapper(Mapper[UUID]):
             ).encode()
         else:
             payload = event.model_dump_json(exclude=_EXCLUDE, exclude_none=True).encode()
-        cls = type(event)
-        try:
-            class_version = _CLASS_VERSIONS[cls]
-        except KeyError:
-            # A miss goes through pydantic's metaclass __getattr__ (slow): look it up once.
-            class_version = _CLASS_VERSIONS[cls] = getattr(cls, "class_version", 1)
+        class_version = _class_version(type(event))
         if class_version > 1:
             payload = b'{"class_version":%d,' % class_version + payload[1:]
         return payload
@@ -76,7 +71,9 @@ class PydanticMapper(Mapper[UUID]):
                 state = self.cipher.decrypt(state)
             if self.compressor:
                 state = self.compressor.decompress(state)
-            return cast(dict[str, Any], json.loads(state))
+            # Always UTF-8 (see encode): decoding it here spares json.loads its encoding probe.
+            text = state.decode("utf-8") if isinstance(state, bytes) else state
+            return cast(dict[str, Any], json.loads(text))
         except Exception as error:
             raise MapperDeserialisationError(_describe(stored, error)) from error
 
@@ -90,12 +87,12 @@ class PydanticMapper(Mapper[UUID]):
             if self.personal is None:
                 raise MapperDeserialisationError(_describe(stored_event, "no key store"))
             try:
-                state = self.personal.unseal(UUID(str(stored_event.originator_id)), state)
+                state = self.personal.unseal(_uuid(stored_event.originator_id), state)
             except (ValueError, KeyError, TypeError) as error:
                 raise MapperDeserialisationError(_describe(stored_event, error)) from error
         state["originator_id"] = stored_event.originator_id
         state["originator_version"] = stored_event.originator_version
-        class_version = getattr(cls, "class_version", 1)
+        class_version = _class_version(cls)
         from_version = state.pop("class_version", 1)
         while from_version < class_version:
             getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
@@ -105,6 +102,20 @@ class PydanticMapper(Mapper[UUID]):
             return cls.model_validate(state, context=STORED_CONTEXT)
         except (ValidationError, AttributeError) as error:
             raise MapperDeserialisationError(_describe(stored_event, error)) from error
+
+
+def _class_version(cls: type) -> int:
+    try:
+        return _CLASS_VERSIONS[cls]
+    except KeyError:
+        # A miss goes through pydantic's metaclass __getattr__ (slow): look it up once.
+        version = _CLASS_VERSIONS[cls] = int(getattr(cls, "class_version", 1))
+        return version
+
+
+def _uuid(value: object) -> UUID:
+    """``value`` as a UUID; the recorders already hand one over, so usually no parse."""
+    return value if isinstance(value, UUID) else UUID(str(value))
 
 
 def _has_personal(event: CustomerEvent) -> bool:
