@@ -183,3 +183,25 @@ def test_targets_driver_prints_every_row_of_the_target_table_at_a_tiny_size(
     assert "stock one-save/raw" in done.stdout
     assert "stock get+save/raw" in done.stdout
     assert json.loads(results.read_text(encoding="utf-8"))["sizes"][1]["events"] == 400
+
+
+def test_growth_bench_prints_a_row_per_size_and_draws_the_svg(tmp_path: Path) -> None:
+    drawn = tmp_path / "growth.svg"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "growth.py"),
+            *("--sizes", "100,200", "--svg", str(drawn)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    for size in ("100", "200"):
+        assert re.search(
+            rf"^\| {size} \| -?\d+\.\d \| -?\d+\.\d \| \d+ MiB \| \d+ MiB \|$", done.stdout, re.M
+        )
+    assert drawn.read_text(encoding="utf-8").startswith("<svg ")
