@@ -71,9 +71,7 @@ class PydanticMapper(Mapper[UUID]):
                 state = self.cipher.decrypt(state)
             if self.compressor:
                 state = self.compressor.decompress(state)
-            # Always UTF-8 (see encode): decoding it here spares json.loads its encoding probe.
-            text = state.decode("utf-8") if isinstance(state, bytes) else state
-            return cast(dict[str, Any], json.loads(text))
+            return cast(dict[str, Any], json.loads(_text(state)))
         except Exception as error:
             raise MapperDeserialisationError(_describe(stored, error)) from error
 
@@ -102,6 +100,18 @@ class PydanticMapper(Mapper[UUID]):
             return cls.model_validate(state, context=STORED_CONTEXT)
         except (ValidationError, AttributeError) as error:
             raise MapperDeserialisationError(_describe(stored_event, error)) from error
+
+
+def _text(state: bytes | str) -> bytes | str:
+    """A payload as text: always UTF-8 (see encode), and decoding it first spares
+    ``json.loads`` its encoding probe. Bytes that are not UTF-8 go to ``json.loads`` as
+    they are, so that a damaged payload is reported as it always was."""
+    if isinstance(state, bytes):
+        try:
+            return state.decode("utf-8")
+        except UnicodeDecodeError:
+            return state
+    return state
 
 
 def _class_version(cls: type) -> int:

@@ -135,7 +135,7 @@ class PersonalData:
             text = self._cipher(id_, key).decrypt(nonce, body + tag, None)
         except InvalidTag:
             raise ValueError("the sealed personal data fails its integrity check") from None
-        payload.update(json.loads(text.decode("utf-8")))  # sealed as UTF-8 (see seal)
+        payload.update(json.loads(text))
         return payload
 
     # --- text in the read model -------------------------------------------------------
