@@ -146,3 +146,62 @@ def test_audit_bench_prints_every_scenario_with_its_ratio_to_verify() -> None:
     for name in ("verify", "customer", "head"):
         figures = r"\s+\d+\.\d{3}" * 3
         assert re.search(rf"^{name}{figures}$", done.stdout, re.M), name
+
+
+def test_targets_driver_prints_every_row_of_the_target_table_at_a_tiny_size(
+    tmp_path: Path,
+) -> None:
+    results = tmp_path / "targets.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "targets.py"),
+            *("--events", "200", "--big", "400", "--commands", "10", "--repeat", "1"),
+            *("--replay-events", "100", "--no-postgres", "--keep", str(tmp_path)),
+            *("--json", str(results)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    for path in (
+        "SQLite bulk import / raw sqlite3",
+        "SQLite per command / raw one-txn-per-row",
+        "rebuild / new baseline, 200 events",
+        "rebuild / new baseline, 400 events",
+        "rebuild per event, 400 vs 200",
+        "state --as-of, one customer with 100 events",
+        "verify / export CPU per event, 200",
+        "verify / export CPU per event, 400",
+        "trustengine --help; state CUST at 400",
+        "report at 400 events",
+    ):
+        assert re.search(rf"^\| {re.escape(path)} \| .*\d", done.stdout, re.M), path
+    assert "stock one-save/raw" in done.stdout
+    assert "stock get+save/raw" in done.stdout
+    assert json.loads(results.read_text(encoding="utf-8"))["sizes"][1]["events"] == 400
+
+
+def test_growth_bench_prints_a_row_per_size_and_draws_the_svg(tmp_path: Path) -> None:
+    drawn = tmp_path / "growth.svg"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "growth.py"),
+            *("--sizes", "100,200", "--svg", str(drawn)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    for size in ("100", "200"):
+        assert re.search(
+            rf"^\| {size} \| -?\d+\.\d \| -?\d+\.\d \| \d+ MiB \| \d+ MiB \|$", done.stdout, re.M
+        )
+    assert drawn.read_text(encoding="utf-8").startswith("<svg ")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -28,8 +29,12 @@ def stream_hex(stream: UUID | str) -> str:
     return stream.hex if isinstance(stream, UUID) else stream
 
 
+@lru_cache(maxsize=1 << 16)
 def norm_stream(stream: str) -> str:
-    """One spelling of a stream id for lookups: the UUID's canonical text."""
+    """One spelling of a stream id for lookups: the UUID's canonical text.
+
+    Cached (bounded): a walk over the store asks again for every event of a customer.
+    """
     try:
         return str(UUID(stream))
     except ValueError:
@@ -38,11 +43,10 @@ def norm_stream(stream: str) -> str:
 
 def event_hash(previous: str, stored: StoredEvent) -> str:
     """The chained hash of ``stored``, following the customer's ``previous`` hash."""
-    digest = hashlib.sha256()
+    # The same bytes as updating part by part, each followed by the separator, in one go.
     stream_text = stream_hex(stored.originator_id)
-    for part in (previous, stored.topic, stream_text, str(stored.originator_version)):
-        digest.update(part.encode())
-        digest.update(b"\x1f")
+    head = f"{previous}\x1f{stored.topic}\x1f{stream_text}\x1f{stored.originator_version}\x1f"
+    digest = hashlib.sha256(head.encode())
     digest.update(stored.state)
     return digest.hexdigest()
 

@@ -49,12 +49,7 @@ class PydanticMapper(Mapper[UUID]):
             ).encode()
         else:
             payload = event.model_dump_json(exclude=_EXCLUDE, exclude_none=True).encode()
-        cls = type(event)
-        try:
-            class_version = _CLASS_VERSIONS[cls]
-        except KeyError:
-            # A miss goes through pydantic's metaclass __getattr__ (slow): look it up once.
-            class_version = _CLASS_VERSIONS[cls] = getattr(cls, "class_version", 1)
+        class_version = _class_version(type(event))
         if class_version > 1:
             payload = b'{"class_version":%d,' % class_version + payload[1:]
         return payload
@@ -80,7 +75,7 @@ class PydanticMapper(Mapper[UUID]):
                 state = self.cipher.decrypt(state)
             if self.compressor:
                 state = self.compressor.decompress(state)
-            return cast(dict[str, Any], json.loads(state))
+            return cast(dict[str, Any], json.loads(_text(state)))
         except Exception as error:
             raise MapperDeserialisationError(_describe(stored, error)) from error
 
@@ -95,17 +90,17 @@ class PydanticMapper(Mapper[UUID]):
             if self.personal is None:
                 raise MapperDeserialisationError(_describe(stored_event, "no key store"))
             try:
-                state = self.personal.unseal(UUID(str(stored_event.originator_id)), state)
+                state = self.personal.unseal(_uuid(stored_event.originator_id), state)
                 inner = state.get(_REPLACEMENT)
                 if isinstance(inner, dict) and SEALED in inner:
                     state[_REPLACEMENT] = self.personal.unseal(
-                        UUID(str(stored_event.originator_id)), inner
+                        _uuid(stored_event.originator_id), inner
                     )
             except (ValueError, KeyError, TypeError) as error:
                 raise MapperDeserialisationError(_describe(stored_event, error)) from error
         state["originator_id"] = stored_event.originator_id
         state["originator_version"] = stored_event.originator_version
-        class_version = getattr(cls, "class_version", 1)
+        class_version = _class_version(cls)
         from_version = state.pop("class_version", 1)
         while from_version < class_version:
             getattr(cls, f"upcast_v{from_version}_v{from_version + 1}")(state)
@@ -115,6 +110,32 @@ class PydanticMapper(Mapper[UUID]):
             return cls.model_validate(state, context=STORED_CONTEXT)
         except (ValidationError, AttributeError) as error:
             raise MapperDeserialisationError(_describe(stored_event, error)) from error
+
+
+def _text(state: bytes | str) -> bytes | str:
+    """A payload as text: always UTF-8 (see encode), and decoding it first spares
+    ``json.loads`` its encoding probe. Bytes that are not UTF-8 go to ``json.loads`` as
+    they are, so that a damaged payload is reported as it always was."""
+    if isinstance(state, bytes):
+        try:
+            return state.decode("utf-8")
+        except UnicodeDecodeError:
+            return state
+    return state
+
+
+def _class_version(cls: type) -> int:
+    try:
+        return _CLASS_VERSIONS[cls]
+    except KeyError:
+        # A miss goes through pydantic's metaclass __getattr__ (slow): look it up once.
+        version = _CLASS_VERSIONS[cls] = int(getattr(cls, "class_version", 1))
+        return version
+
+
+def _uuid(value: object) -> UUID:
+    """``value`` as a UUID; the recorders already hand one over, so usually no parse."""
+    return value if isinstance(value, UUID) else UUID(str(value))
 
 
 def _has_personal(event: CustomerEvent) -> bool:
