@@ -191,3 +191,30 @@ def test_the_quick_tier_the_readme_gives_selects_tests_and_leaves_out_slow_and_p
     assert counts is not None, summary
     selected, deselected = int(counts[1]), int(counts[3])
     assert selected > 1000 and deselected > 100, summary
+
+
+def test_the_unit_tier_the_readme_gives_needs_no_postgresql_and_no_slow_test() -> None:
+    unit = [block.strip() for block in fenced("bash")][3]
+    assert unit == ".venv/bin/python -m pytest tests/unit"
+
+    def collected(*args: str) -> str:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "--collect-only",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "tests/unit",
+                *args,
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        ).stdout
+
+    assert " tests collected" in collected() or "tests collected" in collected()
+    assert "no tests collected" in collected("-m", "postgres or slow")
