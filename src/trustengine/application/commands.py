@@ -24,10 +24,12 @@ from pydantic import StrictBool
 from trustengine.domain.base import Channel, CustomerEvent, Instant, Key, Text
 from trustengine.domain.events import (
     ApologyIssued,
+    CaseAwaitingCustomer,
     CaseClosed,
     CaseEscalated,
     CaseReassigned,
     CaseReopened,
+    CaseResumed,
     CompensationAccepted,
     CompensationDeclined,
     CompensationOffered,
@@ -54,6 +56,7 @@ from trustengine.domain.events import (
 from trustengine.domain.values import (
     Amount,
     Attempts,
+    AwaitingOn,
     Cause,
     Clock,
     CompensationKind,
@@ -153,13 +156,22 @@ class CommandsMixin(ABC):
         *,
         name: Text | None = None,
         tier: Tier = "standard",
+        calendar: Key | None = None,
         at: datetime | None = None,
         actor: str | None = None,
         channel: Channel | None = None,
     ) -> bool:
-        """Record ``CustomerRegistered``."""
+        """Record ``CustomerRegistered`` (``calendar``: a calendar key of the SLA policy)."""
         return self._command(
-            CustomerRegistered, customer, None, at, actor, channel, name=name, tier=tier
+            CustomerRegistered,
+            customer,
+            None,
+            at,
+            actor,
+            channel,
+            name=name,
+            tier=tier,
+            calendar=calendar,
         )
 
     @records(ConsentUpdated)
@@ -285,11 +297,13 @@ class CommandsMixin(ABC):
         cause: Cause,
         summary: Text,
         remedy_sought: Text | None = None,
+        received: Instant | None = None,
         at: datetime | None = None,
         actor: str | None = None,
         channel: Channel | None = None,
     ) -> bool:
-        """Record ``ComplaintFiled``, which opens ``case``."""
+        """Record ``ComplaintFiled``, which opens ``case`` (``received``: when the business
+        received it, if later; its clocks start there)."""
         return self._command(
             ComplaintFiled,
             customer,
@@ -302,6 +316,7 @@ class CommandsMixin(ABC):
             cause=cause,
             summary=summary,
             remedy_sought=remedy_sought,
+            received=received,
         )
 
     @records(ComplaintAcknowledged)
@@ -461,6 +476,37 @@ class CommandsMixin(ABC):
     ) -> bool:
         """Record ``CaseReopened``."""
         return self._command(CaseReopened, customer, case, at, actor, channel, reason=reason)
+
+    @records(CaseAwaitingCustomer)
+    def await_customer(
+        self,
+        customer: Key,
+        case: Key,
+        *,
+        reason: Text,
+        on: AwaitingOn = "customer",
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: Channel | None = None,
+    ) -> bool:
+        """Record ``CaseAwaitingCustomer``: the case waits on the customer (or a third
+        party), and the clocks the SLA policy pauses stop."""
+        return self._command(
+            CaseAwaitingCustomer, customer, case, at, actor, channel, reason=reason, on=on
+        )
+
+    @records(CaseResumed)
+    def resume_case(
+        self,
+        customer: Key,
+        case: Key,
+        *,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: Channel | None = None,
+    ) -> bool:
+        """Record ``CaseResumed``: the wait is over."""
+        return self._command(CaseResumed, customer, case, at, actor, channel)
 
     @records(SlaBreached)
     def breach_sla(

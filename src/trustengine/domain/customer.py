@@ -18,10 +18,17 @@ from typing import Any
 from eventsourcing.domain import BaseAggregate
 
 from trustengine.domain.base import CommitmentKind, CustomerEvent
-from trustengine.domain.events import CaseReopened, ComplaintFiled
+from trustengine.domain.events import (
+    CaseAwaitingCustomer,
+    CaseReopened,
+    CaseResumed,
+    ComplaintFiled,
+)
 from trustengine.exceptions import (
+    CaseAlreadyAwaitingError,
     CaseAlreadyExistsError,
     CaseClosedError,
+    CaseNotAwaitingError,
     CaseNotClosedError,
     CaseNotFoundError,
     CommitmentAlreadySettledError,
@@ -71,6 +78,8 @@ class Customer(BaseAggregate[uuid.UUID]):
         self.last_at: datetime | None = None
         self.erased = False
         self.facts: set[tuple[Any, ...]] = set()
+        self.awaiting: set[str] = set()
+        """Open cases waiting on the customer (CaseAwaitingCustomer, not yet resumed)."""
 
     @classmethod
     def blank(cls, id: uuid.UUID, key: str, at: datetime) -> Customer:
@@ -91,6 +100,7 @@ class Customer(BaseAggregate[uuid.UUID]):
         twin.cases = dict(self.cases)
         twin.commitments = {k: replace(v) for k, v in self.commitments.items()}
         twin.facts = set(self.facts)
+        twin.awaiting = set(self.awaiting)
         twin._pending_events = []
         return twin
 
@@ -154,6 +164,16 @@ class Customer(BaseAggregate[uuid.UUID]):
             return
         if not is_open and not draft.on_closed_case:
             raise CaseClosedError(f"case {case!r} is closed: {name} needs it reopened first")
+        self._check_pause(draft, case)
+
+    def _check_pause(self, draft: CustomerEvent, case: str) -> None:
+        """A case is paused once at a time, and resumed only while paused."""
+        if isinstance(draft, CaseAwaitingCustomer) and case in self.awaiting:
+            raise CaseAlreadyAwaitingError(
+                f"case {case!r} already awaits the customer: resume it before pausing again"
+            )
+        if isinstance(draft, CaseResumed) and case not in self.awaiting:
+            raise CaseNotAwaitingError(f"case {case!r} is not awaiting the customer: no pause")
 
     def _check_commitment(self, draft: CustomerEvent) -> None:
         ident = draft.commitment_id()
@@ -187,6 +207,12 @@ class Customer(BaseAggregate[uuid.UUID]):
 
     def close_case(self, case: str) -> None:
         self.cases[case] = False
+
+    def pause_case(self, case: str) -> None:
+        self.awaiting.add(case)
+
+    def resume_case(self, case: str) -> None:
+        self.awaiting.discard(case)
 
     def open_commitment(self, kind: CommitmentKind, ident: str, case: str | None) -> None:
         self.commitments[(kind, ident)] = Commitment(case=case)

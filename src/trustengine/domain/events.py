@@ -19,6 +19,7 @@ from trustengine.domain.values import (
     SCORE_RANGES,
     Amount,
     Attempts,
+    AwaitingOn,
     Cause,
     Clock,
     CompensationKind,
@@ -47,6 +48,8 @@ class CustomerRegistered(_Base):
     scope: ClassVar = "customer"
     name: Text | None = None
     tier: Tier = "standard"
+    calendar: Key | None = None
+    """A calendar key of the SLA policy (its ``[calendars]``): docs/service-levels.md."""
 
 
 class ConsentUpdated(_Base):
@@ -67,6 +70,11 @@ class CustomerContacted(_Base):
     direction: Direction
     sentiment: Sentiment | None = None
     summary: Text | None = None
+
+    def apply(self, aggregate: Customer) -> None:
+        super().apply(aggregate)
+        if self.direction == "inbound" and self.case is not None:
+            aggregate.resume_case(self.case)  # the customer's reply ends a wait on them
 
 
 class ContactUnanswered(_Base):
@@ -122,6 +130,9 @@ class ComplaintFiled(_Base):
     cause: Cause
     summary: Text
     remedy_sought: Text | None = None
+    received: Instant | None = None
+    """When the business received the complaint, if later than it was raised (a
+    regulator forwarded it): the case's clocks start there (docs/service-levels.md)."""
 
     def apply(self, aggregate: Customer) -> None:
         super().apply(aggregate)
@@ -180,6 +191,7 @@ class CaseClosed(_Base):
     def apply(self, aggregate: Customer) -> None:
         super().apply(aggregate)
         aggregate.close_case(self.case or "")
+        aggregate.resume_case(self.case or "")
 
 
 class CaseReopened(_Base):
@@ -293,6 +305,28 @@ class FollowUpCompleted(_Base):
     outcome: Outcome
 
 
+# --- Pauses (issue 14, item 4) ------------------------------------------------------------
+
+
+class CaseAwaitingCustomer(_Base):
+    """The case waits on the customer (or a third party): pausing clocks stop."""
+
+    reason: Text
+    on: AwaitingOn = "customer"
+
+    def apply(self, aggregate: Customer) -> None:
+        super().apply(aggregate)
+        aggregate.pause_case(self.case or "")
+
+
+class CaseResumed(_Base):
+    """The wait is over: paused clocks run again."""
+
+    def apply(self, aggregate: Customer) -> None:
+        super().apply(aggregate)
+        aggregate.resume_case(self.case or "")
+
+
 EVENT_TYPES: dict[str, type[_Base]] = {
     cls.__name__: cls
     for cls in (
@@ -323,6 +357,8 @@ EVENT_TYPES: dict[str, type[_Base]] = {
         FollowUpScheduled,
         FollowUpCompleted,
         SlaBreached,
+        CaseAwaitingCustomer,
+        CaseResumed,
     )
 }
 """Every event type of the contract, by its exact name."""

@@ -85,6 +85,10 @@ _SUMMARIES: dict[type[CustomerEvent], Callable[[Any], str]] = {
     ev.FollowUpScheduled: lambda e: f"Follow-up {e.follow_up} scheduled for {_day(e.due)}",
     ev.FollowUpCompleted: lambda e: f"Follow-up {e.follow_up}: {e.outcome.replace('_', ' ')}",
     ev.SlaBreached: lambda e: f"SLA breached: {e.clock.replace('_', ' ')} was due {_day(e.due)}",
+    ev.CaseAwaitingCustomer: lambda e: (
+        f"Awaiting {'the customer' if e.on == 'customer' else 'a third party'}: {e.reason}"
+    ),
+    ev.CaseResumed: lambda e: "Case resumed",
 }
 
 

@@ -74,6 +74,8 @@ class Clock:
     started_at: datetime | None
     stopped: bool
     breached: bool
+    paused_seconds: float = 0.0
+    """The time the run stood paused while its case awaited the customer."""
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,8 @@ def _clocks(db: sqlite_utils.Database, window: Window) -> list[Clock]:
     return _in_window(
         db,
         window,
-        f"SELECT clock, started_at, {counted} AS counted_at, stopped_at, breached "  # noqa: S608 - constants
+        f"SELECT clock, started_at, {counted} AS counted_at, stopped_at, breached, "  # noqa: S608 - constants
+        "paused_seconds "
         f"FROM sla_clocks WHERE {counted} IS NOT NULL "
         'ORDER BY customer, "case", clock, period',
         "counted_at",
@@ -211,6 +214,7 @@ def _clocks(db: sqlite_utils.Database, window: Window) -> list[Clock]:
             parse_at(row["started_at"]) if row["started_at"] else None,
             row["stopped_at"] is not None,
             bool(row["breached"]),
+            float(row["paused_seconds"] or 0.0),
         ),
     )
 
