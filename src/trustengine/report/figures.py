@@ -255,8 +255,8 @@ def sla(clocks: Sequence[Clock]) -> dict[str, Any]:
     for clock in clocks:
         status = "breached" if clock.breached else "met" if clock.stopped else "running"
         counts.setdefault(clock.clock, Counter())[status] += 1
-        if clock.paused_seconds:
-            paused.setdefault(clock.clock, []).append(clock.paused_seconds)
+        if clock.paused_hours:
+            paused.setdefault(clock.clock, []).append(clock.paused_hours)
     names = [c for c in CLOCK_ORDER if c in counts] + sorted(set(counts) - set(CLOCK_ORDER))
     out = {}
     for name in names:
@@ -269,7 +269,7 @@ def sla(clocks: Sequence[Clock]) -> dict[str, Any]:
             "running": found["running"],
             "compliance_pct": share(met, met + breached),
             "paused": len(paused.get(name, ())),
-            "paused_hours": round(sum(paused.get(name, ())) / 3600, 1),
+            "paused_hours": rounded(sum(paused.get(name, ()))),
         }
     return out
 

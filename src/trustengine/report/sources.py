@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -74,7 +74,7 @@ class Clock:
     started_at: datetime | None
     stopped: bool
     breached: bool
-    paused_seconds: float = 0.0
+    paused_hours: float = 0.0
     """The time the run stood paused while its case awaited the customer."""
 
 
@@ -214,7 +214,7 @@ def _clocks(db: sqlite_utils.Database, window: Window) -> list[Clock]:
             parse_at(row["started_at"]) if row["started_at"] else None,
             row["stopped_at"] is not None,
             bool(row["breached"]),
-            float(row["paused_seconds"] or 0.0),
+            timedelta(seconds=row["paused_seconds"] or 0) / timedelta(hours=1),
         ),
     )
 
