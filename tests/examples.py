@@ -152,6 +152,14 @@ _ORDERED: list[dict[str, Any]] = [
     event("CompensationDeclined", case="C-1", at=17, offer="O-2", reason="Not useful"),
     event("CaseEscalated", case="C-1", at=18, level=2, reason="Second failure"),
     event("CaseReassigned", case="C-1", at=19, owner="agent-9", reason="Shift change"),
+    event(
+        "CaseAwaitingCustomer",
+        case="C-1",
+        at="2026-03-01T09:19:20+00:00",
+        reason="Asked for a photo of the damage",
+        on="customer",
+    ),
+    event("CaseResumed", case="C-1", at="2026-03-01T09:19:40+00:00"),
     event("ResolutionProposed", case="C-1", at=20, summary="Delivery on Saturday 10-12"),
     event("ResolutionConfirmed", case="C-1", at=21, actor="customer"),
     event("FollowUpScheduled", case="C-1", at=22, follow_up="F-1", due="2026-03-10T09:00:00+00:00"),
@@ -229,7 +237,8 @@ _EXTRA_BEFORE: dict[str, dict[str, Any]] = {
 
 
 def history() -> list[dict[str, Any]]:
-    """A valid history holding every type: 28 events of KEY, then ERASED_KEY's erasure.
+    """A valid history holding every type: :func:`history_length` events in all, the last
+    being ERASED_KEY's erasure.
 
     The erasure is a different customer's, so erasing never touches KEY's data.
     """
@@ -240,6 +249,11 @@ def history() -> list[dict[str, Any]]:
             out.append(extra)
         out.append(example)
     return out
+
+
+def history_length() -> int:
+    """How many events :func:`history` holds: one per type, and the extra ones."""
+    return len(_ORDERED) + len(_EXTRA_BEFORE)
 
 
 def key_history() -> list[dict[str, Any]]:

@@ -123,6 +123,18 @@ class CaseNotClosedError(DomainRuleError):
     rule = "reopen-needs-closed-case"
 
 
+class CaseAlreadyAwaitingError(DomainRuleError):
+    """Raised when a case that already awaits the customer is paused again."""
+
+    rule = "pause-once"
+
+
+class CaseNotAwaitingError(DomainRuleError):
+    """Raised when a case that is not awaiting the customer is resumed."""
+
+    rule = "resume-needs-pause"
+
+
 class DuplicateCommitmentError(DomainRuleError):
     """Raised when a promise, action, offer or follow-up id is reused for the customer."""
 

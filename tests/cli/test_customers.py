@@ -215,7 +215,7 @@ def test_case_prints_a_header_then_one_table_per_section(tmp_path: Path) -> None
     output = ok("case", "cust-1", "C-1", "--db", db)
 
     lines = [line.rstrip() for line in output.splitlines()]
-    assert lines[:26] == [
+    assert lines[:31] == [
         "Case C-1 of cust-1",
         "  status:          open",
         "  complaint:       Parcel four days late",
@@ -241,9 +241,17 @@ def test_case_prints_a_header_then_one_table_per_section(tmp_path: Path) -> None
         "│ resolution     │ 1      │ 2026-03-01 09:00 │ 2026-03-15 09:00 │            │ no       │",
         "└────────────────┴────────┴──────────────────┴──────────────────┴────────────┴──────────┘",
         "",
+        "How each due time was computed:",
+        "  first_response (period 1): 24 hours of calendar time in the offset the clock started "
+        "in; due Mon 2 Mar 2026 09:00:00 +00:00",
+        "  final_response (period 1): 8 weeks of calendar time in the offset the clock started "
+        "in; due Sun 26 Apr 2026 09:00:00 +00:00",
+        "  resolution (period 1): 14 calendar days of calendar time in the offset the clock "
+        "started in; due Sun 15 Mar 2026 09:00:00 +00:00",
+        "",
         "                                                                  Timeline",
     ]
-    assert cells("\n".join(lines[26:])) == [
+    assert cells("\n".join(lines[31:])) == [
         ["at", "type", "actor", "channel", "trust", "summary"],
         [
             "2026-03-01 09:00",
@@ -384,3 +392,26 @@ def test_help_ends_with_an_example(command: str) -> None:
 
     assert f"Example: trustengine {command}" in output
     assert "--views PATH" in output
+
+
+def test_case_header_shows_a_wait_on_the_customer_and_its_reason(tmp_path: Path) -> None:
+    db = str(tmp_path / "one.db")
+    engine = TrustEngine(db)
+    start = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    engine.file_complaint(
+        "cust-1", "C-1", category="delivery", severity=2, cause="other", summary="Late", at=start
+    )
+    engine.await_customer("cust-1", "C-1", reason="Photo of the label", at=start.replace(hour=10))
+    engine.contact("cust-1", "C-1", direction="inbound", at=start.replace(hour=12, minute=30))
+    engine.await_customer(
+        "cust-1", "C-1", reason="Carrier report", on="third_party", at=start.replace(hour=13)
+    )
+    engine.close()
+
+    lines = [line.rstrip() for line in ok("case", "cust-1", "C-1", "--db", db).splitlines()]
+
+    assert lines[9:11] == [
+        "  awaiting:        since 2026-03-02 13:00: Carrier report",
+        "  paused:          2.5h in all, 2 wait(s): Photo of the label (customer); Carrier report "
+        "(third party)",
+    ]

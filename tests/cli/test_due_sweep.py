@@ -67,15 +67,18 @@ HISTORY = [
 
 FOLLOW_UP = "follow up on the resolution: none scheduled; follow-up SLA (sla-default)"
 SURVEY = "ask for CSAT/NPS: the case is closed and none was recorded"
+OFFSET = "of calendar time in the offset the clock started in; due"
 DUE_CSV = f"""\
-due,kind,customer,case,id,description,owner,overdue,hours_overdue
-2026-03-02T09:00:00+00:00,promise,cust-1,C-1,P-1,Call back with a slot,agent-7,yes,3.0
-2026-03-02T11:00:00+00:00,follow_up,cust-2,C-9,,{FOLLOW_UP},agent-9,yes,1.0
-2026-03-02T11:10:00+00:00,survey,cust-2,C-9,,{SURVEY},agent-9,yes,0.8
-2026-03-04T09:00:00+00:00,action,cust-1,C-1,A-1,Fix the van rota,agent-7,no,-45.0
-2026-03-15T09:00:00+00:00,sla:resolution,cust-1,C-1,,resolution SLA (sla-default),agent-7,no,-309.0
+due,kind,customer,case,id,description,owner,overdue,hours_overdue,due_explained
+2026-03-02T09:00:00+00:00,promise,cust-1,C-1,P-1,Call back with a slot,agent-7,yes,3.0,
+2026-03-02T11:00:00+00:00,follow_up,cust-2,C-9,,{FOLLOW_UP},agent-9,yes,1.0,\
+24 hours {OFFSET} Mon 2 Mar 2026 11:00:00 +00:00
+2026-03-02T11:10:00+00:00,survey,cust-2,C-9,,{SURVEY},agent-9,yes,0.8,
+2026-03-04T09:00:00+00:00,action,cust-1,C-1,A-1,Fix the van rota,agent-7,no,-45.0,
+2026-03-15T09:00:00+00:00,sla:resolution,cust-1,C-1,,resolution SLA (sla-default),agent-7,no,\
+-309.0,14 calendar days {OFFSET} Sun 15 Mar 2026 09:00:00 +00:00
 2026-04-26T09:00:00+00:00,sla:final_response,cust-1,C-1,,final response SLA (sla-default),\
-agent-7,no,-1317.0
+agent-7,no,-1317.0,8 weeks {OFFSET} Sun 26 Apr 2026 09:00:00 +00:00
 """
 DUE_TABLE = """\
 ┏━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━┳━━━━━━┳━━━━━┳━━━━━━━━━┳━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┓
@@ -102,6 +105,7 @@ OVERDUE_ROWS = [
         "owner": "agent-7",
         "overdue": True,
         "hours_overdue": 3.0,
+        "due_explained": None,
     },
     {
         "due": "2026-03-02T11:00:00+00:00",
@@ -113,6 +117,7 @@ OVERDUE_ROWS = [
         "owner": "agent-9",
         "overdue": True,
         "hours_overdue": 1.0,
+        "due_explained": f"24 hours {OFFSET} Mon 2 Mar 2026 11:00:00 +00:00",
     },
     {
         "due": "2026-03-02T11:10:00+00:00",
@@ -124,6 +129,7 @@ OVERDUE_ROWS = [
         "owner": "agent-9",
         "overdue": True,
         "hours_overdue": 0.8,
+        "due_explained": None,
     },
 ]
 SWEPT = [
@@ -240,7 +246,7 @@ def test_due_fail_on_overdue_exits_0_when_nothing_is_overdue(runner: CliRunner, 
     result = runner.invoke(main, [*args, "--db", db])
 
     assert result.exit_code == 0, result.output
-    overdue = [line.split(",")[-2] for line in result.output.splitlines()[1:]]
+    overdue = [line.split(",")[7] for line in result.output.splitlines()[1:]]
     assert overdue == ["no"] * 6
 
 

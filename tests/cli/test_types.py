@@ -55,7 +55,7 @@ def test_types_lists_every_type_with_its_scope_and_fields() -> None:
     lines = result.output.splitlines()
     assert lines[:4] == [
         "TYPE                       SCOPE     FIELDS (? optional)",
-        "CustomerRegistered         customer  name?, tier?",
+        "CustomerRegistered         customer  name?, tier?, calendar?",
         "ConsentUpdated             customer  email?, sms?, phone?, marketing?",
         "CustomerContacted          either    direction, sentiment?, summary?",
     ]

@@ -1,5 +1,7 @@
 """The read model agrees with replay: ``state`` and ``timeline`` from the tables equal
-what replaying the customer's events gives, for the demo and a synthetic history."""
+what replaying the customer's events gives, for the demo and a synthetic history; and,
+for a history with waits, received times and customers' calendars under a policy that
+pauses clocks on calendars, the clock and case rows equal a fold from scratch."""
 
 from __future__ import annotations
 
@@ -8,10 +10,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.paused_history import paused_policy, with_pauses
 from tests.readmodel.conftest import DEMO_CUSTOMERS
 from trustengine import TrustEngine
 from trustengine.exceptions import CustomerNotFoundError
-from trustengine.readmodel import ReadModel
+from trustengine.readmodel import ReadModel, fold_customer
+from trustengine.readmodel.schema import SPECS
+from trustengine.readmodel.sealing import reveal
 from trustengine.readmodel.timeline import timeline_rows
 from trustengine.scoring.policy import load_trust_policy
 from trustengine.scoring.sla import load_sla_policy
@@ -112,3 +117,33 @@ def test_a_postgres_store_is_projected_into_its_views_file_exactly_once(
             assert_agrees(engine, model, customer, scoring)
     finally:
         engine.close()
+
+
+def test_a_history_with_waits_and_calendars_agrees_with_a_fold_from_scratch(
+    engines: Callable[..., TrustEngine],
+    synthetic_history: list[dict[str, object]],
+    read_models: Opener,
+    tmp_path: Path,
+) -> None:
+    sla = paused_policy(tmp_path)
+    engine = engines()
+    history = with_pauses(synthetic_history)  # type: ignore[arg-type]
+    assert engine.record_many(history) == len(history)
+    model = read_models(engine, batch_size=250)
+    model.rebuild("trust-v1", sla)
+    scoring = TrustModel(load_trust_policy("trust-v1"), load_sla_policy(sla))
+
+    kinds = {event["type"] for event in history}
+    assert {"CaseAwaitingCustomer", "CaseResumed"} <= kinds
+    paused = model.db.execute("SELECT COUNT(*) FROM sla_clocks WHERE paused_seconds > 0")
+    assert paused.fetchone()[0] > 20
+    for customer in customers_of(engine):
+        assert_agrees(engine, model, customer, scoring)
+        folded = fold_customer(engine.history(customer), scoring).as_stored()
+        for table in ("sla_clocks", "cases"):
+            stored = [
+                reveal(engine.personal, dict(row), customer)
+                for row in model.db.table(table).rows_where("customer = ?", [customer])
+            ]
+            key = SPECS[table].key_of
+            assert sorted(stored, key=key) == sorted(folded.rows[table], key=key), customer

@@ -103,6 +103,7 @@ def test_each_item_carries_its_description_and_the_case_owner(
         "owner": "agent-7",
         "overdue": True,
         "hours_overdue": 1.5,
+        "due_explained": None,  # a promise's due time is the promise's own
     }
 
 

@@ -156,6 +156,9 @@ def test_case_gives_the_case_row_with_booleans_and_each_section(model: ReadModel
         "broken_promises": 0,
         "sla_breaches": 0,
         "last_event_at": "2026-05-21T12:00:00+00:00",
+        "awaiting_since": None,
+        "paused_seconds": 0.0,
+        "pauses": None,
     }
     assert found["hand_offs"] == [
         {

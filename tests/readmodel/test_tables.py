@@ -96,6 +96,10 @@ def test_every_event_type_lands_in_the_right_rows(read_models: Opener) -> None:
                 1,
                 1,
                 "2026-03-01T09:27:00+00:00",
+                None,
+                20.0,  # awaited the customer from 09:19:20 to 09:19:40
+                '[{"from": "2026-03-01T09:19:20+00:00", "until": "2026-03-01T09:19:40+00:00", '
+                '"reason": "Asked for a photo of the damage", "on": "customer"}]',
             )
         ]
         assert rows(model, "SELECT * FROM promises ORDER BY kind, id") == [
@@ -187,14 +191,20 @@ def test_every_event_type_lands_in_the_right_rows(read_models: Opener) -> None:
             ),
         ]
         # KEY is a vip: sla-default gives a 4h first response and a 3d resolution.
-        assert rows(model, "SELECT * FROM sla_clocks ORDER BY clock, period") == [
+        # The wait from 09:19:20 to 09:19:40 paused resolution and final_response (the
+        # policy's pauses): their due times moved 20 seconds.
+        clocks = (
+            'SELECT customer, "case", clock, period, started_at, due, stopped_at, breached, '
+            "policy FROM sla_clocks ORDER BY clock, period"
+        )
+        assert rows(model, clocks) == [
             (
                 KEY,
                 "C-1",
                 "final_response",
                 1,
                 "2026-03-01T09:04:00+00:00",
-                "2026-04-26T09:04:00+00:00",
+                "2026-04-26T09:04:20+00:00",
                 "2026-03-01T09:20:00+00:00",
                 0,
                 "sla-default",
@@ -227,7 +237,7 @@ def test_every_event_type_lands_in_the_right_rows(read_models: Opener) -> None:
                 "resolution",
                 1,
                 "2026-03-01T09:04:00+00:00",
-                "2026-03-04T09:04:00+00:00",
+                "2026-03-04T09:04:20+00:00",
                 "2026-03-01T09:21:00+00:00",
                 1,
                 "sla-default",
@@ -244,17 +254,33 @@ def test_every_event_type_lands_in_the_right_rows(read_models: Opener) -> None:
                 "sla-default",
             ),
         ]
+        paused = "SELECT clock, run, paused_at, paused_seconds FROM sla_clocks WHERE period = 1"
+        assert sorted(rows(model, paused)) == [
+            ("final_response", 1, None, 20.0),
+            ("first_response", 1, None, 0.0),
+            ("follow_up", 1, None, 0.0),
+            ("resolution", 1, None, 20.0),
+        ]
+        assert rows(
+            model, "SELECT due_explained FROM sla_clocks WHERE clock = 'final_response'"
+        ) == [
+            (
+                "8 weeks of calendar time in the offset the clock started in; due Sun 26 Apr "
+                "2026 09:04:00 +00:00; paused 20s from 2026-03-01T09:19:20+00:00 to "
+                "2026-03-01T09:19:40+00:00: due 2026-04-26T09:04:20+00:00",
+            )
+        ]
         assert rows(
             model, "SELECT customer, phase, events, tier, last_contact_at FROM customers"
         ) == [
-            (KEY, "at_risk", 28, "vip", "2026-03-01T09:02:00+00:00"),
+            (KEY, "at_risk", 30, "vip", "2026-03-01T09:02:00+00:00"),
             (ERASED_KEY, "steady", 1, "standard", None),
         ]
         assert rows(
             model,
             "SELECT COUNT(*), MIN(position), MAX(position) FROM score_history WHERE customer = ?",
             KEY,
-        ) == [(28, 1, 28)]
+        ) == [(30, 1, 30)]
     finally:
         engine.close()
 

@@ -156,6 +156,8 @@ def test_json_is_one_deterministic_object_with_sorted_keys(demo_db: str) -> None
         "breached": 2,
         "running": 2,
         "compliance_pct": 60.0,
+        "paused": 0,
+        "paused_hours": 0.0,
     }
     assert found["promises"] == {
         "made": 3,

@@ -135,7 +135,15 @@ def test_sla_clocks_are_met_breached_by_event_or_by_lateness_or_running(
 
     found = report_of(history)["sla"]
 
-    running = {"clocks": 4, "met": 0, "breached": 0, "running": 4, "compliance_pct": None}
+    running = {
+        "clocks": 4,
+        "met": 0,
+        "breached": 0,
+        "running": 4,
+        "compliance_pct": None,
+        "paused": 0,
+        "paused_hours": 0.0,
+    }
     assert found == {
         "first_response": {
             "clocks": 4,
@@ -143,11 +151,32 @@ def test_sla_clocks_are_met_breached_by_event_or_by_lateness_or_running(
             "breached": 2,
             "running": 1,
             "compliance_pct": 33.33,
+            "paused": 0,
+            "paused_hours": 0.0,
         },
         "final_response": running,
         "resolution": running,
     }
     assert list(found) == ["first_response", "final_response", "resolution"]
+
+
+def test_sla_figures_count_the_runs_that_stood_paused_and_the_hours_paused(
+    report_of: Report,
+) -> None:
+    history = [complaint(c) for c in "ab"]
+    history += [
+        event("CaseAwaitingCustomer", "a", "C-1", at=1 * HOUR, reason="Receipt"),
+        event("CaseResumed", "a", "C-1", at=4 * HOUR),  # 3 hours paused
+        event("CaseAwaitingCustomer", "b", "C-1", at=2 * HOUR, reason="Photo"),
+        event("CustomerContacted", "b", "C-1", at=3 * HOUR, direction="inbound"),  # 1 hour
+    ]
+
+    found = report_of(history)["sla"]
+
+    # sla-default pauses resolution and final_response, not first_response.
+    assert (found["resolution"]["paused"], found["resolution"]["paused_hours"]) == (2, 4.0)
+    assert (found["final_response"]["paused"], found["final_response"]["paused_hours"]) == (2, 4.0)
+    assert (found["first_response"]["paused"], found["first_response"]["paused_hours"]) == (0, 0.0)
 
 
 def test_promises_are_kept_on_time_kept_late_broken_or_open(report_of: Report) -> None:

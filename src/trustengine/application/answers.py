@@ -159,6 +159,12 @@ class CaseRecord(Answer):
     broken_promises: int | None
     sla_breaches: int | None
     last_event_at: str | None
+    awaiting_since: str | None = None
+    """When the case began to await the customer (None: it does not now)."""
+    paused_seconds: Number | None = None
+    """How long the case has awaited the customer, in all."""
+    pauses: str | None = None
+    """Each wait as JSON: ``from``, ``until``, ``reason``, ``on`` (docs/service-levels.md)."""
 
 
 class HandOff(Answer):
@@ -211,6 +217,13 @@ class Clock(Answer):
     stopped_at: str | None
     breached: bool | None
     policy: str | None
+    run: int = 1
+    """Which run of a clock that runs many times (``next_reply``, ``periodic_update``)."""
+    paused_at: str | None = None
+    """When the clock stopped for the case to await the customer (None: not paused)."""
+    paused_seconds: Number = 0.0
+    due_explained: str | None = None
+    """How ``due`` was computed: docs/service-levels.md."""
 
 
 class CaseStep(TimelineStep):
@@ -246,6 +259,8 @@ class DueEntry(Answer):
     owner: str | None
     overdue: bool
     hours_overdue: Number
+    due_explained: str | None = None
+    """How an SLA clock's due time was computed (None for other work)."""
 
 
 class DueList(Rows[DueEntry]):

@@ -13,10 +13,12 @@ from trustengine.application.command_base import CommandBase, keyword_only_since
 from trustengine.domain.base import Channel, Instant, Key, Text
 from trustengine.domain.events import (
     ApologyIssued,
+    CaseAwaitingCustomer,
     CaseClosed,
     CaseEscalated,
     CaseReassigned,
     CaseReopened,
+    CaseResumed,
     ComplaintAcknowledged,
     ComplaintFiled,
     JustificationGiven,
@@ -25,6 +27,7 @@ from trustengine.domain.events import (
     SlaBreached,
 )
 from trustengine.domain.values import (
+    AwaitingOn,
     Cause,
     Clock,
     Level,
@@ -48,11 +51,13 @@ class CaseCommands(CommandBase):
         cause: Cause,
         summary: Text,
         remedy_sought: Text | None = None,
+        received: Instant | None = None,
         at: datetime | None = None,
         actor: str | None = None,
         channel: Channel | None = None,
     ) -> bool:
-        """Record ``ComplaintFiled``, which opens ``case``."""
+        """Record ``ComplaintFiled``, which opens ``case`` (``received``: when the business
+        received it, if later; its clocks start there)."""
         return self._command(
             ComplaintFiled,
             customer,
@@ -65,6 +70,7 @@ class CaseCommands(CommandBase):
             cause=cause,
             summary=summary,
             remedy_sought=remedy_sought,
+            received=received,
         )
 
     @records(ComplaintAcknowledged)
@@ -224,6 +230,37 @@ class CaseCommands(CommandBase):
     ) -> bool:
         """Record ``CaseReopened``."""
         return self._command(CaseReopened, customer, case, at, actor, channel, reason=reason)
+
+    @records(CaseAwaitingCustomer)
+    def await_customer(
+        self,
+        customer: Key,
+        case: Key,
+        *,
+        reason: Text,
+        on: AwaitingOn = "customer",
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: Channel | None = None,
+    ) -> bool:
+        """Record ``CaseAwaitingCustomer``: the case waits on the customer (or a third
+        party), and the clocks the SLA policy pauses stop."""
+        return self._command(
+            CaseAwaitingCustomer, customer, case, at, actor, channel, reason=reason, on=on
+        )
+
+    @records(CaseResumed)
+    def resume_case(
+        self,
+        customer: Key,
+        case: Key,
+        *,
+        at: datetime | None = None,
+        actor: str | None = None,
+        channel: Channel | None = None,
+    ) -> bool:
+        """Record ``CaseResumed``: the wait is over."""
+        return self._command(CaseResumed, customer, case, at, actor, channel)
 
     @records(SlaBreached)
     def breach_sla(

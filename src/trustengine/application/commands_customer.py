@@ -44,13 +44,22 @@ class CustomerCommands(CommandBase):
         *,
         name: Text | None = None,
         tier: Tier = "standard",
+        calendar: Key | None = None,
         at: datetime | None = None,
         actor: str | None = None,
         channel: Channel | None = None,
     ) -> bool:
-        """Record ``CustomerRegistered``."""
+        """Record ``CustomerRegistered`` (``calendar``: a calendar key of the SLA policy)."""
         return self._command(
-            CustomerRegistered, customer, None, at, actor, channel, name=name, tier=tier
+            CustomerRegistered,
+            customer,
+            None,
+            at,
+            actor,
+            channel,
+            name=name,
+            tier=tier,
+            calendar=calendar,
         )
 
     @records(ConsentUpdated)

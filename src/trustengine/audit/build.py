@@ -197,6 +197,7 @@ def _sections(folded: Folded, case: str | None, judged_at: datetime) -> dict[str
             r["period"],
             CLOCKS.index(r["clock"]) if r["clock"] in CLOCKS else len(CLOCKS),
             r["clock"],
+            r["run"],
         ),
     )
     offers = sorted(
@@ -240,22 +241,27 @@ def _clock_row(row: Row, judged_at: datetime) -> dict[str, Any]:
     ``status`` is ``breached`` also when an ``SlaBreached`` event named it."""
     due = _time(row["due"]) if row["due"] else None
     stopped = _time(row["stopped_at"]) if row["stopped_at"] else None
-    late = due is not None and (stopped or judged_at) > due
+    paused = _time(row["paused_at"]) if row["paused_at"] else None
+    late = due is not None and (stopped or paused or judged_at) > due
     if row["breached"] or late:
         status = "breached"
     elif stopped is not None:
         status = "met"
     else:
-        status = "running"
+        status = "paused" if paused is not None else "running"
     return {
         "case": row["case"],
         "clock": row["clock"],
         "period": row["period"],
+        "run": row["run"],
         "started_at": row["started_at"],
         "due": row["due"],
         "stopped_at": row["stopped_at"],
         "late": late,
         "status": status,
+        "paused_at": row["paused_at"],
+        "paused_seconds": row["paused_seconds"],
+        "due_explained": row["due_explained"],
     }
 
 

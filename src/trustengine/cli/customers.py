@@ -141,6 +141,21 @@ def render_case(found: dict[str, Any]) -> None:
             render_rows(rows, "table", columns, title)
         else:
             click.echo(f"{title}: none")
+        if key == "sla_clocks":
+            _explain_dues(rows, screen)
+
+
+def _explain_dues(clocks: list[dict[str, Any]], screen: int) -> None:
+    """How each clock's due time was computed (docs/service-levels.md), one a line."""
+    explained = [c for c in clocks if c.get("due_explained")]
+    if not explained:
+        return
+    click.echo()
+    click.echo("How each due time was computed:")
+    for clock in explained:
+        run = f", run {clock['run']}" if clock.get("run", 1) != 1 else ""
+        line = f"  {clock['clock']} (period {clock['period']}{run}): {clock['due_explained']}"
+        click.echo("\n".join(_hanging(escape_controls(line), screen)))
 
 
 _FACT = re.compile(r"  [^:]+:\s+")
@@ -166,6 +181,26 @@ def _with_details(row: dict[str, Any]) -> dict[str, Any]:
         note = f"outcome: {note}"
     parts = [row["description"], note]
     return {**row, "details": " / ".join(part for part in parts if part)}
+
+
+def _waits(case: dict[str, Any]) -> list[tuple[str, Any]]:
+    """The header facts of a case's waits on the customer (none: no facts)."""
+    try:
+        pauses = json.loads(case.get("pauses") or "[]")
+    except ValueError:  # erased: the reasons are gone
+        pauses = []
+    facts: list[tuple[str, Any]] = []
+    if case.get("awaiting_since"):
+        reason = pauses[-1]["reason"] if pauses else "?"
+        facts.append(("awaiting", f"since {shown(case['awaiting_since'])}: {reason}"))
+    if pauses:
+        hours = round(float(case.get("paused_seconds") or 0) / 3600, 1)
+        reasons = "; ".join(
+            f"{p['reason']} ({'customer' if p['on'] == 'customer' else 'third party'})"
+            for p in pauses
+        )
+        facts.append(("paused", f"{hours}h in all, {len(pauses)} wait(s): {reasons}"))
+    return facts
 
 
 def case_header(case: dict[str, Any]) -> list[str]:
@@ -194,6 +229,7 @@ def case_header(case: dict[str, Any]) -> list[str]:
         ("closed", case["closed_at"]),
         ("broken promises", case["broken_promises"]),
         ("SLA breaches", case["sla_breaches"]),
+        *_waits(case),
     ]
     width = max(len(name) for name, _ in facts) + 2
     lines = [f"Case {case['case']} of {case['customer']}"]

@@ -82,7 +82,7 @@ Channel = Literal[
     "telegram",
 ]
 Scope = Literal["customer", "case", "either"]
-CaseEffect = Literal["open", "close", "reopen"]
+CaseEffect = Literal["open", "close", "reopen", "pause", "resume"]
 CommitmentKind = Literal["promise", "action", "offer", "follow_up"]
 
 

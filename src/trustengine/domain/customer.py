@@ -82,6 +82,7 @@ class Customer(BaseAggregate[uuid.UUID]):
             dict(self.rules.case_changed),
             {k: replace(v) for k, v in self.rules.commitments.items()},
             self.rules.last_at,
+            dict(self.rules.awaiting),
         )
         twin.facts = set(self.facts)
         twin._pending_events = []

@@ -20,6 +20,7 @@ from trustengine.domain.values import (
     SCORE_RANGES,
     Amount,
     Attempts,
+    AwaitingOn,
     Cause,
     Clock,
     CompensationKind,
@@ -48,6 +49,8 @@ class CustomerRegistered(_Base):
     scope: ClassVar = "customer"
     name: Text | None = None
     tier: Tier = "standard"
+    calendar: Key | None = None
+    """A calendar key of the SLA policy (its ``[calendars]``): docs/service-levels.md."""
 
 
 class ConsentUpdated(_Base):
@@ -68,6 +71,11 @@ class CustomerContacted(_Base):
     direction: Direction
     sentiment: Sentiment | None = None
     summary: Text | None = None
+
+    @property
+    def resumes(self) -> bool:
+        """Whether it ends a wait on the customer: their reply about the case does."""
+        return self.direction == "inbound" and self.case is not None
 
 
 class ContactUnanswered(_Base):
@@ -124,6 +132,9 @@ class ComplaintFiled(_Base):
     case_effect: ClassVar = "open"
     summary: Text
     remedy_sought: Text | None = None
+    received: Instant | None = None
+    """When the business received the complaint, if later than it was raised (a
+    regulator forwarded it): the case's clocks start there (docs/service-levels.md)."""
 
 
 class ComplaintAcknowledged(_Base):
@@ -305,6 +316,23 @@ class EventCorrected(_Base):
     reason: Text
 
 
+# --- Pauses (issue 14, item 4) ------------------------------------------------------------
+
+
+class CaseAwaitingCustomer(_Base):
+    """The case waits on the customer (or a third party): pausing clocks stop."""
+
+    case_effect: ClassVar = "pause"
+    reason: Text
+    on: AwaitingOn = "customer"
+
+
+class CaseResumed(_Base):
+    """The wait is over: paused clocks run again."""
+
+    case_effect: ClassVar = "resume"
+
+
 EVENT_TYPES: dict[str, type[_Base]] = {
     cls.__name__: cls
     for cls in (
@@ -337,6 +365,8 @@ EVENT_TYPES: dict[str, type[_Base]] = {
         SlaBreached,
         EventRetracted,
         EventCorrected,
+        CaseAwaitingCustomer,
+        CaseResumed,
     )
 }
 """Every event type of the contract, by its exact name."""

@@ -17,8 +17,10 @@ from datetime import datetime
 
 from trustengine.domain.base import CommitmentKind, CustomerEvent
 from trustengine.exceptions import (
+    CaseAlreadyAwaitingError,
     CaseAlreadyExistsError,
     CaseClosedError,
+    CaseNotAwaitingError,
     CaseNotClosedError,
     CaseNotFoundError,
     CommitmentAlreadySettledError,
@@ -46,12 +48,17 @@ class Entry:
     cls: type[CustomerEvent]
     case: str | None
     commitment: str | None
+    resumes: bool = False
+    """Whether it ends a wait on the customer (their reply about the case)."""
 
     @classmethod
     def of(cls, event: CustomerEvent, version: int) -> Entry:
         """The entry of ``event``, placed at ``version`` (a replacement takes the version
         of the event it replaces, so it keeps that event's id and arrival)."""
-        return cls(version, event.timestamp, type(event), event.case, event.commitment_id())
+        resumes = bool(getattr(event, "resumes", False))
+        return cls(
+            version, event.timestamp, type(event), event.case, event.commitment_id(), resumes
+        )
 
     @property
     def name(self) -> str:
@@ -89,6 +96,8 @@ class RuleState:
     """Case key to the version of the event that last opened, closed or reopened it."""
     commitments: dict[tuple[str, str], Commitment] = field(default_factory=dict)
     last_at: datetime | None = None
+    awaiting: dict[str, int] = field(default_factory=dict)
+    """Case key to the version of the CaseAwaitingCustomer it waits since."""
 
     def check(self, entry: Entry) -> None:
         """Raise the rule ``entry`` would break here; ``conflicts`` on the error names the
@@ -101,7 +110,11 @@ class RuleState:
         if self.last_at is None or entry.at > self.last_at:
             self.last_at = entry.at
         effect = entry.cls.case_effect
-        if effect is not None and entry.case is not None:
+        if entry.case is not None and (effect in ("resume", "close") or entry.resumes):
+            self.awaiting.pop(entry.case, None)  # a resumption, a close, the customer's reply
+        if effect == "pause" and entry.case is not None:
+            self.awaiting[entry.case] = entry.version
+        elif effect in ("open", "close", "reopen") and entry.case is not None:
             self.cases[entry.case] = effect != "close"
             self.case_changed[entry.case] = entry.version
         ident = entry.commitment
@@ -146,6 +159,16 @@ class RuleState:
                 CaseClosedError(f"case {case!r} is closed: {name} needs it reopened first"),
                 changed,
             )
+        waiting = self.awaiting.get(case)
+        if cls.case_effect == "pause" and waiting is not None:
+            raise _with(
+                CaseAlreadyAwaitingError(
+                    f"case {case!r} already awaits the customer: resume it before pausing again"
+                ),
+                waiting,
+            )
+        if cls.case_effect == "resume" and waiting is None:
+            raise CaseNotAwaitingError(f"case {case!r} is not awaiting the customer: no pause")
 
     def _check_commitment(self, entry: Entry) -> None:
         ident, cls = entry.commitment, entry.cls

@@ -46,9 +46,18 @@ CompensationKind = Literal[
     "upgrade",
     "gift",
 ]
-Clock = Literal["first_response", "resolution", "follow_up", "final_response"]
+Clock = Literal[
+    "first_response",
+    "resolution",
+    "follow_up",
+    "final_response",
+    "next_reply",
+    "periodic_update",
+]
 Outcome = Literal["satisfied", "issue_persists", "no_answer"]
 Direction = Literal["inbound", "outbound"]
+AwaitingOn = Literal["customer", "third_party"]
+"""Whom a paused case waits on (``CaseAwaitingCustomer.on``)."""
 Metric = Literal["csat", "nps"]
 Currency = Annotated[
     str,
@@ -147,6 +156,7 @@ __all__ = [
     "SCORE_RANGES",
     "Amount",
     "Attempts",
+    "AwaitingOn",
     "Cause",
     "Clock",
     "CompensationKind",

@@ -88,6 +88,9 @@ class DueItem:
     owner: str | None
     overdue: bool
     hours_overdue: float
+    due_explained: str | None = None
+    """How an SLA clock's due time was computed (``SlaPolicy.explain``, and the pauses
+    that moved it); None for other work."""
 
     def as_dict(self) -> dict[str, Any]:
         """The item as a row of ``trustengine due`` (``due`` as ISO 8601 text)."""
@@ -140,14 +143,23 @@ class _Collector:
         self.items: list[DueItem] = []
 
     def add(
-        self, due: datetime, kind: str, customer: str, case: str, ident: str | None, text: str
+        self,
+        due: datetime,
+        kind: str,
+        customer: str,
+        case: str,
+        ident: str | None,
+        text: str,
+        explained: str | None = None,
     ) -> None:
         overdue = due < self.at
         if self.overdue_only and not overdue:
             return
         hours = round((self.at - due).total_seconds() / 3600, 1) + 0.0  # no -0.0
         owner = self.owners.get((customer, case))
-        self.items.append(DueItem(due, kind, customer, case, ident, text, owner, overdue, hours))
+        self.items.append(
+            DueItem(due, kind, customer, case, ident, text, owner, overdue, hours, explained)
+        )
 
 
 def due_items(
@@ -211,10 +223,12 @@ def due_items(
             text = "follow up on the resolution: none scheduled"
             if folded:
                 text += "; " + clock_description(folded[0])
-            out.add(due, "follow_up", *key, None, text)
+            explained = folded[0]["due_explained"] if folded else None
+            out.add(due, "follow_up", *key, None, text, explained)
         for clock in running:
             text = clock_description(clock)
-            out.add(clock["due"], SLA_PREFIX + clock["clock"], *key, None, text)
+            kind = SLA_PREFIX + clock["clock"]
+            out.add(clock["due"], kind, *key, None, text, clock["due_explained"])
         if case["status"] == "closed":
             since = _time(case["reopened_at"] or case["opened_at"])
             assert since is not None

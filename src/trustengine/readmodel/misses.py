@@ -4,7 +4,8 @@
 Each reads the tables as they are (catch the read model up first) and knows nothing of
 the time it is asked at: judging what is late as of a time is the caller's.
 
-- :func:`running_clocks`: SLA clocks still running that have a due time;
+- :func:`running_clocks`: SLA clocks still running (not stopped, not paused while the
+  case awaits the customer) that have a due time;
 - :func:`open_promises`: promises (kind ``promise``) neither kept nor broken;
 - :func:`erased_customers`: customers erased (nothing can be recorded for them now);
 - :func:`held_customers`: customers with an event set aside (:mod:`.problems`): their
@@ -44,13 +45,26 @@ def erased_customers(db: sqlite_utils.Database) -> set[str]:
 
 
 _RUNNING = CLOCKS.select(
-    "customer", "case", "clock", "period", "started_at", "due", "breached", "policy"
+    "customer",
+    "case",
+    "clock",
+    "period",
+    "run",
+    "started_at",
+    "due",
+    "breached",
+    "policy",
+    "due_explained",
 )
 
 
 def running_clocks(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """SLA clocks still running that have a due time (``due`` parsed), of every customer."""
-    found = rows(db, f"{_RUNNING} WHERE stopped_at IS NULL AND due IS NOT NULL")
+    """SLA clocks still running that have a due time (``due`` parsed), of every customer.
+
+    A paused clock (the case awaits the customer) is not running: nothing is owed on it
+    until the wait ends, and its due time moves then."""
+    where = "stopped_at IS NULL AND paused_at IS NULL AND due IS NOT NULL"
+    found = rows(db, f"{_RUNNING} WHERE {where}")
     for row in found:
         row["due"] = datetime.fromisoformat(row["due"])
     return found

@@ -153,11 +153,23 @@ _COMPENSATION = (
     + " ORDER BY julianday(at), at, offer"
 )
 _CLOCKS = (
-    CLOCKS.select("clock", "period", "started_at", "due", "stopped_at", "breached", "policy")
+    CLOCKS.select(
+        "clock",
+        "period",
+        "run",
+        "started_at",
+        "due",
+        "stopped_at",
+        "breached",
+        "policy",
+        "paused_at",
+        "paused_seconds",
+        "due_explained",
+    )
     + _OF_CASE
     + " ORDER BY period, CASE clock "
     "WHEN 'first_response' THEN 1 WHEN 'final_response' THEN 2 WHEN 'resolution' THEN 3 "
-    "WHEN 'follow_up' THEN 4 ELSE 5 END, clock"
+    "WHEN 'follow_up' THEN 4 ELSE 5 END, clock, run"
 )
 
 

@@ -55,13 +55,13 @@ from trustengine.readmodel.queries import (
 from trustengine.readmodel.schema import TABLES, create_tables, drop_all, drop_views, view_files
 from trustengine.readmodel.sealing import reveal
 from trustengine.scoring.policy import DEFAULT_TRUST_POLICY, policy_path
-from trustengine.scoring.sla import DEFAULT_SLA_POLICY
+from trustengine.scoring.sla import DEFAULT_SLA_POLICY, load_sla_policy
 from trustengine.scoring.trust import CaseTrack, TrustModel, TrustState
 
 if TYPE_CHECKING:
     from trustengine.application.engine import Ledger
 
-VIEWS_VERSION = "6"
+VIEWS_VERSION = "7"
 """Bump when the tables' meaning changes: read models built before are rebuilt.
 
 2: the ``satisfaction`` table (a views file of version 1 has no scores in it).
@@ -74,6 +74,9 @@ reopening.
 6: personal text sealed under the customer's key (:mod:`.sealing`): a read model built
 before holds it in the clear, and the rebuild drops it (the connection runs with
 ``secure_delete``).
+7: pauses, received times, the customer's calendar, ``next_reply`` and
+``periodic_update`` (``sla_clocks.run``, ``paused_at``, ``paused_seconds``,
+``due_explained``; ``cases.awaiting_since``, ``paused_seconds``, ``pauses``).
 """
 
 
@@ -87,7 +90,10 @@ def fingerprint(policy: str, sla: str) -> str:
     digest.update(policy_path(policy).read_bytes())
     # A trust policy takes the settings it leaves out from trust-v1 (scoring/policy.py).
     digest.update(policy_path(DEFAULT_TRUST_POLICY).read_bytes())
-    digest.update(policy_path(sla).read_bytes())
+    # The SLA policy's file and each calendar file it counts on: editing a calendar (a
+    # holiday added by hand) moves due times, so it rebuilds the tables too.
+    for source in load_sla_policy(sla).sources:
+        digest.update(source.read_bytes())
     for cls in (TrustState, CaseTrack):
         digest.update(",".join(f.name for f in fields(cls)).encode())
     for spec in TABLES:

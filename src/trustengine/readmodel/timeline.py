@@ -89,6 +89,10 @@ _SUMMARIES: dict[type[CustomerEvent], Callable[[Any], str]] = {
     ev.EventCorrected: lambda e: (
         f"Event {e.event} corrected: {e.reason} (now: {summarize(e.replacement)})"
     ),
+    ev.CaseAwaitingCustomer: lambda e: (
+        f"Awaiting {'the customer' if e.on == 'customer' else 'a third party'}: {e.reason}"
+    ),
+    ev.CaseResumed: lambda e: "Case resumed",
 }
 
 

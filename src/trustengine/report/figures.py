@@ -247,11 +247,16 @@ def response_times(cases: Sequence[Case], percentiles: Sequence[int]) -> dict[st
 
 
 def sla(clocks: Sequence[Clock]) -> dict[str, Any]:
-    """Per clock: met, breached, running, and compliance (met / (met + breached))."""
+    """Per clock: met, breached, running, and compliance (met / (met + breached)); and
+    the runs that stood paused while their case awaited the customer, with the hours paused
+    (docs/service-levels.md, "Pauses")."""
     counts: dict[str, Counter[str]] = {}
+    paused: dict[str, list[float]] = {}
     for clock in clocks:
         status = "breached" if clock.breached else "met" if clock.stopped else "running"
         counts.setdefault(clock.clock, Counter())[status] += 1
+        if clock.paused_hours:
+            paused.setdefault(clock.clock, []).append(clock.paused_hours)
     names = [c for c in CLOCK_ORDER if c in counts] + sorted(set(counts) - set(CLOCK_ORDER))
     out = {}
     for name in names:
@@ -263,6 +268,8 @@ def sla(clocks: Sequence[Clock]) -> dict[str, Any]:
             "breached": breached,
             "running": found["running"],
             "compliance_pct": share(met, met + breached),
+            "paused": len(paused.get(name, ())),
+            "paused_hours": rounded(sum(paused.get(name, ()))),
         }
     return out
 

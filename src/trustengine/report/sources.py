@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -74,6 +74,8 @@ class Clock:
     started_at: datetime | None
     stopped: bool
     breached: bool
+    paused_hours: float = 0.0
+    """The time the run stood paused while its case awaited the customer."""
 
 
 @dataclass(frozen=True)
@@ -202,7 +204,8 @@ def _clocks(db: sqlite_utils.Database, window: Window) -> list[Clock]:
     return _in_window(
         db,
         window,
-        f"SELECT clock, started_at, {counted} AS counted_at, stopped_at, breached "  # noqa: S608 - constants
+        f"SELECT clock, started_at, {counted} AS counted_at, stopped_at, breached, "  # noqa: S608 - constants
+        "paused_seconds "
         f"FROM sla_clocks WHERE {counted} IS NOT NULL "
         'ORDER BY customer, "case", clock, period',
         "counted_at",
@@ -211,6 +214,7 @@ def _clocks(db: sqlite_utils.Database, window: Window) -> list[Clock]:
             parse_at(row["started_at"]) if row["started_at"] else None,
             row["stopped_at"] is not None,
             bool(row["breached"]),
+            timedelta(seconds=row["paused_seconds"] or 0) / timedelta(hours=1),
         ),
     )
 

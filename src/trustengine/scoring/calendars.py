@@ -158,8 +158,30 @@ class Calendar:
         local = self._in_zone(moment)
         return next(max(start, local) for start, end in self._blocks_from(local) if end > local)
 
+    def working_time(self, start: datetime, end: datetime) -> timedelta:
+        """How much working time lies between ``start`` and ``end`` (a pause's length on
+        this calendar: docs/service-levels.md, "Pauses")."""
+        local, until = self._in_zone(start), self._in_zone(end)
+        total = timedelta()
+        for begin, stop in self._blocks_from(local):
+            if begin >= until:
+                return total
+            if stop > local:
+                total += _elapsed(max(begin, local), min(stop, until))
+        raise AssertionError("unreachable: the blocks run on past any end")
+
+    def add_working(self, start: datetime, amount: timedelta) -> datetime:
+        """The moment ``amount`` of working time after ``start`` (a moved due time)."""
+        local = self._in_zone(start)
+        if amount <= timedelta():
+            return local
+        return self._walk(local, amount)[0]
+
     def _hours(self, local: datetime, hours: int) -> tuple[datetime, date]:
-        left = timedelta(hours=hours)
+        return self._walk(local, timedelta(hours=hours))
+
+    def _walk(self, local: datetime, amount: timedelta) -> tuple[datetime, date]:
+        left = amount
         for start, end in self._blocks_from(local):
             if end <= local:
                 continue

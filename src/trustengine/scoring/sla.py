@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,16 @@ from trustengine.scoring.policy import load_toml, policy_path
 __all__ = ["CLOCKS", "DEFAULT_SLA_POLICY", "Duration", "SlaPolicy", "load_sla_policy"]
 
 DEFAULT_SLA_POLICY = "sla-default"
-CLOCKS = ("first_response", "resolution", "follow_up", "final_response")
+CLOCKS = (
+    "first_response",
+    "resolution",
+    "follow_up",
+    "final_response",
+    "next_reply",
+    "periodic_update",
+)
+"""The clocks the engine runs (``next_reply`` and ``periodic_update`` only where the policy
+sets a target for them): docs/service-levels.md, "The clocks"."""
 _DURATION = re.compile(r"^\s*(?P<amount>\d+)\s*(?P<unit>bh|bd|h|d|w)(?P<eod>\s+eod)?\s*$")
 _SETTINGS = ("calendars", "tier_calendars")
 """Tables of a policy file that are settings, not clocks."""
@@ -80,6 +89,8 @@ class SlaPolicy:
     """A tier's calendar, where it differs from the policy's."""
     sources: tuple[Path, ...] = ()
     """The files the policy was read from: its own, then each calendar's."""
+    pauses: tuple[str, ...] = ()
+    """The clocks that stop while a case awaits the customer (``pauses = [...]``)."""
 
     def target(self, clock: str, tier: str = "standard") -> Duration | None:
         """The target for ``clock`` and ``tier``, or None when the policy sets none."""
@@ -126,6 +137,29 @@ class SlaPolicy:
         computed = self.compute(clock, start, tier, calendar)
         return None if computed is None else computed.text()
 
+    def resume(
+        self,
+        clock: str,
+        due: datetime,
+        paused_at: datetime,
+        resumed_at: datetime,
+        tier: str = "standard",
+        calendar: str | None = None,
+    ) -> tuple[datetime, timedelta]:
+        """The due time of ``clock`` after a pause from ``paused_at`` to ``resumed_at``, and
+        the time the pause moved it by: the working time paused for a working-time target,
+        the elapsed time for a calendar-time one; nothing for a pause that began at or
+        after the due time (docs/service-levels.md, "Pauses")."""
+        target = self.target(clock, tier)
+        if target is None or paused_at >= due or resumed_at <= paused_at:
+            return due, timedelta()
+        if target.unit in ("h", "d", "w"):
+            moved = resumed_at.astimezone(UTC) - paused_at.astimezone(UTC)
+            return (due.astimezone(UTC) + moved).astimezone(due.tzinfo), moved
+        on = self.calendar_for(clock, tier, calendar)
+        moved = on.working_time(paused_at, resumed_at)
+        return on.add_working(due, moved).astimezone(due.tzinfo), moved
+
 
 @cache
 def load_sla_policy(name: str = DEFAULT_SLA_POLICY) -> SlaPolicy:
@@ -165,6 +199,9 @@ def _policy(raw: dict[str, Any], path: Path, parameter: str) -> SlaPolicy:
     names = sorted(n for n in used if n)
     for calendar in names:
         load_calendar(calendar)  # a bad calendar fails when the policy loads, not later
+    pauses = raw.get("pauses", [])
+    if not isinstance(pauses, list) or any(p not in CLOCKS for p in pauses):
+        raise PolicyError(f"pauses: {pauses!r}: give a list of clocks from {', '.join(CLOCKS)}")
     version = str(raw["version"]) + (f":{parameter.upper()}" if parameter else "")
     return SlaPolicy(
         version,
@@ -174,6 +211,7 @@ def _policy(raw: dict[str, Any], path: Path, parameter: str) -> SlaPolicy:
         calendars,
         tiers,
         (path, *dict.fromkeys(calendar_path(n) for n in names)),
+        tuple(str(p) for p in pauses),
     )
 
 

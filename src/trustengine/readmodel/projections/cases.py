@@ -5,11 +5,17 @@
 CaseClosed that says so); a reopening sets the case open again, clears ``closed_at``,
 ``resolved_at`` and ``confirmed_by_customer`` and counts in ``reopened`` (a case's clock
 period is ``reopened + 1``: :func:`period`). ``broken_promises`` and ``sla_breaches``
-count the case's PromiseBroken and SlaBreached events. Rules the engine enforced when
+count the case's PromiseBroken and SlaBreached events. ``awaiting_since`` is when the
+case began to await the customer (None: it does not), ``paused_seconds`` the time it has
+awaited in all, and ``pauses`` each wait as JSON (``from``, ``until``, ``reason``,
+``on``; personal, for its reasons): docs/service-levels.md, "Pauses". Rules the engine enforced when
 recording (a case event has an open case) are relied on, not rechecked.
 """
 
 from __future__ import annotations
+
+import json
+from datetime import datetime
 
 from trustengine.domain import events as ev
 from trustengine.domain.base import CustomerEvent
@@ -39,6 +45,9 @@ TABLE = Table(
     Column("broken_promises", int),
     Column("sla_breaches", int),
     Column("last_event_at", str),
+    Column("awaiting_since", str),
+    Column("paused_seconds", float, not_null=True),
+    Column("pauses", str, personal=True),
     indexes=(("status", "opened_at"), ("owner",)),
     doc="One row per case (status open/closed; reopened counts reopenings).",
 )
@@ -49,6 +58,26 @@ def case_row(rows: Rows, event: CustomerEvent) -> Row | None:
     if event.case is None:
         return None
     return rows.edit(TABLE.name, event.customer, event.case)
+
+
+def pauses_of(case: Row) -> list[dict[str, str | None]]:
+    """The waits of a ``cases`` row (its ``pauses`` JSON), oldest first."""
+    text = case["pauses"]
+    return list(json.loads(text)) if text else []
+
+
+def _end_wait(case: Row, at: str) -> None:
+    """The case's wait, if it has one, ends at ``at``."""
+    since = case["awaiting_since"]
+    if since is None:
+        return
+    case["awaiting_since"] = None
+    waited = datetime.fromisoformat(at) - datetime.fromisoformat(since)
+    case["paused_seconds"] += waited.total_seconds()
+    pauses = pauses_of(case)
+    if pauses:
+        pauses[-1]["until"] = at
+        case["pauses"] = json.dumps(pauses, ensure_ascii=False)
 
 
 def period(case: Row | None) -> int:
@@ -85,6 +114,9 @@ class Cases(Projection):
                 "broken_promises": 0,
                 "sla_breaches": 0,
                 "last_event_at": None,
+                "awaiting_since": None,
+                "paused_seconds": 0.0,
+                "pauses": None,
             },
         )
 
@@ -122,10 +154,31 @@ class Cases(Projection):
             case["resolved_at"] = change.at
             case["confirmed_by_customer"] = 1
 
+    @handles(ev.CaseAwaitingCustomer)
+    def awaiting(self, e: ev.CaseAwaitingCustomer, change: Change) -> None:
+        case = case_row(change.rows, e)
+        if case is not None and case["awaiting_since"] is None:
+            case["awaiting_since"] = change.at
+            wait = {"from": change.at, "until": None, "reason": e.reason, "on": e.on}
+            case["pauses"] = json.dumps([*pauses_of(case), wait], ensure_ascii=False)
+
+    @handles(ev.CaseResumed)
+    def resumed(self, e: ev.CaseResumed, change: Change) -> None:
+        case = case_row(change.rows, e)
+        if case is not None:
+            _end_wait(case, change.at)
+
+    @handles(ev.CustomerContacted)
+    def contacted(self, e: ev.CustomerContacted, change: Change) -> None:
+        case = case_row(change.rows, e)
+        if case is not None and e.direction == "inbound":
+            _end_wait(case, change.at)  # the customer's reply ends a wait on them
+
     @handles(ev.CaseClosed)
     def closed(self, e: ev.CaseClosed, change: Change) -> None:
         case = case_row(change.rows, e)
         if case is not None:
+            _end_wait(case, change.at)
             case["status"] = "closed"
             case["closed_at"] = change.at
             if e.confirmed_by_customer and not case["confirmed_by_customer"]:
@@ -162,4 +215,4 @@ class Cases(Projection):
             case["last_event_at"] = change.at
 
 
-__all__ = ["TABLE", "Cases", "case_row", "period"]
+__all__ = ["TABLE", "Cases", "case_row", "pauses_of", "period"]
