@@ -224,7 +224,10 @@ class Ledger(KeysMixin, CommandsMixin, AmendingMixin, Application[UUID]):
         check_times(as_of, as_known_at)
         engine = self
         with engine._decoding():
-            events = cast(list[CustomerEvent], list(engine.events.get(customer_id(customer))))
+            if as_of is None:
+                events = cast(list[CustomerEvent], list(engine.events.get(customer_id(customer))))
+            else:
+                events = self._history_until(customer_id(customer), as_of)
         if not events:
             raise CustomerNotFoundError(f"no customer {customer!r} in {engine.target.display}")
         return [
@@ -233,6 +236,18 @@ class Ledger(KeysMixin, CommandsMixin, AmendingMixin, Application[UUID]):
             if (as_of is None or event.timestamp <= as_of)
             and (as_known_at is None or event.recorded_at <= as_known_at)
         ]
+
+    def _history_until(self, id_: UUID, as_of: datetime) -> list[CustomerEvent]:
+        """A customer's events, those whose payload says they are after ``as_of`` left
+        undecoded; an empty history raises as an unknown customer, not as "nothing by
+        then" (the caller tells the two apart by the whole history)."""
+        stored = self.recorder.select_events(id_)
+        if not stored:
+            return []
+        mapper = cast(PydanticMapper, self.mapper)
+        kept = (mapper.to_domain_event_until(record, as_of) for record in stored)
+        events = [cast(CustomerEvent, event) for event in kept if event is not None]
+        return events or [cast(CustomerEvent, mapper.to_domain_event(stored[0]))]
 
     def _first_event(self) -> FirstEvent:
         first = self.recorder.select_notifications(1, 1)
