@@ -157,6 +157,9 @@ class Ledger(KeysMixin, CommandsMixin, AmendingMixin, Application[UUID]):
         """The time the last ``at_now`` write gave its events (None before one)."""
         settings = {**CACHE_SETTINGS, **self.target.env, **lock_settings, **(env or {})}
         self._write_lock = threading.RLock()
+        self._wrote_last: dict[UUID, int] = {}
+        """Customers whose cached copy is the one this engine saved last, with its version:
+        their next command skips the fast-forward read (see :meth:`_load`)."""
         try:
             if self.target.backend == "postgres":
                 try:
@@ -221,7 +224,10 @@ class Ledger(KeysMixin, CommandsMixin, AmendingMixin, Application[UUID]):
         check_times(as_of, as_known_at)
         engine = self
         with engine._decoding():
-            events = cast(list[CustomerEvent], list(engine.events.get(customer_id(customer))))
+            if as_of is None:
+                events = cast(list[CustomerEvent], list(engine.events.get(customer_id(customer))))
+            else:
+                events = self._history_until(customer_id(customer), as_of)
         if not events:
             raise CustomerNotFoundError(f"no customer {customer!r} in {engine.target.display}")
         return [
@@ -230,6 +236,18 @@ class Ledger(KeysMixin, CommandsMixin, AmendingMixin, Application[UUID]):
             if (as_of is None or event.timestamp <= as_of)
             and (as_known_at is None or event.recorded_at <= as_known_at)
         ]
+
+    def _history_until(self, id_: UUID, as_of: datetime) -> list[CustomerEvent]:
+        """A customer's events, those whose payload says they are after ``as_of`` left
+        undecoded; an empty history raises as an unknown customer, not as "nothing by
+        then" (the caller tells the two apart by the whole history)."""
+        stored = self.recorder.select_events(id_)
+        if not stored:
+            return []
+        mapper = cast(PydanticMapper, self.mapper)
+        kept = (mapper.to_domain_event_until(record, as_of) for record in stored)
+        events = [cast(CustomerEvent, event) for event in kept if event is not None]
+        return events or [cast(CustomerEvent, mapper.to_domain_event(stored[0]))]
 
     def _first_event(self) -> FirstEvent:
         first = self.recorder.select_notifications(1, 1)
@@ -365,7 +383,21 @@ class Ledger(KeysMixin, CommandsMixin, AmendingMixin, Application[UUID]):
                 # "Now" is read at each attempt, once the customers are loaded: a time read
                 # before another writer's event landed would be earlier than that event.
                 now = None if at_now else self.clock()
-                customers, stored = self._stage(drafts, positions, now, progress, skipped=skipped)
+                trusted: list[UUID] = []
+                try:
+                    customers, stored = self._stage(
+                        drafts, positions, now, progress, skipped=skipped, trusted=trusted
+                    )
+                except BatchRejectedError:
+                    if not trusted:
+                        raise
+                    # Staged on customers as this engine last saved them: another writer
+                    # may have changed them since, so the refusal is checked again on
+                    # customers fast-forwarded to the store before it stands.
+                    self._distrust(trusted)
+                    skipped = [] if erased is not None else None
+                    now = None if at_now else self.clock()
+                    customers, stored = self._stage(drafts, positions, now, skipped=skipped)
                 if not stored:
                     _extend(erased, skipped)
                     return 0
@@ -381,6 +413,7 @@ class Ledger(KeysMixin, CommandsMixin, AmendingMixin, Application[UUID]):
                 except IntegrityError:
                     # Another writer appended to one of these customers first: reload, recheck.
                     self.conflicts += 1
+                    self._distrust(c.id for c in customers)
                     pause = min(MAX_PAUSE, 0.005 * 2**attempt)
                     time.sleep(random.uniform(0, pause))  # noqa: S311 (jitter, not crypto)
                     continue
@@ -399,6 +432,7 @@ class Ledger(KeysMixin, CommandsMixin, AmendingMixin, Application[UUID]):
                     ) from None
                 for id_ in erasing:
                     self.personal.forget(id_)
+                self._keep_saved(customers, erasing)
                 _extend(erased, skipped)
                 return stored
         raise ConcurrencyError(
@@ -413,13 +447,16 @@ class Ledger(KeysMixin, CommandsMixin, AmendingMixin, Application[UUID]):
         progress: Progress | None = None,
         *,
         skipped: list[int] | None = None,
+        trusted: list[UUID] | None = None,
     ) -> tuple[list[Customer], int]:
         """Apply drafts to copies of the current customers; raise if any breaks a rule.
 
         ``now`` is the recorded time; None means the events happened now, so the clock
         is read after every customer is loaded and gives both times. With a ``skipped``
         list, a draft for an erased customer is left out (its position appended there)
-        instead of breaking the rule that they take nothing.
+        instead of breaking the rule that they take nothing. Given a ``trusted`` list, a
+        customer this engine saved last is taken from the cache as it was saved, without
+        the fast-forward read, and its id appended there.
         """
         customers: dict[str, Customer] = {}
         problems: list[tuple[int, str]] = []
@@ -428,7 +465,9 @@ class Ledger(KeysMixin, CommandsMixin, AmendingMixin, Application[UUID]):
         stored = 0
         for draft in drafts:
             if draft.customer not in customers:
-                customers[draft.customer] = self._load(draft.customer, draft.timestamp, empty_store)
+                customers[draft.customer] = self._load(
+                    draft.customer, draft.timestamp, empty_store, trusted
+                )
         if now is None:
             now = self.stamped = self.clock()
             drafts = [draft.model_copy(update={"timestamp": now}) for draft in drafts]
@@ -467,17 +506,70 @@ class Ledger(KeysMixin, CommandsMixin, AmendingMixin, Application[UUID]):
             self._has_events = bool(self.recorder.max_notification_id())
         return not self._has_events
 
-    def _load(self, key: str, first_at: datetime, empty_store: bool) -> Customer:
+    def _load(
+        self, key: str, first_at: datetime, empty_store: bool, trusted: list[UUID] | None
+    ) -> Customer:
         if empty_store:
             return Customer.new(key, first_at)
+        id_ = customer_id(key)
+        if trusted is not None:
+            own = self._own_copy(id_)
+            if own is not None:
+                trusted.append(id_)
+                return own.clone()
         try:
             with self._decoding():
-                cached: Customer = self.repository.get(customer_id(key), projector_func=_replay)
+                cached: Customer = self.repository.get(id_, projector_func=_replay)
         except AggregateNotFoundError:
             return Customer.new(key, first_at)  # a customer the store has never seen
         # The cached customer, fast-forwarded to the store, stays pristine: commands are
         # staged on a copy, so a rejected or conflicting write leaves no trace.
         return cached.clone()
+
+    def _own_copy(self, id_: UUID) -> Customer | None:
+        """The cached customer if it is the very one this engine saved last, else None.
+
+        Skipping the fast-forward read is safe: if another writer has appended since, the
+        save fails on the customer's next version (unique in the store), the customer is
+        distrusted and the write retried on a fast-forwarded copy (see :meth:`_write`).
+        """
+        version = self._wrote_last.get(id_)
+        cache = self.repository.cache
+        if version is None or cache is None:
+            return None
+        try:
+            cached = cast(Customer | None, cache.get(id_))
+        except KeyError:  # evicted since
+            del self._wrote_last[id_]
+            return None
+        if cached is None or cached.version != version:
+            return None
+        return cached
+
+    def _keep_saved(self, customers: Sequence[Customer], erasing: Sequence[UUID]) -> None:
+        """Put the customers just saved into the aggregate cache, so the next command does
+        not read back and decode the events this engine itself wrote.
+
+        eventsourcing caches saved aggregates only when fast-forwarding is off. An erased
+        customer is left to the store (its next load reads what the erasure left).
+        """
+        cache = self.repository.cache
+        if cache is None:
+            return
+        maxsize: int | None = getattr(cache, "maxsize", None)  # None: an unbounded cache
+        if maxsize is not None and len(self._wrote_last) > 2 * maxsize + len(customers):
+            # Bounded by the cache: a customer forgotten here is only fast-forwarded again.
+            self._wrote_last = {k: v for k, v in self._wrote_last.items() if k in cache.cache}
+        for customer in customers:
+            if customer.id in erasing:
+                self._wrote_last.pop(customer.id, None)
+                continue
+            cache.put(customer.id, customer)
+            self._wrote_last[customer.id] = customer.version
+
+    def _distrust(self, ids: Iterable[UUID]) -> None:
+        for id_ in ids:
+            self._wrote_last.pop(id_, None)
 
     def erase(
         self,

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from eventsourcing.persistence import MapperDeserialisationError, Notification
 
@@ -55,6 +56,8 @@ class _Walk:
     last_version: dict[str, int] = field(default_factory=dict)
     last_hash: dict[str, str] = field(default_factory=dict)
     names: dict[str, str] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)
+    """The customer key each stream's id was checked against (so once per stream)."""
     head: str = GENESIS
     count: int = 0
     mark: int = 0
@@ -139,32 +142,54 @@ def _batches(engine: Ledger, size: int) -> Iterator[Sequence[Notification]]:
 
 
 def _check(engine: Ledger, walk: _Walk, notification: Notification, problems: list[str]) -> None:
-    stream = norm_stream(str(notification.originator_id))
+    originator = notification.originator_id
+    # A UUID's text is already the canonical spelling; anything else is normalised.
+    stream = str(originator) if isinstance(originator, UUID) else norm_stream(str(originator))
     version = notification.originator_version
-    where = f"{walk.names.get(stream, stream)} position {version} (event #{notification.id})"
+    name = walk.names.get(stream, stream)
     expected = walk.last_version.get(stream, 0) + 1
     walk.last_version[stream] = version
     if version != expected:
-        problems.append(f"{where}: follows position {expected - 1}: events missing or reordered")
+        problems.append(
+            f"{_at(name, version, notification)}: follows position {expected - 1}: "
+            "events missing or reordered"
+        )
     try:
         event = engine.mapper.to_domain_event(notification)
     except MapperDeserialisationError as error:
-        problems.append(f"{where}: does not decode: {error}")
+        problems.append(f"{_at(name, version, notification)}: does not decode: {error}")
     else:
         if isinstance(event, CustomerEvent):
-            walk.names.setdefault(stream, f"customer {event.customer!r}")
-            where = f"{walk.names[stream]} position {version} (event #{notification.id})"
-            if str(customer_id(event.customer)) != stream:
-                problems.append(f"{where}: names a customer whose id is not this stream's")
+            named = walk.names.get(stream)
+            if named is None:
+                named = walk.names[stream] = f"customer {event.customer!r}"
+            name = named
+            # The stream's id is derived from the customer's key: checked once per key.
+            if walk.keys.get(stream) != event.customer:
+                if str(customer_id(event.customer)) == stream:
+                    walk.keys[stream] = event.customer
+                else:
+                    problems.append(
+                        f"{_at(name, version, notification)}: names a customer whose id "
+                        "is not this stream's"
+                    )
         else:
-            problems.append(f"{where}: not a customer event ({notification.topic})")
+            problems.append(
+                f"{_at(name, version, notification)}: not a customer event ({notification.topic})"
+            )
     hashed = event_hash(walk.last_hash.get(stream, GENESIS), notification)
     walk.last_hash[stream] = hashed
     recorded = walk.links.get(notification.id)
     if recorded is None:
-        problems.append(f"{where}: no chain hash recorded: inserted outside the engine")
+        problems.append(
+            f"{_at(name, version, notification)}: no chain hash recorded: "
+            "inserted outside the engine"
+        )
     elif recorded != hashed:
-        problems.append(f"{where}: hash mismatch: its type, time, payload or position was changed")
+        problems.append(
+            f"{_at(name, version, notification)}: hash mismatch: its type, time, payload "
+            "or position was changed"
+        )
     walk.count += 1
     walk.head = advance_head(walk.head, hashed)
     if walk.count == walk.mark:
@@ -175,6 +200,11 @@ def _check(engine: Ledger, walk: _Walk, notification: Notification, problems: li
             f"seal: the first {walk.count} events do not match the sealed head: "
             "history before the seal was changed"
         )
+
+
+def _at(name: str, version: int, notification: Notification) -> str:
+    """Where a problem is, as a problem names it (made only when there is one)."""
+    return f"{name} position {version} (event #{notification.id})"
 
 
 @dataclass

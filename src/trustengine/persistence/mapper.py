@@ -9,6 +9,7 @@ way out).
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
 
@@ -25,6 +26,7 @@ _ROW_FIELDS = frozenset({"originator_id", "originator_version"})
 _EXCLUDE = set(_ROW_FIELDS)  # pydantic wants a set; never changed
 _CLASS_VERSIONS: dict[type, int] = {}
 _REPLACEMENT = "replacement"  # EventCorrected's field holding a whole event
+_TIME = "timestamp"  # the business time, as the payload names it
 
 
 class PydanticMapper(Mapper[UUID]):
@@ -80,11 +82,31 @@ class PydanticMapper(Mapper[UUID]):
             raise MapperDeserialisationError(_describe(stored, error)) from error
 
     def to_domain_event(self, stored_event: StoredEvent) -> Any:
+        return self._from_state(stored_event, self.decode_state(stored_event))
+
+    def to_domain_event_until(self, stored_event: StoredEvent, until: datetime) -> Any | None:
+        """The event of ``stored_event``, or None when its business time is after ``until``.
+
+        The time is read from the payload before anything else is done with it, so a
+        later event costs no unsealing and no validation. A time that does not parse
+        here is left to the full decoding (the caller filters the event it returns).
+        """
+        state = self.decode_state(stored_event)
+        at = state.get(_TIME)
+        if isinstance(at, str):
+            try:
+                moment = datetime.fromisoformat(at)
+            except ValueError:
+                moment = None
+            if moment is not None and moment.tzinfo is not None and moment > until:
+                return None
+        return self._from_state(stored_event, state)
+
+    def _from_state(self, stored_event: StoredEvent, state: dict[str, Any]) -> Any:
         try:
             cls = resolve_topic(stored_event.topic)
         except Exception as error:
             raise MapperDeserialisationError(_describe(stored_event, error)) from error
-        state = self.decode_state(stored_event)
         inner = state.get(_REPLACEMENT)
         if SEALED in state or (isinstance(inner, dict) and SEALED in inner):
             if self.personal is None:
