@@ -142,7 +142,8 @@ def test_the_dry_run_report_counts_types_and_gives_the_time_span() -> None:
 
 def test_round_trip_counts_csat_and_sla_breaches_equal_the_fixture(tmp_path: Path) -> None:
     events, _ = converted()
-    report = round_trip(events, tmp_path)
+    via = ["--from", "zendesk", str(HERE), "--map", str(HERE / "mapping.toml")]
+    report = round_trip(events, tmp_path, via=via)
 
     # The same figures, straight from the fixture.
     scores = {"good": 5, "bad": 1}
