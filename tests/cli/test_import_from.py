@@ -194,3 +194,35 @@ def test_with_a_quarantine_the_refused_events_go_to_the_rejects_file(tmp_path: P
     rejected = json.loads(line)
     assert rejected["source"]["id"] == "ticket/101"
     assert rejected["_rejected"]["line"] == 1
+
+
+def test_timeline_audit_and_proof_show_where_an_imported_event_came_from(tmp_path: Path) -> None:
+    db = str(tmp_path / "t.db")
+    assert run("import", "--from", "zendesk", str(ZENDESK), "--db", db)[0] == 0
+    first = {
+        "system": "zendesk",
+        "id": "ticket/101",
+        "url": "https://example.zendesk.com/api/v2/tickets/101.json",
+        "time": "exact",
+    }
+    customer = "zendesk-user-9001"
+
+    read = json.loads(run("timeline", customer, "--json", "--db", db)[1])
+    replayed = json.loads(
+        run("timeline", customer, "--json", "--as-of", "2027-01-01T00:00:00Z", "--db", db)[1]
+    )
+    audit = json.loads(run("audit", customer, "--json", "--db", db)[1])
+    key = str(tmp_path / "signing")
+    assert run("keygen", "--signing", "--output", key)[0] == 0
+    checkpoint = str(tmp_path / "checkpoint.json")
+    assert run("seal", "--sign", key, "--output", checkpoint, "--db", db)[0] == 0
+    bundle = tmp_path / "proof.json"
+    code, output = run(
+        "proof", customer, "--checkpoint", checkpoint, "--output", str(bundle), "--db", db
+    )
+    assert code == 0, output
+    proof = json.loads(bundle.read_text(encoding="utf-8"))
+
+    assert read[0]["source"] == replayed[0]["source"] == first
+    assert audit["events"][0]["source"] == first
+    assert proof["events"][0]["line"]["source"] == first

@@ -61,7 +61,7 @@ from trustengine.scoring.trust import CaseTrack, TrustModel, TrustState
 if TYPE_CHECKING:
     from trustengine.application.engine import Ledger
 
-VIEWS_VERSION = "6"
+VIEWS_VERSION = "7"
 """Bump when the tables' meaning changes: read models built before are rebuilt.
 
 2: the ``satisfaction`` table (a views file of version 1 has no scores in it).
@@ -74,6 +74,7 @@ reopening.
 6: personal text sealed under the customer's key (:mod:`.sealing`): a read model built
 before holds it in the clear, and the rebuild drops it (the connection runs with
 ``secure_delete``).
+7: ``timeline.source``, where an imported event came from.
 """
 
 
