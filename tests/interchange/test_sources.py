@@ -4,10 +4,13 @@ and the key that makes re-importing another system's export incremental."""
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.examples import event
 from trustengine.application.engine import Ledger
@@ -103,3 +106,23 @@ def test_the_same_fact_without_a_source_is_still_the_same_fact(tmp_path: Path) -
         bare = sourced()
         del bare["source"]
         assert _import(engine, [bare]) == 0
+
+
+_KEYS = st.text(min_size=1, max_size=200).filter(lambda text: text.strip() == text and text)
+
+
+@given(
+    system=_KEYS,
+    id_=_KEYS,
+    url=st.none() | st.text(min_size=1, max_size=2000),
+    time=st.none() | st.sampled_from(["exact", "day", "bound"]),
+)
+@settings(max_examples=60, deadline=None)
+def test_any_valid_source_survives_a_line_unchanged(
+    system: str, id_: str, url: str | None, time: str | None
+) -> None:
+    source = {"system": system, "id": id_, "url": url, "time": time}
+    given_source = {key: value for key, value in source.items() if value is not None}
+    parsed = parse_line(json.dumps(sourced(given_source)))
+
+    assert to_contract(parse_line(dumps(parsed)))["source"] == given_source
