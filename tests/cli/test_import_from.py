@@ -226,3 +226,14 @@ def test_timeline_audit_and_proof_show_where_an_imported_event_came_from(tmp_pat
     assert read[0]["source"] == replayed[0]["source"] == first
     assert audit["events"][0]["source"] == first
     assert proof["events"][0]["line"]["source"] == first
+
+
+def test_timeline_csv_writes_the_source_as_its_json(tmp_path: Path) -> None:
+    db = str(tmp_path / "t.db")
+    assert run("import", "--from", "zendesk", str(ZENDESK), "--db", db)[0] == 0
+
+    code, output = run("timeline", "zendesk-user-9001", "--csv", "--db", db)
+
+    assert code == 0
+    (row, *_) = list(csv.DictReader(output.splitlines()))
+    assert json.loads(row["source"])["id"] == "ticket/101"
