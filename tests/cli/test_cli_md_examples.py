@@ -1,9 +1,9 @@
 """Every example in docs/cli.md runs as shown against the demo store.
 
 An example is one indented block (its lines run in turn, as one shell script), in a
-fresh folder holding a fresh copy of the demo store, so that each example stands alone
-and whatever it writes lands in that folder. It must exit 0, or the status its last
-line documents with a trailing ``# exit N``.
+fresh folder holding a fresh copy of the demo store and of examples/, so that each
+example stands alone and whatever it writes lands in that folder. It must exit 0, or
+the status its last line documents with a trailing ``# exit N``.
 """
 
 from __future__ import annotations
@@ -67,6 +67,7 @@ def test_every_docs_cli_md_example_runs_as_shown_against_the_demo(
 ) -> None:
     shutil.copy2(demo_store, tmp_path / "trustengine.db")
     shutil.copy2(demo_store.with_suffix(".keys"), tmp_path / "trustengine.keys")  # its key store
+    shutil.copytree(ROOT / "examples", tmp_path / "examples")  # the import --from examples
     env = {name: value for name, value in os.environ.items() if not name.startswith("TRUSTENGINE_")}
     # ``trustengine`` is this interpreter's, whatever PATH says.
     script = f'set -e\ntrustengine() {{ "{sys.executable}" -m trustengine "$@"; }}\n{example}\n'

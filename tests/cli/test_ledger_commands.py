@@ -237,7 +237,7 @@ def test_timeline_as_of_keeps_only_what_had_happened_by_then(
     assert result.exit_code == 0
     assert (
         result.output.splitlines()[0]
-        == "at,type,case,actor,channel,summary,position,recorded_at,trust"
+        == "at,type,case,actor,channel,summary,position,recorded_at,source,trust"
     )
     assert len(result.output.splitlines()) == 2
 

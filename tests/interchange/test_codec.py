@@ -56,7 +56,7 @@ def test_a_parsed_event_is_an_unrecorded_draft(type_name: str) -> None:
 
 
 def test_to_contract_writes_envelope_keys_in_contract_order() -> None:
-    example = EXAMPLES["ComplaintFiled"]
+    example = {**EXAMPLES["ComplaintFiled"], "source": {"system": "zendesk", "id": "101"}}
     assert list(to_contract(parse_event(example))) == list(ENVELOPE_KEYS[:-1])  # no id yet
 
 

@@ -83,6 +83,7 @@ def test_every_command_module_of_the_cli_is_in_the_independence_contract() -> No
         "files",
         "fields",
         "checkpoints",
+        "importing",
     }
     commands = {
         f"trustengine.cli.{path.stem}"

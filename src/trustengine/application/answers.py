@@ -104,6 +104,8 @@ class TimelineStep(Answer):
     summary: str
     position: int
     recorded_at: str
+    source: dict[str, str] | None = None
+    """Where an imported event came from (the contract's ``source``), else None."""
     trust: Number | None
 
 

@@ -158,8 +158,10 @@ def rounded(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def event_row(event: CustomerEvent) -> dict[str, Any]:
-    """One event as the audit lists it: both times, who, how, what, and its data."""
-    return {
+    """One event as the audit lists it: both times, who, how, what, and its data (and,
+    for an imported event, where it came from: ``source``)."""
+    line = to_contract(event)
+    row = {
         "position": event.originator_version,
         "at": event.timestamp.isoformat(),
         "recorded_at": event.recorded_at.isoformat(),
@@ -168,8 +170,11 @@ def event_row(event: CustomerEvent) -> dict[str, Any]:
         "actor": event.actor,
         "channel": event.channel,
         "summary": summarize(event),
-        "data": to_contract(event)["data"],
+        "data": line["data"],
     }
+    if "source" in line:
+        row["source"] = line["source"]
+    return row
 
 
 def _judgement(

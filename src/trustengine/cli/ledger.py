@@ -11,6 +11,7 @@ from typing import IO, Any
 import click
 
 from trustengine.application.engine import EventInput
+from trustengine.cli import importing
 from trustengine.cli.checkpoints import (
     checkpoint_consistency,
     consistency_lines,
@@ -106,7 +107,8 @@ def _skipped(result: ImportResult) -> str:
 
 
 @click.command("import", epilog="Example: trustengine import history.jsonl --db ./trust.db")
-@click.argument("file", type=click.File("rb"))
+@click.argument("file")
+@importing.from_options
 @click.option(
     "--max-errors",
     type=click.IntRange(min=0),
@@ -132,7 +134,11 @@ def _skipped(result: ImportResult) -> str:
 @db_option
 @handle_errors
 def import_(
-    file: IO[bytes],
+    file: str,
+    system: str | None,
+    map_file: str | None,
+    dry_run: bool,
+    as_json: bool,
     max_errors: int,
     archive: bool,
     quarantine: str | None,
@@ -147,16 +153,22 @@ def import_(
     the second time; so are lines for erased customers, which are counted. The file is
     UTF-8 (a byte order mark and CRLF line ends are fine). With --archive, FILE's stored
     records are checked against their hashes and root and written as they were, into an
-    empty store.
+    empty store. With --from SYSTEM, FILE or DIR is that system's export (zendesk,
+    freshdesk, cfpb, or csv with --map), converted first; an event whose source id the
+    customer already has is skipped, so an updated export stores only what is new.
     """
-    given = str(getattr(file, "name", "-"))  # stdin as bytes may have no name
-    name = "-" if given in ("<stdin>", "-") else given
+    if system is not None:
+        importing.run(system, file, map_file, dry_run, as_json, archive, quarantine, db, max_errors)
+        return
+    binary = importing.jsonl_file(file, map_file=map_file, dry_run=dry_run, as_json=as_json)
+    given_name = str(getattr(binary, "name", "-"))  # stdin as bytes may have no name
+    name = "-" if given_name in ("<stdin>", "-") else given_name
     if quarantine is not None:
         if archive:
             raise InputError("--quarantine sets lines aside: an --archive is restored whole")
-        _import_quarantined(file, name, quarantine, db)
+        _import_quarantined(binary, name, quarantine, db)
         return
-    lines = decoded_lines(file, name=name)
+    lines = decoded_lines(binary, name=name)
     if archive:
         restore(db, lines, name, public_key)
         return

@@ -125,9 +125,16 @@ def render_rows(
         writer = csv.DictWriter(sys.stdout, fieldnames=names, lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: _cell(row.get(k)) for k in names})
+            writer.writerow({k: _csv_cell(row.get(k)) for k in names})
         return
     _echo_lines(table_lines(_table_cells(rows, columns), columns, title))
+
+
+def _csv_cell(value: Any) -> str:
+    """A CSV cell: an object (a timeline step's ``source``) as its JSON, else as a table's."""
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _cell(value)
 
 
 def _on_terminal() -> bool:

@@ -157,8 +157,37 @@ EventId = Annotated[
 ]
 """The id of a stored event, as ``export`` and ``timeline --json`` show it."""
 
+SOURCE_URL_MAX_LENGTH = 2000
+SourceTime = Literal["exact", "day", "bound"]
+"""How precise an imported event's ``at`` is: the moment, the start of the day the source
+gives, or the latest moment it can have been (docs/importing.md, "Times")."""
+
+
+class Source(BaseModel):
+    """Where a fact came from: the system that held it and its id there (the contract's
+    ``source``). An import stores a fact whose (system, id) the customer already has once."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    system: Key
+    """The system the fact came from (``zendesk``, ``cfpb``, a mapping's name)."""
+    id: Key
+    """The fact's id in that system, stable across exports."""
+    url: (
+        Annotated[str, StringConstraints(min_length=1, max_length=SOURCE_URL_MAX_LENGTH)] | None
+    ) = None
+    """Where the record can be seen in that system."""
+    time: SourceTime | None = None
+    """How precise ``at`` is: ``exact``, ``day`` or ``bound``; absent means exact."""
+
+    def ref(self) -> tuple[str, str]:
+        """What identifies the fact: (system, id)."""
+        return (self.system, self.id)
+
+
 # Fields every event has that are not part of the fact itself.
 _PLACEMENT_FIELDS = frozenset({"originator_id", "originator_version", "recorded_at"})
+_NOT_FACT_FIELDS = _PLACEMENT_FIELDS | {"source"}
 
 
 class CustomerEvent(BaseModel, CanMutateAggregate[UUID]):
@@ -178,6 +207,8 @@ class CustomerEvent(BaseModel, CanMutateAggregate[UUID]):
     case: Key | None = None
     actor: Annotated[str, StringConstraints(max_length=200)] | None = None
     channel: Channel | None = None
+    source: Source | None = None
+    """Where the fact came from, when it was imported from another system."""
 
     scope: ClassVar[Scope] = "case"
     """``customer``: never has a case; ``case``: needs one; ``either``: may have one."""
@@ -228,7 +259,8 @@ class CustomerEvent(BaseModel, CanMutateAggregate[UUID]):
         return None if kind is None else str(getattr(self, kind))
 
     def fact_key(self) -> tuple[Any, ...]:
-        """What makes two events the same fact: everything but where and when it was stored."""
+        """What makes two events the same fact: everything but where and when it was
+        stored, and where it came from (``source``, which the aggregate checks apart)."""
         cls = type(self)
         try:
             values = _FACT_VALUES[cls]
@@ -277,7 +309,7 @@ def _fact_fields(cls: type[CustomerEvent]) -> tuple[str, ...]:
     try:
         return _FACT_FIELDS[cls]
     except KeyError:
-        names = tuple(name for name in cls.model_fields if name not in _PLACEMENT_FIELDS)
+        names = tuple(name for name in cls.model_fields if name not in _NOT_FACT_FIELDS)
         _FACT_FIELDS[cls] = names
         return names
 
@@ -287,11 +319,14 @@ __all__ = [
     "KEY_MAX_LENGTH",
     "KEY_PATTERN",
     "NIL_ID",
+    "SOURCE_URL_MAX_LENGTH",
     "Channel",
     "CommitmentKind",
     "CustomerEvent",
     "Instant",
     "Key",
     "Scope",
+    "Source",
+    "SourceTime",
     "Text",
 ]

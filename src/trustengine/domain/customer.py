@@ -56,6 +56,8 @@ class Customer(BaseAggregate[uuid.UUID]):
         self.stale = False
         self.erased = False
         self.facts: set[tuple[Any, ...]] = set()
+        self.sources: set[tuple[str, str]] = set()
+        """The (system, id) of every stored event that came from another system."""
 
     @classmethod
     def blank(cls, id: uuid.UUID, key: str, at: datetime) -> Customer:
@@ -85,6 +87,7 @@ class Customer(BaseAggregate[uuid.UUID]):
             dict(self.rules.awaiting),
         )
         twin.facts = set(self.facts)
+        twin.sources = set(self.sources)
         twin._pending_events = []
         return twin
 
@@ -125,7 +128,12 @@ class Customer(BaseAggregate[uuid.UUID]):
     # --- commands --------------------------------------------------------------------
 
     def has_recorded(self, draft: CustomerEvent) -> bool:
-        """Whether this very fact (same type, time, case, actor, channel and data) is stored."""
+        """Whether this very fact (same type, time, case, actor, channel and data) is
+        stored, or, for an imported one, a fact from the same source (system and id): a
+        re-imported export stores only what it did not hold before."""
+        source = draft.source
+        if source is not None and source.ref() in self.sources:
+            return True
         return draft.fact_key() in self.facts
 
     def record(self, draft: CustomerEvent, *, recorded_at: datetime) -> CustomerEvent:
@@ -171,6 +179,8 @@ class Customer(BaseAggregate[uuid.UUID]):
         """Note a recorded event in the rule state."""
         version = event.originator_version
         self.facts.add(event.fact_key())
+        if event.source is not None:
+            self.sources.add(event.source.ref())
         if isinstance(event, EventRetracted):
             self.amendments.add(version)
             self.retracted[target_version(event.event)] = version

@@ -1,7 +1,8 @@
 """The contract's JSON Lines face: contract-shaped dicts and lines to events, and back.
 
 One event is one JSON object: ``type``, ``customer``, ``case``, ``at``, ``actor``,
-``channel`` and ``data`` (see the interchange contract). Parsing validates everything the
+``channel``, ``data`` and, for a fact imported from another system, ``source`` (see the
+interchange contract). Parsing validates everything the
 contract says about a single event; the rules that depend on a customer's history are the
 aggregate's (:mod:`trustengine.domain.customer`).
 """
@@ -25,11 +26,17 @@ from trustengine.exceptions import InvalidEventError, UnknownEventTypeError
 E = TypeVar("E", bound=CustomerEvent)
 REJECTED_KEY = "_rejected"
 """The key ``import --quarantine`` adds to each line it writes to the rejects file."""
-ENVELOPE_KEYS = ("type", "customer", "case", "at", "actor", "channel", "data", "id")
+ENVELOPE_KEYS = ("type", "customer", "case", "at", "actor", "channel", "data", "source", "id")
 IGNORED_KEYS = frozenset({"id", REJECTED_KEY})
 """Keys a line may carry that import reads past: the ``id`` export writes (the store
 gives each event its own) and the reason a quarantine wrote (see ledger import)."""
-_ENVELOPE_TO_FIELD = {"customer": "customer", "case": "case", "actor": "actor", "at": "timestamp"}
+_ENVELOPE_TO_FIELD = {
+    "customer": "customer",
+    "case": "case",
+    "actor": "actor",
+    "at": "timestamp",
+    "source": "source",
+}
 _FIELD_TO_KEY = {"timestamp": "at"}
 _ENVELOPE_KEY_SET = frozenset(ENVELOPE_KEYS) | IGNORED_KEYS
 _DATA_FIELD_SETS: dict[type[CustomerEvent], frozenset[str]] = {}
@@ -55,6 +62,7 @@ RULES: dict[str, str] = {
     "time_range": "time-in-range",
     "event_id": "event-id",
     "replacement": "type",
+    "extra_forbidden": "unknown-key",
     "time_offset": "time-with-offset",
     "timezone_aware": "time-with-offset",
 }
@@ -181,6 +189,8 @@ def to_contract(event: CustomerEvent, *, with_id: bool = False) -> dict[str, Any
         elif isinstance(value, CustomerEvent):
             data[name] = to_contract(value)  # a correction's replacement
     out["data"] = data
+    if event.source is not None:
+        out["source"] = event.source.model_dump(exclude_none=True)
     return out
 
 

@@ -12,7 +12,7 @@ import copy
 from dataclasses import dataclass
 from typing import Any
 
-from trustengine.domain.base import EVENT_ID_PATTERN, KEY_PATTERN, CustomerEvent
+from trustengine.domain.base import EVENT_ID_PATTERN, KEY_PATTERN, CustomerEvent, Source
 from trustengine.domain.events import EVENT_TYPES
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -188,6 +188,7 @@ def _line_schema(cls: type[CustomerEvent]) -> dict[str, Any]:
         "at": _clean(props["timestamp"]),
         **{name: _clean(props[name]) for name in _OPTIONAL_ENVELOPE},
         "data": data if "required" in data else {"anyOf": [data, {"type": "null"}]},
+        "source": {"anyOf": [_clean(Source.model_json_schema()), {"type": "null"}]},
     }
     for name in ("actor", "channel"):
         properties[name].pop("default", None)

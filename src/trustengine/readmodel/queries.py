@@ -12,6 +12,7 @@ case. Columns the schema declares ``bool`` (stored as 0/1) come back as booleans
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -31,7 +32,7 @@ _EXPLANATION = (
     SCORE_HISTORY.select("at", "type", "case", "delta", "reason", "score", "phase", "position")
     + " WHERE customer = ? ORDER BY position"
 )
-_STEP = ("at", "type", "case", "actor", "channel", "summary", "position", "recorded_at")
+_STEP = ("at", "type", "case", "actor", "channel", "summary", "position", "recorded_at", "source")
 """A timeline row's keys, in the order ``timeline --json`` gives them."""
 _TIMELINE = TIMELINE.select(*_STEP) + " WHERE customer = ?"
 
@@ -69,14 +70,22 @@ def customer_state(
     return out
 
 
+def _sourced(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Timeline rows with their ``source`` column read back as the JSON object it holds."""
+    for row in rows:
+        if row["source"] is not None:
+            row["source"] = json.loads(row["source"])
+    return rows
+
+
 def customer_timeline(
     db: sqlite_utils.Database, customer: str, *, case: str | None = None
 ) -> list[dict[str, Any]] | None:
     """``customer``'s timeline rows, oldest first; None if the customer is unknown."""
     if case is None:
-        rows = _rows(db, _TIMELINE + " ORDER BY position", (customer,))
+        rows = _sourced(_rows(db, _TIMELINE + " ORDER BY position", (customer,)))
         return rows or None
-    rows = _rows(db, _TIMELINE + ' AND "case" = ? ORDER BY position', (customer, case))
+    rows = _sourced(_rows(db, _TIMELINE + ' AND "case" = ? ORDER BY position', (customer, case)))
     if rows:
         return rows
     return [] if customer_known(db, customer) else None
@@ -111,7 +120,7 @@ _CUSTOMER_ORDER: dict[str, str] = {
 }
 _CASE_TIMELINE = (
     'SELECT t.at, t.type, t."case", t.actor, t.channel, t.summary, t.position, '
-    "t.recorded_at, s.score AS trust FROM timeline AS t LEFT JOIN score_history AS s "
+    "t.recorded_at, t.source, s.score AS trust FROM timeline AS t LEFT JOIN score_history AS s "
     "ON s.customer = t.customer AND s.position = t.position "
     'WHERE t.customer = ? AND t."case" = ? ORDER BY t.position'
 )
@@ -238,7 +247,7 @@ def case_detail(db: sqlite_utils.Database, customer: str, case: str) -> dict[str
         "promises": _typed(PROMISES, _rows(db, _COMMITMENTS, params)),
         "compensation": _typed(COMPENSATION, _rows(db, _COMPENSATION, params)),
         "sla_clocks": _typed(CLOCKS, _rows(db, _CLOCKS, params)),
-        "timeline": _rows(db, _CASE_TIMELINE, params),
+        "timeline": _sourced(_rows(db, _CASE_TIMELINE, params)),
     }
 
 

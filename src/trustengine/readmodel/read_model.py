@@ -61,7 +61,7 @@ from trustengine.scoring.trust import CaseTrack, TrustModel, TrustState
 if TYPE_CHECKING:
     from trustengine.application.engine import Ledger
 
-VIEWS_VERSION = "7"
+VIEWS_VERSION = "8"
 """Bump when the tables' meaning changes: read models built before are rebuilt.
 
 2: the ``satisfaction`` table (a views file of version 1 has no scores in it).
@@ -77,6 +77,7 @@ before holds it in the clear, and the rebuild drops it (the connection runs with
 7: pauses, received times, the customer's calendar, ``next_reply`` and
 ``periodic_update`` (``sla_clocks.run``, ``paused_at``, ``paused_seconds``,
 ``due_explained``; ``cases.awaiting_since``, ``paused_seconds``, ``pauses``).
+8: ``timeline.source``, where an imported event came from.
 """
 
 

@@ -96,6 +96,13 @@ _SUMMARIES: dict[type[CustomerEvent], Callable[[Any], str]] = {
 }
 
 
+def source_of(event: CustomerEvent) -> dict[str, str] | None:
+    """Where ``event`` came from (the contract's ``source``), None when it was not imported."""
+    if event.source is None:
+        return None
+    return event.source.model_dump(exclude_none=True)
+
+
 def summarize(event: CustomerEvent) -> str:
     """One human sentence for ``event``."""
     return _SUMMARIES[type(event)](event)
@@ -104,7 +111,8 @@ def summarize(event: CustomerEvent) -> str:
 def timeline_rows(
     events: Iterable[CustomerEvent], *, case: str | None = None
 ) -> list[dict[str, Any]]:
-    """Timeline rows, oldest first, with the contract's keys (and position, recorded_at)."""
+    """Timeline rows, oldest first, with the contract's keys (and position, recorded_at,
+    and where an imported event came from, ``source``)."""
     return [
         {
             "at": event.timestamp.isoformat(),
@@ -115,6 +123,7 @@ def timeline_rows(
             "summary": summarize(event),
             "position": event.originator_version,
             "recorded_at": event.recorded_at.isoformat(),
+            "source": source_of(event),
         }
         for event in events
         if case is None or event.case == case

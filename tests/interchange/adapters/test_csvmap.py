@@ -64,7 +64,9 @@ def test_the_helpdesk_example_fires_on_changes_once_per_case(tmp_path: Path) -> 
 
 def test_round_trip_csat_equals_the_csv(tmp_path: Path) -> None:
     events, _ = convert(EXAMPLES / "helpdesk.csv")
-    report = round_trip(events, tmp_path)
+    mapping = EXAMPLES / "helpdesk.toml"
+    via = ["--from", "csv", str(EXAMPLES / "helpdesk.csv"), "--map", str(mapping)]
+    report = round_trip(events, tmp_path, via=via)
 
     with (EXAMPLES / "helpdesk.csv").open(newline="") as stream:
         rows = list(csv.DictReader(stream))

@@ -105,7 +105,8 @@ def test_tags_after_the_close_are_refused_by_name_when_the_team_says_so() -> Non
 
 def test_round_trip_csat_and_breaches_equal_the_fixture(tmp_path: Path) -> None:
     events, report_ = converted()
-    report = round_trip(events, tmp_path)
+    via = ["--from", "freshdesk", str(HERE), "--map", str(HERE / "mapping.toml")]
+    report = round_trip(events, tmp_path, via=via)
 
     tickets = {t["id"]: t for t in load("tickets")}
     scale = {103: 5, 102: 4, 101: 4, 100: 3, -101: 2, -102: 2, -103: 1}

@@ -56,6 +56,7 @@ class Draft:
 @dataclass
 class _Case:
     closed: bool = False
+    awaiting: bool = False
 
 
 @dataclass
@@ -79,6 +80,8 @@ class Sequencer:
     def emit(self, drafts: Iterable[Draft]) -> Iterator[dict[str, Any]]:
         """The events of ``drafts`` that keep the rules, as contract-shaped dicts."""
         for draft in drafts:
+            if self._redundant(draft):
+                continue
             problem = _invalid(draft) or self._check(draft)
             if problem is not None:
                 rule, reason = problem
@@ -87,6 +90,22 @@ class Sequencer:
             event = self._event(draft)
             self.report.event(event, sort_key(draft.at))
             yield event
+
+    def _redundant(self, draft: Draft) -> bool:
+        """Whether ``draft`` repeats what the case's wait already is: a status moving from
+        one waiting status to another (pending to on-hold) is one wait, and a wait the
+        customer's reply already ended (docs/service-levels.md, "Pauses") needs no
+        ``CaseResumed``. Counted in the report's notes."""
+        case = self._customers.get(draft.customer, _Customer()).cases.get(draft.case or "")
+        if case is None:
+            return False
+        if draft.type == "CaseAwaitingCustomer" and case.awaiting:
+            self.report.notes["a wait already running: no second CaseAwaitingCustomer"] += 1
+            return True
+        if draft.type == "CaseResumed" and not case.awaiting:
+            self.report.notes["a wait the customer's reply had ended: no CaseResumed"] += 1
+            return True
+        return False
 
     def _event(self, draft: Draft) -> dict[str, Any]:
         event: dict[str, Any] = {"type": draft.type, "customer": draft.customer}
@@ -130,8 +149,15 @@ class Sequencer:
         if case.closed and not on_closed:
             return "closed-case-takes-only-settlements", f"case {draft.case!r} is closed"
         problem = self._commitment(cls, customer, draft)
-        if problem is None and draft.type == "CaseClosed":
-            case.closed = True
+        if problem is None:
+            if draft.type == "CaseClosed":
+                case.closed, case.awaiting = True, False
+            elif draft.type == "CaseAwaitingCustomer":
+                case.awaiting = True
+            elif draft.type == "CaseResumed" or (
+                draft.type == "CustomerContacted" and draft.data.get("direction") == "inbound"
+            ):
+                case.awaiting = False
         return problem
 
     @staticmethod

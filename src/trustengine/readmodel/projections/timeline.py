@@ -7,10 +7,12 @@ from the redacted event (:mod:`trustengine.readmodel.erasure`), not blanked.
 
 from __future__ import annotations
 
+import json
+
 from trustengine.domain.base import CustomerEvent
 from trustengine.readmodel.projection import Change, Projection, handles
 from trustengine.readmodel.table import Column, Table
-from trustengine.readmodel.timeline import summarize
+from trustengine.readmodel.timeline import source_of, summarize
 
 TABLE = Table(
     "timeline",
@@ -23,11 +25,17 @@ TABLE = Table(
     Column("actor", str),
     Column("channel", str),
     Column("summary", str, not_null=True, personal=True),
+    Column("source", str),
     indexes=(("type",),),
     doc="One row per event: the remediation steps, as `trustengine timeline` shows them.",
     append_only=True,
     redacted=True,
 )
+
+
+def _as_text(source: dict[str, str] | None) -> str | None:
+    """An event's ``source`` as the column keeps it: its JSON object, as text."""
+    return None if source is None else json.dumps(source, ensure_ascii=False, sort_keys=True)
 
 
 class Timeline(Projection):
@@ -48,6 +56,7 @@ class Timeline(Projection):
                 "actor": event.actor,
                 "channel": event.channel,
                 "summary": summarize(event),
+                "source": _as_text(source_of(event)),
             },
         )
 
