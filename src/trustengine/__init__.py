@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time, _WHERE bel
         Offer,
         Report,
         Timeline,
+        TimelineAmendment,
         TimelineStep,
     )
     from trustengine.application.facade import TrustEngine
@@ -126,6 +127,7 @@ _WHERE: dict[str, str] = {
     "Offer": "trustengine.application.answers",
     "Report": "trustengine.application.answers",
     "Timeline": "trustengine.application.answers",
+    "TimelineAmendment": "trustengine.application.answers",
     "TimelineStep": "trustengine.application.answers",
     # trustengine.application.facade
     "TrustEngine": "trustengine.application.facade",
@@ -322,6 +324,7 @@ __all__ = [
     "SweepTimeError",
     "TimeWentBackwardsError",
     "Timeline",
+    "TimelineAmendment",
     "TimelineStep",
     "TrustEngine",
     "TrustEngineError",

@@ -90,6 +90,11 @@ def test_every_event_carries_both_times_actor_channel_and_its_data(demo_db: str)
             "summary": report["events"][2]["data"]["summary"],
             "remedy_sought": report["events"][2]["data"]["remedy_sought"],
         },
+        "id": report["events"][0]["id"].rsplit(":", 1)[0] + ":3",
+        "counted": True,
+        "late_days": None,
+        "retracted": False,
+        "note": None,
     }
     assert [row["position"] for row in report["events"]] == list(range(1, 20))
     assert report["verification"] == {

@@ -237,7 +237,8 @@ def test_timeline_as_of_keeps_only_what_had_happened_by_then(
     assert result.exit_code == 0
     assert (
         result.output.splitlines()[0]
-        == "at,type,case,actor,channel,summary,position,recorded_at,source,trust"
+        == "at,type,case,actor,channel,summary,position,recorded_at,id,late_days,counted,"
+        "amendment,source,trust"
     )
     assert len(result.output.splitlines()) == 2
 
@@ -324,3 +325,45 @@ def test_timeline_nl_gives_one_json_object_a_line_the_same_as_json(
     lines = as_nl.output.splitlines()
     assert len(lines) == 2
     assert [json.loads(line) for line in lines] == json.loads(as_json.output)
+
+
+LATE_ACK = (
+    '{"type": "ComplaintAcknowledged", "customer": "cust-1", "case": "C-1", '
+    '"at": "2026-03-01T09:30:00+00:00", "actor": "agent-7", "data": {}}'
+)
+CONTACT = (
+    '{"type": "CustomerContacted", "customer": "cust-1", '
+    '"at": "2026-03-20T09:00:00+00:00", "data": {"direction": "inbound"}}'
+)
+
+
+def test_timeline_marks_a_late_entry_and_strikes_a_retracted_step(
+    runner: CliRunner, tmp_path: Path, db: str
+) -> None:
+    lines = write(tmp_path, "f.jsonl", COMPLAINT, CONTACT, LATE_ACK)
+    runner.invoke(main, ["import", lines, "--db", db])
+    rows = json.loads(runner.invoke(main, ["timeline", "cust-1", "--json", "--db", db]).output)
+    contact = rows[2]["id"]
+    retracted = runner.invoke(
+        main, ["retract", contact, "--reason", "wrong customer", "--actor", "lead-2", "--db", db]
+    )
+    assert retracted.exit_code == 0, retracted.output
+
+    result = runner.invoke(main, ["timeline", "cust-1", "--csv", "--db", db])
+
+    assert result.exit_code == 0, result.output
+    table = runner.invoke(main, ["timeline", "cust-1", "--db", db]).output
+    assert "Complaint acknowledged [entered" in table and "days late]" in table
+    assert "~~Inbound contact~~ [retracted by lead-2 on" in table
+    after = json.loads(runner.invoke(main, ["timeline", "cust-1", "--json", "--db", db]).output)
+    assert [row["type"] for row in after] == [
+        "ComplaintFiled",
+        "ComplaintAcknowledged",
+        "CustomerContacted",
+        "EventRetracted",
+    ]
+    assert after[1]["late_days"] is not None and after[1]["position"] == 3
+    assert after[2]["counted"] is False
+    assert after[2]["amendment"]["reason"] == "wrong customer"
+    assert after[2]["amendment"]["actor"] == "lead-2"
+    assert after[2]["id"] == contact

@@ -1,7 +1,8 @@
 """The read model agrees with replay: ``state`` and ``timeline`` from the tables equal
-what replaying the customer's events gives, for the demo and a synthetic history; and,
-for a history with waits, received times and customers' calendars under a policy that
-pauses clocks on calendars, the clock and case rows equal a fold from scratch."""
+what replaying the customer's events gives, for the demo and a synthetic history, and for
+one that arrives with late entries, retractions and corrections; and, for a history with
+waits, received times and customers' calendars under a policy that pauses clocks on
+calendars, the clock and case rows equal a fold from scratch."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 from tests.paused_history import paused_policy, with_pauses
 from tests.readmodel.conftest import DEMO_CUSTOMERS
+from tests.readmodel.late_history import generated, record_as_it_arrives
 from trustengine import TrustEngine
 from trustengine.exceptions import CustomerNotFoundError
 from trustengine.readmodel import ReadModel, fold_customer
@@ -62,6 +64,23 @@ def test_state_and_timeline_of_every_synthetic_customer_equal_a_replay(
     assert len(customers) == 200
     for customer in customers:
         assert_agrees(synth_engine, model, customer, scoring)
+
+
+def test_a_history_with_late_entries_retractions_and_corrections_equals_a_replay(
+    open_engine: Callable[..., TrustEngine], read_models: Opener, tmp_path: Path
+) -> None:
+    engine = open_engine()
+    views = None if engine.target.backend == "memory" else str(tmp_path / "views.db")
+    model = read_models(engine, views, batch_size=7)
+    record_as_it_arrives(
+        engine, generated(15, 300, seed=11), retracted=0.05, corrected=0.05, catch_up=model.catch_up
+    )
+    model.catch_up()
+    kinds = {event.type_name for event in engine.all_events()}
+    assert {"EventRetracted", "EventCorrected"} <= kinds
+    scoring = TrustModel()
+    for customer in customers_of(engine):
+        assert_agrees(engine, model, customer, scoring)
 
 
 def test_a_read_model_rebuilt_under_other_policies_equals_a_replay_under_them(

@@ -89,8 +89,9 @@ def test_an_added_row_is_reported_with_exit_1(demo_db: str) -> None:
     edit(
         demo_db,
         'INSERT INTO timeline SELECT customer, position + 100, at, recorded_at, type, "case", '
-        "actor, channel, summary, source FROM timeline "
-        "WHERE rowid = (SELECT MIN(rowid) FROM timeline)",
+        "actor, channel, summary, seq, event_id, counted, amendment, amended_by, amended_at, "
+        "amended_actor, amend_reason, met_at, late_entry, source "
+        "FROM timeline WHERE rowid = (SELECT MIN(rowid) FROM timeline)",
     )
 
     assert verify_views(demo_db) == (

@@ -90,6 +90,9 @@ Recovery paradox (NPS while restored/advocate vs never complained)
   cannot tell: no NPS scores from never complained in this window
 
 Trust scores now: 5 customers, mean 65.1 (0-10: 1, 60-70: 1, 70-80: 1, 80-90: 1, 90-100: 1)
+
+Late entries (out of order, recorded over 24 h after they happened): 0 (per period: 0 0 0)
+  retracted 0, corrected 0, recorded misses the history shows met 0
 """
 
 

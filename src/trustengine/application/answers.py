@@ -92,6 +92,22 @@ class CustomerState(Answer):
     explanation: list[ExplanationStep]
 
 
+class TimelineAmendment(Answer):
+    """The retraction or correction of a timeline step: what, which event, when, who, why;
+    or a recorded miss that the history, as now known, shows was met."""
+
+    kind: str
+    """``retracted``, ``corrected`` or ``refuted`` (a recorded ``SlaBreached`` whose
+    clock a late entry shows stopped in time)."""
+    by: str | None
+    """The id of the ``EventRetracted`` or ``EventCorrected``."""
+    recorded_at: str | None
+    actor: str | None
+    reason: str | None
+    met_at: str | None
+    """For ``refuted``: when the clock stopped, in time."""
+
+
 class TimelineStep(Answer):
     """One remediation step (a row of ``trustengine timeline --json``), with the trust
     score after it (``trust``; None when the step is not scored)."""
@@ -104,6 +120,15 @@ class TimelineStep(Answer):
     summary: str
     position: int
     recorded_at: str
+    id: str
+    """The event's stable id (customer id and version)."""
+    late_days: int | None
+    """Whole days it was entered late (recorded more than the policy's
+    ``late_entry_hours`` after its ``at``); None: not a late entry."""
+    counted: bool
+    """False: a retracted event, or a retraction or correction itself."""
+    amendment: TimelineAmendment | None
+    """The retraction that struck it, or the correction it stands for."""
     source: dict[str, str] | None = None
     """Where an imported event came from (the contract's ``source``), else None."""
     trust: Number | None
@@ -287,6 +312,7 @@ class Report(Document):
     hand_offs: dict[str, Any]
     recovery_paradox: dict[str, Any]
     trust_scores: dict[str, Any]
+    late_entries: dict[str, Any]
 
 
 class AuditReport(Document):
@@ -330,5 +356,6 @@ __all__ = [
     "Offer",
     "Report",
     "Timeline",
+    "TimelineAmendment",
     "TimelineStep",
 ]

@@ -41,6 +41,7 @@ from trustengine.application.answers import (
     Report,
     Timeline,
 )
+from trustengine.application.engine import check_times
 from trustengine.domain.base import CustomerEvent
 from trustengine.exceptions import CustomerNotFoundError, UnknownCaseError
 from trustengine.readmodel.due import due_items
@@ -49,6 +50,7 @@ from trustengine.readmodel.queries import AT_RISK_PHASES, CustomerSort
 from trustengine.readmodel.read_model import ReadModel
 from trustengine.readmodel.timeline import timeline_rows
 from trustengine.report import build_report
+from trustengine.scoring.history import as_of as history_as_of
 from trustengine.scoring.trust import PHASES, TrustModel
 
 if TYPE_CHECKING:
@@ -165,8 +167,8 @@ class ReadingMixin:
             then = f"in {where}"
         else:
             events = self._history_by_then(customer, as_of, as_known_at)
-            rows = timeline_rows(events, case=case)
             scoring = TrustModel.named(*self._policies(policy, sla))
+            rows = timeline_rows(events, case=case, late_after=scoring.policy.report.late_after)
             steps = scoring.replay(events).explanation if rows else []
             explanation = [step.as_dict() for step in steps]
             then = _then(as_of, as_known_at)
@@ -291,7 +293,10 @@ class ReadingMixin:
     def _history_by_then(
         self, customer: str, as_of: datetime | None, as_known_at: datetime | None
     ) -> list[CustomerEvent]:
-        events = self._engine.history(customer, as_of=as_of, as_known_at=as_known_at)
+        check_times(as_of, as_known_at)
+        events = self._engine.history(customer, as_known_at=as_known_at)
+        if as_of is not None:
+            events = history_as_of(events, as_of)  # corrections apply at every point
         if not events:
             then = _then(as_of, as_known_at)
             raise CustomerNotFoundError(f"customer {customer!r} has no events {then}")

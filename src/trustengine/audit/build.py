@@ -17,12 +17,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from trustengine.audit.fold import Folded, as_bool, fold, only_case
+from trustengine.audit.marks import ledger_rows
 from trustengine.domain.base import CustomerEvent
 from trustengine.exceptions import CustomerNotFoundError, InvalidTimeError, UnknownCaseError
 from trustengine.integrity.verify import CustomerVerification, verify_customer
 from trustengine.interchange.codec import to_contract
 from trustengine.readmodel import Row
 from trustengine.readmodel.timeline import summarize
+from trustengine.scoring.history import as_of as history_as_of
 from trustengine.scoring.sla import CLOCKS
 from trustengine.scoring.trust import TrustModel
 
@@ -64,11 +66,10 @@ def build_audit(
     # so a store with a damaged event still gets a report that says what is wrong.
     check = verify_customer(engine, customer)
     events = [
-        event
-        for event in check.decoded
-        if (as_of is None or event.timestamp <= as_of)
-        and (as_known_at is None or event.recorded_at <= as_known_at)
+        event for event in check.decoded if as_known_at is None or event.recorded_at <= as_known_at
     ]
+    if as_of is not None:
+        events = history_as_of(events, as_of)  # corrections apply at every point
     if not events:
         if check.problems and not check.decoded:
             raise CustomerNotFoundError(
@@ -79,7 +80,7 @@ def build_audit(
     if case is not None and case not in folded.trust.cases:
         raise UnknownCaseError(f"customer {customer!r} has no case {case!r} by then")
     judged_at, judged_by = _judgement(events, as_of, as_known_at)
-    shown = [event for event in events if case is None or event.case == case]
+    shown = ledger_rows(events, folded.timeline, model.policy.report.late_after, event_row, case)
     report = _sections(folded, case, judged_at)
     report.update(
         {
@@ -93,7 +94,7 @@ def build_audit(
             "policy": model.policy.version,
             "sla_policy": model.sla.version,
             "sla_description": model.sla.description,
-            "events": [event_row(event) for event in shown],
+            "events": shown,
             "trust": folded.trust.as_dict(),
             "verification": _verification(check),
         }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from trustengine.domain.base import CustomerEvent
@@ -30,6 +30,8 @@ class Folded:
     commitments: Rows
     clocks: Rows
     compensation: Rows
+    timeline: Rows = field(default_factory=list)
+    """Every event given, in business-time order, as the ``timeline`` table holds it."""
     stopped_at: int | None = None
     """The position of the first event that could not be folded (None: all were); the
     state and rows are those of the events before it, as the read model shows them."""
@@ -37,7 +39,8 @@ class Folded:
 
 
 def fold(model: TrustModel, events: Sequence[CustomerEvent], customer: str = "") -> Folded:
-    """Fold ``events`` (one customer's, oldest first) under ``model``'s policies.
+    """Fold ``events`` (one customer's stored events, in business-time order once folded:
+    :func:`~trustengine.readmodel.fold_customer`) under ``model``'s policies.
 
     An event the model cannot fold, or whose rows cannot be written (values out of
     SQLite's range, from a store written before they were bounded), stops the fold
@@ -67,6 +70,7 @@ def _fold(model: TrustModel, events: Sequence[CustomerEvent], customer: str) -> 
         commitments=folded.rows["promises"],
         clocks=folded.rows["sla_clocks"],
         compensation=folded.rows["compensation"],
+        timeline=folded.rows["timeline"],
     )
 
 

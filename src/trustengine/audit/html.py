@@ -71,6 +71,7 @@ EVENT_COLUMNS = (
     "actor",
     "channel",
     "summary",
+    "note",
     "data",
 )
 COMMITMENT_COLUMNS = (
@@ -123,7 +124,11 @@ def _event(row: dict[str, Any]) -> dict[str, Any]:
         f"{esc(key)}: {isolated(_plain(value))}" for key, value in sorted(row["data"].items())
     )
     texts = [value for value in row["data"].values() if isinstance(value, str) and value]
-    return {**row, "summary": _isolating(row["summary"], texts), "data": Html(data)}
+    summary = _isolating(row["summary"], texts)
+    if row.get("retracted"):
+        summary = Html(f"<del>{summary}</del>")  # it stays on record, struck through
+    note = isolated(row["note"]) if row.get("note") else ""
+    return {**row, "summary": summary, "note": note, "data": Html(data)}
 
 
 def _isolating(sentence: str, texts: Sequence[str]) -> Html:

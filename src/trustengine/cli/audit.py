@@ -129,6 +129,11 @@ def render_text(report: dict[str, Any]) -> None:
     )
     for title, key, columns in sections:
         rows = report[key] if key else trust["explanation"]
+        if key == "events":  # a retracted event stays on record, struck through
+            rows = [
+                {**row, "summary": f"~~{row['summary']}~~"} if row.get("retracted") else row
+                for row in rows
+            ]
         if rows:
             render_rows(rows, "table", columns, title=title)
 

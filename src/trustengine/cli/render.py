@@ -254,8 +254,28 @@ def sparkline(scores: Sequence[float]) -> str:
 
 
 def mark_sla(row: dict[str, Any]) -> dict[str, Any]:
-    if row.get("type") == "SlaBreached":
-        row["summary"] = f"⚠ {row['summary']}"
+    """A timeline row as the table shows it: an SLA breach flagged, a retracted step
+    struck through (``~~…~~``) with who retracted it, when and why, a correction and a
+    late entry said (docs/trust-model.md, "Late entries and corrections")."""
+    amendment = row.get("amendment") or {}
+    kind = amendment.get("kind")
+    summary = str(row["summary"])
+    if row.get("type") == "SlaBreached" and kind != "refuted":
+        summary = f"⚠ {summary}"
+    notes = []
+    if kind in ("retracted", "corrected"):
+        if kind == "retracted":
+            summary = f"~~{summary}~~"
+        who = amendment.get("actor") or "someone unnamed"
+        notes.append(
+            f"{kind} by {who} on {amendment.get('recorded_at')}: {amendment.get('reason')}"
+        )
+    elif kind == "refuted":
+        notes.append(f"recorded as missed; the history shows it met at {amendment.get('met_at')}")
+    late = row.get("late_days")
+    if late is not None:
+        notes.append(f"entered {late} day{'' if late == 1 else 's'} late")
+    row["summary"] = summary + "".join(f" [{note}]" for note in notes)
     return row
 
 

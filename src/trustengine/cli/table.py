@@ -19,6 +19,7 @@ cut a value.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import textwrap
@@ -265,11 +266,14 @@ def table_lines(
 
 
 def cell_text(value: Any) -> str:
-    """A value as a table cell: nothing for None, yes/no for booleans, else its text."""
+    """A value as a table cell: nothing for None, yes/no for booleans, compact JSON for
+    an object or a list (a timeline step's ``amendment``), else its text."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
     return str(value)
 
 

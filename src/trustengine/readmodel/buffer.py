@@ -98,6 +98,14 @@ class RowBuffer:
             rows[key] = row = open_row(self.personal, table, row)
         return row
 
+    def discard(self, customer: str) -> None:
+        """Drop every pending row of ``customer`` (their rows are being folded again)."""
+        for _name, appended in self.appended.items():
+            appended[:] = [row for row in appended if row.get("customer") != customer]
+        for _name, changed in self.changed.items():
+            for key in [key for key, row in changed.items() if row.get("customer") == customer]:
+                del changed[key]
+
     def rows(self) -> dict[str, list[Row]]:
         """Every pending row by table (the append-only ones in the order they came)."""
         out = {name: list(rows) for name, rows in self.appended.items()}

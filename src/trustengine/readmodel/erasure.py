@@ -72,6 +72,10 @@ def erase(
         "UPDATE timeline SET summary = ? WHERE customer = ? AND position = ?",
         [(_redacted_summary(mapper, s), customer, s.originator_version) for s in stored],
     )
+    db.execute(
+        "UPDATE timeline SET amend_reason = ? WHERE customer = ? AND amend_reason IS NOT NULL",
+        (ERASED, customer),
+    )
     for table, column, extra in _COPIES:
         db.execute(
             f'UPDATE "{table}" SET "{column}" = ? '  # noqa: S608 - names are constants above

@@ -23,11 +23,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar, Protocol, TypeVar
 
 from trustengine.domain.base import CustomerEvent
 from trustengine.readmodel.state import ViewState
 from trustengine.readmodel.table import Row, Table
+from trustengine.scoring.history import Amendment, LedgerStep
 from trustengine.scoring.sla import SlaPolicy
 from trustengine.scoring.trust import Contribution, TrustModel
 
@@ -65,6 +67,12 @@ class Change:
     recorded_at: str
     rows: Rows
     sla: SlaPolicy
+    seq: int = 0
+    """The event's place in the customer's ledger in business-time order (1 first)."""
+    amended_by: Amendment | None = None
+    """The correction whose replacement this event is (None: as stored)."""
+    late_entry: bool = False
+    """Whether it arrived after a later event of the customer (a late entry)."""
 
     @property
     def tier(self) -> str:
@@ -119,6 +127,10 @@ class Projection:
         """Called once per changed customer when a batch's rows are written (after all
         its events): for a table that shows where each customer stands now."""
 
+    def on_ledger(self, step: LedgerStep, seq: int, rows: Rows) -> None:
+        """Called for a stored event that counts for nothing (a retracted event, or a
+        retraction or correction itself): for a table that shows the whole ledger."""
+
 
 class Dispatch:
     """The handlers of a registry of projections, by event class (computed once each)."""
@@ -138,6 +150,10 @@ class Dispatch:
         for projection in self.projections:
             projection.on_state(state, changed_at, rows)
 
+    def on_ledger(self, step: LedgerStep, seq: int, rows: Rows) -> None:
+        for projection in self.projections:
+            projection.on_ledger(step, seq, rows)
+
 
 def fold_event(
     model: TrustModel,
@@ -147,11 +163,15 @@ def fold_event(
     rows: Rows,
     *,
     explain: bool = False,
+    seq: int = 0,
+    amended_by: Amendment | None = None,
+    late_entry: bool = False,
 ) -> Contribution:
     """Score ``event`` into ``state`` with ``model``, then run its handlers into ``rows``.
 
     ``explain`` keeps the contribution in ``state.trust.explanation`` (a fold from
-    scratch wants it; the processor keeps it in ``score_history`` instead).
+    scratch wants it; the processor keeps it in ``score_history`` instead). ``seq`` is
+    its place in business time; ``amended_by`` the correction it stands for.
     """
     trust = state.trust
     phase = trust.phase
@@ -167,10 +187,35 @@ def fold_event(
         event.recorded_at.isoformat(),
         rows,
         model.sla,
+        seq,
+        amended_by,
+        late_entry,
     )
     for handler in dispatch(type(event)):
         handler(event, change)
     return step
 
 
-__all__ = ["Change", "Dispatch", "Handler", "Projection", "Rows", "fold_event", "handles"]
+def last_at(state: ViewState) -> datetime | None:
+    """The latest business time of the customer's ledger folded so far (any event, counted
+    or not): an event before it is a late entry."""
+    value = state.extra.get("last_at")
+    return value if isinstance(value, datetime) else None
+
+
+def folded_version(state: ViewState) -> int:
+    """The highest stored version folded into ``state`` (0: none)."""
+    return int(state.extra.get("version", 0))
+
+
+__all__ = [
+    "Change",
+    "Dispatch",
+    "Handler",
+    "Projection",
+    "Rows",
+    "fold_event",
+    "folded_version",
+    "handles",
+    "last_at",
+]

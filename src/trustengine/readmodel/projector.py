@@ -20,6 +20,14 @@ event at a time, each in a savepoint, and that event is set aside in the ``probl
 table, with its customer's later events (see :mod:`.problems`), while the tracked
 position passes them.
 
+Events are folded in business-time order (``at``, then arrival). An event that comes in
+that order takes the incremental path: the customer's cached state, one more step. An
+event before the customer's last folded ``at`` (a late entry), an ``EventRetracted`` or
+an ``EventCorrected`` changes their history before its end: the customer is folded again
+from their stored history (:func:`~trustengine.readmodel.fold.fold_into`, amendments
+applied), their rows deleted from every projected table and written anew, in the batch's
+transaction like any other rows. No other customer is recomputed.
+
 Why not eventsourcing's ``SQLiteTrackingRecorder``: it writes its ``tracking`` table
 through its own datastore connection and transaction, not the sqlite-utils connection
 that writes the rows, so the two could not commit atomically; and for PostgreSQL and
@@ -39,7 +47,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import sqlite_utils
 from eventsourcing.persistence import (
@@ -53,12 +61,14 @@ from trustengine.domain.base import CustomerEvent
 from trustengine.exceptions import ReadModelError
 from trustengine.readmodel.buffer import RowBuffer
 from trustengine.readmodel.erasure import erase, scrub
+from trustengine.readmodel.fold import fold_into, fold_step
 from trustengine.readmodel.problems import is_event_fault, one_line
-from trustengine.readmodel.projection import Dispatch, fold_event
-from trustengine.readmodel.projections import DISPATCH
+from trustengine.readmodel.projection import Dispatch, folded_version, last_at
+from trustengine.readmodel.projections import DISPATCH, PROJECTED_TABLES
 from trustengine.readmodel.schema import VIEW_STATE
 from trustengine.readmodel.setaside import Erasure, SetAside
 from trustengine.readmodel.state import ViewState, dumps_state, loads_state
+from trustengine.scoring.history import LedgerStep, is_amendment
 from trustengine.scoring.trust import TrustModel
 
 PROJECTION = "read-model"
@@ -291,21 +301,50 @@ class Projector:
     def _project(self, notification: Notification, event: CustomerEvent, rows: RowBuffer) -> None:
         key = event.customer
         state = self._state(key)
-        trust = state.trust
+        folded = folded_version(state)
         version = event.originator_version
-        if version <= trust.events:
+        if version <= folded:
             # A position the fold already passed: the tables are not this store's.
             raise ReadModelError(
                 f"event {notification.id} is position {version} of "
-                f"customer {key!r}, but the read model holds {trust.events} of their events: "
+                f"customer {key!r}, but the read model holds {folded} of their events: "
                 "run trustengine rebuild"
             )
-        if version > trust.events + 1:
+        if version > folded + 1:
             # The store lacks the events between (deleted behind the engine's back): this
             # one cannot be folded on a history that has a hole in it.
-            raise LookupError(f"position {trust.events + 1} of this customer is not in the store")
-        fold_event(self.model, self.dispatch, state, event, rows)
+            raise LookupError(f"position {folded + 1} of this customer is not in the store")
+        before = last_at(state)
+        if is_amendment(event) or (before is not None and event.timestamp < before):
+            state = self._refold(event, rows)
+        else:
+            fold_step(self.model, self.dispatch, state, LedgerStep(event, True), rows)
         self._dirty[key] = (state, event.recorded_at.isoformat())
+
+    def _refold(self, event: CustomerEvent, rows: RowBuffer) -> ViewState:
+        """Fold ``event``'s customer again from scratch (a late entry or an amendment
+        changed their history before its end in business time): their stored history up
+        to ``event``, in business-time order, amendments applied, replacing their rows in
+        every projected table. Other customers are untouched."""
+        key = event.customer
+        stored = self.recorder.select_events(event.originator_id, lte=event.originator_version)
+        history: list[CustomerEvent] = [
+            event
+            if item.originator_version == event.originator_version
+            else cast(CustomerEvent, self.mapper.to_domain_event(item))
+            for item in stored
+        ]
+        for table in PROJECTED_TABLES:
+            # Names come from the declarations, never from input.
+            self.db.execute(
+                f'DELETE FROM "{table.name}" WHERE customer = ?',  # noqa: S608
+                (key,),
+            )
+        rows.discard(key)
+        state = fold_into(history, self.model, rows, key, dispatch=self.dispatch)
+        self._cache[key] = state
+        self._cache.move_to_end(key)
+        return state
 
     def _state(self, key: str) -> ViewState:
         pending = self._dirty.get(key)
@@ -327,7 +366,7 @@ class Projector:
             self.dispatch.on_state(state, recorded_at, buffer)
             buffer.put(
                 VIEW_STATE.name,
-                {"customer": key, "position": state.trust.events, "state": dumps_state(state)},
+                {"customer": key, "position": folded_version(state), "state": dumps_state(state)},
             )
         self._dirty.clear()
 

@@ -12,8 +12,8 @@ case. Columns the schema declares ``bool`` (stored as 0/1) come back as booleans
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any, Literal
 
 import sqlite_utils
@@ -26,15 +26,14 @@ from trustengine.readmodel.projections.promises import TABLE as PROMISES
 from trustengine.readmodel.projections.score_history import TABLE as SCORE_HISTORY
 from trustengine.readmodel.projections.timeline import TABLE as TIMELINE
 from trustengine.readmodel.table import Table
+from trustengine.readmodel.timeline import DEFAULT_LATE_AFTER, timeline_step
 from trustengine.scoring.policy import COMPONENTS
 
 _EXPLANATION = (
     SCORE_HISTORY.select("at", "type", "case", "delta", "reason", "score", "phase", "position")
-    + " WHERE customer = ? ORDER BY position"
+    + " WHERE customer = ? ORDER BY seq"
 )
-_STEP = ("at", "type", "case", "actor", "channel", "summary", "position", "recorded_at", "source")
-"""A timeline row's keys, in the order ``timeline --json`` gives them."""
-_TIMELINE = TIMELINE.select(*_STEP) + " WHERE customer = ?"
+_TIMELINE = TIMELINE.select() + " WHERE customer = ?"
 
 
 def _rows(db: sqlite_utils.Database, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
@@ -70,24 +69,23 @@ def customer_state(
     return out
 
 
-def _sourced(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Timeline rows with their ``source`` column read back as the JSON object it holds."""
-    for row in rows:
-        if row["source"] is not None:
-            row["source"] = json.loads(row["source"])
-    return rows
-
-
 def customer_timeline(
-    db: sqlite_utils.Database, customer: str, *, case: str | None = None
+    db: sqlite_utils.Database,
+    customer: str,
+    *,
+    case: str | None = None,
+    late_after: timedelta = DEFAULT_LATE_AFTER,
 ) -> list[dict[str, Any]] | None:
-    """``customer``'s timeline rows, oldest first; None if the customer is unknown."""
+    """``customer``'s timeline rows in business-time order, as
+    :func:`~trustengine.readmodel.timeline.timeline_step` gives them (late entries marked
+    when recorded more than ``late_after`` after their ``at``); None if the customer is
+    unknown. Personal text comes as the table holds it (the caller opens sealed text)."""
     if case is None:
-        rows = _sourced(_rows(db, _TIMELINE + " ORDER BY position", (customer,)))
-        return rows or None
-    rows = _sourced(_rows(db, _TIMELINE + ' AND "case" = ? ORDER BY position', (customer, case)))
+        rows = _rows(db, _TIMELINE + " ORDER BY seq", (customer,))
+        return [timeline_step(row, late_after) for row in rows] or None
+    rows = _rows(db, _TIMELINE + ' AND "case" = ? ORDER BY seq', (customer, case))
     if rows:
-        return rows
+        return [timeline_step(row, late_after) for row in rows]
     return [] if customer_known(db, customer) else None
 
 
@@ -119,16 +117,15 @@ _CUSTOMER_ORDER: dict[str, str] = {
     "changed": " ORDER BY julianday(changed_at) DESC, changed_at DESC, customer",
 }
 _CASE_TIMELINE = (
-    'SELECT t.at, t.type, t."case", t.actor, t.channel, t.summary, t.position, '
-    "t.recorded_at, t.source, s.score AS trust FROM timeline AS t LEFT JOIN score_history AS s "
+    "SELECT t.*, s.score AS trust FROM timeline AS t LEFT JOIN score_history AS s "
     "ON s.customer = t.customer AND s.position = t.position "
-    'WHERE t.customer = ? AND t."case" = ? ORDER BY t.position'
+    'WHERE t.customer = ? AND t."case" = ? ORDER BY t.seq'
 )
 _OF_CASE = ' WHERE customer = ? AND "case" = ?'
 _HAND_OFFS = (
     TIMELINE.select("at", "actor", "channel", "summary", "position")
     + _OF_CASE
-    + " AND type = 'CaseReassigned' ORDER BY position"
+    + " AND type = 'CaseReassigned' AND counted ORDER BY seq"
 )
 _COMMITMENTS = (
     PROMISES.select(
@@ -228,7 +225,13 @@ def customer_list(
     return _rows(db, sql, tuple(params))
 
 
-def case_detail(db: sqlite_utils.Database, customer: str, case: str) -> dict[str, Any] | None:
+def case_detail(
+    db: sqlite_utils.Database,
+    customer: str,
+    case: str,
+    *,
+    late_after: timedelta = DEFAULT_LATE_AFTER,
+) -> dict[str, Any] | None:
     """Everything about one case; None when the customer has no such case.
 
     Keys: ``case`` (the ``cases`` row: status, owner, hand-off count, escalation level,
@@ -247,7 +250,10 @@ def case_detail(db: sqlite_utils.Database, customer: str, case: str) -> dict[str
         "promises": _typed(PROMISES, _rows(db, _COMMITMENTS, params)),
         "compensation": _typed(COMPENSATION, _rows(db, _COMPENSATION, params)),
         "sla_clocks": _typed(CLOCKS, _rows(db, _CLOCKS, params)),
-        "timeline": _sourced(_rows(db, _CASE_TIMELINE, params)),
+        "timeline": [
+            {**timeline_step(row, late_after), "trust": row["trust"]}
+            for row in _rows(db, _CASE_TIMELINE, params)
+        ],
     }
 
 

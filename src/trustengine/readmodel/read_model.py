@@ -25,6 +25,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import fields
+from datetime import timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
@@ -54,14 +55,14 @@ from trustengine.readmodel.queries import (
 )
 from trustengine.readmodel.schema import TABLES, create_tables, drop_all, drop_views, view_files
 from trustengine.readmodel.sealing import reveal
-from trustengine.scoring.policy import DEFAULT_TRUST_POLICY, policy_path
+from trustengine.scoring.policy import DEFAULT_TRUST_POLICY, load_trust_policy, policy_path
 from trustengine.scoring.sla import DEFAULT_SLA_POLICY, load_sla_policy
 from trustengine.scoring.trust import CaseTrack, TrustModel, TrustState
 
 if TYPE_CHECKING:
     from trustengine.application.engine import Ledger
 
-VIEWS_VERSION = "8"
+VIEWS_VERSION = "9"
 """Bump when the tables' meaning changes: read models built before are rebuilt.
 
 2: the ``satisfaction`` table (a views file of version 1 has no scores in it).
@@ -78,6 +79,8 @@ before holds it in the clear, and the rebuild drops it (the connection runs with
 ``periodic_update`` (``sla_clocks.run``, ``paused_at``, ``paused_seconds``,
 ``due_explained``; ``cases.awaiting_since``, ``paused_seconds``, ``pauses``).
 8: ``timeline.source``, where an imported event came from.
+9: business-time order: ``seq`` in ``timeline`` and ``score_history``, retracted and
+corrected events (``timeline.counted``, ``amendment``...), event ids.
 """
 
 
@@ -375,10 +378,16 @@ class ReadModel:
             raise CustomerNotFoundError(f"no customer {customer!r} in {self.engine.target.display}")
         return reveal(self.engine.personal, found, customer)
 
+    def late_after(self) -> timedelta:
+        """How long after its ``at`` an event is recorded before it is marked a late
+        entry, under the trust policy the tables were built with."""
+        policy = load_trust_policy(self.meta().get("policy", DEFAULT_TRUST_POLICY))
+        return policy.report.late_after
+
     @_sqlite_errors
     def timeline(self, customer: str, *, case: str | None = None) -> list[dict[str, Any]]:
-        """``customer``'s timeline rows as of the last catch-up, oldest first."""
-        found = customer_timeline(self.db, customer, case=case)
+        """``customer``'s timeline rows as of the last catch-up, in business-time order."""
+        found = customer_timeline(self.db, customer, case=case, late_after=self.late_after())
         if found is None:
             raise CustomerNotFoundError(f"no customer {customer!r} in {self.engine.target.display}")
         return reveal(self.engine.personal, found, customer)
@@ -410,7 +419,7 @@ class ReadModel:
         Raises :class:`CustomerNotFoundError` for an unknown customer and
         :class:`UnknownCaseError` for a case the customer does not have.
         """
-        found = case_detail(self.db, customer, case)
+        found = case_detail(self.db, customer, case, late_after=self.late_after())
         if found is not None:
             return reveal(self.engine.personal, found, customer)
         where = self.engine.target.display

@@ -1,17 +1,26 @@
 """The remediation timeline: each event of a customer as one readable step.
 
 It replays events (a customer's history, or any prefix of it), so it answers "what did we
-know, promise and do, and when?" for any point in time.
+know, promise and do, and when?" for any point in time: in business-time order, every
+stored event, a retracted one marked with its retraction, a corrected one as its
+replacement, a late entry with how late it was entered (docs/trust-model.md, "Late
+entries and corrections").
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from trustengine.domain import events as ev
 from trustengine.domain.base import CustomerEvent
+from trustengine.scoring.history import Amendment, business_order, days_late
+from trustengine.scoring.policy import load_trust_policy
+
+DEFAULT_LATE_AFTER = load_trust_policy().report.late_after
+"""The default policy's late-entry threshold (``[report] late_entry_hours``)."""
 
 
 def _day(moment: datetime) -> str:
@@ -108,23 +117,124 @@ def summarize(event: CustomerEvent) -> str:
     return _SUMMARIES[type(event)](event)
 
 
-def timeline_rows(
-    events: Iterable[CustomerEvent], *, case: str | None = None
-) -> list[dict[str, Any]]:
-    """Timeline rows, oldest first, with the contract's keys (and position, recorded_at,
-    and where an imported event came from, ``source``)."""
-    return [
-        {
-            "at": event.timestamp.isoformat(),
-            "type": event.type_name,
-            "case": event.case,
-            "actor": event.actor,
-            "channel": event.channel,
-            "summary": summarize(event),
-            "position": event.originator_version,
-            "recorded_at": event.recorded_at.isoformat(),
-            "source": source_of(event),
+def timeline_row(
+    event: CustomerEvent,
+    seq: int,
+    *,
+    counted: bool = True,
+    amended_by: Amendment | None = None,
+    met_at: datetime | None = None,
+    late_entry: bool = False,
+) -> dict[str, Any]:
+    """The ``timeline`` table's row of stored ``event``, at place ``seq`` (business-time
+    order) of its customer's ledger; ``amended_by`` is the retraction that struck it
+    (``counted`` False) or the correction whose replacement it is; ``met_at``, for a
+    recorded ``SlaBreached`` that the history shows was met, when its clock stopped;
+    ``late_entry`` whether it arrived after a later event of the customer."""
+    kind = None
+    if amended_by is not None:
+        kind = "retracted" if isinstance(amended_by, ev.EventRetracted) else "corrected"
+    elif met_at is not None:
+        kind = "refuted"
+    return {
+        "customer": event.customer,
+        "position": event.originator_version,
+        "at": event.timestamp.isoformat(),
+        "recorded_at": event.recorded_at.isoformat(),
+        "type": event.type_name,
+        "case": event.case,
+        "actor": event.actor,
+        "channel": event.channel,
+        "summary": summarize(event),
+        "seq": seq,
+        "event_id": event.event_id or "",
+        "counted": counted,
+        "amendment": kind,
+        "amended_by": amended_by.event_id if amended_by is not None else None,
+        "amended_at": amended_by.recorded_at.isoformat() if amended_by is not None else None,
+        "amended_actor": amended_by.actor if amended_by is not None else None,
+        "amend_reason": amended_by.reason if amended_by is not None else None,
+        "met_at": met_at.isoformat() if met_at is not None else None,
+        "late_entry": late_entry,
+        "source": _source_text(event),
+    }
+
+
+def _source_text(event: CustomerEvent) -> str | None:
+    """An event's ``source`` as the ``timeline`` column keeps it: its JSON object, as text."""
+    source = source_of(event)
+    return None if source is None else json.dumps(source, ensure_ascii=False, sort_keys=True)
+
+
+def timeline_step(row: dict[str, Any], late_after: timedelta) -> dict[str, Any]:
+    """A ``timeline`` table row as ``timeline --json`` gives it: the contract's keys,
+    ``position`` and ``recorded_at``, the event ``id``, ``late_days`` (for a late entry
+    recorded more than ``late_after`` after its ``at``: the whole days; else None),
+    ``counted``, and ``amendment`` (None, or the retraction or correction: its ``kind``,
+    ``by`` (its id), ``recorded_at``, ``actor`` and ``reason``; or, kind ``refuted``, a
+    recorded ``SlaBreached`` whose clock the history shows ``met_at`` a time in time)."""
+    amendment = None
+    if row.get("amendment"):
+        amendment = {
+            "kind": row["amendment"],
+            "by": row["amended_by"],
+            "recorded_at": row["amended_at"],
+            "actor": row["amended_actor"],
+            "reason": row["amend_reason"],
+            "met_at": row["met_at"],
         }
-        for event in events
-        if case is None or event.case == case
+    return {
+        "at": row["at"],
+        "type": row["type"],
+        "case": row["case"],
+        "actor": row["actor"],
+        "channel": row["channel"],
+        "summary": row["summary"],
+        "position": row["position"],
+        "recorded_at": row["recorded_at"],
+        "id": row["event_id"],
+        "late_days": days_late(
+            datetime.fromisoformat(row["at"]),
+            datetime.fromisoformat(row["recorded_at"]),
+            late_after,
+            late_entry=bool(row["late_entry"]),
+        ),
+        "counted": bool(row["counted"]),
+        "amendment": amendment,
+        "source": json.loads(row["source"]) if row.get("source") else None,
+    }
+
+
+def timeline_rows(
+    events: Iterable[CustomerEvent],
+    *,
+    case: str | None = None,
+    late_after: timedelta = DEFAULT_LATE_AFTER,
+) -> list[dict[str, Any]]:
+    """Timeline rows of a customer's stored ``events`` (their history or a prefix of it),
+    in business-time order, amendments applied, as :func:`timeline_step` gives them."""
+    return [
+        timeline_step(
+            timeline_row(
+                step.event,
+                seq,
+                counted=step.counted,
+                amended_by=step.amended_by,
+                met_at=step.met_at,
+                late_entry=step.late_entry,
+            ),
+            late_after,
+        )
+        for seq, step in enumerate(business_order(events), 1)
+        if case is None or step.event.case == case
     ]
+
+
+__all__ = [
+    "DEFAULT_LATE_AFTER",
+    "source_of",
+    "summarize",
+    "timeline_row",
+    "timeline_rows",
+    "timeline_step",
+]

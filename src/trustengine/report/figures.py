@@ -32,6 +32,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from trustengine.report.late import late_entries
 from trustengine.report.money import totals
 from trustengine.report.sources import (
     RECOVERED_PHASES,
@@ -424,6 +425,7 @@ def build_figures(sources: Sources, window: Window, policy: TrustPolicy) -> dict
             sources.ratings, sources.complained, bands, settings.paradox_min_responses
         ),
         "trust_scores": trust_scores(sources.scores, settings.score_bins),
+        "late_entries": late_entries(sources.entered, window, periods, settings.late_after),
     }
 
 

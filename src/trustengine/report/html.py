@@ -377,6 +377,21 @@ def _scores(r: dict[str, Any]) -> str:
     )
 
 
+def _late(r: dict[str, Any]) -> str:
+    late = r["late_entries"]
+    rows = [{"period": p["period"], "late entries": p["late_entries"]} for p in late["per_period"]]
+    return _section(
+        "Late entries and corrections",
+        _p(
+            f"{late['late_entries']} events entered out of order, over "
+            f"{late['threshold_hours']:g} hours after they happened; {late['retracted']} "
+            f"retracted, {late['corrected']} corrected, {late['misses_shown_met']} recorded "
+            "misses the history now shows were met."
+        ),
+        table(rows, ["period", "late entries"], numeric=["late entries"]),
+    )
+
+
 def report_html(report: dict[str, Any], *, calendar: Calendar = "gregorian") -> str:
     """The report (:func:`~trustengine.report.build_report`'s dict) as one HTML page;
     ``calendar`` is the calendar its table cells show whole dates and times in."""
@@ -407,6 +422,7 @@ def _report_html(report: dict[str, Any]) -> str:
             _compensation(report),
             _hand_offs(report),
             _scores(report),
+            _late(report),
         )
     )
     return page("trustengine report", body, subtitle=subtitle)

@@ -21,13 +21,14 @@ figures use them to classify customers, not to count events.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
 import sqlite_utils
 
+from trustengine.report.late import Entered, read_entered
 from trustengine.report.window import Window, parse_at
 
 RECOVERED_PHASES = ("restored", "advocate")
@@ -44,6 +45,7 @@ class Case:
     case: str
     opened_at: datetime
     opened_position: int
+    """The place of its ``ComplaintFiled`` in the customer's ledger, in business time."""
     category: str | None
     cause: str | None
     hand_offs: int
@@ -105,6 +107,7 @@ class Recovery:
     """An event that took a customer into ``restored`` or ``advocate`` from another phase."""
 
     position: int
+    """Its place in the customer's ledger, in business time (``seq``)."""
     at: datetime
 
 
@@ -123,6 +126,8 @@ class Sources:
     """Customers with at least one case on record (any time)."""
     scores: list[float]
     """Every customer's current trust score (any time)."""
+    entered: list[Entered] = field(default_factory=list)
+    """The window's stored events, for the late-entries figure (:mod:`.late`)."""
 
 
 def _query(db: sqlite_utils.Database, sql: str) -> list[dict[str, Any]]:
@@ -155,7 +160,7 @@ def _cases(db: sqlite_utils.Database, window: Window) -> list[Case]:
     filed = {
         (customer, case): int(position)
         for customer, case, position in db.execute(
-            "SELECT customer, \"case\", position FROM timeline WHERE type = 'ComplaintFiled'"
+            "SELECT customer, \"case\", seq FROM timeline WHERE type = 'ComplaintFiled' AND counted"
         ).fetchall()
     }
     return _in_window(
@@ -254,16 +259,14 @@ def _recoveries(db: sqlite_utils.Database) -> dict[str, list[Recovery]]:
     marks = ", ".join(f"'{phase}'" for phase in RECOVERED_PHASES)
     rows = _query(
         db,
-        "SELECT customer, position, at FROM (SELECT customer, position, at, phase, "  # noqa: S608 - constants
-        "LAG(phase) OVER (PARTITION BY customer ORDER BY position) AS before "
+        "SELECT customer, seq, at FROM (SELECT customer, seq, at, phase, "  # noqa: S608 - constants
+        "LAG(phase) OVER (PARTITION BY customer ORDER BY seq) AS before "
         f"FROM score_history) WHERE phase IN ({marks}) "
-        f"AND (before IS NULL OR before NOT IN ({marks})) ORDER BY customer, position",
+        f"AND (before IS NULL OR before NOT IN ({marks})) ORDER BY customer, seq",
     )
     out: dict[str, list[Recovery]] = {}
     for row in rows:
-        out.setdefault(row["customer"], []).append(
-            Recovery(int(row["position"]), parse_at(row["at"]))
-        )
+        out.setdefault(row["customer"], []).append(Recovery(int(row["seq"]), parse_at(row["at"])))
     return out
 
 
@@ -279,6 +282,7 @@ def read_sources(db: sqlite_utils.Database, window: Window) -> Sources:
         recoveries=_recoveries(db),
         complained={row["customer"] for row in customers if row["cases"]},
         scores=[float(row["score"]) for row in customers],
+        entered=read_entered(db, window),
     )
 
 

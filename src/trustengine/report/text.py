@@ -251,6 +251,17 @@ def _scores(report: dict[str, Any]) -> list[str]:
     ]
 
 
+def _late(report: dict[str, Any]) -> list[str]:
+    late = report["late_entries"]
+    spread = " ".join(str(p["late_entries"]) for p in late["per_period"])
+    return [
+        f"Late entries (out of order, recorded over {late['threshold_hours']:g} h after "
+        f"they happened): {late['late_entries']}" + (f" (per period: {spread})" if spread else ""),
+        f"  retracted {late['retracted']}, corrected {late['corrected']}, "
+        f"recorded misses the history shows met {late['misses_shown_met']}",
+    ]
+
+
 def report_text(report: dict[str, Any], *, calendar: Calendar = "gregorian") -> str:
     """The report (:func:`~trustengine.report.build_report`'s dict) as readable text;
     ``calendar`` is the calendar whole dates and times are shown in."""
@@ -271,6 +282,7 @@ def _report_text(report: dict[str, Any]) -> str:
         _hand_offs(report),
         _paradox(report),
         _scores(report),
+        _late(report),
     )
     # Each line is escaped whole: a newline or escape inside a name cannot break or
     # recolour the text (escaping twice changes nothing).

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -123,6 +124,13 @@ class ReportSettings:
     paradox_min_responses: int
     percentiles: tuple[int, ...]
     score_bins: int
+    late_entry_hours: int
+    """An event recorded more than this long after its ``at`` is marked a late entry."""
+
+    @property
+    def late_after(self) -> timedelta:
+        """:attr:`late_entry_hours` as a duration."""
+        return timedelta(hours=self.late_entry_hours)
 
 
 @dataclass(frozen=True)
@@ -187,6 +195,7 @@ def load_trust_policy(name: str = DEFAULT_TRUST_POLICY) -> TrustPolicy:
                 paradox_min_responses=int(raw["report"]["paradox_min_responses"]),
                 percentiles=tuple(int(p) for p in raw["report"]["percentiles"]),
                 score_bins=int(raw["report"]["score_bins"]),
+                late_entry_hours=int(raw["report"]["late_entry_hours"]),
             ),
             phases={k: float(v) for k, v in raw.get("phases", {}).items()},
         )

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from trustengine.domain.base import CustomerEvent
+from trustengine.scoring.history import counted_events, is_amendment
 from trustengine.scoring.policy import (
     COMPONENTS,
     DEFAULT_TRUST_POLICY,
@@ -149,9 +150,15 @@ class TrustModel:
         return state
 
     def replay(self, events: Iterable[CustomerEvent], *, explain: bool = True) -> TrustState:
-        """The state after ``events`` (one customer's, oldest first)."""
+        """The state after ``events`` (one customer's stored events, or a prefix of their
+        history): the events that count, in business-time order
+        (:func:`~trustengine.scoring.history.business_order`)."""
+        stored = list(events)
+        counted = counted_events(stored)
         state: TrustState | None = None
-        for event in events:
+        if stored and not counted:
+            return self.new_state(stored[0].customer)  # every event retracted
+        for event in counted:
             if state is None:
                 state = self.new_state(event.customer)
             contribution = self.apply(state, event)
@@ -195,6 +202,8 @@ class TrustModel:
         return effect.reason + (f" ({', '.join(parts)})" if parts else "")
 
     def _effects(self, state: TrustState, event: CustomerEvent) -> list[str]:
+        if is_amendment(event):
+            return []  # amendments count for nothing themselves: see scoring/history.py
         handler = getattr(self, f"_on_{event.type_name}", None)
         if handler is None:
             return []

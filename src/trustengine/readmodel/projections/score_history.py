@@ -19,7 +19,9 @@ TABLE = Table(
     Column("phase", str, not_null=True),
     Column("reason", str, not_null=True),
     *(Column(component, float) for component in COMPONENTS),
-    doc="One row per event per customer: its effect on trust, and why.",
+    Column("seq", int, not_null=True),
+    doc="One row per counted event per customer, in business-time order (seq): its "
+    "effect on trust, and why.",
     append_only=True,
 )
 
@@ -43,6 +45,7 @@ class ScoreHistory(Projection):
                 "phase": step.phase,
                 "reason": step.reason,
                 **{c: step.components[c] for c in COMPONENTS},
+                "seq": change.seq,
             },
         )
 

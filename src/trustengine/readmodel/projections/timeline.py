@@ -1,5 +1,10 @@
-"""``timeline``: one row per event, the remediation step as ``trustengine timeline``
+"""``timeline``: one row per stored event, the remediation step as ``trustengine timeline``
 shows it (its summary from :func:`trustengine.readmodel.timeline.summarize`).
+
+The whole ledger is here, in business-time order (``seq``): a retracted event keeps its
+row, not counted, with the retraction that struck it (who, when, why); a corrected event's
+row is its replacement, with the correction; retractions and corrections have rows of
+their own (see :mod:`trustengine.scoring.history`).
 
 The summary copies personal text: it is sealed, and on erasure it is summarised again
 from the redacted event (:mod:`trustengine.readmodel.erasure`), not blanked.
@@ -7,12 +12,11 @@ from the redacted event (:mod:`trustengine.readmodel.erasure`), not blanked.
 
 from __future__ import annotations
 
-import json
-
 from trustengine.domain.base import CustomerEvent
-from trustengine.readmodel.projection import Change, Projection, handles
+from trustengine.readmodel.projection import Change, Projection, Rows, handles
 from trustengine.readmodel.table import Column, Table
-from trustengine.readmodel.timeline import source_of, summarize
+from trustengine.readmodel.timeline import timeline_row
+from trustengine.scoring.history import LedgerStep
 
 TABLE = Table(
     "timeline",
@@ -25,6 +29,16 @@ TABLE = Table(
     Column("actor", str),
     Column("channel", str),
     Column("summary", str, not_null=True, personal=True),
+    Column("seq", int, not_null=True),
+    Column("event_id", str, not_null=True),
+    Column("counted", bool, not_null=True),
+    Column("amendment", str),
+    Column("amended_by", str),
+    Column("amended_at", str),
+    Column("amended_actor", str),
+    Column("amend_reason", str, personal=True),
+    Column("met_at", str),
+    Column("late_entry", bool, not_null=True),
     Column("source", str),
     indexes=(("type",),),
     doc="One row per event: the remediation steps, as `trustengine timeline` shows them.",
@@ -33,32 +47,26 @@ TABLE = Table(
 )
 
 
-def _as_text(source: dict[str, str] | None) -> str | None:
-    """An event's ``source`` as the column keeps it: its JSON object, as text."""
-    return None if source is None else json.dumps(source, ensure_ascii=False, sort_keys=True)
-
-
 class Timeline(Projection):
     table = TABLE
 
     @handles(CustomerEvent)
     def step(self, event: CustomerEvent, change: Change) -> None:
-        step = change.step
-        change.rows.append(
-            TABLE.name,
-            {
-                "customer": event.customer,
-                "position": step.position,
-                "at": change.at,
-                "recorded_at": change.recorded_at,
-                "type": step.type,
-                "case": step.case,
-                "actor": event.actor,
-                "channel": event.channel,
-                "summary": summarize(event),
-                "source": _as_text(source_of(event)),
-            },
+        row = timeline_row(
+            event, change.seq, amended_by=change.amended_by, late_entry=change.late_entry
         )
+        change.rows.append(TABLE.name, row)
+
+    def on_ledger(self, step: LedgerStep, seq: int, rows: Rows) -> None:
+        row = timeline_row(
+            step.event,
+            seq,
+            counted=False,
+            amended_by=step.amended_by,
+            met_at=step.met_at,
+            late_entry=step.late_entry,
+        )
+        rows.append(TABLE.name, row)
 
 
 __all__ = ["TABLE", "Timeline"]
