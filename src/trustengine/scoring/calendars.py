@@ -183,7 +183,9 @@ class Calendar:
     def _walk(self, local: datetime, amount: timedelta) -> tuple[datetime, date]:
         left = amount
         for start, end in self._blocks_from(local):
-            if end <= local:
+            # A block's end is still its working time for nothing more to add, so adding no
+            # hours to a due that fell at the end of a shift leaves it there.
+            if end < local or (end == local and left > timedelta()):
                 continue
             begin = max(start, local)
             room = _elapsed(begin, end)

@@ -164,3 +164,15 @@ def test_a_day_to_the_end_of_the_day_ends_that_calendar_day_even_at_a_weekend() 
     due = Duration.parse("1d eod").after(datetime(2026, 8, 28, 15, tzinfo=LONDON), uk)
 
     assert due.isoformat() == "2026-08-29T23:59:59+01:00"
+
+
+def test_no_more_hours_after_a_due_at_the_end_of_a_shift_leave_it_there() -> None:
+    # Found by the add-up property: 8bh from Friday 2 Jan 2026 (the Tehran weekend; Saturday
+    # 3 Jan is a public holiday, 13 Rajab) ends at 16:00 on Sunday, the end of that day's
+    # shift; adding 0bh more must not move it to Monday.
+    iran = load_calendar("ir-tehran")
+    start = datetime(2026, 1, 2, tzinfo=UTC)
+    eight = Duration(8, "bh").after(start, iran)
+
+    assert eight == datetime(2026, 1, 4, 16, 0, tzinfo=ZoneInfo("Asia/Tehran"))
+    assert Duration(0, "bh").after(eight, iran) == eight
