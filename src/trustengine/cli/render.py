@@ -27,8 +27,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from trustengine.cli.files import write_whole as write_whole  # re-exported for commands
 from trustengine.cli.options import current_calendar
 from trustengine.cli.table import cell_text, screen_height, table_lines
-from trustengine.domain.jalali import jalali_text
-from trustengine.domain.times import instant_problem
+from trustengine.domain.jalali import is_whole_time, jalali_text
 from trustengine.terminal.escape import escape_controls
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -75,21 +74,20 @@ def _short(value: Any) -> str:
 
 
 def _table_cells(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> list[list[str]]:
-    if current_calendar() == "jalali":
-        return [[shown(row.get(name)) for name in columns] for row in rows]
-    return [[_short(row.get(name)) for name in columns] for row in rows]
-
-
-_ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d")
+    cell = _jalali if current_calendar() == "jalali" else _short  # asked once a table
+    return [[cell(row.get(name)) for name in columns] for row in rows]
 
 
 def shown(value: Any) -> str:
     """A cell as a person reads it: :func:`_short`, and a date or time (only a whole one,
     never the start of a sentence) in the calendar of ``--calendar``."""
+    return _jalali(value) if current_calendar() == "jalali" else _short(value)
+
+
+def _jalali(value: Any) -> str:
+    """:func:`_short`, with a whole date or time in the Jalali calendar."""
     text = _short(value)
-    if current_calendar() != "jalali" or not isinstance(value, str):
-        return text
-    if _ISO_DATE.fullmatch(value) or instant_problem(value) is None:
+    if isinstance(value, str) and is_whole_time(value):
         return jalali_text(text)
     return text
 

@@ -77,7 +77,7 @@ def shown_date(value: date | datetime, calendar: Calendar) -> str:
 
 _DATES: ContextVar[Calendar] = ContextVar("trustengine_html_dates", default="gregorian")
 _WHOLE_DATE = re.compile(r"\d{4}-\d\d-\d\d")
-_INSTANT = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(:\d\d(\.\d+)?)?([Zz]|[+-]\d\d:?\d\d)?")
+_INSTANT = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(:\d\d(\.\d+)?)?([Zz]|[+-]\d\d:?\d\d)")
 
 
 @contextmanager
@@ -91,12 +91,18 @@ def dates_in(calendar: Calendar) -> Iterator[None]:
         _DATES.reset(token)
 
 
+def is_whole_time(text: str) -> bool:
+    """Whether ``text`` is a whole ISO date, or a time with its offset (as the store writes
+    them), not a sentence that starts with one."""
+    return _WHOLE_DATE.fullmatch(text) is not None or _INSTANT.fullmatch(text) is not None
+
+
 def shown_time(value: Any) -> Any:
     """``value`` as a reader sees it: a whole ISO date or time in the calendar of
     :func:`dates_in`; anything else (a sentence that starts with a date too) as it is."""
     if _DATES.get() != "jalali" or not isinstance(value, str):
         return value
-    if _WHOLE_DATE.fullmatch(value) or _INSTANT.fullmatch(value) is not None:
+    if is_whole_time(value):
         return jalali_text(value)
     return value
 
@@ -107,6 +113,7 @@ __all__ = [
     "Calendar",
     "dates_in",
     "gregorian_text",
+    "is_whole_time",
     "jalali_text",
     "looks_jalali",
     "shown_date",
