@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-import trustengine.application.engine as application
+import trustengine.application.writing as application
 from tests.examples import (
     AMENDMENTS,
     ERASED_KEY,

@@ -1,0 +1,105 @@
+"""Loading customers to stage a write on, and keeping the ones this engine saved.
+
+:class:`LoadingMixin` is part of :class:`~trustengine.application.engine.Ledger`: a command
+loads each customer from the aggregate cache fast-forwarded from the store (or, when this
+engine saved it last, as it was saved) and stages its change on a copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, cast
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from trustengine.application.drafts import replay
+from trustengine.domain.customer import Customer, customer_id
+
+if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
+    from eventsourcing.application import Application
+
+    _Base = Application[UUID]
+else:
+    _Base = object
+
+
+class LoadingMixin(_Base):
+    """The customers a write stages on, and the cache of those it saved."""
+
+    _wrote_last: dict[UUID, int]
+
+    if TYPE_CHECKING:  # provided by the store's reads
+
+        def _decoding(self) -> AbstractContextManager[None]: ...
+
+    def _load(
+        self, key: str, first_at: datetime, empty_store: bool, trusted: list[UUID] | None
+    ) -> Customer:
+        if empty_store:
+            return Customer.new(key, first_at)
+        id_ = customer_id(key)
+        if trusted is not None:
+            own = self._own_copy(id_)
+            if own is not None:
+                trusted.append(id_)
+                return own.clone()
+        try:
+            with self._decoding():
+                cached: Customer = self.repository.get(id_, projector_func=replay)
+        except AggregateNotFoundError:
+            return Customer.new(key, first_at)  # a customer the store has never seen
+        # The cached customer, fast-forwarded to the store, stays pristine: commands are
+        # staged on a copy, so a rejected or conflicting write leaves no trace.
+        return cached.clone()
+
+    def _own_copy(self, id_: UUID) -> Customer | None:
+        """The cached customer if it is the very one this engine saved last, else None.
+
+        Skipping the fast-forward read is safe: if another writer has appended since, the
+        save fails on the customer's next version (unique in the store), the customer is
+        distrusted and the write retried on a fast-forwarded copy (see :meth:`_write`).
+        """
+        version = self._wrote_last.get(id_)
+        cache = self.repository.cache
+        if version is None or cache is None:
+            return None
+        try:
+            cached = cast(Customer | None, cache.get(id_))
+        except KeyError:  # evicted since
+            del self._wrote_last[id_]
+            return None
+        if cached is None or cached.version != version:
+            return None
+        return cached
+
+    def _keep_saved(self, customers: Sequence[Customer], erasing: Sequence[UUID]) -> None:
+        """Put the customers just saved into the aggregate cache, so the next command does
+        not read back and decode the events this engine itself wrote.
+
+        eventsourcing caches saved aggregates only when fast-forwarding is off. An erased
+        customer is left to the store (its next load reads what the erasure left).
+        """
+        cache = self.repository.cache
+        if cache is None:
+            return
+        maxsize: int | None = getattr(cache, "maxsize", None)  # None: an unbounded cache
+        if maxsize is not None and len(self._wrote_last) > 2 * maxsize + len(customers):
+            # Bounded by the cache: a customer forgotten here is only fast-forwarded again.
+            self._wrote_last = {k: v for k, v in self._wrote_last.items() if k in cache.cache}
+        for customer in customers:
+            if customer.id in erasing:
+                self._wrote_last.pop(customer.id, None)
+                continue
+            cache.put(customer.id, customer)
+            self._wrote_last[customer.id] = customer.version
+
+    def _distrust(self, ids: Iterable[UUID]) -> None:
+        for id_ in ids:
+            self._wrote_last.pop(id_, None)
+
+
+__all__ = ["LoadingMixin"]
