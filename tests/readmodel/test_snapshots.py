@@ -24,6 +24,7 @@ from trustengine.domain.base import CustomerEvent
 from trustengine.exceptions import CustomerNotFoundError
 from trustengine.persistence.mapper import PydanticMapper
 from trustengine.readmodel import snapshots
+from trustengine.readmodel.check import check_views
 from trustengine.scoring.history import as_of as history_as_of
 from trustengine.scoring.trust import TrustModel
 
@@ -218,7 +219,8 @@ def test_a_customer_with_few_steps_is_replayed_in_full_and_nothing_is_kept(
     engine.catch_up()
     at = datetime.fromisoformat("2024-03-01T09:00:00+00:00")
     for hour in range(EVERY - 1):
-        engine.contact("cust-few", direction="inbound", sentiment=0.1, at=at + timedelta(hours=hour))
+        moment = at + timedelta(hours=hour)
+        engine.contact("cust-few", direction="inbound", sentiment=0.1, at=moment)
     assert assert_agrees(engine, "cust-few") > 0
     assert kept(engine, "cust-few") is None
     with pytest.raises(CustomerNotFoundError, match="no customer 'nobody'"):
@@ -236,3 +238,32 @@ def test_a_store_without_a_read_model_gets_none_made_by_a_replay(tmp_path: Path)
     assert not views.exists()
     names = sqlite3.connect(store).execute("SELECT name FROM sqlite_master").fetchall()
     assert ("replay_folds",) not in names
+
+
+def test_verify_views_finds_fold_snapshots_edited_by_hand_and_rebuild_drops_them(
+    tmp_path: Path,
+) -> None:
+    history = generated(customers=1, events=40, seed=2)
+    customer = str(history[0]["customer"])
+    with TrustEngine(str(tmp_path / "trust.db")) as engine:
+        engine.record_many(history)
+        engine.catch_up()
+        moment = max(event.timestamp for event in engine.history(customer))
+        honest = engine.state(customer, as_of=moment)
+        with engine.read_model() as model:
+            assert check_views(model).problems == []
+            model.db.execute(
+                "UPDATE replay_snapshots SET explanation = replace(explanation, "
+                "'\"score\":', '\"score\":1') WHERE seq = ?",
+                (EVERY,),
+            )
+            model.db.conn.commit()
+            found = check_views(model).problems
+            assert found == [
+                f"the fold snapshots of customer {customer!r} (trust-v1, sla-default) are not "
+                "those their stored events make: rebuild the read model"
+            ]
+            model.rebuild()
+            assert not model.db.table("replay_snapshots").exists()
+            assert check_views(model).problems == []
+        assert engine.state(customer, as_of=moment) == honest

@@ -47,8 +47,7 @@ from trustengine.exceptions import CustomerNotFoundError, UnknownCaseError
 from trustengine.readmodel.due import due_items
 from trustengine.readmodel.location import has_read_model, views_location
 from trustengine.readmodel.queries import AT_RISK_PHASES, CustomerSort
-from trustengine.readmodel.read_model import ReadModel, fingerprint
-from trustengine.readmodel.snapshots import CACHE_VERSION as SNAPSHOTS_VERSION
+from trustengine.readmodel.read_model import ReadModel
 from trustengine.readmodel.snapshots import FoldSnapshots
 from trustengine.readmodel.timeline import timeline_rows
 from trustengine.report import build_report
@@ -310,12 +309,10 @@ class ReadingMixin:
                 return None
             model = self._opened()
             names = self._policies(policy, sla)
-            scoring = TrustModel.named(*names)
             trust, service = names[0] or DEFAULT_TRUST_POLICY, names[1] or DEFAULT_SLA_POLICY
-            key = f"{SNAPSHOTS_VERSION}:{fingerprint(trust, service)}:{trust}:{service}"
             snapshots = FoldSnapshots(model.db, self._engine, model.store)
             with self._engine._decoding():
-                found = snapshots.state_as_of(customer, as_of, scoring, key)
+                found = snapshots.state_as_of(customer, as_of, trust, service)
         if found is None:
             then = _then(as_of, None)
             raise CustomerNotFoundError(f"customer {customer!r} has no events {then}")

@@ -63,6 +63,8 @@ FOLDS = Table(
     Column("customer", str, key=True),
     Column("key", str, key=True),
     Column("store", str, not_null=True),
+    Column("policy", str, not_null=True),
+    Column("sla_policy", str, not_null=True),
     Column("high", int, not_null=True),
     Column("digest", str, not_null=True),
     Column("first_us", int),
@@ -133,13 +135,13 @@ class FoldSnapshots:
         self.made = 0
         """How many customers' snapshots this object made (for tests and benchmarks)."""
 
-    def state_as_of(
-        self, customer: str, moment: datetime, model: TrustModel, key: str
-    ) -> Answer | None:
-        """``customer``'s trust state as of business time ``moment`` under ``model``
-        (``TrustState.as_dict()``, explanation included), as the full replay gives it;
-        None when they have no events by then. ``key`` names ``model``'s policies.
+    def state_as_of(self, customer: str, moment: datetime, policy: str, sla: str) -> Answer | None:
+        """``customer``'s trust state as of business time ``moment`` under the trust and
+        SLA policies ``policy`` and ``sla`` (``TrustState.as_dict()``, explanation
+        included), as the full replay gives it; None when they have no events by then.
         Raises :class:`CustomerNotFoundError` for a customer with no events at all."""
+        model = TrustModel.named(policy, sla)
+        key = _key(policy, sla)
         ident = customer_id(customer)
         kept = self._kept(customer, key)
         if kept is not None:
@@ -149,7 +151,31 @@ class FoldSnapshots:
                     return self._resumed(customer, ident, moment, model, key, kept, fresh)
                 except _StaleError:
                     pass  # made again below
-        return self._whole(customer, moment, model, key)
+        events = self.ledger.history(customer)
+        return self._whole(customer, events, moment, model, (key, policy, sla))
+
+    def differences(self) -> list[str]:
+        """Each customer whose kept snapshots differ from those their stored events (up
+        to the version they were made from) make, one line each (``verify --views``)."""
+        if not self.db.table(FOLDS.name).exists():
+            return []
+        kept = self.db.execute(
+            f"{FOLDS.select('customer', 'key', 'policy', 'sla_policy', 'high')} ORDER BY 1, 2"
+        ).fetchall()
+        out: list[str] = []
+        for customer, key, policy, sla, high in kept:
+            made = FoldSnapshots(sqlite_utils.Database(memory=True), self.ledger, self.store)
+            events = [e for e in self.ledger.history(customer) if e.originator_version <= high]
+            model = TrustModel.named(policy, sla)
+            made._whole(customer, events, None, model, (key, policy, sla))
+            if key != _key(policy, sla) or _rows(made.db, customer, key) != _rows(
+                self.db, customer, key
+            ):
+                out.append(
+                    f"the fold snapshots of customer {customer!r} ({policy}, {sla}) are not "
+                    "those their stored events make: rebuild the read model"
+                )
+        return out
 
     # --- from the snapshots --------------------------------------------------------
 
@@ -250,10 +276,17 @@ class FoldSnapshots:
 
     # --- from the whole history ----------------------------------------------------
 
-    def _whole(self, customer: str, moment: datetime, model: TrustModel, key: str) -> Answer | None:
-        """The answer from the whole history, making the snapshots on the way when the
-        customer has enough steps."""
-        events = self.ledger.history(customer)
+    def _whole(
+        self,
+        customer: str,
+        events: list[CustomerEvent],
+        moment: datetime | None,
+        model: TrustModel,
+        names: tuple[str, str, str],
+    ) -> Answer | None:
+        """The answer as of ``moment`` from the whole history ``events``, making the
+        snapshots on the way when the customer has enough steps (``names``: their key
+        and policies)."""
         steps = business_order(events)
         counted = [step for step in steps if step.counted]
         ledger = [step for step in steps if not is_amendment(step.event)]
@@ -261,10 +294,10 @@ class FoldSnapshots:
         state = model.new_state(first)
         explanation: list[dict[str, Any]] = []
         snapshots: list[_Snapshot] = [(0, None, dumps_state(ViewState(state)), "[]")]
-        exists = bool(ledger) and ledger[0].event.timestamp <= moment
+        exists = bool(ledger) and moment is not None and ledger[0].event.timestamp <= moment
         answer: Answer | None = None
         for seq, step in enumerate(counted, start=1):
-            if answer is None and exists and step.event.timestamp > moment:
+            if answer is None and exists and step.event.timestamp > cast(datetime, moment):
                 answer = _answer(state, _json(explanation)[1:-1])  # steps in business time
             explanation.append(model.apply(state, step.event).as_dict())
             if seq % SNAPSHOT_EVERY == 0:
@@ -274,18 +307,19 @@ class FoldSnapshots:
         if answer is None and exists:
             answer = _answer(state, _json(explanation)[1:-1])
         if len(counted) >= SNAPSHOT_EVERY:
-            self._keep(customer, key, events, steps, counted, snapshots)
+            self._keep(customer, names, events, steps, counted, snapshots)
         return answer
 
     def _keep(
         self,
         customer: str,
-        key: str,
+        names: tuple[str, str, str],
         events: list[CustomerEvent],
         steps: Sequence[Any],
         counted: Sequence[Any],
         snapshots: list[_Snapshot],
     ) -> None:
+        key, policy, sla = names
         high = max(event.originator_version for event in events)
         ident = customer_id(customer)
         (record,) = self.ledger.recorder.select_events(ident, gt=high - 1, lte=high)
@@ -315,8 +349,19 @@ class FoldSnapshots:
                         (customer, key),
                     )
                 self.db.execute(
-                    f'INSERT INTO "{FOLDS.name}" VALUES (?, ?, ?, ?, ?, ?, ?, ?)',  # noqa: S608 - declared name
-                    (customer, key, self.store, high, digest, first_us, last_us, len(rows)),
+                    f'INSERT INTO "{FOLDS.name}" VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',  # noqa: S608 - declared name
+                    (
+                        customer,
+                        key,
+                        self.store,
+                        policy,
+                        sla,
+                        high,
+                        digest,
+                        first_us,
+                        last_us,
+                        len(rows),
+                    ),
                 )
                 conn.executemany(f'INSERT INTO "{STEPS.name}" VALUES (?, ?, ?, ?, ?, ?)', rows)  # noqa: S608 - declared name
                 conn.executemany(
@@ -337,6 +382,29 @@ def _json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
+def _key(policy: str, sla: str) -> str:
+    """What the snapshots under ``policy`` and ``sla`` are kept under: the cache's
+    version, the policies' fingerprint (their files' contents) and their names."""
+    from trustengine.readmodel.read_model import fingerprint  # which drops these tables
+
+    return f"{CACHE_VERSION}:{fingerprint(policy, sla)}:{policy}:{sla}"
+
+
+def _rows(db: sqlite_utils.Database, customer: str, key: str) -> list[list[Any]]:
+    """Every kept row of ``customer`` under ``key``, in order (``store`` aside)."""
+    out: list[list[Any]] = []
+    for table in TABLES:
+        names = [name for name in table.columns if name != "store"]
+        out.extend(
+            list(row)
+            for row in db.execute(
+                f"{table.select(*names)} WHERE customer = ? AND key = ? ORDER BY 1, 2, 3",
+                (customer, key),
+            )
+        )
+    return out
+
+
 def _answer(state: TrustState, explanation: str) -> Answer:
     """The answer's JSON text: ``state`` without its explanation, then ``explanation``
     (the steps' JSON objects, comma-separated) as its explanation."""
@@ -345,9 +413,13 @@ def _answer(state: TrustState, explanation: str) -> Answer:
 
 
 def _create(db: sqlite_utils.Database) -> None:
+    """Create the tables, or create anew one laid out otherwise (by another version)."""
     for table in TABLES:
-        if not db.table(table.name).exists():
-            db.table(table.name).create(table.columns, pk=table.pk, not_null=set(table.not_null))
+        found = db.table(table.name)
+        if found.exists() and list(found.columns_dict) != list(table.columns):
+            found.drop()
+        if not found.exists():
+            found.create(table.columns, pk=table.pk, not_null=set(table.not_null))
 
 
 __all__ = ["CACHE_VERSION", "SNAPSHOT_EVERY", "TABLES", "FoldSnapshots"]
