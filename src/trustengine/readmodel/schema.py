@@ -24,7 +24,7 @@ import sqlite_utils
 
 from trustengine.readmodel.problems import TABLE as PROBLEMS
 from trustengine.readmodel.projections import PROJECTED_TABLES
-from trustengine.readmodel.snapshots import TABLES as SNAPSHOT_TABLES
+from trustengine.readmodel.snapshot_tables import TABLES as SNAPSHOT_TABLES
 from trustengine.readmodel.table import Column, Table
 from trustengine.scoring.policy import policy_dir
 

@@ -42,8 +42,8 @@ import sqlite_utils
 from trustengine.domain.base import CustomerEvent
 from trustengine.domain.customer import customer_id
 from trustengine.domain.events import CustomerErased
+from trustengine.readmodel.snapshot_tables import FOLDS, SNAPSHOTS, STEPS, TABLES, create, kept_rows
 from trustengine.readmodel.state import ViewState, dumps_state, loads_state
-from trustengine.readmodel.table import Column, Table
 from trustengine.scoring.history import business_order, counted_events, is_amendment
 from trustengine.scoring.trust import TrustModel, TrustState
 
@@ -58,41 +58,6 @@ CACHE_VERSION = "1"
 """Bump when what is kept, or how the trust model folds, changes: older entries are
 then not used (and are replaced when next made)."""
 
-FOLDS = Table(
-    "replay_folds",
-    Column("customer", str, key=True),
-    Column("key", str, key=True),
-    Column("store", str, not_null=True),
-    Column("policy", str, not_null=True),
-    Column("sla_policy", str, not_null=True),
-    Column("high", int, not_null=True),
-    Column("digest", str, not_null=True),
-    Column("first_us", int),
-    Column("last_us", int),
-    Column("steps", int, not_null=True),
-    doc="Whose fold snapshots are kept, under which policies, made from which events.",
-)
-STEPS = Table(
-    "replay_steps",
-    Column("customer", str, key=True),
-    Column("key", str, key=True),
-    Column("seq", int, key=True),
-    Column("at_us", int, not_null=True),
-    Column("version", int, not_null=True),
-    Column("correction", int),
-    doc="Each step of a customer's whole fold, in business-time order.",
-)
-SNAPSHOTS = Table(
-    "replay_snapshots",
-    Column("customer", str, key=True),
-    Column("key", str, key=True),
-    Column("seq", int, key=True),
-    Column("at_us", int),
-    Column("state", str, not_null=True),
-    Column("explanation", str, not_null=True),
-    doc="The fold's state every SNAPSHOT_EVERY steps, and the explanation since the last.",
-)
-TABLES = (FOLDS, STEPS, SNAPSHOTS)
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
@@ -168,7 +133,7 @@ class FoldSnapshots:
             events = [e for e in self.ledger.history(customer) if e.originator_version <= high]
             model = TrustModel.named(policy, sla)
             made._whole(customer, events, None, model, (key, policy, sla))
-            if key != _key(policy, sla) or _rows(made.db, customer, key) != _rows(
+            if key != _key(policy, sla) or kept_rows(made.db, customer, key) != kept_rows(
                 self.db, customer, key
             ):
                 out.append(
@@ -342,7 +307,7 @@ class FoldSnapshots:
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                _create(self.db)
+                create(self.db)
                 for table in TABLES:
                     self.db.execute(
                         f'DELETE FROM "{table.name}" WHERE customer = ? AND key = ?',  # noqa: S608 - declared names
@@ -390,21 +355,6 @@ def _key(policy: str, sla: str) -> str:
     return f"{CACHE_VERSION}:{fingerprint(policy, sla)}:{policy}:{sla}"
 
 
-def _rows(db: sqlite_utils.Database, customer: str, key: str) -> list[list[Any]]:
-    """Every kept row of ``customer`` under ``key``, in order (``store`` aside)."""
-    out: list[list[Any]] = []
-    for table in TABLES:
-        names = [name for name in table.columns if name != "store"]
-        out.extend(
-            list(row)
-            for row in db.execute(
-                f"{table.select(*names)} WHERE customer = ? AND key = ? ORDER BY 1, 2, 3",
-                (customer, key),
-            )
-        )
-    return out
-
-
 def _answer(state: TrustState, explanation: str) -> Answer:
     """The answer's JSON text: ``state`` without its explanation, then ``explanation``
     (the steps' JSON objects, comma-separated) as its explanation."""
@@ -412,14 +362,4 @@ def _answer(state: TrustState, explanation: str) -> Answer:
     return f'{head[:-1]},"explanation":[{explanation}]}}'
 
 
-def _create(db: sqlite_utils.Database) -> None:
-    """Create the tables, or create anew one laid out otherwise (by another version)."""
-    for table in TABLES:
-        found = db.table(table.name)
-        if found.exists() and list(found.columns_dict) != list(table.columns):
-            found.drop()
-        if not found.exists():
-            found.create(table.columns, pk=table.pk, not_null=set(table.not_null))
-
-
-__all__ = ["CACHE_VERSION", "SNAPSHOT_EVERY", "TABLES", "FoldSnapshots"]
+__all__ = ["CACHE_VERSION", "SNAPSHOT_EVERY", "FoldSnapshots"]
