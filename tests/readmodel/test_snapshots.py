@@ -267,3 +267,27 @@ def test_verify_views_finds_fold_snapshots_edited_by_hand_and_rebuild_drops_them
             assert not model.db.table("replay_snapshots").exists()
             assert check_views(model).problems == []
         assert engine.state(customer, as_of=moment) == honest
+
+
+def test_another_sla_policy_keeps_snapshots_of_its_own_and_agrees_with_its_full_replay(
+    tmp_path: Path,
+) -> None:
+    history = generated(customers=1, events=60, seed=9)
+    customer = str(history[0]["customer"])
+    with TrustEngine(str(tmp_path / "trust.db")) as engine:
+        record_as_it_arrives(engine, history, late=0.2, retracted=0.05, corrected=0.03)
+        engine.catch_up()
+        stored = engine.history(customer)
+        for moment in moments(stored)[::4]:
+            events = history_as_of(stored, moment)
+            if not events:
+                continue
+            replayed = TrustModel.named(None, "sla-us-cfpb").replay(events).as_dict()
+            got = engine.state(customer, as_of=moment, sla="sla-us-cfpb")
+            assert got == CustomerState.model_validate(replayed)
+            assert engine.state(customer, as_of=moment) == full_replay(engine, customer, moment)
+        with engine.read_model() as model:
+            kept_under = model.db.execute(
+                "SELECT sla_policy FROM replay_folds WHERE customer = ? ORDER BY 1", (customer,)
+            ).fetchall()
+        assert kept_under == [("sla-default",), ("sla-us-cfpb",)]
