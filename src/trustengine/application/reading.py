@@ -26,6 +26,7 @@ the event store serves both.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -48,9 +49,12 @@ from trustengine.readmodel.due import due_items
 from trustengine.readmodel.location import has_read_model, views_location
 from trustengine.readmodel.queries import AT_RISK_PHASES, CustomerSort
 from trustengine.readmodel.read_model import ReadModel
+from trustengine.readmodel.snapshots import FoldSnapshots
 from trustengine.readmodel.timeline import timeline_rows
 from trustengine.report import build_report
 from trustengine.scoring.history import as_of as history_as_of
+from trustengine.scoring.policy import DEFAULT_TRUST_POLICY
+from trustengine.scoring.sla import DEFAULT_SLA_POLICY
 from trustengine.scoring.trust import PHASES, TrustModel
 
 if TYPE_CHECKING:
@@ -136,6 +140,10 @@ class ReadingMixin:
         if as_of is None and as_known_at is None and policy is None and sla is None:
             with self.read_model() as model:
                 return CustomerState.model_validate(model.state(customer))
+        if as_of is not None and as_known_at is None:
+            found = self._state_as_of(customer, as_of, policy, sla)
+            if found is not None:
+                return found
         events = self._history_by_then(customer, as_of, as_known_at)
         scoring = TrustModel.named(*self._policies(policy, sla))
         return CustomerState.model_validate(scoring.replay(events).as_dict())
@@ -289,6 +297,30 @@ class ReadingMixin:
             if self._read_model is None and not has_read_model(self.views_location):
                 return {}
             return self._opened().meta()
+
+    def _state_as_of(
+        self, customer: str, as_of: datetime, policy: str | None, sla: str | None
+    ) -> CustomerState | None:
+        """:meth:`state` as of ``as_of`` from the read model's fold snapshots
+        (:mod:`trustengine.readmodel.snapshots`); None when there is no read model to keep
+        them in (the replay then reads the whole history, as it would anyway)."""
+        check_times(as_of, None)
+        with self._read_lock:
+            if self._read_model is None and not has_read_model(self.views_location):
+                return None
+            model = self._opened()
+            names = self._policies(policy, sla)
+            trust, service = names[0] or DEFAULT_TRUST_POLICY, names[1] or DEFAULT_SLA_POLICY
+            snapshots = FoldSnapshots(model.db, self._engine, model.store)
+            try:
+                with self._engine._decoding():
+                    found = snapshots.state_as_of(customer, as_of, trust, service)
+            except sqlite3.Error:
+                return None  # the snapshots are a cache: the full replay says what is wrong
+        if found is None:
+            then = _then(as_of, None)
+            raise CustomerNotFoundError(f"customer {customer!r} has no events {then}")
+        return CustomerState.model_validate_json(found)
 
     def _history_by_then(
         self, customer: str, as_of: datetime | None, as_known_at: datetime | None

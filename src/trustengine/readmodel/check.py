@@ -1,6 +1,6 @@
 """``verify --views``: is the read model what its store says it should be?
 
-Two checks, each problem one line:
+Three checks, each problem one line:
 
 - the events the projector set aside (:mod:`.problems`): each that could not be
   projected, and per customer how many later events are held back behind it;
@@ -13,7 +13,9 @@ Two checks, each problem one line:
   model is read in one transaction from its tracked position, and the rebuild stops at
   that position, so a writer or a follower working meanwhile makes no difference. A
   table that differs was changed by hand, built by another version, or built from
-  events that were changed since.
+  events that were changed since;
+- the fold snapshots that ``state --as-of`` starts from (:mod:`.snapshots`), each made
+  again from the customer's stored events up to the version it was made from.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from trustengine.readmodel.problems import problem_rows
 from trustengine.readmodel.projector import PROJECTION, REBUILD_BATCH_SIZE, Projector
 from trustengine.readmodel.read_model import ReadModel
 from trustengine.readmodel.schema import READ_TABLES, SPECS, create_tables
+from trustengine.readmodel.snapshots import FoldSnapshots
 from trustengine.scoring.trust import TrustModel
 
 COMPARED = (*READ_TABLES, "view_state")
@@ -69,6 +72,8 @@ def check_views(model: ReadModel) -> ViewsReport:
                 _set_aside(model, report)
                 _rebuild(model, fresh, report.position)
                 _compare(model, report)
+                snapshots = FoldSnapshots(db, model.engine, model.store)
+                report.problems.extend(snapshots.differences())
             finally:
                 db.conn.execute("ROLLBACK")
         finally:

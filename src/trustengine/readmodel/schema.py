@@ -24,6 +24,7 @@ import sqlite_utils
 
 from trustengine.readmodel.problems import TABLE as PROBLEMS
 from trustengine.readmodel.projections import PROJECTED_TABLES
+from trustengine.readmodel.snapshot_tables import TABLES as SNAPSHOT_TABLES
 from trustengine.readmodel.table import Column, Table
 from trustengine.scoring.policy import policy_dir
 
@@ -95,9 +96,10 @@ def drop_views(db: sqlite_utils.Database) -> None:
 
 
 def drop_all(db: sqlite_utils.Database) -> None:
-    """Drop the SQL views from ``projections/`` and every read-model table."""
+    """Drop the SQL views from ``projections/``, every read-model table and the fold
+    snapshots (:mod:`.snapshots`, made again when next needed)."""
     drop_views(db)
-    for name in TABLE_NAMES:
+    for name in (*TABLE_NAMES, *(table.name for table in SNAPSHOT_TABLES)):
         db.execute(f'DROP TABLE IF EXISTS "{name}"')
 
 
