@@ -65,6 +65,7 @@ from trustengine.readmodel.fold import fold_into, fold_step
 from trustengine.readmodel.problems import is_event_fault, one_line
 from trustengine.readmodel.projection import Dispatch, folded_version, last_at
 from trustengine.readmodel.projections import DISPATCH, PROJECTED_TABLES
+from trustengine.readmodel.refuted import settles_again
 from trustengine.readmodel.schema import VIEW_STATE
 from trustengine.readmodel.setaside import Erasure, SetAside
 from trustengine.readmodel.state import ViewState, dumps_state, loads_state
@@ -315,7 +316,8 @@ class Projector:
             # one cannot be folded on a history that has a hole in it.
             raise LookupError(f"position {folded + 1} of this customer is not in the store")
         before = last_at(state)
-        if is_amendment(event) or (before is not None and event.timestamp < before):
+        late = before is not None and event.timestamp < before
+        if is_amendment(event) or late or settles_again(rows, event):
             state = self._refold(event, rows)
         else:
             fold_step(self.model, self.dispatch, state, LedgerStep(event, True), rows)
