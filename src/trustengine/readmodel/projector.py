@@ -23,7 +23,9 @@ position passes them.
 Events are folded in business-time order (``at``, then arrival). An event that comes in
 that order takes the incremental path: the customer's cached state, one more step. An
 event before the customer's last folded ``at`` (a late entry), an ``EventRetracted`` or
-an ``EventCorrected`` changes their history before its end: the customer is folded again
+an ``EventCorrected`` changes their history before its end (so does a ``PromiseKept``
+refuting the recorded miss just folded: :func:`.refuted.settles_again`): the customer is
+folded again
 from their stored history (:func:`~trustengine.readmodel.fold.fold_into`, amendments
 applied), their rows deleted from every projected table and written anew, in the batch's
 transaction like any other rows. No other customer is recomputed.
