@@ -115,7 +115,9 @@ def business_order(events: Iterable[CustomerEvent]) -> list[LedgerStep]:
         else:
             steps.append(LedgerStep(shown, True, correction, late_entry=late))
     steps.sort(key=lambda step: step.order)
-    _refute_misses(steps)
+    types = set(map(type, stored))
+    if PromiseBroken in types and PromiseKept in types:  # a miss a keeping may refute
+        _refute_misses(steps)
     return steps
 
 
@@ -123,21 +125,18 @@ def _refute_misses(steps: list[LedgerStep]) -> None:
     """Let each counted ``PromiseBroken`` that a counted ``PromiseKept`` of its promise
     refutes count for nothing, marked with when the promise was kept (in place)."""
     broken: dict[str, int] = {}
-    for index, step in enumerate(steps):
-        if step.counted and isinstance(step.event, PromiseBroken):
-            broken[step.event.promise] = index
-    if not broken:
-        return
     made: dict[str, PromiseMade] = {}
     kept: dict[str, PromiseKept] = {}
-    for step in steps:
-        event = step.event
+    for index, step in enumerate(steps):
         if not step.counted:
             continue
-        if isinstance(event, PromiseMade):
-            made[event.promise] = event
+        event = step.event
+        if isinstance(event, PromiseBroken):
+            broken[event.promise] = index
         elif isinstance(event, PromiseKept):
             kept[event.promise] = event
+        elif isinstance(event, PromiseMade):
+            made[event.promise] = event
     for promise, index in broken.items():
         keeping, maker = kept.get(promise), made.get(promise)
         if keeping is None or maker is None:
