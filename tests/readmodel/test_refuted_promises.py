@@ -7,13 +7,16 @@ replay (docs/trust-model.md, "Recorded misses stay facts")."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from trustengine import TrustEngine
+from trustengine.exceptions import CommitmentAlreadySettledError
 from trustengine.readmodel import ReadModel, fold_customer
 from trustengine.readmodel.projections import PROJECTED_TABLES
 from trustengine.readmodel.sealing import reveal
@@ -202,3 +205,29 @@ def test_retracting_the_keeping_brings_the_miss_back(store: TrustEngine, views: 
     miss = next(row for row in views.timeline("c") if row["type"] == "PromiseBroken")
     assert (promise[0], miss["counted"], miss["amendment"]) == ("broken", True, None)
     assert views.state("c")["broken_promises"] == 1
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(minutes=st.integers(min_value=-160, max_value=60), followed=st.booleans())
+def test_any_keeping_the_rules_let_in_after_the_miss_gives_the_tables_of_a_fold(
+    minutes: int, followed: bool
+) -> None:
+    engine = TrustEngine(":memory:")
+    with engine, ReadModel(engine) as model:
+        swept(engine, model)
+        at = datetime.fromisoformat(DUE) + timedelta(minutes=minutes)
+        if minutes > 0:  # after the due time: refused
+            with pytest.raises(CommitmentAlreadySettledError):
+                engine.record(kept(at.isoformat()))
+            return
+        engine.record(kept(at.isoformat()))
+        if followed:
+            engine.record(CONTACT)
+        model.catch_up()
+        events = engine.history("c")
+        folded = fold_customer(events, TrustModel()).as_stored()
+        assert customer_rows(engine, model) == {
+            name: sorted(rows, key=repr) for name, rows in folded.rows.items()
+        }
+        assert model.state("c") == TrustModel().replay(events).as_dict()
+        assert model.state("c")["broken_promises"] == 0
