@@ -98,14 +98,15 @@ class TimelineAmendment(Answer):
 
     kind: str
     """``retracted``, ``corrected`` or ``refuted`` (a recorded ``SlaBreached`` whose
-    clock a late entry shows stopped in time)."""
+    clock a late entry shows stopped in time, or a recorded ``PromiseBroken`` whose
+    promise a late entry shows was kept in time)."""
     by: str | None
     """The id of the ``EventRetracted`` or ``EventCorrected``."""
     recorded_at: str | None
     actor: str | None
     reason: str | None
     met_at: str | None
-    """For ``refuted``: when the clock stopped, in time."""
+    """For ``refuted``: when the clock stopped, or the promise was kept, in time."""
 
 
 class TimelineStep(Answer):

@@ -4,7 +4,8 @@ the history now shows was met).
 
 A retracted event stays listed, marked with who retracted it, when and why (the page
 strikes it through); a corrected one is listed as its replacement, with the correction;
-a recorded ``SlaBreached`` whose clock a late entry shows stopped in time reads "recorded
+a recorded ``SlaBreached`` whose clock a late entry shows stopped in time, or a recorded
+``PromiseBroken`` whose promise a late entry shows was kept in time, reads "recorded
 as missed on T1; a late entry recorded on T2 shows it was met" (docs/trust-model.md,
 "Late entries and corrections").
 """
@@ -15,6 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from trustengine.domain import events as ev
 from trustengine.domain.base import CustomerEvent
 from trustengine.readmodel import Row
 from trustengine.scoring.history import LedgerStep, business_order, days_late
@@ -78,7 +80,10 @@ def _met_note(breach: CustomerEvent, met_at: datetime, steps: Sequence[LedgerSte
     stops = [
         step.event
         for step in steps
-        if step.counted and step.event.case == breach.case and step.event.timestamp == met_at
+        if step.counted
+        and step.event.case == breach.case
+        and step.event.timestamp == met_at
+        and _shows_met(breach, step.event)
     ]
     shown = f"recorded as missed on {breach.recorded_at.isoformat()}"
     if not stops:
@@ -88,6 +93,14 @@ def _met_note(breach: CustomerEvent, met_at: datetime, steps: Sequence[LedgerSte
         f"{shown}; a late entry recorded on {stop.recorded_at.isoformat()} "
         f"({stop.type_name} at {met_at.isoformat()}, {stop.event_id}) shows it was met"
     )
+
+
+def _shows_met(miss: CustomerEvent, event: CustomerEvent) -> bool:
+    """Whether ``event`` may be what shows ``miss`` was met: for a ``PromiseBroken``, the
+    keeping of its promise; for an ``SlaBreached``, any event of its case."""
+    if isinstance(miss, ev.PromiseBroken):
+        return isinstance(event, ev.PromiseKept) and event.promise == miss.promise
+    return True
 
 
 __all__ = ["ledger_rows"]

@@ -7,6 +7,10 @@ order is checked against the running :class:`RuleState`, as ever; a late entry, 
 retraction or a correction is checked by replaying the entries in business time with the
 change made, so that every event, the new one and those after it, still keeps the rules
 at its own place (see docs/interchange.md, "Late entries and corrections").
+
+One rule gives way to a late fact: a commitment settles once, but a ``PromiseKept`` in
+time, entered after a ``PromiseBroken`` that ``system`` recorded as a miss of time (what
+``trustengine sweep`` records), shows that the miss did not happen (:func:`refutes`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from trustengine.domain.base import CommitmentKind, CustomerEvent
+from trustengine.domain.events import PromiseBroken, PromiseKept
 from trustengine.exceptions import (
     CaseAlreadyAwaitingError,
     CaseAlreadyExistsError,
@@ -38,6 +43,12 @@ KIND_NAMES: dict[str, str] = {
     "follow_up": "follow-up",
 }
 
+SYSTEM_ACTOR = "system"
+"""The actor of what the engine records by itself (the sweep's misses): a
+``PromiseBroken`` by it, at or after the promise's due time, is a miss of time that a
+keeping in time refutes (:func:`refutes`); one by anyone else is a person's word, which
+only a retraction or a correction takes back."""
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:
@@ -50,14 +61,26 @@ class Entry:
     commitment: str | None
     resumes: bool = False
     """Whether it ends a wait on the customer (their reply about the case)."""
+    due: datetime | None = None
+    """For an event that makes a commitment: its due time."""
+    system: bool = False
+    """Whether the engine recorded it by itself (actor :data:`SYSTEM_ACTOR`)."""
 
     @classmethod
     def of(cls, event: CustomerEvent, version: int) -> Entry:
         """The entry of ``event``, placed at ``version`` (a replacement takes the version
         of the event it replaces, so it keeps that event's id and arrival)."""
         resumes = bool(getattr(event, "resumes", False))
+        due = getattr(event, "due", None) if event.creates is not None else None
         return cls(
-            version, event.timestamp, type(event), event.case, event.commitment_id(), resumes
+            version,
+            event.timestamp,
+            type(event),
+            event.case,
+            event.commitment_id(),
+            resumes,
+            due,
+            event.actor == SYSTEM_ACTOR,
         )
 
     @property
@@ -79,11 +102,63 @@ class Commitment:
     case: str | None
     made: int
     settled_by: int | None = None
+    due: datetime | None = None
+    """When it is due (from the event that made it)."""
+    settler: Entry | None = None
+    """The entry of the event that settled it (``settled_by``)."""
 
     @property
     def settled(self) -> bool:
         """Whether the commitment is settled."""
         return self.settled_by is not None
+
+
+def refutes(keeping: Entry, miss: Entry, due: datetime | None) -> bool:
+    """Whether ``keeping`` shows that the recorded miss ``miss`` of a promise due at
+    ``due`` did not happen, so that both stand in the ledger and the keeping counts.
+
+    Mirrors the sweep, which records a ``PromiseBroken`` (actor ``system``, at the due
+    time or the customer's last time if later) for a promise still open after its due
+    time: ``keeping`` is a ``PromiseKept`` at or before ``due`` (kept in time, as the
+    promise ledger and the trust model judge it) entered after ``miss`` (a late entry:
+    had it been known, the sweep would have found the promise kept), and ``miss`` is a
+    ``PromiseBroken`` by ``system`` at or after ``due``. A keeping after the due time
+    does not refute it (the promise was missed, whatever came later), nor does any
+    keeping refute a ``PromiseBroken`` a person recorded: both are still refused by
+    ``commitment-settles-once`` (docs/interchange.md, 2.1).
+    """
+    return (
+        due is not None
+        and keeping.cls is PromiseKept
+        and miss.cls is PromiseBroken
+        and miss.system
+        and keeping.version > miss.version
+        and keeping.at <= due <= miss.at
+    )
+
+
+def _refusal(entry: Entry, commitment: Commitment) -> str:
+    """Why settling ``commitment`` again with ``entry`` refutes no recorded miss, when a
+    keeping and a ``PromiseBroken`` meet (else nothing to add)."""
+    settler = commitment.settler
+    if settler is None:
+        return ""
+    pair = {entry.cls, settler.cls}
+    if pair != {PromiseKept, PromiseBroken}:
+        return ""
+    keeping, miss = (entry, settler) if entry.cls is PromiseKept else (settler, entry)
+    due = commitment.due
+    if not miss.system:
+        return (
+            ": a PromiseBroken not recorded by 'system' is a person's word, which a "
+            "PromiseKept does not refute; retract or correct it first"
+        )
+    if due is not None and keeping.at > due:
+        return (
+            f": a PromiseKept at {keeping.at.isoformat()}, after its due time "
+            f"{due.isoformat()}, does not show that the recorded miss did not happen"
+        )
+    return ""
 
 
 @dataclass(slots=True)
@@ -121,9 +196,18 @@ class RuleState:
         if ident is None:
             return
         if entry.cls.creates is not None:
-            self.commitments[(entry.cls.creates, ident)] = Commitment(entry.case, entry.version)
+            self.commitments[(entry.cls.creates, ident)] = Commitment(
+                entry.case, entry.version, due=entry.due
+            )
         elif entry.cls.settles is not None:
-            self.commitments[(entry.cls.settles, ident)].settled_by = entry.version
+            commitment = self.commitments[(entry.cls.settles, ident)]
+            settler = commitment.settler
+            if commitment.settled_by is None or (
+                settler is not None and refutes(entry, settler, commitment.due)
+            ):
+                # A first settlement, or a keeping that refutes the recorded miss (a miss
+                # that a keeping already settled leaves the commitment as it is).
+                commitment.settled_by, commitment.settler = entry.version, entry
 
     def _check_case(self, entry: Entry) -> None:
         cls, name, case = entry.cls, entry.name, entry.case
@@ -193,9 +277,11 @@ class RuleState:
             raise UnknownCommitmentError(
                 f"{what} {ident!r} was never made: {entry.name} needs it made first"
             )
-        if commitment.settled_by is not None:
+        if commitment.settled_by is not None and not _refutation(entry, commitment):
             raise _with(
-                CommitmentAlreadySettledError(f"{what} {ident!r} is already settled"),
+                CommitmentAlreadySettledError(
+                    f"{what} {ident!r} is already settled{_refusal(entry, commitment)}"
+                ),
                 commitment.settled_by,
             )
         if commitment.case != entry.case:
@@ -205,6 +291,16 @@ class RuleState:
                 ),
                 commitment.made,
             )
+
+
+def _refutation(entry: Entry, commitment: Commitment) -> bool:
+    """Whether ``entry`` settles the settled ``commitment`` again only as a keeping and
+    the recorded miss it refutes meet (in either business-time order)."""
+    settler = commitment.settler
+    if settler is None:
+        return False
+    due = commitment.due
+    return refutes(entry, settler, due) or refutes(settler, entry, due)
 
 
 def _with(error: DomainRuleError, version: int | None) -> DomainRuleError:
@@ -268,10 +364,12 @@ def later_makers(entries: Sequence[Entry], failed: Entry) -> tuple[int, ...]:
 
 __all__ = [
     "KIND_NAMES",
+    "SYSTEM_ACTOR",
     "Commitment",
     "Entry",
     "Failure",
     "RuleState",
     "later_makers",
+    "refutes",
     "replay",
 ]

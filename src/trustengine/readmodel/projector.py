@@ -23,7 +23,9 @@ position passes them.
 Events are folded in business-time order (``at``, then arrival). An event that comes in
 that order takes the incremental path: the customer's cached state, one more step. An
 event before the customer's last folded ``at`` (a late entry), an ``EventRetracted`` or
-an ``EventCorrected`` changes their history before its end: the customer is folded again
+an ``EventCorrected`` changes their history before its end (so does a ``PromiseKept``
+refuting the recorded miss just folded: :func:`.refuted.settles_again`): the customer is
+folded again
 from their stored history (:func:`~trustengine.readmodel.fold.fold_into`, amendments
 applied), their rows deleted from every projected table and written anew, in the batch's
 transaction like any other rows. No other customer is recomputed.
@@ -65,6 +67,7 @@ from trustengine.readmodel.fold import fold_into, fold_step
 from trustengine.readmodel.problems import is_event_fault, one_line
 from trustengine.readmodel.projection import Dispatch, folded_version, last_at
 from trustengine.readmodel.projections import DISPATCH, PROJECTED_TABLES
+from trustengine.readmodel.refuted import settles_again
 from trustengine.readmodel.schema import VIEW_STATE
 from trustengine.readmodel.setaside import Erasure, SetAside
 from trustengine.readmodel.state import ViewState, dumps_state, loads_state
@@ -315,7 +318,8 @@ class Projector:
             # one cannot be folded on a history that has a hole in it.
             raise LookupError(f"position {folded + 1} of this customer is not in the store")
         before = last_at(state)
-        if is_amendment(event) or (before is not None and event.timestamp < before):
+        late = before is not None and event.timestamp < before
+        if is_amendment(event) or late or settles_again(rows, event):
             state = self._refold(event, rows)
         else:
             fold_step(self.model, self.dispatch, state, LedgerStep(event, True), rows)

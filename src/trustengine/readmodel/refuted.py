@@ -8,6 +8,11 @@ run it names is already stopped, by an event entered after the miss, within the 
 the miss names, so the clock stays met and the trust model does not see the breach. The
 timeline marks it ``refuted``, the audit says "recorded as missed on T1; a late entry
 recorded on T2 shows it was met". See docs/trust-model.md, "Recorded misses stay facts".
+
+A recorded ``PromiseBroken`` that a later-entered keeping in time refutes is found from
+the ledger alone (:func:`trustengine.scoring.history.business_order`); the processor
+only needs to know when such a keeping comes in business-time order, after the miss it
+refutes (:func:`settles_again`), to fold the customer again.
 """
 
 from __future__ import annotations
@@ -16,9 +21,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from trustengine.domain import events as ev
+from trustengine.domain.base import CustomerEvent
 from trustengine.readmodel.projection import Rows
 from trustengine.readmodel.projections.cases import case_row, period
 from trustengine.readmodel.projections.clocks import TABLE as CLOCKS
+from trustengine.readmodel.projections.promises import TABLE as PROMISES
 from trustengine.scoring.history import LedgerStep
 
 RUNS_MANY = frozenset({"next_reply", "periodic_update"})
@@ -56,4 +63,15 @@ def met_at(rows: Rows, event: ev.SlaBreached, steps: Sequence[LedgerStep]) -> da
     return None
 
 
-__all__ = ["RUNS_MANY", "met_at"]
+def settles_again(rows: Rows, event: CustomerEvent) -> bool:
+    """Whether ``event`` is a ``PromiseKept`` of a promise the rows already show settled:
+    one the rules let in only as refuting the recorded miss folded before it (both at
+    the promise's due time), so the customer's fold must take that miss back (a re-fold,
+    as for a late entry)."""
+    if not isinstance(event, ev.PromiseKept):
+        return False
+    row = rows.edit(PROMISES.name, event.customer, "promise", event.promise)
+    return row is not None and row["status"] != "open"
+
+
+__all__ = ["RUNS_MANY", "met_at", "settles_again"]

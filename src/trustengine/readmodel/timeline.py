@@ -129,7 +129,8 @@ def timeline_row(
     """The ``timeline`` table's row of stored ``event``, at place ``seq`` (business-time
     order) of its customer's ledger; ``amended_by`` is the retraction that struck it
     (``counted`` False) or the correction whose replacement it is; ``met_at``, for a
-    recorded ``SlaBreached`` that the history shows was met, when its clock stopped;
+    recorded miss that the history shows was met, when its clock stopped or its promise
+    was kept;
     ``late_entry`` whether it arrived after a later event of the customer."""
     kind = None
     if amended_by is not None:
@@ -172,7 +173,8 @@ def timeline_step(row: dict[str, Any], late_after: timedelta) -> dict[str, Any]:
     recorded more than ``late_after`` after its ``at``: the whole days; else None),
     ``counted``, and ``amendment`` (None, or the retraction or correction: its ``kind``,
     ``by`` (its id), ``recorded_at``, ``actor`` and ``reason``; or, kind ``refuted``, a
-    recorded ``SlaBreached`` whose clock the history shows ``met_at`` a time in time)."""
+    recorded ``SlaBreached`` whose clock the history shows ``met_at`` a time in time, or
+    a recorded ``PromiseBroken`` whose promise it shows kept then)."""
     amendment = None
     if row.get("amendment"):
         amendment = {

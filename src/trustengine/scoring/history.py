@@ -7,7 +7,9 @@ rules check them in (:mod:`trustengine.domain.history`). A retracted event stays
 ledger but stops counting; a corrected event counts as its latest replacement, at the
 replacement's ``at`` and in the corrected event's place (its version and id). The
 ``EventRetracted`` and ``EventCorrected`` themselves are ledger entries that count for
-nothing. See docs/trust-model.md, "Late entries and corrections".
+nothing. A ``PromiseBroken`` that a later-entered ``PromiseKept`` shows did not happen
+(the rule: :func:`trustengine.domain.history.refutes`) stays in the ledger and counts
+for nothing. See docs/trust-model.md, "Late entries and corrections".
 
 >>> from datetime import datetime, UTC
 >>> from uuid import uuid4
@@ -26,11 +28,18 @@ nothing. See docs/trust-model.md, "Late entries and corrections".
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from trustengine.domain.base import CustomerEvent, parse_event_id
-from trustengine.domain.events import EventCorrected, EventRetracted
+from trustengine.domain.events import (
+    EventCorrected,
+    EventRetracted,
+    PromiseBroken,
+    PromiseKept,
+    PromiseMade,
+)
+from trustengine.domain.history import Entry, refutes
 
 Amendment = EventRetracted | EventCorrected
 
@@ -50,8 +59,10 @@ class LedgerStep:
     """Whether it arrived after an event of the customer with a later ``at`` (amendments
     aside): a late entry."""
     met_at: datetime | None = None
-    """For a recorded ``SlaBreached`` that the history, as now known, shows was met: when
-    its clock stopped in time (the read side finds it: ``readmodel/refuted.py``)."""
+    """For a recorded miss that the history, as now known, shows was met: when a
+    ``SlaBreached``'s clock stopped in time (the read side finds it:
+    ``readmodel/refuted.py``), or when a refuted ``PromiseBroken``'s promise was kept
+    (:func:`business_order` finds it)."""
 
     @property
     def order(self) -> tuple[datetime, int]:
@@ -104,7 +115,39 @@ def business_order(events: Iterable[CustomerEvent]) -> list[LedgerStep]:
         else:
             steps.append(LedgerStep(shown, True, correction, late_entry=late))
     steps.sort(key=lambda step: step.order)
+    types = set(map(type, stored))
+    if PromiseBroken in types and PromiseKept in types:  # a miss a keeping may refute
+        _refute_misses(steps)
     return steps
+
+
+def _refute_misses(steps: list[LedgerStep]) -> None:
+    """Let each counted ``PromiseBroken`` that a counted ``PromiseKept`` of its promise
+    refutes count for nothing, marked with when the promise was kept (in place)."""
+    broken: dict[str, int] = {}
+    made: dict[str, PromiseMade] = {}
+    kept: dict[str, PromiseKept] = {}
+    for index, step in enumerate(steps):
+        if not step.counted:
+            continue
+        event = step.event
+        if isinstance(event, PromiseBroken):
+            broken[event.promise] = index
+        elif isinstance(event, PromiseKept):
+            kept[event.promise] = event
+        elif isinstance(event, PromiseMade):
+            made[event.promise] = event
+    for promise, index in broken.items():
+        keeping, maker = kept.get(promise), made.get(promise)
+        if keeping is None or maker is None:
+            continue
+        miss = steps[index].event
+        if refutes(
+            Entry.of(keeping, keeping.originator_version),
+            Entry.of(miss, miss.originator_version),
+            maker.due,
+        ):
+            steps[index] = replace(steps[index], counted=False, met_at=keeping.timestamp)
 
 
 def as_of(events: Iterable[CustomerEvent], moment: datetime) -> list[CustomerEvent]:

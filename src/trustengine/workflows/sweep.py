@@ -34,6 +34,7 @@ from typing import Any
 import sqlite_utils
 
 from trustengine.application.facade import TrustEngine
+from trustengine.domain.history import SYSTEM_ACTOR
 from trustengine.exceptions import (
     BatchRejectedError,
     CommitmentAlreadySettledError,
@@ -51,8 +52,9 @@ from trustengine.readmodel.misses import (
 )
 from trustengine.readmodel.read_model import ReadModel
 
-ACTOR = "system"
-"""Who records a sweep's events."""
+ACTOR = SYSTEM_ACTOR
+"""Who records a sweep's events: ``system``, whose ``PromiseBroken`` a late keeping in
+time refutes (:func:`trustengine.domain.history.refutes`)."""
 BROKEN_REASON = "not kept by its due time"
 ATTEMPTS = 5
 """How many times a sweep reads and writes again when other writers got in between."""
