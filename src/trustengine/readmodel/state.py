@@ -39,7 +39,23 @@ class ViewState:
     """Room for more per-customer facts without changing the stored layout."""
 
 
+_PLAIN = frozenset({type(None), bool, int, float, str})
+_FIELDS: dict[type[Any], tuple[str, ...]] = {
+    cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _DATACLASSES.values()
+}
+
+
 def _encode(value: Any) -> Any:
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    names = _FIELDS.get(kind)
+    if names is not None:
+        return {f"@{kind.__name__}": {name: _encode(getattr(value, name)) for name in names}}
+    return _encode_other(value)
+
+
+def _encode_other(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, datetime):
