@@ -26,7 +26,9 @@ event before the customer's last folded ``at`` (a late entry), an ``EventRetract
 an ``EventCorrected`` changes their history before its end: the customer is folded again
 from their stored history (:func:`~trustengine.readmodel.fold.fold_into`, amendments
 applied), their rows deleted from every projected table and written anew, in the batch's
-transaction like any other rows. No other customer is recomputed.
+transaction like any other rows, once the batch is read (their later events in it join
+that re-fold, so a customer with many late entries is folded again once per batch, not
+once per late entry). No other customer is recomputed.
 
 Why not eventsourcing's ``SQLiteTrackingRecorder``: it writes its ``tracking`` table
 through its own datastore connection and transaction, not the sqlite-utils connection
