@@ -51,7 +51,15 @@ def _encode(value: Any) -> Any:
         return value
     names = _FIELDS.get(kind)
     if names is not None:
-        return {f"@{kind.__name__}": {name: _encode(getattr(value, name)) for name in names}}
+        fields = {}
+        for name in names:
+            item = getattr(value, name)
+            fields[name] = item if type(item) in _PLAIN else _encode(item)
+        return {f"@{kind.__name__}": fields}
+    if kind is datetime:
+        return {"@t": value.isoformat()}
+    if kind is dict and all(type(key) is str and key[:1] != "@" for key in value):
+        return {key: item if type(item) in _PLAIN else _encode(item) for key, item in value.items()}
     return _encode_other(value)
 
 
