@@ -192,7 +192,6 @@ def store_rows(
                     json.loads(run_json([sys.executable, REBUILD_BENCH, "--child", "raw", db]))
                 )
     say(f"  {rebuild.describe()}")
-    customer = first_customer(db)
     figures: dict[str, Any] = {
         "events": events,
         "repeat": repeat,
@@ -202,15 +201,20 @@ def store_rows(
         "new_rows": new[0]["rows"],
         "old_s": statistics.median(r["seconds"] for r in old),
         "old_cpu": statistics.median(r["cpu"] for r in old),
-        "state": repeated("state CUST", [*te, "state", customer, "--db", db], repeat),
-        "report": repeated("report", [*te, "report", "--db", db], repeat),
-        "verify": repeated("verify", [*te, "verify", "--db", db], repeat, events),
-        "export": repeated("export", [*te, "export", "--db", db], repeat, events),
     }
+    if not args.rebuild_only:
+        customer = first_customer(db)
+        figures["state"] = repeated("state CUST", [*te, "state", customer, "--db", db], repeat)
+        figures["report"] = repeated("report", [*te, "report", "--db", db], repeat)
+        figures["verify"] = repeated("verify", [*te, "verify", "--db", db], repeat, events)
+        figures["export"] = repeated("export", [*te, "export", "--db", db], repeat, events)
     net = rebuild.wall - start.wall
     figures["ratio_new"] = figures["new_s"] / net
     figures["ratio_new_whole"] = figures["new_s"] / rebuild.wall
     figures["ratio_old"] = figures["old_s"] / net
+    net_cpu = rebuild.cpu - start.cpu
+    figures["ratio_new_cpu"] = figures["new_cpu"] / net_cpu
+    figures["ratio_old_cpu"] = figures["old_cpu"] / net_cpu
     return figures
 
 
@@ -286,6 +290,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         action="store_true",
         help="take the SQLite and PostgreSQL tables an earlier run left in --keep",
     )
+    add(
+        "--rebuild-only",
+        action="store_true",
+        help="only the rebuild rows (start-up, rebuild and its baselines at each size)",
+    )
     add("--json", type=Path, help="also write every figure here")
     add("--child", nargs="+", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -313,6 +322,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
+    if args.rebuild_only:
+        return run_rebuild(args, root)
     n, customers = args.events, max(1, args.events // 20)
     common = ["--events", str(n), "--customers", str(customers), "--repeat", str(args.repeat)]
     found: dict[str, Any] = {
@@ -342,10 +353,58 @@ def run(args: argparse.Namespace, root: Path) -> dict[str, Any]:
     return found
 
 
+def run_rebuild(args: argparse.Namespace, root: Path) -> dict[str, Any]:
+    """Only the rebuild rows (``--rebuild-only``): start-up, then rebuild and its baselines."""
+    say("trustengine --help")
+    measure([*cli(), "--help"])  # untimed: fills the children's bytecode cache
+    start = repeated("--help", [*cli(), "--help"], max(args.repeat, 5))
+    base = set(json.loads(run_json(me("tables", str(root / "tables.db")))))
+    found: dict[str, Any] = {"help": start}
+    found["sizes"] = [store_rows(args, root, args.events, base, start, args.repeat)]
+    if args.big:
+        big_repeat = args.big_repeat or args.repeat
+        found["sizes"].append(store_rows(args, root, args.big, base, start, big_repeat))
+    return found
+
+
+def rebuild_rows(found: dict[str, Any], row: Any) -> None:
+    """The rebuild rows of the table: the ratio at each size (wall, and CPU beside it), and
+    the cost per event and peak RSS from the first size to the last."""
+    boot = found["help"].cpu
+    for size in found["sizes"]:
+        rb: Runs = size["rebuild"]
+        got = f"{size['ratio_new']:.3f} net of start-up ({size['ratio_new_whole']:.3f} whole; "
+        got += f"by CPU {size['ratio_new_cpu']:.3f}; "
+        got += f"baseline {size['new_s']:.2f} s wall, {size['new_cpu']:.2f} s CPU writing "
+        got += f"{size['new_rows']:,} rows, rebuild {rb.wall:.2f} s wall, {rb.cpu:.2f} s CPU); "
+        got += f"old baseline {size['ratio_old']:.3f} (CPU {size['ratio_old_cpu']:.3f})"
+        row(f"rebuild / new baseline, {size['events']:,} events", got, ">= 0.35")
+    small, big = found["sizes"][0], found["sizes"][-1]
+    if len(found["sizes"]) > 1:
+        before, after = small["rebuild"], big["rebuild"]
+        got = f"{after.per_item_us(boot) / before.per_item_us(boot):.2f}x CPU "
+        got += f"({before.per_item_us(boot):.0f} -> {after.per_item_us(boot):.0f} us); "
+        got += f"peak RSS {before.rss_mb:.0f} -> {after.rss_mb:.0f} MiB"
+        row(f"rebuild per event, {big['events']:,} vs {small['events']:,}", got, "<= 1.15x")
+
+
 def report(args: argparse.Namespace, found: dict[str, Any]) -> None:
     """The target table, one row per path, in Markdown (``benchmarks/README.md`` shows it)."""
     start: Runs = found["help"]
     boot = start.cpu
+    if args.rebuild_only:
+        print(
+            f"\n## Rebuild rows, one run: python {platform.python_version()}, "
+            f"sqlite {sqlite3.sqlite_version}, {platform.machine()}, {os.cpu_count()} CPUs, "
+            f"load {os.getloadavg()[0]:.1f}, median of {args.repeat} "
+            f"(at {found['sizes'][-1]['events']:,}: {found['sizes'][-1]['repeat']}), "
+            f"{found['elapsed']:.0f} s"
+        )
+        print("\n| path | measured | target |\n|---|---|---|")
+        rebuild_rows(found, lambda path, got, want: print(f"| {path} | {got} | {want} |"))
+        if args.json is not None:
+            args.json.write_text(json.dumps(found, default=vars, indent=2) + "\n", encoding="utf-8")
+        return
     sq = found["sqlite"]["results"]
     print(
         f"\n## Targets, one run: python {platform.python_version()}, "
@@ -373,20 +432,8 @@ def report(args: argparse.Namespace, found: dict[str, Any]) -> None:
             got += f"; stock get+save/raw {rate(stock) / rate(raw_c):.3f}"
         got += f"; CPU over raw {median_cpu_us(te_c) - median_cpu_us(raw_c):.0f} us"
         row("SQLite per command / raw one-txn-per-row", got, ">= 0.55, >= stock, <= 400 us")
-    for size in found["sizes"]:
-        rb: Runs = size["rebuild"]
-        got = f"{size['ratio_new']:.3f} net of start-up ({size['ratio_new_whole']:.3f} whole; "
-        got += f"baseline {size['new_s']:.2f} s writing {size['new_rows']:,} rows, "
-        got += f"rebuild {rb.wall:.2f} s wall, {rb.cpu:.2f} s CPU); "
-        got += f"old baseline {size['ratio_old']:.3f}"
-        row(f"rebuild / new baseline, {size['events']:,} events", got, ">= 0.35")
-    small, big = found["sizes"][0], found["sizes"][-1]
-    if len(found["sizes"]) > 1:
-        before, after = small["rebuild"], big["rebuild"]
-        got = f"{after.per_item_us(boot) / before.per_item_us(boot):.2f}x CPU "
-        got += f"({before.per_item_us(boot):.0f} -> {after.per_item_us(boot):.0f} us); "
-        got += f"peak RSS {before.rss_mb:.0f} -> {after.rss_mb:.0f} MiB"
-        row(f"rebuild per event, {big['events']:,} vs {small['events']:,}", got, "<= 1.15x")
+    rebuild_rows(found, row)
+    big = found["sizes"][-1]
     asof = found["asof"]
     inproc = asof["inproc"]
     got = f"in process {inproc['as_of_ms']:.0f} ms wall, {inproc['as_of_cpu_ms']:.0f} ms CPU "

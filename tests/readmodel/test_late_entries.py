@@ -21,6 +21,7 @@ from tests.readmodel.late_history import (
 )
 from trustengine import TrustEngine
 from trustengine.readmodel import ReadModel
+from trustengine.readmodel import projector as projector_module
 from trustengine.readmodel.sealing import reveal
 from trustengine.readmodel.timeline import timeline_rows
 from trustengine.scoring.trust import TrustModel
@@ -131,6 +132,35 @@ def test_a_late_entry_is_folded_at_its_place_in_business_time(engine: TrustEngin
     assert [row["position"] for row in timeline] == [1, 3, 2]
     assert [s["type"] for s in state["explanation"]] == [row["type"] for row in timeline]
     assert state["score"] != closed["score"]
+    assert state == TrustModel().replay(engine.history("c")).as_dict()
+
+
+def test_a_customer_with_several_late_entries_in_one_batch_is_folded_again_once(
+    engine: TrustEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine.record(filed("c", "K-1", "2024-01-10T09:00:00+00:00"))
+    engine.record(
+        step("CaseClosed", "c", "K-1", "2024-01-20T09:00:00+00:00", confirmed_by_customer=False)
+    )
+    engine.record(step("ComplaintAcknowledged", "c", "K-1", "2024-01-11T09:00:00+00:00"))
+    engine.record(
+        step("ApologyIssued", "c", "K-1", "2024-01-12T09:00:00+00:00", accepts_responsibility=True)
+    )
+    engine.record(step("JustificationGiven", "c", "K-1", "2024-01-13T09:00:00+00:00", summary="y"))
+    refolds: list[int] = []
+    original = projector_module.fold_into
+
+    def counted(events: Any, *args: Any, **kwargs: Any) -> Any:
+        refolds.append(len(events))
+        return original(events, *args, **kwargs)
+
+    monkeypatch.setattr(projector_module, "fold_into", counted)
+    with ReadModel(engine) as model:
+        model.catch_up()
+        state = model.state("c")
+        timeline = model.timeline("c")
+    assert refolds == [5]
+    assert [row["position"] for row in timeline] == [1, 3, 4, 5, 2]
     assert state == TrustModel().replay(engine.history("c")).as_dict()
 
 

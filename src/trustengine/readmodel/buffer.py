@@ -31,7 +31,7 @@ import sqlite_utils
 
 from trustengine.persistence.personal import PersonalData
 from trustengine.readmodel.schema import TABLES
-from trustengine.readmodel.sealing import open_row, seal_row
+from trustengine.readmodel.sealing import open_row, sealed_values
 from trustengine.readmodel.table import Row, Table
 
 Key = tuple[Any, ...]
@@ -127,9 +127,9 @@ class RowBuffer:
 
     def _write(self, name: str, rows: Iterable[Row]) -> int:
         assert self.db is not None
-        values = self.tables[name].values()
-        personal = self.personal
-        found = [values(seal_row(personal, name, row)) for row in rows]
+        table = self.tables[name]
+        values = sealed_values(self.personal, name, tuple(table.columns)) or table.values()
+        found = [values(row) for row in rows]
         if found:
             self.db.conn.executemany(self._insert[name], found)
         return len(found)

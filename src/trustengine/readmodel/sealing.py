@@ -16,11 +16,14 @@ is: it holds no personal text then.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any, TypeVar
+from uuid import UUID
 
 from trustengine.domain.customer import customer_id
 from trustengine.exceptions import ReadModelError
-from trustengine.persistence.personal import ERASED, PersonalData
+from trustengine.persistence.personal import CACHE_LIMIT, ERASED, PersonalData
 from trustengine.readmodel.schema import TABLES
 
 PREFIX = "sealed:v1:"
@@ -28,13 +31,24 @@ SEALED_COLUMNS: dict[str, tuple[str, ...]] = {t.name: t.sealed for t in TABLES i
 """The read-model columns that copy personal text (declared ``personal``), by table."""
 _NAMES = frozenset(name for names in SEALED_COLUMNS.values() for name in names)
 T = TypeVar("T")
+_IDS: dict[str, UUID] = {}
+"""Customer key -> aggregate id, for the last customers sealed (a hash per row, else)."""
+
+
+def _id(customer: str) -> UUID:
+    found = _IDS.get(customer)
+    if found is None:
+        if len(_IDS) >= CACHE_LIMIT:
+            _IDS.clear()  # bounded: a million customers keep memory flat
+        found = _IDS[customer] = customer_id(customer)
+    return found
 
 
 def seal(personal: PersonalData | None, customer: str, value: Any) -> Any:
     """``value`` as a read-model column holds it (a token, when it can be sealed)."""
     if personal is None or not isinstance(value, str) or value == ERASED:
         return value
-    token = personal.seal_text(customer_id(customer), value)
+    token = personal.seal_text(_id(customer), value)
     return value if token is None else PREFIX + token
 
 
@@ -43,7 +57,7 @@ def open_value(personal: PersonalData | None, customer: str, value: Any) -> Any:
     if personal is None or not isinstance(value, str) or not value.startswith(PREFIX):
         return value
     try:
-        return personal.open_text(customer_id(customer), value[len(PREFIX) :])
+        return personal.open_text(_id(customer), value[len(PREFIX) :])
     except ValueError:
         raise ReadModelError(
             f"customer {customer!r}: a sealed value in the read model fails its integrity "
@@ -57,6 +71,27 @@ def seal_row(personal: PersonalData | None, table: str, row: dict[str, Any]) -> 
     if personal is None or not names:
         return row
     return {**row, **{n: seal(personal, row["customer"], row.get(n)) for n in names if n in row}}
+
+
+def sealed_values(
+    personal: PersonalData | None, table: str, columns: Sequence[str]
+) -> Callable[[dict[str, Any]], tuple[Any, ...]] | None:
+    """A function from a row of ``table`` to its values in ``columns`` order with its
+    personal columns sealed, as :func:`seal_row` would; None when nothing is sealed."""
+    names = SEALED_COLUMNS.get(table)
+    if personal is None or not names:
+        return None
+    places = [(index, name) for index, name in enumerate(columns) if name in names]
+    pick = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
+
+    def values(row: dict[str, Any]) -> tuple[Any, ...]:
+        found = list(pick(row))
+        customer = row["customer"]
+        for index, _name in places:
+            found[index] = seal(personal, customer, found[index])
+        return tuple(found)
+
+    return values
 
 
 def open_row(personal: PersonalData | None, table: str, row: dict[str, Any]) -> dict[str, Any]:
@@ -106,4 +141,5 @@ __all__ = [
     "reveal",
     "seal",
     "seal_row",
+    "sealed_values",
 ]

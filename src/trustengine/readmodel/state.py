@@ -39,7 +39,31 @@ class ViewState:
     """Room for more per-customer facts without changing the stored layout."""
 
 
+_PLAIN = frozenset({type(None), bool, int, float, str})
+_FIELDS: dict[type[Any], tuple[str, ...]] = {
+    cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _DATACLASSES.values()
+}
+
+
 def _encode(value: Any) -> Any:
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    names = _FIELDS.get(kind)
+    if names is not None:
+        fields = {}
+        for name in names:
+            item = getattr(value, name)
+            fields[name] = item if type(item) in _PLAIN else _encode(item)
+        return {f"@{kind.__name__}": fields}
+    if kind is datetime:
+        return {"@t": value.isoformat()}
+    if kind is dict and all(type(key) is str and key[:1] != "@" for key in value):
+        return {key: item if type(item) in _PLAIN else _encode(item) for key, item in value.items()}
+    return _encode_other(value)
+
+
+def _encode_other(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     if isinstance(value, datetime):
@@ -59,25 +83,6 @@ def _encode(value: Any) -> Any:
     raise TypeError(f"the view state codec cannot store a {name}: {value!r}")
 
 
-def _decode(value: Any) -> Any:
-    if isinstance(value, list):
-        return [_decode(item) for item in value]
-    if not isinstance(value, dict):
-        return value
-    if len(value) == 1:
-        ((tag, inner),) = value.items()
-        if tag == "@t":
-            return datetime.fromisoformat(inner)
-        if tag == "@tuple":
-            return tuple(_decode(item) for item in inner)
-        if tag == "@items":
-            return {_decode(key): _decode(item) for key, item in inner}
-        if tag.startswith("@") and tag[1:] in _DATACLASSES:
-            cls = _DATACLASSES[tag[1:]]
-            return cls(**{name: _decode(item) for name, item in inner.items()})
-    return {key: _decode(item) for key, item in value.items()}
-
-
 def dumps_state(state: ViewState) -> str:
     """``state`` as compact JSON text (the explanation left out)."""
     explanation, state.trust.explanation = state.trust.explanation, []
@@ -93,15 +98,33 @@ def dumps_state(state: ViewState) -> str:
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
+def _tagged(value: dict[str, Any]) -> Any:
+    """``json.loads``' hook: one tagged object (its contents already decoded) as the
+    value :func:`_encode` tagged, any other object as it is; the parser calls it
+    innermost first, so the whole text is decoded in one pass."""
+    if len(value) != 1:
+        return value
+    ((tag, inner),) = value.items()
+    if tag == "@t":
+        return datetime.fromisoformat(inner)
+    if tag == "@tuple":
+        return tuple(inner)
+    if tag == "@items":
+        return dict(inner)
+    if tag.startswith("@") and tag[1:] in _DATACLASSES:
+        return _DATACLASSES[tag[1:]](**inner)
+    return value
+
+
 def loads_state(text: str) -> ViewState:
     """The :class:`ViewState` that :func:`dumps_state` wrote as ``text``."""
-    payload = json.loads(text)
-    trust = _decode(payload["trust"])
+    payload = json.loads(text, object_hook=_tagged)
+    trust = payload["trust"]
     if not isinstance(trust, TrustState):
         raise ValueError("stored view state holds no TrustState")
     return ViewState(
         trust=trust,
         last_contact_at=payload.get("last_contact_at"),
         phase_since=payload.get("phase_since"),
-        extra=_decode(payload.get("extra") or {}),
+        extra=payload.get("extra") or {},
     )

@@ -125,23 +125,26 @@ def timeline_row(
     amended_by: Amendment | None = None,
     met_at: datetime | None = None,
     late_entry: bool = False,
+    texts: tuple[str, str] | None = None,
 ) -> dict[str, Any]:
     """The ``timeline`` table's row of stored ``event``, at place ``seq`` (business-time
     order) of its customer's ledger; ``amended_by`` is the retraction that struck it
     (``counted`` False) or the correction whose replacement it is; ``met_at``, for a
     recorded miss that the history shows was met, when its clock stopped or its promise
-    was kept;
-    ``late_entry`` whether it arrived after a later event of the customer."""
+    was kept; ``late_entry`` whether it arrived after a later event of the customer.
+    ``texts``: the event's ``at`` and ``recorded_at`` as ISO text, when the caller has
+    them."""
     kind = None
     if amended_by is not None:
         kind = "retracted" if isinstance(amended_by, ev.EventRetracted) else "corrected"
     elif met_at is not None:
         kind = "refuted"
+    at, recorded_at = texts or (event.timestamp.isoformat(), event.recorded_at.isoformat())
     return {
         "customer": event.customer,
         "position": event.originator_version,
-        "at": event.timestamp.isoformat(),
-        "recorded_at": event.recorded_at.isoformat(),
+        "at": at,
+        "recorded_at": recorded_at,
         "type": event.type_name,
         "case": event.case,
         "actor": event.actor,

@@ -132,6 +132,12 @@ class TrustModel:
     def __init__(self, policy: TrustPolicy | None = None, sla: SlaPolicy | None = None) -> None:
         self.policy = policy or load_trust_policy()
         self.sla = sla or load_sla_policy()
+        self._moves: dict[tuple[str, float], tuple[str, tuple[tuple[str, float], ...]]] = {}
+        """(effect, scale) -> its reason text and its changes: the same every time."""
+        self._handlers: dict[str, Any] = {}
+        """Event type name -> its ``_on_...`` method (None: no effect on trust)."""
+        self._weights: tuple[tuple[tuple[str, float], ...], float] | None = None
+        """The policy's weights in component order, and their sum."""
 
     @classmethod
     def named(cls, policy: str | None = None, sla: str | None = None) -> TrustModel:
@@ -173,38 +179,45 @@ class TrustModel:
         before = state.score
         reasons = self._effects(state, event)
         state.events += 1
-        state.last_at = event.timestamp
-        state.score = self._score(state)
-        state.phase = self._phase(state)
+        at = state.last_at = event.timestamp
+        score = state.score = self._score(state)
+        phase = state.phase = self._phase(state)
         return Contribution(
-            position=event.originator_version,
-            at=event.timestamp,
-            type=event.type_name,
-            case=event.case,
-            delta=round(state.score - before, 2),
-            reason="; ".join(reasons) if reasons else "no effect on trust",
-            score=state.score,
-            phase=state.phase,
-            components={c: round(v, 2) for c, v in state.components.items()},
+            event.originator_version,
+            at,
+            event.type_name,
+            event.case,
+            round(score - before, 2),
+            "; ".join(reasons) if reasons else "no effect on trust",
+            score,
+            phase,
+            {c: round(v, 2) for c, v in state.components.items()},
         )
 
     # --- effects --------------------------------------------------------------------
 
     def _move(self, state: TrustState, name: str, scale: float = 1.0) -> str:
-        effect = self.policy.effect(name)
-        parts = []
-        for component, delta in effect.deltas.items():
-            change = delta * scale
-            value = state.components[component] + change
-            state.components[component] = min(100.0, max(0.0, value))
-            if change:
-                parts.append(f"{change:+g} {component}")
-        return effect.reason + (f" ({', '.join(parts)})" if parts else "")
+        found = self._moves.get((name, scale))
+        if found is None:
+            effect = self.policy.effect(name)
+            changes = tuple((c, delta * scale) for c, delta in effect.deltas.items())
+            parts = [f"{change:+g} {c}" for c, change in changes if change]
+            reason = effect.reason + (f" ({', '.join(parts)})" if parts else "")
+            found = self._moves[(name, scale)] = (reason, changes)
+        reason, changes = found
+        components = state.components
+        for component, change in changes:
+            components[component] = min(100.0, max(0.0, components[component] + change))
+        return reason
 
     def _effects(self, state: TrustState, event: CustomerEvent) -> list[str]:
         if is_amendment(event):
             return []  # amendments count for nothing themselves: see scoring/history.py
-        handler = getattr(self, f"_on_{event.type_name}", None)
+        name = event.type_name
+        try:
+            handler = self._handlers[name]
+        except KeyError:
+            handler = self._handlers[name] = getattr(self, f"_on_{name}", None)
         if handler is None:
             return []
         case = state.cases.get(event.case or "")
@@ -385,43 +398,63 @@ class TrustModel:
     # --- score and phase ------------------------------------------------------------
 
     def _score(self, state: TrustState) -> float:
-        weights = self.policy.weights
-        total = sum(weights.values()) or 1.0
-        mean = sum(state.components[c] * weights[c] for c in COMPONENTS) / total
+        weights = self._weights
+        if weights is None:
+            policy = self.policy.weights
+            weights = self._weights = (
+                tuple((c, policy[c]) for c in COMPONENTS),
+                sum(policy.values()) or 1.0,
+            )
+        pairs, total = weights
+        components = state.components
+        mean = sum(components[c] * weight for c, weight in pairs) / total
         return round(min(mean, state.ceiling), 1)
 
     def _phase(self, state: TrustState) -> str:
+        """The phase after the last event (docs/trust-model.md, "Phases"): one pass over
+        the cases gathers what the rules below ask of them."""
         thresholds = self.policy.phases
-        cases = list(state.cases.values())
         bands = self.policy.satisfaction
-        detractor = state.last_satisfaction is not None and bands.is_low(*state.last_satisfaction)
-        if state.score < thresholds.get("lost_below", 0.0):
+        last = state.last_satisfaction
+        detractor = last is not None and bands.is_low(*last)
+        score = state.score
+        if score < thresholds.get("lost_below", 0.0):
             return "lost"
-        if detractor and any(case.botched for case in cases):
+        botched = troubled = opened = False
+        open_in_hand = closed_followed_up = True
+        for case in state.cases.values():
+            if case.botched:
+                botched = True
+            if case.closed:
+                if not case.followed_up:
+                    closed_followed_up = False
+            else:
+                opened = True
+                if case.botched:
+                    troubled = True
+                if not (case.acknowledged and case.owned):
+                    open_in_hand = False
+            if case.closed_unconfirmed or case.issue_persists:
+                troubled = True
+        if detractor and botched:
             return "lost"
-        at_risk = (
+        if (
             state.unanswered
             or detractor
-            or state.score < thresholds.get("at_risk_below", 0.0)
-            or any(
-                (not case.closed and case.botched) or case.closed_unconfirmed or case.issue_persists
-                for case in cases
-            )
-        )
-        if at_risk:
+            or score < thresholds.get("at_risk_below", 0.0)
+            or troubled
+        ):
             return "at_risk"
-        if not cases:
+        if not state.cases:
             return "steady"
-        open_cases = [case for case in cases if not case.closed]
-        if open_cases:
-            if all(case.acknowledged and case.owned for case in open_cases):
-                return "recovering"
-            return "damaged"
-        if not all(case.followed_up for case in cases if case.closed):
+        if opened:
+            return "recovering" if open_in_hand else "damaged"
+        if not closed_followed_up:
             return "recovering"
         promoter = state.last_nps is not None and bands.nps_band(state.last_nps) == "promoter"
-        mild_first = state.failures == 1 and cases[0].severity <= self.policy.mild_severity
-        if promoter and mild_first and state.score >= thresholds.get("advocate_min_score", 0.0):
+        first = next(iter(state.cases.values()))
+        mild_first = state.failures == 1 and first.severity <= self.policy.mild_severity
+        if promoter and mild_first and score >= thresholds.get("advocate_min_score", 0.0):
             return "advocate"
         return "restored"
 

@@ -53,7 +53,11 @@ class Timeline(Projection):
     @handles(CustomerEvent)
     def step(self, event: CustomerEvent, change: Change) -> None:
         row = timeline_row(
-            event, change.seq, amended_by=change.amended_by, late_entry=change.late_entry
+            event,
+            change.seq,
+            amended_by=change.amended_by,
+            late_entry=change.late_entry,
+            texts=(change.at, change.recorded_at),
         )
         change.rows.append(TABLE.name, row)
 
