@@ -37,10 +37,6 @@ RECOVERED_PHASES = ("restored", "advocate")
 """The phases in which a complainant counts as recovered."""
 
 _RECOVERED = ", ".join(f"'{phase}'" for phase in RECOVERED_PHASES)
-_NEVER_COMPLAINED = (
-    "customer NOT IN (SELECT customer FROM customers WHERE customer IS NOT NULL "  # noqa: S608 - constants
-    f"AND {truthy('cases')})"
-)
 
 
 @dataclass
@@ -152,19 +148,30 @@ def _response_hours(sql: TimeSql, cases: Cases) -> None:
 def _recovery(sql: TimeSql, cases: Cases) -> None:
     """How many of the window's complainants entered a recovered phase after their first
     complaint of the window (by its place in their ledger), inside the window."""
-    # The last counted ComplaintFiled of a case gives its place (max(rowid): SQLite reads
-    # the rows in rowid order); an entry is a step into a recovered phase from any other
-    # (or from none).
+    # One pass over score_history (a row per counted event) finds both: a case's place is
+    # that of its (last) ComplaintFiled; an entry is a step into a recovered phase from
+    # any other, or from none: a recovered step whose nearest recovered step before it
+    # (prior) is not the step just before it, which it is when their places are
+    # consecutive, or when no step lies between them.
+    opened = sql.holds("c.opened_at")
+    # A window open at both ends needs no opened_at: the key's index has the rest.
+    scan = "" if opened == "1" else " NOT INDEXED"
     ((complainants, recovered),) = sql.rows(
-        'WITH filed AS MATERIALIZED (SELECT customer, "case", seq, max(rowid) '  # noqa: S608 - built from constants
-        "FROM timeline WHERE type = 'ComplaintFiled' AND counted GROUP BY customer, \"case\"), "
-        "first AS MATERIALIZED (SELECT c.customer, min(COALESCE(f.seq, 0)) AS position "
-        'FROM cases c NOT INDEXED LEFT JOIN filed f ON f.customer = c.customer AND f."case" = c."case" '
-        f"WHERE {sql.holds('c.opened_at')} GROUP BY c.customer), "
-        "entered AS MATERIALIZED (SELECT customer, max(seq) AS last FROM score_history h NOT INDEXED "
-        f"WHERE phase IN ({_RECOVERED}) AND {sql.holds('h.at')} AND COALESCE(("
-        f"SELECT p.phase IN ({_RECOVERED}) FROM score_history p WHERE p.customer = h.customer "
-        "AND p.seq < h.seq ORDER BY p.seq DESC LIMIT 1), 0) = 0 GROUP BY customer) "
+        'WITH marks AS MATERIALIZED (SELECT customer, "case", seq, at, '  # noqa: S608 - built from constants
+        f"type = 'ComplaintFiled' AS filed, phase IN ({_RECOVERED}) AS recovered "
+        f"FROM score_history NOT INDEXED WHERE phase IN ({_RECOVERED}) "
+        "OR type = 'ComplaintFiled'), "
+        "first AS MATERIALIZED (SELECT c.customer, min(COALESCE((SELECT max(f.seq) "
+        'FROM marks f WHERE f.customer = c.customer AND f."case" = c."case" AND f.filed), 0)) '
+        f"AS position FROM cases c{scan} WHERE {opened} GROUP BY c.customer), "
+        "recovered AS MATERIALIZED (SELECT customer, seq, at FROM marks WHERE recovered), "
+        "priors AS MATERIALIZED (SELECT r.customer, r.seq, r.at, (SELECT max(q.seq) "
+        "FROM recovered q WHERE q.customer = r.customer AND q.seq < r.seq) AS prior "
+        "FROM recovered r), "
+        "entered AS MATERIALIZED (SELECT customer, max(seq) AS last FROM priors "
+        "WHERE (prior IS NULL OR (prior < seq - 1 AND EXISTS (SELECT 1 FROM score_history b "
+        "WHERE b.customer = priors.customer AND b.seq > prior AND b.seq < priors.seq))) "
+        f"AND {sql.holds('at')} GROUP BY customer) "
         "SELECT count(*), COALESCE(sum(e.last > first.position), 0) FROM first "
         "LEFT JOIN entered e ON e.customer = first.customer"
     )
@@ -184,18 +191,39 @@ def _ratings(sql: TimeSql, periods: set[str]) -> Counter[tuple[str, Any, int]]:
     return found
 
 
-def _group(sql: TimeSql, which: str) -> Group:
-    rows = sql.rows(
-        "SELECT score, count(*), (SELECT count(*) FROM (SELECT DISTINCT customer "  # noqa: S608 - built from constants
-        f"FROM satisfaction WHERE metric = 'nps' AND {which} AND {sql.holds('at')})) "
-        f"FROM satisfaction WHERE metric = 'nps' AND {which} AND {sql.holds('at')} "
-        "GROUP BY score"
+def _groups(sql: TimeSql) -> tuple[Group, Group]:
+    """NPS given while recovered, and NPS of customers with no case on record (any time)."""
+    groups = (Group(), Group())
+    scores = (
+        "complained AS MATERIALIZED (SELECT customer FROM customers NOT INDEXED "  # noqa: S608 - built from constants
+        f"WHERE customer IS NOT NULL AND {truthy('cases')}), "
+        "given AS MATERIALIZED (SELECT customer, score, "
+        f"phase_before IN ({_RECOVERED}) AS recovered, customer NOT IN complained AS never "
+        f"FROM satisfaction NOT INDEXED WHERE metric = 'nps' AND {sql.holds('at')})"
     )
-    found = Group()
-    for score, count, customers in rows:
-        found.scores[int(score)] += count
-        found.customers = customers
-    return found
+    rows = sql.rows(
+        f"WITH {scores} SELECT 0, score, count(*), (SELECT count(*) FROM (SELECT DISTINCT "  # noqa: S608 - built from constants
+        "customer FROM given WHERE recovered)) FROM given WHERE recovered GROUP BY score "
+        "UNION ALL SELECT 1, score, count(*), (SELECT count(*) FROM (SELECT DISTINCT customer "
+        "FROM given WHERE never)) FROM given WHERE never GROUP BY score"
+    )
+    for which, score, count, customers in rows:
+        groups[which].scores[int(score)] += count
+        groups[which].customers = customers
+    return groups
+
+
+def _bounds(sql: TimeSql, periods: set[str], x: str, source: str, found: tuple[Any, ...]) -> None:
+    """Add the periods of the earliest and latest plain time (``found``: their days, how
+    many there were, how many times in all) of column ``x`` of ``source``; when some
+    time was not plain, add the period of each such time, from Python: the range of
+    periods a report shows runs from the earliest to the latest, so these are enough."""
+    first, last, plain_times, times = found
+    if first is not None:
+        periods.update((sql.label(first), sql.label(last)))
+    if plain_times != times:
+        rows = sql.rows(f"SELECT DISTINCT {sql.odd_key(x)} FROM {source}")  # noqa: S608 - built from constants
+        periods.update(sql.label(key) for (key,) in rows if key is not None)
 
 
 def _clocks(
@@ -204,25 +232,47 @@ def _clocks(
     # A clock known only from its breach has no start: its due time places it (as
     # COALESCE(NULLIF(started_at, ''), due) would, written out to read each column once).
     unstarted = "(started_at IS NULL OR started_at = '')"
-    counted = f"NOT ({unstarted} AND due IS NULL)"
     holds = f"CASE WHEN {unstarted} THEN {sql.holds('due')} ELSE {sql.holds('started_at')} END"
+    source = f"sla_clocks NOT INDEXED WHERE NOT ({unstarted} AND due IS NULL) AND {holds}"
+    day = sql.day("started_at")
+    # Breached runs counted in the low 32 bits, met ones above them: one sum, one pass.
     rows = sql.rows(
-        f"SELECT clock, CASE WHEN {truthy('breached')} THEN 'breached' "  # noqa: S608 - built from constants
-        "WHEN stopped_at IS NOT NULL THEN 'met' ELSE 'running' END AS status, "
-        f"CASE WHEN {truthy('started_at')} THEN {sql.key('started_at')} END AS day, count(*) "
-        f"FROM sla_clocks NOT INDEXED WHERE {counted} AND {holds} GROUP BY clock, status, day"
+        f"SELECT clock, count(*), sum(CASE WHEN {truthy('breached')} THEN 1 "  # noqa: S608 - built from constants
+        "WHEN stopped_at IS NOT NULL THEN 4294967296 ELSE 0 END), "
+        f"min({day}), max({day}), count({day}), sum({truthy('started_at')}) "
+        f"FROM {source} GROUP BY clock"
     )
     counts: Counter[tuple[Any, str]] = Counter()
-    for clock, status, day, count in rows:
-        if day is not None:
-            periods.add(sql.label(day))
-        counts[(clock, status)] += count
+    found: list[tuple[Any, ...]] = []
+    for clock, runs, packed, *started in rows:
+        breached, met = packed & 0xFFFFFFFF, packed >> 32
+        for status, n in (("met", met), ("breached", breached), ("running", runs - met - breached)):
+            if n:
+                counts[(clock, status)] += n
+        found.append(tuple(started))
+    days = [f for f in found if f[0] is not None]
+    _bounds(
+        sql,
+        periods,
+        "started_at",
+        f"{source} AND {truthy('started_at')}",
+        (
+            min((f[0] for f in days), default=None),
+            max((f[1] for f in days), default=None),
+            sum(f[2] for f in found),
+            sum(f[3] for f in found),
+        ),
+    )
+    # The cheap test first: most runs never paused.
+    paused_source = (
+        f"sla_clocks NOT INDEXED WHERE paused_seconds IS NOT 0 AND {truthy('paused_seconds')} "
+        f"AND NOT ({unstarted} AND due IS NULL) AND {holds}"
+    )
     paused: dict[Any, list[float]] = {}
     for clock, seconds in sql.rows(
         'WITH paused AS MATERIALIZED (SELECT customer, "case", clock, period, run, '  # noqa: S608 - built from constants
-        f"paused_seconds FROM sla_clocks NOT INDEXED WHERE {truthy('paused_seconds')} "
-        f"AND {counted} AND {holds}) SELECT clock, paused_seconds FROM paused "
-        'ORDER BY customer, "case", clock, period, run'
+        f"paused_seconds FROM {paused_source}) "
+        'SELECT clock, paused_seconds FROM paused ORDER BY customer, "case", clock, period, run'
     ):
         stood = timedelta(seconds=seconds or 0) / timedelta(hours=1)
         if stood:
@@ -232,14 +282,22 @@ def _clocks(
 
 def _promises(sql: TimeSql, periods: set[str]) -> Counter[tuple[Any, bool]]:
     found: Counter[tuple[Any, bool]] = Counter()
+    source = f"promises NOT INDEXED WHERE kind = 'promise' AND {sql.holds('made_at')}"
+    day = sql.day("made_at")
     rows = sql.rows(
-        f"SELECT {sql.key('made_at')} AS day, status, {truthy('on_time')} AS on_time, "  # noqa: S608 - built from constants
-        f"count(*) FROM promises WHERE kind = 'promise' AND {sql.holds('made_at')} "
-        "GROUP BY day, status, on_time"
+        f"SELECT status, {truthy('on_time')} AS on_time, count(*), "  # noqa: S608 - built from constants
+        f"min({day}), max({day}), count({day}) FROM {source} GROUP BY status, on_time"
     )
-    for day, status, on_time, count in rows:
-        periods.add(sql.label(day))
+    days = [row for row in rows if row[3] is not None]
+    for status, on_time, count, *_ in rows:
         found[(status, bool(on_time))] += count
+    bounds = (
+        min((row[3] for row in days), default=None),
+        max((row[4] for row in days), default=None),
+        sum(row[5] for row in rows),
+        sum(row[2] for row in rows),
+    )
+    _bounds(sql, periods, "made_at", source, bounds)
     return found
 
 
@@ -282,8 +340,7 @@ def read_sources(db: sqlite_utils.Database, window: Window, late_after: timedelt
         _response_hours(sql, cases)
         _recovery(sql, cases)
         ratings = _ratings(sql, periods)
-        recovered = _group(sql, f"phase_before IN ({_RECOVERED})")
-        never = _group(sql, _NEVER_COMPLAINED)
+        recovered, never = _groups(sql)
         clocks, paused = _clocks(sql, periods)
         promises = _promises(sql, periods)
         offers = _offers(sql, periods)

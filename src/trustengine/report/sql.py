@@ -130,7 +130,9 @@ class TimeSql:
     # --- the expressions ------------------------------------------------------------
 
     def holds(self, x: str) -> str:
-        """SQL: whether the stored time ``x`` is inside the window."""
+        """SQL: whether the stored time ``x`` is inside the window. A window open at both
+        ends holds every time, read or not (what cannot be read fails where its period
+        is asked for)."""
         tests = []
         since, until = self.window.since, self.window.until
         if since is not None:
@@ -138,7 +140,7 @@ class TimeSql:
         if until is not None:
             tests.append(self._bound(x, "<", _micros_of(until), _utc_day(until)))
         if not tests:
-            return f"(CASE WHEN {plain(x)} THEN 1 ELSE {_HOLDS}({x}) END)"
+            return "1"
         fast = " AND ".join(tests)
         return f"(CASE WHEN {plain(x)} THEN COALESCE({fast}, {_HOLDS}({x})) ELSE {_HOLDS}({x}) END)"
 
@@ -153,6 +155,16 @@ class TimeSql:
         month), or (a value Python reads) its period label."""
         day = f"substr(date({x}), 1, 7)" if self.window.by == "month" else f"date({x})"
         return f"(CASE WHEN {plain(x)} THEN COALESCE({day}, {_KEY}({x})) ELSE {_KEY}({x}) END)"
+
+    def day(self, x: str) -> str:
+        """SQL: the UTC day of the stored time ``x`` if it is plain and SQLite reads it,
+        else NULL (then :meth:`odd_key` gives its period)."""
+        return f"(CASE WHEN {plain(x)} THEN date({x}) END)"
+
+    def odd_key(self, x: str) -> str:
+        """SQL: the period label of the stored time ``x`` if :meth:`day` has none for it
+        (from Python), else NULL."""
+        return f"(CASE WHEN {plain(x)} AND date({x}) IS NOT NULL THEN NULL ELSE {_KEY}({x}) END)"
 
     def span(self, start: str, end: str) -> str:
         """SQL: microseconds from stored time ``start`` to ``end``."""
