@@ -226,6 +226,22 @@ def _bounds(sql: TimeSql, periods: set[str], x: str, source: str, found: tuple[A
         periods.update(sql.label(key) for (key,) in rows if key is not None)
 
 
+def _started(sql: TimeSql, periods: set[str], source: str) -> None:
+    """The periods of the window's clock starts, some of them odd values."""
+    day = sql.day("started_at")
+    ((first, last, plain_times, times),) = sql.rows(
+        f"SELECT min({day}), max({day}), count({day}), sum({truthy('started_at')}) "  # noqa: S608 - built from constants
+        f"FROM {source}"
+    )
+    _bounds(
+        sql,
+        periods,
+        "started_at",
+        f"{source} AND {truthy('started_at')}",
+        (first, last, plain_times, times),
+    )
+
+
 def _clocks(
     sql: TimeSql, periods: set[str]
 ) -> tuple[Counter[tuple[Any, str]], dict[Any, list[float]]]:
@@ -234,35 +250,35 @@ def _clocks(
     unstarted = "(started_at IS NULL OR started_at = '')"
     holds = f"CASE WHEN {unstarted} THEN {sql.holds('due')} ELSE {sql.holds('started_at')} END"
     source = f"sla_clocks NOT INDEXED WHERE NOT ({unstarted} AND due IS NULL) AND {holds}"
-    day = sql.day("started_at")
     # Breached runs counted in the low 32 bits, met ones above them: one sum, one pass.
+    # The starts' days are taken as SQLite reads them, and checked in the same pass: if
+    # any start is not plain, or SQLite read one as no day, the periods come from
+    # _bounds (plain ones by SQLite, the others by Python) instead.
+    odd = (
+        "(started_at <> '' AND (length(started_at) NOT IN (25, 32) "
+        "OR started_at < '1000' OR started_at >= '9999'))"
+    )
     rows = sql.rows(
-        f"SELECT clock, count(*), sum(CASE WHEN {truthy('breached')} THEN 1 "  # noqa: S608 - built from constants
+        "SELECT clock, count(*), sum(CASE WHEN breached IS 0 THEN "  # noqa: S608 - built from constants
+        f"(stopped_at IS NOT NULL) * 4294967296 WHEN {truthy('breached')} THEN 1 "
         "WHEN stopped_at IS NOT NULL THEN 4294967296 ELSE 0 END), "
-        f"min({day}), max({day}), count({day}), sum({truthy('started_at')}) "
-        f"FROM {source} GROUP BY clock"
+        "min(date(started_at)), max(date(started_at)), count(date(started_at)), "
+        f"sum(started_at <> ''), sum({odd}) FROM {source} GROUP BY clock"
     )
     counts: Counter[tuple[Any, str]] = Counter()
-    found: list[tuple[Any, ...]] = []
-    for clock, runs, packed, *started in rows:
+    for clock, runs, packed, *_ in rows:
         breached, met = packed & 0xFFFFFFFF, packed >> 32
         for status, n in (("met", met), ("breached", breached), ("running", runs - met - breached)):
             if n:
                 counts[(clock, status)] += n
-        found.append(tuple(started))
-    days = [f for f in found if f[0] is not None]
-    _bounds(
-        sql,
-        periods,
-        "started_at",
-        f"{source} AND {truthy('started_at')}",
-        (
-            min((f[0] for f in days), default=None),
-            max((f[1] for f in days), default=None),
-            sum(f[2] for f in found),
-            sum(f[3] for f in found),
-        ),
-    )
+    read = sum(row[5] for row in rows) == sum(row[6] or 0 for row in rows)
+    if read and not any(row[7] for row in rows):
+        days = [row for row in rows if row[3] is not None]
+        if days:
+            periods.add(sql.label(min(row[3] for row in days)))
+            periods.add(sql.label(max(row[4] for row in days)))
+    else:
+        _started(sql, periods, source)
     # The cheap test first: most runs never paused.
     paused_source = (
         f"sla_clocks NOT INDEXED WHERE paused_seconds IS NOT 0 AND {truthy('paused_seconds')} "
@@ -304,7 +320,7 @@ def _promises(sql: TimeSql, periods: set[str]) -> Counter[tuple[Any, bool]]:
 def _offers(sql: TimeSql, periods: set[str]) -> list[Offer]:
     rows = sql.rows(
         f"SELECT {sql.key('at')}, kind, addresses_failure, status, amount_exact, currency "  # noqa: S608 - built from constants
-        f"FROM compensation WHERE {sql.holds('at')} ORDER BY customer, offer"
+        f"FROM compensation NOT INDEXED WHERE {sql.holds('at')} ORDER BY customer, offer"
     )
     out = []
     for day, kind, fits, status, amount, currency in rows:
@@ -346,7 +362,8 @@ def read_sources(db: sqlite_utils.Database, window: Window, late_after: timedelt
         offers = _offers(sql, periods)
         late, amended = _late(sql)
         scores = [
-            float(score) for (score,) in sql.rows("SELECT score FROM customers ORDER BY customer")
+            float(score)
+            for (score,) in sql.rows("SELECT score FROM customers NOT INDEXED ORDER BY customer")
         ]
     return Sources(
         cases=cases,
