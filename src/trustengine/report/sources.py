@@ -249,6 +249,8 @@ def _clocks(
     # COALESCE(NULLIF(started_at, ''), due) would, written out to read each column once).
     unstarted = "(started_at IS NULL OR started_at = '')"
     holds = f"CASE WHEN {unstarted} THEN {sql.holds('due')} ELSE {sql.holds('started_at')} END"
+    if sql.holds("due") == "1":
+        holds = "1"
     source = f"sla_clocks NOT INDEXED WHERE NOT ({unstarted} AND due IS NULL) AND {holds}"
     # Breached runs counted in the low 32 bits, met ones above them: one sum, one pass.
     # The starts' days are taken as SQLite reads them, and checked in the same pass: if
