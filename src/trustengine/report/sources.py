@@ -149,8 +149,9 @@ def _recovery(sql: TimeSql, cases: Cases) -> None:
     """How many of the window's complainants entered a recovered phase after their first
     complaint of the window (by its place in their ledger), inside the window."""
     # One pass over score_history (a row per counted event) finds both: a case's place is
-    # that of its (last) ComplaintFiled; an entry is a step into a recovered phase from
-    # any other, or from none: a recovered step whose nearest recovered step before it
+    # that of its (last) ComplaintFiled, asked only for the customers who entered a
+    # recovered phase in the window; an entry is a step into a recovered phase from any
+    # other, or from none: a recovered step whose nearest recovered step before it
     # (prior) is not the step just before it, which it is when their places are
     # consecutive, or when no step lies between them.
     opened = sql.holds("c.opened_at")
@@ -161,9 +162,6 @@ def _recovery(sql: TimeSql, cases: Cases) -> None:
         f"type = 'ComplaintFiled' AS filed, phase IN ({_RECOVERED}) AS recovered "
         f"FROM score_history NOT INDEXED WHERE phase IN ({_RECOVERED}) "
         "OR type = 'ComplaintFiled'), "
-        "first AS MATERIALIZED (SELECT c.customer, min(COALESCE((SELECT max(f.seq) "
-        'FROM marks f WHERE f.customer = c.customer AND f."case" = c."case" AND f.filed), 0)) '
-        f"AS position FROM cases c{scan} WHERE {opened} GROUP BY c.customer), "
         "recovered AS MATERIALIZED (SELECT customer, seq, at FROM marks WHERE recovered), "
         "priors AS MATERIALIZED (SELECT r.customer, r.seq, r.at, (SELECT max(q.seq) "
         "FROM recovered q WHERE q.customer = r.customer AND q.seq < r.seq) AS prior "
@@ -172,8 +170,11 @@ def _recovery(sql: TimeSql, cases: Cases) -> None:
         "WHERE (prior IS NULL OR (prior < seq - 1 AND EXISTS (SELECT 1 FROM score_history b "
         "WHERE b.customer = priors.customer AND b.seq > prior AND b.seq < priors.seq))) "
         f"AND {sql.holds('at')} GROUP BY customer) "
-        "SELECT count(*), COALESCE(sum(e.last > first.position), 0) FROM first "
-        "LEFT JOIN entered e ON e.customer = first.customer"
+        f"SELECT (SELECT count(*) FROM (SELECT DISTINCT customer FROM cases c{scan} "
+        f"WHERE {opened})), (SELECT count(*) FROM entered e WHERE e.last > ("
+        "SELECT min(COALESCE((SELECT max(f.seq) FROM marks f WHERE f.customer = c.customer "
+        f'AND f."case" = c."case" AND f.filed), 0)) FROM cases c '
+        f"WHERE c.customer = e.customer AND {opened}))"
     )
     cases.complainants, cases.recovered = complainants, recovered
 
@@ -265,7 +266,8 @@ def _clocks(
         f"(stopped_at IS NOT NULL) * 4294967296 WHEN {truthy('breached')} THEN 1 "
         "WHEN stopped_at IS NOT NULL THEN 4294967296 ELSE 0 END), "
         "min(date(started_at)), max(date(started_at)), count(date(started_at)), "
-        f"sum(started_at <> ''), sum({odd}) FROM {source} GROUP BY clock"
+        f"sum(started_at <> ''), sum({odd}), sum(paused_seconds IS NOT 0) "
+        f"FROM {source} GROUP BY clock"
     )
     counts: Counter[tuple[Any, str]] = Counter()
     for clock, runs, packed, *_ in rows:
@@ -287,6 +289,8 @@ def _clocks(
         f"AND NOT ({unstarted} AND due IS NULL) AND {holds}"
     )
     paused: dict[Any, list[float]] = {}
+    if not any(row[8] for row in rows):
+        return counts, paused
     for clock, seconds in sql.rows(
         'WITH paused AS MATERIALIZED (SELECT customer, "case", clock, period, run, '  # noqa: S608 - built from constants
         f"paused_seconds FROM {paused_source}) "
