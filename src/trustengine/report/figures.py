@@ -36,7 +36,7 @@ from typing import Any
 from trustengine.report.late import late_entries
 from trustengine.report.money import totals
 from trustengine.report.scores import csat, nps, paradox, satisfaction
-from trustengine.report.sources import RECOVERED_PHASES, Cases, Offer, Sources
+from trustengine.report.sources import RECOVERED_PHASES, Cases, Offers, Sources
 from trustengine.report.window import Window, percentile, period_range, rounded, share
 from trustengine.scoring.policy import TrustPolicy
 
@@ -193,35 +193,38 @@ def promises(made: Counter[tuple[Any, bool]]) -> dict[str, Any]:
     }
 
 
-def _offer_counts(offers: Sequence[Offer]) -> dict[str, Any]:
-    accepted = sum(1 for o in offers if o.status == "accepted")
-    declined = sum(1 for o in offers if o.status == "declined")
+def _offer_counts(statuses: Counter[Any]) -> dict[str, Any]:
+    offers = sum(statuses.values())
+    accepted, declined = statuses["accepted"], statuses["declined"]
     return {
-        "offers": len(offers),
+        "offers": offers,
         "accepted": accepted,
         "declined": declined,
-        "pending": len(offers) - accepted - declined,
+        "pending": offers - accepted - declined,
         "accepted_pct": share(accepted, accepted + declined),
     }
 
 
-def compensation(offers: Sequence[Offer]) -> dict[str, Any]:
+def compensation(offers: Offers) -> dict[str, Any]:
     """Offers by kind and fit (``addresses_failure``), counts by fit, and the money offered
     and accepted per currency (:func:`~trustengine.report.money.totals`)."""
-    groups: dict[tuple[str, bool], list[Offer]] = {}
-    for offer in offers:
-        groups.setdefault((offer.kind, offer.addresses_failure), []).append(offer)
+    groups: dict[tuple[Any, bool], Counter[Any]] = {}
+    by_fit: dict[bool, Counter[Any]] = {True: Counter(), False: Counter()}
+    for (kind, fits, status), n in offers.counts.items():
+        groups.setdefault((kind, fits), Counter())[status] += n
+        by_fit[fits][status] += n
+    total = sum(offers.counts.values())
     return {
-        "offers": len(offers),
+        "offers": total,
         "by_kind": [
             {"kind": kind, "addresses_failure": fits, **_offer_counts(found)}
-            for (kind, fits), found in sorted(groups.items())
+            for (kind, fits), found in sorted(groups.items(), key=lambda item: item[0])
         ],
         "by_fit": {
-            "fitting": _offer_counts([o for o in offers if o.addresses_failure]),
-            "generic": _offer_counts([o for o in offers if not o.addresses_failure]),
+            "fitting": _offer_counts(by_fit[True]),
+            "generic": _offer_counts(by_fit[False]),
         },
-        "totals": totals(offers),
+        "totals": totals(offers.priced, total - len(offers.priced)),
     }
 
 

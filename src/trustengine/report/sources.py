@@ -30,7 +30,7 @@ from typing import Any
 
 import sqlite_utils
 
-from trustengine.report.sql import TimeSql, hours, truthy
+from trustengine.report.sql import TimeSql, truthy
 from trustengine.report.window import Window
 
 RECOVERED_PHASES = ("restored", "advocate")
@@ -71,14 +71,23 @@ class Group:
 
 @dataclass(frozen=True)
 class Offer:
-    """One offer of compensation."""
+    """One offer of compensation with an amount."""
 
     kind: str
-    addresses_failure: bool
     status: str
-    amount: Decimal | None = None
+    amount: Decimal
     """Exact, from ``compensation.amount_exact`` (never the float column)."""
     currency: str | None = None
+
+
+@dataclass
+class Offers:
+    """The window's offers of compensation."""
+
+    counts: Counter[tuple[Any, bool, Any]] = field(default_factory=Counter)
+    """Per (kind, addresses the failure, status): offers."""
+    priced: list[Offer] = field(default_factory=list)
+    """The offers with an amount, in row order (their sums are added in it)."""
 
 
 @dataclass
@@ -98,7 +107,7 @@ class Sources:
     """Per clock: the hours each paused run stood paused, in row order."""
     promises: Counter[tuple[Any, bool]]
     """Per (status, kept on time): promises made in the window."""
-    offers: list[Offer]
+    offers: Offers
     scores: list[float]
     """Every customer's current trust score (any time)."""
     periods: set[str]
@@ -138,11 +147,9 @@ def _response_hours(sql: TimeSql, cases: Cases) -> None:
         f"FROM cases NOT INDEXED WHERE {sql.holds('opened_at')} AND "
         "(acknowledged_at IS NOT NULL OR resolved_at IS NOT NULL OR closed_at IS NOT NULL)"
     )
-    for first, resolution in rows:
-        if first is not None:
-            cases.first_response.append(hours(first))
-        if resolution is not None:
-            cases.resolution.append(hours(resolution))
+    # Hours exactly as timedelta.total_seconds() / 3600 gives them (int / int, then / 3600).
+    cases.first_response = [first / 10**6 / 3600 for first, _ in rows if first is not None]
+    cases.resolution = [end / 10**6 / 3600 for _, end in rows if end is not None]
 
 
 def _recovery(sql: TimeSql, cases: Cases) -> None:
@@ -323,17 +330,30 @@ def _promises(sql: TimeSql, periods: set[str]) -> Counter[tuple[Any, bool]]:
     return found
 
 
-def _offers(sql: TimeSql, periods: set[str]) -> list[Offer]:
+def _offers(sql: TimeSql, periods: set[str]) -> Offers:
+    found = Offers()
+    source = f"compensation NOT INDEXED WHERE {sql.holds('at')}"
+    day = sql.day("at")
     rows = sql.rows(
-        f"SELECT {sql.key('at')}, kind, addresses_failure, status, amount_exact, currency "  # noqa: S608 - built from constants
-        f"FROM compensation NOT INDEXED WHERE {sql.holds('at')} ORDER BY customer, offer"
+        f"SELECT kind, {truthy('addresses_failure')} AS fits, status, count(*), "  # noqa: S608 - built from constants
+        f"min({day}), max({day}), count({day}) FROM {source} GROUP BY kind, fits, status"
     )
-    out = []
-    for day, kind, fits, status, amount, currency in rows:
-        periods.add(sql.label(day))
-        exact = None if amount is None else Decimal(amount)
-        out.append(Offer(kind, bool(fits), status, exact, currency))
-    return out
+    for kind, fits, status, count, *_ in rows:
+        found.counts[(kind, bool(fits), status)] += count
+    days = [row for row in rows if row[4] is not None]
+    bounds = (
+        min((row[4] for row in days), default=None),
+        max((row[5] for row in days), default=None),
+        sum(row[6] for row in rows),
+        sum(row[3] for row in rows),
+    )
+    _bounds(sql, periods, "at", source, bounds)
+    for kind, status, amount, currency in sql.rows(
+        f"SELECT kind, status, amount_exact, currency FROM {source} "  # noqa: S608 - built from constants
+        "AND amount_exact IS NOT NULL ORDER BY customer, offer"
+    ):
+        found.priced.append(Offer(kind, status, Decimal(amount), currency))
+    return found
 
 
 def _late(sql: TimeSql) -> tuple[Counter[str], Counter[Any]]:
@@ -387,4 +407,4 @@ def read_sources(db: sqlite_utils.Database, window: Window, late_after: timedelt
     )
 
 
-__all__ = ["RECOVERED_PHASES", "Cases", "Group", "Offer", "Sources", "read_sources"]
+__all__ = ["RECOVERED_PHASES", "Cases", "Group", "Offer", "Offers", "Sources", "read_sources"]

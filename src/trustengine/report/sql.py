@@ -238,10 +238,4 @@ class TimeSql:
         return period_of(datetime(day.year, day.month, day.day, tzinfo=UTC), self.window.by)
 
 
-def hours(micros: int) -> float:
-    """Hours of a span of ``micros`` microseconds, exactly as
-    ``timedelta.total_seconds() / 3600`` gives them."""
-    return micros / 10**6 / 3600
-
-
-__all__ = ["TimeSql", "between", "hours", "micros", "plain", "truthy"]
+__all__ = ["TimeSql", "between", "micros", "plain", "truthy"]
