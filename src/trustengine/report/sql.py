@@ -11,7 +11,9 @@ value (an offset with seconds, a year of three digits, no offset, not a time at 
 a plain one SQLite cannot read (an offset beyond 14 hours), is handed to Python functions
 registered on the connection, which parse it as the figures always have
 (:func:`~trustengine.report.window.parse_at`); what they raise (an unreadable time) is
-raised again after the query, unchanged.
+raised again after the query, unchanged. The shape is checked, not the calendar: a
+plain text naming a day that does not exist (which ``isoformat`` never writes) is taken
+as SQLite reads it. A window open at both ends asks nothing of a time but its period.
 
 By month, SQLite gives the period itself (``2026-03``, the first seven characters of the
 UTC day); by week, the day, rolled up into its ISO week in Python (:meth:`TimeSql.label`),
