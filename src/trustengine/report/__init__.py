@@ -50,7 +50,7 @@ def build_report(
     window = Window(since, until, by)
     if policy is None:
         policy = load_trust_policy(_built_with(db))
-    return build_figures(read_sources(db, window), window, policy)
+    return build_figures(read_sources(db, window, policy.report.late_after), window, policy)
 
 
 def _built_with(db: sqlite_utils.Database) -> str:

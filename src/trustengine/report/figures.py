@@ -1,9 +1,10 @@
 """Every figure of a report, computed from :class:`~trustengine.report.sources.Sources`.
 
-One function per figure, plain Python over lists, so that each can be checked against a
-hand-worked history. Percentages run 0-100 and, like hours and means, are rounded to
+One function per figure, plain Python over what SQL counted (and the few lists a figure
+needs whole), so that each can be checked against a hand-worked history. Percentages
+run 0-100 and, like hours and means, are rounded to
 :data:`~trustengine.report.window.DIGITS` places; a figure with nothing to measure is
-None, never a made-up zero.
+None, never a made-up zero. The satisfaction figures are in :mod:`.scores`.
 
 Every number a figure depends on (the satisfaction bands, how many issues are named, the
 percentiles, the paradox check's minimum, the histogram's bins) comes from the trust
@@ -29,57 +30,17 @@ Definitions (the report states them too):
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from trustengine.report.late import late_entries
 from trustengine.report.money import totals
-from trustengine.report.sources import (
-    RECOVERED_PHASES,
-    Case,
-    Clock,
-    Offer,
-    Promise,
-    Rating,
-    Recovery,
-    Sources,
-)
-from trustengine.report.window import (
-    Window,
-    hours_between,
-    percentile,
-    period_range,
-    rounded,
-    share,
-)
-from trustengine.scoring.policy import SatisfactionBands, TrustPolicy
+from trustengine.report.scores import csat, nps, paradox, satisfaction
+from trustengine.report.sources import RECOVERED_PHASES, Cases, Offers, Sources
+from trustengine.report.window import Window, percentile, period_range, rounded, share
+from trustengine.scoring.policy import TrustPolicy
 
 CLOCK_ORDER = ("first_response", "final_response", "resolution", "follow_up")
-
-
-def nps(scores: Sequence[int], bands: SatisfactionBands) -> dict[str, Any]:
-    """Net Promoter Score of 0-10 scores: responses, promoters, passives, detractors, nps."""
-    found = Counter(bands.nps_band(s) for s in scores)
-    promoters, detractors = found["promoter"], found["detractor"]
-    score = 100.0 * (promoters - detractors) / len(scores) if scores else None
-    return {
-        "responses": len(scores),
-        "promoters": promoters,
-        "passives": len(scores) - promoters - detractors,
-        "detractors": detractors,
-        "nps": rounded(score),
-    }
-
-
-def csat(scores: Sequence[int], bands: SatisfactionBands) -> dict[str, Any]:
-    """Customer satisfaction of 1-5 scores: responses, satisfied, satisfied_pct, mean."""
-    satisfied = sum(1 for s in scores if bands.csat_band(s) == "satisfied")
-    return {
-        "responses": len(scores),
-        "satisfied": satisfied,
-        "satisfied_pct": share(satisfied, len(scores)),
-        "mean": rounded(sum(scores) / len(scores)) if scores else None,
-    }
 
 
 def _ranked(
@@ -115,9 +76,7 @@ def _top(counts: Counter[str]) -> str | None:
     return ranked[0][0] if ranked else None
 
 
-def issues(
-    cases: Sequence[Case], window: Window, periods: Sequence[str], top: int
-) -> dict[str, Any]:
+def issues(cases: Cases, periods: Sequence[str], top: int) -> dict[str, Any]:
     """Recurring issues: complaints per period, the top categories and causes with their
     counts per period and the change from the previous period to the last, and the rest
     of each folded into ``other_categories`` and ``other_causes``."""
@@ -125,18 +84,17 @@ def issues(
     causes: Counter[str] = Counter()
     per_category: dict[str, Counter[str]] = {}
     per_cause: dict[str, Counter[str]] = {}
-    for case in cases:
-        period = window.period(case.opened_at)
-        category = case.category or "(none)"
-        cause = case.cause or "(none)"
-        categories[category] += 1
-        causes[cause] += 1
-        per_category.setdefault(period, Counter())[category] += 1
-        per_cause.setdefault(period, Counter())[cause] += 1
+    for (period, stored_category, stored_cause), opened in cases.opened.items():
+        category = stored_category or "(none)"
+        cause = stored_cause or "(none)"
+        categories[category] += opened
+        causes[cause] += opened
+        per_category.setdefault(period, Counter())[category] += opened
+        per_cause.setdefault(period, Counter())[cause] += opened
     top_categories = _ranked(categories, periods, per_category, top)
     top_causes = _ranked(causes, periods, per_cause, top)
     return {
-        "complaints": len(cases),
+        "complaints": cases.count,
         "per_period": [
             {
                 "period": p,
@@ -153,60 +111,12 @@ def issues(
     }
 
 
-def satisfaction(
-    ratings: Sequence[Rating], window: Window, periods: Sequence[str], bands: SatisfactionBands
-) -> dict[str, Any]:
-    """NPS and CSAT over the window, and per period, and the bands they count by."""
-    by_period: dict[str, list[Rating]] = {}
-    for rating in ratings:
-        by_period.setdefault(window.period(rating.at), []).append(rating)
-
-    def scores(items: Iterable[Rating], metric: str) -> list[int]:
-        return [r.score for r in items if r.metric == metric]
-
-    per_period = []
-    for p in periods:
-        found = by_period.get(p, [])
-        period_nps = nps(scores(found, "nps"), bands)
-        period_csat = csat(scores(found, "csat"), bands)
-        per_period.append(
-            {
-                "period": p,
-                "nps": period_nps["nps"],
-                "nps_responses": period_nps["responses"],
-                "csat_satisfied_pct": period_csat["satisfied_pct"],
-                "csat_responses": period_csat["responses"],
-            }
-        )
-    return {
-        "nps": nps(scores(ratings, "nps"), bands),
-        "csat": csat(scores(ratings, "csat"), bands),
-        "per_period": per_period,
-        "bands": bands.as_dict(),
-    }
-
-
-def recovery(
-    cases: Sequence[Case], recoveries: dict[str, list[Recovery]], window: Window
-) -> dict[str, Any]:
+def recovery(cases: Cases) -> dict[str, Any]:
     """Recovery rate: complainants in the window who then entered a recovered phase."""
-    first: dict[str, Case] = {}
-    for case in cases:
-        known = first.get(case.customer)
-        if known is None or case.opened_position < known.opened_position:
-            first[case.customer] = case
-    recovered = sum(
-        1
-        for customer, case in first.items()
-        if any(
-            entry.position > case.opened_position and window.holds(entry.at)
-            for entry in recoveries.get(customer, ())
-        )
-    )
     return {
-        "complainants": len(first),
-        "recovered": recovered,
-        "rate_pct": share(recovered, len(first)),
+        "complainants": cases.complainants,
+        "recovered": cases.recovered,
+        "rate_pct": share(cases.recovered, cases.complainants),
         "phases": list(RECOVERED_PHASES),
     }
 
@@ -222,24 +132,17 @@ def _spread(
     return out
 
 
-def response_times(cases: Sequence[Case], percentiles: Sequence[int]) -> dict[str, Any]:
+def response_times(cases: Cases, percentiles: Sequence[int]) -> dict[str, Any]:
     """First-response and resolution time percentiles (hours) of the window's cases;
     ``pending`` counts cases not yet acknowledged, or not yet resolved or closed."""
-    first: list[float] = []
-    resolution: list[float] = []
-    for case in cases:
-        if case.acknowledged_at is not None:
-            first.append(hours_between(case.opened_text, case.acknowledged_at))
-        end = case.resolved_at or case.closed_at
-        if end is not None:
-            resolution.append(hours_between(case.opened_text, end))
+    first, resolution, count = cases.first_response, cases.resolution, cases.count
     return {
         "first_response": _spread(
-            first, len(cases) - len(first), "opened_at", "acknowledged_at", percentiles
+            first, count - len(first), "opened_at", "acknowledged_at", percentiles
         ),
         "resolution": _spread(
             resolution,
-            len(cases) - len(resolution),
+            count - len(resolution),
             "opened_at",
             "resolved_at, else closed_at",
             percentiles,
@@ -247,17 +150,13 @@ def response_times(cases: Sequence[Case], percentiles: Sequence[int]) -> dict[st
     }
 
 
-def sla(clocks: Sequence[Clock]) -> dict[str, Any]:
+def sla(clocks: Counter[tuple[Any, str]], paused: dict[Any, list[float]]) -> dict[str, Any]:
     """Per clock: met, breached, running, and compliance (met / (met + breached)); and
     the runs that stood paused while their case awaited the customer, with the hours paused
-    (docs/service-levels.md, "Pauses")."""
-    counts: dict[str, Counter[str]] = {}
-    paused: dict[str, list[float]] = {}
-    for clock in clocks:
-        status = "breached" if clock.breached else "met" if clock.stopped else "running"
-        counts.setdefault(clock.clock, Counter())[status] += 1
-        if clock.paused_hours:
-            paused.setdefault(clock.clock, []).append(clock.paused_hours)
+    (docs/service-levels.md, "Pauses"). ``clocks`` counts runs per (clock, status)."""
+    counts: dict[Any, Counter[str]] = {}
+    for (clock, status), runs in clocks.items():
+        counts.setdefault(clock, Counter())[status] += runs
     names = [c for c in CLOCK_ORDER if c in counts] + sorted(set(counts) - set(CLOCK_ORDER))
     out = {}
     for name in names:
@@ -275,118 +174,70 @@ def sla(clocks: Sequence[Clock]) -> dict[str, Any]:
     return out
 
 
-def promises(made: Sequence[Promise]) -> dict[str, Any]:
-    """Promises made in the window: kept on time, kept late, broken, open, and the share
-    of settled ones kept on time and kept at all."""
-    on_time = sum(1 for p in made if p.status == "kept" and p.on_time)
-    late = sum(1 for p in made if p.status == "kept" and not p.on_time)
-    broken = sum(1 for p in made if p.status == "broken")
+def promises(made: Counter[tuple[Any, bool]]) -> dict[str, Any]:
+    """Promises made in the window (counted per status and whether kept on time): kept on
+    time, kept late, broken, open, and the share of settled ones kept on time and kept."""
+    on_time = sum(n for (status, in_time), n in made.items() if status == "kept" and in_time)
+    late = sum(n for (status, in_time), n in made.items() if status == "kept" and not in_time)
+    broken = sum(n for (status, _), n in made.items() if status == "broken")
     settled = on_time + late + broken
+    total = sum(made.values())
     return {
-        "made": len(made),
+        "made": total,
         "kept_on_time": on_time,
         "kept_late": late,
         "broken": broken,
-        "open": len(made) - settled,
+        "open": total - settled,
         "kept_on_time_pct": share(on_time, settled),
         "kept_pct": share(on_time + late, settled),
     }
 
 
-def _offer_counts(offers: Sequence[Offer]) -> dict[str, Any]:
-    accepted = sum(1 for o in offers if o.status == "accepted")
-    declined = sum(1 for o in offers if o.status == "declined")
+def _offer_counts(statuses: Counter[Any]) -> dict[str, Any]:
+    offers = sum(statuses.values())
+    accepted, declined = statuses["accepted"], statuses["declined"]
     return {
-        "offers": len(offers),
+        "offers": offers,
         "accepted": accepted,
         "declined": declined,
-        "pending": len(offers) - accepted - declined,
+        "pending": offers - accepted - declined,
         "accepted_pct": share(accepted, accepted + declined),
     }
 
 
-def compensation(offers: Sequence[Offer]) -> dict[str, Any]:
+def compensation(offers: Offers) -> dict[str, Any]:
     """Offers by kind and fit (``addresses_failure``), counts by fit, and the money offered
     and accepted per currency (:func:`~trustengine.report.money.totals`)."""
-    groups: dict[tuple[str, bool], list[Offer]] = {}
-    for offer in offers:
-        groups.setdefault((offer.kind, offer.addresses_failure), []).append(offer)
+    groups: dict[tuple[Any, bool], Counter[Any]] = {}
+    by_fit: dict[bool, Counter[Any]] = {True: Counter(), False: Counter()}
+    for (kind, fits, status), n in offers.counts.items():
+        groups.setdefault((kind, fits), Counter())[status] += n
+        by_fit[fits][status] += n
+    total = sum(offers.counts.values())
     return {
-        "offers": len(offers),
+        "offers": total,
         "by_kind": [
             {"kind": kind, "addresses_failure": fits, **_offer_counts(found)}
-            for (kind, fits), found in sorted(groups.items())
+            for (kind, fits), found in sorted(groups.items(), key=lambda item: item[0])
         ],
         "by_fit": {
-            "fitting": _offer_counts([o for o in offers if o.addresses_failure]),
-            "generic": _offer_counts([o for o in offers if not o.addresses_failure]),
+            "fitting": _offer_counts(by_fit[True]),
+            "generic": _offer_counts(by_fit[False]),
         },
-        "totals": totals(offers),
+        "totals": totals(offers.priced, total - len(offers.priced)),
     }
 
 
-def hand_offs(cases: Sequence[Case]) -> dict[str, Any]:
+def hand_offs(cases: Cases) -> dict[str, Any]:
     """Hand-offs (``CaseReassigned``) per case opened in the window: mean and distribution."""
-    counts = Counter(case.hand_offs for case in cases)
+    counts, count = cases.hand_offs, cases.count
+    total = sum(hand_offs * n for hand_offs, n in counts.items())
     return {
-        "cases": len(cases),
-        "mean": rounded(sum(c.hand_offs for c in cases) / len(cases)) if cases else None,
+        "cases": count,
+        "mean": rounded(total / count) if count else None,
         "max": max(counts) if counts else None,
         "distribution": [{"hand_offs": k, "cases": counts[k]} for k in sorted(counts)],
     }
-
-
-def _group(ratings: Sequence[Rating], bands: SatisfactionBands) -> dict[str, Any]:
-    scores = [r.score for r in ratings]
-    return {
-        "customers": len({r.customer for r in ratings}),
-        "responses": len(scores),
-        "nps": nps(scores, bands)["nps"],
-    }
-
-
-def paradox(
-    ratings: Sequence[Rating], complained: set[str], bands: SatisfactionBands, minimum: int
-) -> dict[str, Any]:
-    """The recovery-paradox check: NPS given while recovered vs by never-complainers;
-    fewer than ``minimum`` scores in either group and it says it cannot tell."""
-    nps_ratings = [r for r in ratings if r.metric == "nps"]
-    recovered = _group([r for r in nps_ratings if r.phase_before in RECOVERED_PHASES], bands)
-    never = _group([r for r in nps_ratings if r.customer not in complained], bands)
-    difference = None
-    if recovered["nps"] is not None and never["nps"] is not None:
-        difference = rounded(recovered["nps"] - never["nps"])
-    return {
-        "recovered": recovered,
-        "never_complained": never,
-        "min_responses": minimum,
-        "difference": difference,
-        "verdict": _verdict(recovered, never, difference, minimum),
-    }
-
-
-def _verdict(
-    recovered: dict[str, Any], never: dict[str, Any], difference: float | None, minimum: int
-) -> str:
-    empty = [
-        name
-        for name, group in (("recovered complainants", recovered), ("never complained", never))
-        if not group["responses"]
-    ]
-    if empty:
-        return f"cannot tell: no NPS scores from {' or '.join(empty)} in this window"
-    small = min(recovered["responses"], never["responses"])
-    if small < minimum:
-        return (
-            f"cannot tell: too few NPS scores ({recovered['responses']} recovered, "
-            f"{never['responses']} never complained; need {minimum} each)"
-        )
-    assert difference is not None
-    if difference > 0:
-        return f"the paradox shows: recovered complainants' NPS is {difference:g} points higher"
-    if difference < 0:
-        return f"no paradox: recovered complainants' NPS is {-difference:g} points lower"
-    return "no paradox: recovered complainants' NPS is the same"
 
 
 def trust_scores(scores: Sequence[float], bins: int) -> dict[str, Any]:
@@ -406,26 +257,22 @@ def trust_scores(scores: Sequence[float], bins: int) -> dict[str, Any]:
 def build_figures(sources: Sources, window: Window, policy: TrustPolicy) -> dict[str, Any]:
     """Every figure of the report, as one JSON-ready dict, under ``policy``'s numbers."""
     bands, settings = policy.satisfaction, policy.report
-    times = [c.opened_at for c in sources.cases]
-    times += [r.at for r in sources.ratings]
-    times += [c.started_at for c in sources.clocks if c.started_at is not None]
-    times += [p.made_at for p in sources.promises] + [o.at for o in sources.offers]
-    periods = period_range((window.period(t) for t in times), window.by)
+    periods = period_range(sources.periods, window.by)
     return {
         "window": {**window.as_dict(), "periods": periods, "time_zone": "UTC"},
-        "issues": issues(sources.cases, window, periods, settings.top_issues),
-        "satisfaction": satisfaction(sources.ratings, window, periods, bands),
-        "recovery": recovery(sources.cases, sources.recoveries, window),
+        "issues": issues(sources.cases, periods, settings.top_issues),
+        "satisfaction": satisfaction(sources.ratings, periods, bands),
+        "recovery": recovery(sources.cases),
         "response_times": response_times(sources.cases, settings.percentiles),
-        "sla": sla(sources.clocks),
+        "sla": sla(sources.clocks, sources.paused),
         "promises": promises(sources.promises),
         "compensation": compensation(sources.offers),
         "hand_offs": hand_offs(sources.cases),
         "recovery_paradox": paradox(
-            sources.ratings, sources.complained, bands, settings.paradox_min_responses
+            sources.recovered, sources.never_complained, bands, settings.paradox_min_responses
         ),
         "trust_scores": trust_scores(sources.scores, settings.score_bins),
-        "late_entries": late_entries(sources.entered, window, periods, settings.late_after),
+        "late_entries": late_entries(sources.late, sources.amended, periods, settings.late_after),
     }
 
 

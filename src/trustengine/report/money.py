@@ -48,16 +48,15 @@ def _added(offers: Sequence[Offer]) -> dict[str, Any]:
     accepted = [o for o in offers if o.status == "accepted"]
     return {
         "offers": len(offers),
-        "offered": money(exact_sum(o.amount for o in offers if o.amount is not None)),
+        "offered": money(exact_sum(o.amount for o in offers)),
         "accepted_offers": len(accepted),
-        "accepted": money(exact_sum(o.amount for o in accepted if o.amount is not None)),
+        "accepted": money(exact_sum(o.amount for o in accepted)),
     }
 
 
-def totals(offers: Sequence[Offer]) -> dict[str, Any]:
-    """The amounts of ``offers`` added up per currency (in code order, no currency last),
-    each also per kind, and how many offers carried no amount."""
-    priced = [o for o in offers if o.amount is not None]
+def totals(priced: Sequence[Offer], without_amount: int) -> dict[str, Any]:
+    """The amounts of the ``priced`` offers added up per currency (in code order, no
+    currency last), each also per kind, and how many offers carried no amount."""
     currencies = sorted({o.currency for o in priced}, key=lambda c: (c is None, c or ""))
     rows = []
     for currency in currencies:
@@ -72,7 +71,7 @@ def totals(offers: Sequence[Offer]) -> dict[str, Any]:
                 ],
             }
         )
-    return {"per_currency": rows, "offers_without_amount": len(offers) - len(priced)}
+    return {"per_currency": rows, "offers_without_amount": without_amount}
 
 
 __all__ = ["exact_sum", "money", "totals"]

@@ -1,7 +1,6 @@
-"""What a report reads from the read-model tables, as plain records inside its window.
+"""What a report reads from the read-model tables: counts added up by SQLite, per period
+and category, inside its window, and in Python only what a figure needs one by one.
 
-Each record keeps only the columns some figure needs, with its business time parsed, so
-the figures (:mod:`.figures`) are plain Python over lists and can be checked by hand.
 Which time puts a record in the window (and in a period):
 
 - a case: when it was opened (``cases.opened_at``);
@@ -11,289 +10,401 @@ Which time puts a record in the window (and in a period):
 - a promise: when it was made (``promises.made_at``, kind ``promise``);
 - an offer of compensation: when it was offered (``compensation.at``).
 
-Each score also carries the customer's phase just before it
-(``satisfaction.phase_before``), so the recovery-paradox check can tell scores given while
-recovered. Customers' current scores, whether they have any case, and each time they
-entered ``restored`` or ``advocate`` (``score_history``) are read whatever the window: the
-figures use them to classify customers, not to count events.
+SQLite counts per UTC day and category (:mod:`.sql` says which stored times it reads and
+how); the days are rolled up into weeks or months here. Kept row by row: the hours to a
+first response and to a resolution (percentiles need every value), the hours SLA clocks
+stood paused and the amounts offered (added up in row order, as floats and as exact
+decimals), and every customer's current score. Each score also carries the customer's
+phase just before it (``satisfaction.phase_before``), so the recovery-paradox check can
+tell scores given while recovered; whether a customer has any case, and each time they
+entered ``restored`` or ``advocate`` (``score_history``), are read whatever the window.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlite_utils
 
-from trustengine.report.late import Entered, read_entered
-from trustengine.report.window import Window, parse_at
+from trustengine.report.sql import TimeSql, truthy
+from trustengine.report.window import Window
 
 RECOVERED_PHASES = ("restored", "advocate")
 """The phases in which a complainant counts as recovered."""
 
-T = TypeVar("T")
+_RECOVERED = ", ".join(f"'{phase}'" for phase in RECOVERED_PHASES)
 
 
-@dataclass(frozen=True)
-class Case:
-    """One case, as the report needs it."""
+@dataclass
+class Cases:
+    """The window's cases, counted."""
 
-    customer: str
-    case: str
-    opened_at: datetime
-    opened_position: int
-    """The place of its ``ComplaintFiled`` in the customer's ledger, in business time."""
-    category: str | None
-    cause: str | None
-    hand_offs: int
-    acknowledged_at: str | None
-    resolved_at: str | None
-    closed_at: str | None
-    opened_text: str
+    opened: Counter[tuple[str, Any, Any]] = field(default_factory=Counter)
+    """Per (period, stored category, stored cause): cases opened."""
+    hand_offs: Counter[int] = field(default_factory=Counter)
+    """Per number of hand-offs: cases."""
+    first_response: list[float] = field(default_factory=list)
+    """Hours from opening to acknowledgement, of the acknowledged cases."""
+    resolution: list[float] = field(default_factory=list)
+    """Hours from opening to resolution (else closing), of the resolved or closed ones."""
+    complainants: int = 0
+    """Customers with a case opened in the window."""
+    recovered: int = 0
+    """Of those, the ones who afterwards entered a recovered phase inside the window."""
 
-
-@dataclass(frozen=True)
-class Rating:
-    """One satisfaction score: ``metric`` ``nps`` (0-10) or ``csat`` (1-5);
-    ``phase_before``: the customer's phase just before it was given."""
-
-    customer: str
-    position: int
-    at: datetime
-    metric: str
-    score: int
-    phase_before: str | None
+    @property
+    def count(self) -> int:
+        return sum(self.opened.values())
 
 
-@dataclass(frozen=True)
-class Clock:
-    """One run of an SLA clock."""
+@dataclass
+class Group:
+    """NPS scores of one group of customers (the recovery-paradox check)."""
 
-    clock: str
-    started_at: datetime | None
-    stopped: bool
-    breached: bool
-    paused_hours: float = 0.0
-    """The time the run stood paused while its case awaited the customer."""
-
-
-@dataclass(frozen=True)
-class Promise:
-    """One promise made to a customer (not corrective actions or follow-ups)."""
-
-    made_at: datetime
-    status: str
-    on_time: bool | None
+    customers: int = 0
+    scores: Counter[int] = field(default_factory=Counter)
 
 
 @dataclass(frozen=True)
 class Offer:
-    """One offer of compensation."""
+    """One offer of compensation with an amount."""
 
-    at: datetime
     kind: str
-    addresses_failure: bool
     status: str
-    amount: Decimal | None = None
+    amount: Decimal
     """Exact, from ``compensation.amount_exact`` (never the float column)."""
     currency: str | None = None
 
 
-@dataclass(frozen=True)
-class Recovery:
-    """An event that took a customer into ``restored`` or ``advocate`` from another phase."""
+@dataclass
+class Offers:
+    """The window's offers of compensation."""
 
-    position: int
-    """Its place in the customer's ledger, in business time (``seq``)."""
-    at: datetime
+    counts: Counter[tuple[Any, bool, Any]] = field(default_factory=Counter)
+    """Per (kind, addresses the failure, status): offers."""
+    priced: list[Offer] = field(default_factory=list)
+    """The offers with an amount, in row order (their sums are added in it)."""
 
 
-@dataclass(frozen=True)
+@dataclass
 class Sources:
     """Everything one report reads, already cut to its window where that applies."""
 
-    cases: list[Case]
-    ratings: list[Rating]
-    clocks: list[Clock]
-    promises: list[Promise]
-    offers: list[Offer]
-    recoveries: dict[str, list[Recovery]]
-    """Per customer: each time they entered a recovered phase, oldest first (any time)."""
-    complained: set[str]
-    """Customers with at least one case on record (any time)."""
+    cases: Cases
+    ratings: Counter[tuple[str, Any, int]]
+    """Per (period, metric, score): scores given."""
+    recovered: Group
+    """NPS given while the customer was ``restored`` or ``advocate``."""
+    never_complained: Group
+    """NPS of customers with no case on record (any time)."""
+    clocks: Counter[tuple[Any, str]]
+    """Per (clock, ``met``/``breached``/``running``): runs started in the window."""
+    paused: dict[Any, list[float]]
+    """Per clock: the hours each paused run stood paused, in row order."""
+    promises: Counter[tuple[Any, bool]]
+    """Per (status, kept on time): promises made in the window."""
+    offers: Offers
     scores: list[float]
     """Every customer's current trust score (any time)."""
-    entered: list[Entered] = field(default_factory=list)
-    """The window's stored events, for the late-entries figure (:mod:`.late`)."""
+    periods: set[str]
+    """The period of every case, score, started clock, promise and offer in the window."""
+    late: Counter[str] = field(default_factory=Counter)
+    """Per period: events entered late (more than ``late_entry_hours`` after their time)."""
+    amended: Counter[Any] = field(default_factory=Counter)
+    """Per kind of amendment: the window's events that were retracted, corrected or refuted."""
 
 
-def _query(db: sqlite_utils.Database, sql: str) -> list[dict[str, Any]]:
-    cursor = db.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+def _case_counts(sql: TimeSql, periods: set[str]) -> Cases:
+    found = Cases()
+    for day, category, cause, count in sql.rows(
+        f"SELECT {sql.key('opened_at')} AS day, category, cause, count(*) FROM cases "  # noqa: S608 - built from constants
+        f"WHERE {sql.holds('opened_at')} GROUP BY day, category, cause"
+    ):
+        label = sql.label(day)
+        periods.add(label)
+        found.opened[(label, category, cause)] += count
+    for hand_offs, count in sql.rows(
+        f"SELECT hand_offs, count(*) FROM cases WHERE {sql.holds('opened_at')} "  # noqa: S608 - built from constants
+        "GROUP BY hand_offs"
+    ):
+        found.hand_offs[int(hand_offs or 0)] += count
+    return found
 
 
-def _in_window(
-    db: sqlite_utils.Database,
-    window: Window,
-    sql: str,
-    when: str,
-    make: Callable[[dict[str, Any], datetime], T],
-) -> list[T]:
-    """One record per row of ``sql`` whose time in column ``when`` falls in ``window``,
-    in row order: every windowed table is read this way, so the rule that puts a record
-    in the window is written once. ``make`` builds the record from the row and that time."""
-    out = []
-    for row in _query(db, sql):
-        at = parse_at(row[when])
-        if window.holds(at):
-            out.append(make(row, at))
-    return out
+def _response_hours(sql: TimeSql, cases: Cases) -> None:
+    # The end of a resolution: resolved_at if set (and not empty), else closed_at.
+    resolved = sql.span("opened_at", "resolved_at")
+    closed = sql.span("opened_at", "closed_at")
+    rows = sql.rows(
+        "SELECT CASE WHEN acknowledged_at IS NOT NULL THEN "  # noqa: S608 - built from constants
+        f"{sql.span('opened_at', 'acknowledged_at')} END, "
+        f"CASE WHEN {truthy('resolved_at')} THEN {resolved} "
+        f"WHEN closed_at IS NOT NULL THEN {closed} END "
+        f"FROM cases NOT INDEXED WHERE {sql.holds('opened_at')} AND "
+        "(acknowledged_at IS NOT NULL OR resolved_at IS NOT NULL OR closed_at IS NOT NULL)"
+    )
+    # Hours exactly as timedelta.total_seconds() / 3600 gives them (int / int, then / 3600).
+    cases.first_response = [first / 10**6 / 3600 for first, _ in rows if first is not None]
+    cases.resolution = [end / 10**6 / 3600 for _, end in rows if end is not None]
 
 
-def _cases(db: sqlite_utils.Database, window: Window) -> list[Case]:
-    # Two queries rather than a join: SQLite would drive a join through the index on
-    # timeline.type and rescan every complaint for each case.
-    filed = {
-        (customer, case): int(position)
-        for customer, case, position in db.execute(
-            "SELECT customer, \"case\", seq FROM timeline WHERE type = 'ComplaintFiled' AND counted"
-        ).fetchall()
-    }
-    return _in_window(
-        db,
-        window,
-        'SELECT customer, "case", opened_at, category, cause, hand_offs, acknowledged_at, '
-        'resolved_at, closed_at FROM cases ORDER BY customer, "case"',
-        "opened_at",
-        lambda row, opened: Case(
-            customer=row["customer"],
-            case=row["case"],
-            opened_at=opened,
-            opened_position=filed.get((row["customer"], row["case"]), 0),
-            category=row["category"],
-            cause=row["cause"],
-            hand_offs=int(row["hand_offs"] or 0),
-            acknowledged_at=row["acknowledged_at"],
-            resolved_at=row["resolved_at"],
-            closed_at=row["closed_at"],
-            opened_text=row["opened_at"],
-        ),
+def _recovery(sql: TimeSql, cases: Cases) -> None:
+    """How many of the window's complainants entered a recovered phase after their first
+    complaint of the window (by its place in their ledger), inside the window."""
+    # One pass over score_history (a row per counted event) finds both: a case's place is
+    # that of its (last) ComplaintFiled, asked only for the customers who entered a
+    # recovered phase in the window; an entry is a step into a recovered phase from any
+    # other, or from none: a recovered step whose nearest recovered step before it
+    # (prior) is not the step just before it, which it is when their places are
+    # consecutive, or when no step lies between them.
+    opened = sql.holds("c.opened_at")
+    # A window open at both ends needs no opened_at: the key's index has the rest.
+    scan = "" if opened == "1" else " NOT INDEXED"
+    ((complainants, recovered),) = sql.rows(
+        'WITH marks AS MATERIALIZED (SELECT customer, "case", seq, at, '  # noqa: S608 - built from constants
+        f"type = 'ComplaintFiled' AS filed, phase IN ({_RECOVERED}) AS recovered "
+        f"FROM score_history NOT INDEXED WHERE phase IN ({_RECOVERED}) "
+        "OR type = 'ComplaintFiled'), "
+        "recovered AS MATERIALIZED (SELECT customer, seq, at FROM marks WHERE recovered), "
+        "priors AS MATERIALIZED (SELECT r.customer, r.seq, r.at, (SELECT max(q.seq) "
+        "FROM recovered q WHERE q.customer = r.customer AND q.seq < r.seq) AS prior "
+        "FROM recovered r), "
+        "entered AS MATERIALIZED (SELECT customer, max(seq) AS last FROM priors "
+        "WHERE (prior IS NULL OR (prior < seq - 1 AND EXISTS (SELECT 1 FROM score_history b "
+        "WHERE b.customer = priors.customer AND b.seq > prior AND b.seq < priors.seq))) "
+        f"AND {sql.holds('at')} GROUP BY customer) "
+        f"SELECT (SELECT count(*) FROM (SELECT DISTINCT customer FROM cases c{scan} "
+        f"WHERE {opened})), (SELECT count(*) FROM entered e WHERE e.last > ("
+        "SELECT min(COALESCE((SELECT max(f.seq) FROM marks f WHERE f.customer = c.customer "
+        f'AND f."case" = c."case" AND f.filed), 0)) FROM cases c '
+        f"WHERE c.customer = e.customer AND {opened}))"
+    )
+    cases.complainants, cases.recovered = complainants, recovered
+
+
+def _ratings(sql: TimeSql, periods: set[str]) -> Counter[tuple[str, Any, int]]:
+    found: Counter[tuple[str, Any, int]] = Counter()
+    rows = sql.rows(
+        f"SELECT {sql.key('at')} AS day, metric, score, count(*) FROM satisfaction "  # noqa: S608 - built from constants
+        f"WHERE {sql.holds('at')} GROUP BY day, metric, score"
+    )
+    for day, metric, score, count in rows:
+        label = sql.label(day)
+        periods.add(label)
+        found[(label, metric, int(score))] += count
+    return found
+
+
+def _groups(sql: TimeSql) -> tuple[Group, Group]:
+    """NPS given while recovered, and NPS of customers with no case on record (any time)."""
+    groups = (Group(), Group())
+    scores = (
+        "complained AS MATERIALIZED (SELECT customer FROM customers NOT INDEXED "  # noqa: S608 - built from constants
+        f"WHERE customer IS NOT NULL AND {truthy('cases')}), "
+        "given AS MATERIALIZED (SELECT customer, score, "
+        f"phase_before IN ({_RECOVERED}) AS recovered, customer NOT IN complained AS never "
+        f"FROM satisfaction NOT INDEXED WHERE metric = 'nps' AND {sql.holds('at')})"
+    )
+    rows = sql.rows(
+        f"WITH {scores} SELECT 0, score, count(*), (SELECT count(*) FROM (SELECT DISTINCT "  # noqa: S608 - built from constants
+        "customer FROM given WHERE recovered)) FROM given WHERE recovered GROUP BY score "
+        "UNION ALL SELECT 1, score, count(*), (SELECT count(*) FROM (SELECT DISTINCT customer "
+        "FROM given WHERE never)) FROM given WHERE never GROUP BY score"
+    )
+    for which, score, count, customers in rows:
+        groups[which].scores[int(score)] += count
+        groups[which].customers = customers
+    return groups
+
+
+def _bounds(sql: TimeSql, periods: set[str], x: str, source: str, found: tuple[Any, ...]) -> None:
+    """Add the periods of the earliest and latest plain time (``found``: their days, how
+    many there were, how many times in all) of column ``x`` of ``source``; when some
+    time was not plain, add the period of each such time, from Python: the range of
+    periods a report shows runs from the earliest to the latest, so these are enough."""
+    first, last, plain_times, times = found
+    if first is not None:
+        periods.update((sql.label(first), sql.label(last)))
+    if plain_times != times:
+        rows = sql.rows(f"SELECT DISTINCT {sql.odd_key(x)} FROM {source}")  # noqa: S608 - built from constants
+        periods.update(sql.label(key) for (key,) in rows if key is not None)
+
+
+def _started(sql: TimeSql, periods: set[str], source: str) -> None:
+    """The periods of the window's clock starts, some of them odd values."""
+    day = sql.day("started_at")
+    ((first, last, plain_times, times),) = sql.rows(
+        f"SELECT min({day}), max({day}), count({day}), sum({truthy('started_at')}) "  # noqa: S608 - built from constants
+        f"FROM {source}"
+    )
+    _bounds(
+        sql,
+        periods,
+        "started_at",
+        f"{source} AND {truthy('started_at')}",
+        (first, last, plain_times, times),
     )
 
 
-def _ratings(db: sqlite_utils.Database, window: Window) -> list[Rating]:
-    return _in_window(
-        db,
-        window,
-        "SELECT customer, position, at, metric, score, phase_before FROM satisfaction "
-        "ORDER BY customer, position",
-        "at",
-        lambda row, at: Rating(
-            customer=row["customer"],
-            position=int(row["position"]),
-            at=at,
-            metric=row["metric"],
-            score=int(row["score"]),
-            phase_before=row["phase_before"],
-        ),
+def _clocks(
+    sql: TimeSql, periods: set[str]
+) -> tuple[Counter[tuple[Any, str]], dict[Any, list[float]]]:
+    # A clock known only from its breach has no start: its due time places it (as
+    # COALESCE(NULLIF(started_at, ''), due) would, written out to read each column once).
+    unstarted = "(started_at IS NULL OR started_at = '')"
+    holds = f"CASE WHEN {unstarted} THEN {sql.holds('due')} ELSE {sql.holds('started_at')} END"
+    if sql.holds("due") == "1":
+        holds = "1"
+    source = f"sla_clocks NOT INDEXED WHERE NOT ({unstarted} AND due IS NULL) AND {holds}"
+    # Breached runs counted in the low 32 bits, met ones above them: one sum, one pass.
+    # The starts' days are taken as SQLite reads them, and checked in the same pass: if
+    # any start is not plain, or SQLite read one as no day, the periods come from
+    # _bounds (plain ones by SQLite, the others by Python) instead.
+    odd = (
+        "(started_at <> '' AND (length(started_at) NOT IN (25, 32) "
+        "OR started_at < '1000' OR started_at >= '9999'))"
     )
-
-
-def _clocks(db: sqlite_utils.Database, window: Window) -> list[Clock]:
-    # A clock known only from its breach has no start: its due time places it.
-    counted = "COALESCE(NULLIF(started_at, ''), due)"
-    return _in_window(
-        db,
-        window,
-        f"SELECT clock, started_at, {counted} AS counted_at, stopped_at, breached, "  # noqa: S608 - constants
-        "paused_seconds "
-        f"FROM sla_clocks WHERE {counted} IS NOT NULL "
-        'ORDER BY customer, "case", clock, period',
-        "counted_at",
-        lambda row, _: Clock(
-            row["clock"],
-            parse_at(row["started_at"]) if row["started_at"] else None,
-            row["stopped_at"] is not None,
-            bool(row["breached"]),
-            timedelta(seconds=row["paused_seconds"] or 0) / timedelta(hours=1),
-        ),
+    rows = sql.rows(
+        "SELECT clock, count(*), sum(CASE WHEN breached IS 0 THEN "  # noqa: S608 - built from constants
+        f"(stopped_at IS NOT NULL) * 4294967296 WHEN {truthy('breached')} THEN 1 "
+        "WHEN stopped_at IS NOT NULL THEN 4294967296 ELSE 0 END), "
+        "min(date(started_at)), max(date(started_at)), count(date(started_at)), "
+        f"sum(started_at <> ''), sum({odd}), sum(paused_seconds IS NOT 0) "
+        f"FROM {source} GROUP BY clock"
     )
-
-
-def _promises(db: sqlite_utils.Database, window: Window) -> list[Promise]:
-    return _in_window(
-        db,
-        window,
-        "SELECT made_at, status, on_time FROM promises WHERE kind = 'promise' "
-        "ORDER BY customer, id",
-        "made_at",
-        lambda row, made: Promise(
-            made, row["status"], None if row["on_time"] is None else bool(row["on_time"])
-        ),
+    counts: Counter[tuple[Any, str]] = Counter()
+    for clock, runs, packed, *_ in rows:
+        breached, met = packed & 0xFFFFFFFF, packed >> 32
+        for status, n in (("met", met), ("breached", breached), ("running", runs - met - breached)):
+            if n:
+                counts[(clock, status)] += n
+    read = sum(row[5] for row in rows) == sum(row[6] or 0 for row in rows)
+    if read and not any(row[7] for row in rows):
+        days = [row for row in rows if row[3] is not None]
+        if days:
+            periods.add(sql.label(min(row[3] for row in days)))
+            periods.add(sql.label(max(row[4] for row in days)))
+    else:
+        _started(sql, periods, source)
+    # The cheap test first: most runs never paused.
+    paused_source = (
+        f"sla_clocks NOT INDEXED WHERE paused_seconds IS NOT 0 AND {truthy('paused_seconds')} "
+        f"AND NOT ({unstarted} AND due IS NULL) AND {holds}"
     )
+    paused: dict[Any, list[float]] = {}
+    if not any(row[8] for row in rows):
+        return counts, paused
+    for clock, seconds in sql.rows(
+        'WITH paused AS MATERIALIZED (SELECT customer, "case", clock, period, run, '  # noqa: S608 - built from constants
+        f"paused_seconds FROM {paused_source}) "
+        'SELECT clock, paused_seconds FROM paused ORDER BY customer, "case", clock, period, run'
+    ):
+        stood = timedelta(seconds=seconds or 0) / timedelta(hours=1)
+        if stood:
+            paused.setdefault(clock, []).append(stood)
+    return counts, paused
 
 
-def _offers(db: sqlite_utils.Database, window: Window) -> list[Offer]:
-    return _in_window(
-        db,
-        window,
-        "SELECT at, kind, addresses_failure, status, amount_exact, currency FROM compensation "
-        "ORDER BY customer, offer",
-        "at",
-        lambda row, at: Offer(
-            at,
-            row["kind"],
-            bool(row["addresses_failure"]),
-            row["status"],
-            None if row["amount_exact"] is None else Decimal(row["amount_exact"]),
-            row["currency"],
-        ),
+def _promises(sql: TimeSql, periods: set[str]) -> Counter[tuple[Any, bool]]:
+    found: Counter[tuple[Any, bool]] = Counter()
+    source = f"promises NOT INDEXED WHERE kind = 'promise' AND {sql.holds('made_at')}"
+    day = sql.day("made_at")
+    rows = sql.rows(
+        f"SELECT status, {truthy('on_time')} AS on_time, count(*), "  # noqa: S608 - built from constants
+        f"min({day}), max({day}), count({day}) FROM {source} GROUP BY status, on_time"
     )
-
-
-def _recoveries(db: sqlite_utils.Database) -> dict[str, list[Recovery]]:
-    marks = ", ".join(f"'{phase}'" for phase in RECOVERED_PHASES)
-    rows = _query(
-        db,
-        "SELECT customer, seq, at FROM (SELECT customer, seq, at, phase, "  # noqa: S608 - constants
-        "LAG(phase) OVER (PARTITION BY customer ORDER BY seq) AS before "
-        f"FROM score_history) WHERE phase IN ({marks}) "
-        f"AND (before IS NULL OR before NOT IN ({marks})) ORDER BY customer, seq",
+    days = [row for row in rows if row[3] is not None]
+    for status, on_time, count, *_ in rows:
+        found[(status, bool(on_time))] += count
+    bounds = (
+        min((row[3] for row in days), default=None),
+        max((row[4] for row in days), default=None),
+        sum(row[5] for row in rows),
+        sum(row[2] for row in rows),
     )
-    out: dict[str, list[Recovery]] = {}
-    for row in rows:
-        out.setdefault(row["customer"], []).append(Recovery(int(row["seq"]), parse_at(row["at"])))
-    return out
+    _bounds(sql, periods, "made_at", source, bounds)
+    return found
 
 
-def read_sources(db: sqlite_utils.Database, window: Window) -> Sources:
-    """Read everything a report needs from the read-model tables in ``db``."""
-    customers = _query(db, "SELECT customer, score, cases FROM customers ORDER BY customer")
+def _offers(sql: TimeSql, periods: set[str]) -> Offers:
+    found = Offers()
+    source = f"compensation NOT INDEXED WHERE {sql.holds('at')}"
+    day = sql.day("at")
+    rows = sql.rows(
+        f"SELECT kind, {truthy('addresses_failure')} AS fits, status, count(*), "  # noqa: S608 - built from constants
+        f"min({day}), max({day}), count({day}) FROM {source} GROUP BY kind, fits, status"
+    )
+    for kind, fits, status, count, *_ in rows:
+        found.counts[(kind, bool(fits), status)] += count
+    days = [row for row in rows if row[4] is not None]
+    bounds = (
+        min((row[4] for row in days), default=None),
+        max((row[5] for row in days), default=None),
+        sum(row[6] for row in rows),
+        sum(row[3] for row in rows),
+    )
+    _bounds(sql, periods, "at", source, bounds)
+    for kind, status, amount, currency in sql.rows(
+        f"SELECT kind, status, amount_exact, currency FROM {source} "  # noqa: S608 - built from constants
+        "AND amount_exact IS NOT NULL ORDER BY customer, offer"
+    ):
+        found.priced.append(Offer(kind, status, Decimal(amount), currency))
+    return found
+
+
+def _late(sql: TimeSql) -> tuple[Counter[str], Counter[Any]]:
+    late: Counter[str] = Counter()
+    amended: Counter[Any] = Counter()
+    for day, amendment, is_late, count in sql.rows(
+        f"SELECT {sql.key('at')} AS day, amendment, "  # noqa: S608 - built from constants
+        f"amendment IS NOT 'retracted' AND {sql.late('at', 'recorded_at', 'late_entry')} "
+        "AS late, count(*) FROM timeline WHERE (late_entry IS NOT 0 OR amendment IS NOT NULL) "
+        f"AND type NOT IN ('EventRetracted', 'EventCorrected') AND {sql.holds('at')} "
+        "GROUP BY day, amendment, late"
+    ):
+        if is_late:
+            late[sql.label(day)] += count
+        if amendment:
+            amended[amendment] += count
+    return late, amended
+
+
+def read_sources(db: sqlite_utils.Database, window: Window, late_after: timedelta) -> Sources:
+    """Read everything a report needs from the read-model tables in ``db``; events
+    entered more than ``late_after`` after their business time count as late."""
+    periods: set[str] = set()
+    with TimeSql(db, window, late_after) as sql:
+        cases = _case_counts(sql, periods)
+        _response_hours(sql, cases)
+        _recovery(sql, cases)
+        ratings = _ratings(sql, periods)
+        recovered, never = _groups(sql)
+        clocks, paused = _clocks(sql, periods)
+        promises = _promises(sql, periods)
+        offers = _offers(sql, periods)
+        late, amended = _late(sql)
+        scores = [
+            float(score)
+            for (score,) in sql.rows("SELECT score FROM customers NOT INDEXED ORDER BY customer")
+        ]
     return Sources(
-        cases=_cases(db, window),
-        ratings=_ratings(db, window),
-        clocks=_clocks(db, window),
-        promises=_promises(db, window),
-        offers=_offers(db, window),
-        recoveries=_recoveries(db),
-        complained={row["customer"] for row in customers if row["cases"]},
-        scores=[float(row["score"]) for row in customers],
-        entered=read_entered(db, window),
+        cases=cases,
+        ratings=ratings,
+        recovered=recovered,
+        never_complained=never,
+        clocks=clocks,
+        paused=paused,
+        promises=promises,
+        offers=offers,
+        scores=scores,
+        periods=periods,
+        late=late,
+        amended=amended,
     )
 
 
-__all__ = [
-    "RECOVERED_PHASES",
-    "Case",
-    "Clock",
-    "Offer",
-    "Promise",
-    "Rating",
-    "Recovery",
-    "Sources",
-    "read_sources",
-]
+__all__ = ["RECOVERED_PHASES", "Cases", "Group", "Offer", "Offers", "Sources", "read_sources"]
