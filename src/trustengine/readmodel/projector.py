@@ -20,26 +20,10 @@ event at a time, each in a savepoint, and that event is set aside in the ``probl
 table, with its customer's later events (see :mod:`.problems`), while the tracked
 position passes them.
 
-Events are folded in business-time order (``at``, then arrival). An event that comes in
-that order takes the incremental path: the customer's cached state, one more step. An
-event before the customer's last folded ``at`` (a late entry), an ``EventRetracted`` or
-an ``EventCorrected`` changes their history before its end (so does a ``PromiseKept``
-refuting the recorded miss just folded: :func:`.refuted.settles_again`): the customer is
-folded again
-from their stored history (:func:`~trustengine.readmodel.fold.fold_into`, amendments
-applied), their rows deleted from every projected table and written anew, in the batch's
-transaction like any other rows, once the batch is read (their later events in it join
-that re-fold, so a customer with many late entries is folded again once per batch, not
-once per late entry). No other customer is recomputed.
-
-Why not eventsourcing's ``SQLiteTrackingRecorder``: it writes its ``tracking`` table
-through its own datastore connection and transaction, not the sqlite-utils connection
-that writes the rows, so the two could not commit atomically; and for PostgreSQL and
-memory stores the tracking must live in the views database anyway. ``view_tracking`` is
-the same idea in the views database: a compare-and-set update of one row per projection
-(a second projector that got there first makes the update miss, and the batch rolls back).
-It also keeps the originator id and version of the last event processed, so a read model
-that no longer matches its store is noticed instead of silently continued.
+Events are folded in business-time order; a late entry or an amendment makes the
+processor fold that customer again, once per batch. docs/architecture.md ("The processor")
+says what it owns, when it re-folds, and why it does not use eventsourcing's tracking
+recorder.
 
 Memory stays flat as the store grows: a batch holds at most ``batch_size`` events and
 their rows; customers' states live in an LRU of ``cache_size`` entries, re-read from
