@@ -241,7 +241,7 @@ class WritingMixin(_Base):
                         # Marked first: a kill after the save leaves the mark, and the next
                         # open destroys the key (see _finish_erasures).
                         self.key_store.mark_erasing(erasing)
-                    self.save(*customers)
+                    self._commit(customers)
                 except IntegrityError:
                     # Another writer appended to one of these customers first: reload, recheck.
                     self.conflicts += 1
@@ -331,6 +331,21 @@ class WritingMixin(_Base):
         if problems:
             raise BatchRejectedError(problems, causes)
         return [c for c in customers.values() if c.pending_events], stored
+
+    def _commit(self, customers: Sequence[Customer]) -> None:
+        """Store the customers' pending events in one transaction.
+
+        What ``Application.save`` does here, without its per-aggregate checks against
+        eventsourcing's runtime protocols (~85 us a command on Python 3.11) and without
+        the recordings it builds for its ``_notify`` hook, which this application does not
+        use; the saved customers are cached by :meth:`_keep_saved`.
+        """
+        if self.snapshots is not None:  # snapshotting turned on in ``env``: eventsourcing's way
+            self.save(*customers)
+            return
+        events = [event for customer in customers for event in customer.collect_events()]
+        to_stored = self.mapper.to_stored_event
+        self.recorder.insert_events([to_stored(event) for event in events])
 
     def _store_is_empty(self) -> bool:
         # Events are never deleted: once the store has one, skip the query for good.
