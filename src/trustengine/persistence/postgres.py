@@ -108,6 +108,19 @@ class ChainedPostgresRecorder(SQLChain, PostgresApplicationRecorder):
                 "SELECT originator_version, hash FROM {} WHERE originator_id = %s"
             ).format(hashes),
             stream=lambda stream: stream,
+            stream_state=SQL(
+                "SELECT NULL::{id_type} AS stream, events AS position, head AS hash "
+                "FROM {head} WHERE id = 1 UNION ALL "
+                "SELECT originator_id, originator_version, hash FROM {hashes} "
+                "WHERE originator_id = %s AND originator_version = %s"
+            ).format(id_type=id_type, head=head, hashes=hashes),
+            # Each statement is a round trip: a command's hashes and head go in one.
+            links_and_head=SQL(
+                "WITH added AS (INSERT INTO {hashes} "
+                "SELECT * FROM unnest(%s::{id_type}[], %s::bigint[], %s::text[])) "
+                "INSERT INTO {head} VALUES (1, %s, %s) ON CONFLICT (id) "
+                "DO UPDATE SET events = EXCLUDED.events, head = EXCLUDED.head"
+            ).format(hashes=hashes, id_type=id_type, head=head),
         )
 
         # The table lock, its timeout and the NOTIFY in one simple-protocol round trip.
