@@ -98,6 +98,17 @@ class PostgresKeyStore:
         except KeyStoreError:
             self._conn.close()
             raise
+        # Composed once: psycopg composes an sql.Composed again on every execute.
+        self._insert_keys = (
+            SQL("INSERT INTO {} VALUES (%s, %s) ON CONFLICT DO NOTHING")
+            .format(self._keys)
+            .as_bytes(self._conn)
+        )
+        self._select_keys = (
+            SQL("SELECT originator_id, key FROM {} WHERE originator_id = ANY(%s)")
+            .format(self._keys)
+            .as_bytes(self._conn)
+        )
 
     def _run(self, statement: Any, params: Any = None, *, many: bool = False) -> list[Any]:
         import psycopg
@@ -116,19 +127,24 @@ class PostgresKeyStore:
     def keys(self, ids: Iterable[UUID], *, create: bool) -> dict[UUID, bytes]:
         import os
 
+        import psycopg
+
         wanted = list(ids)
-        if create:
-            self._run(
-                SQL("INSERT INTO {} VALUES (%s, %s) ON CONFLICT DO NOTHING").format(self._keys),
-                [(i, self._wrapping.wrap(os.urandom(KEY_SIZE))) for i in wanted],
-                many=True,
-            )
-        rows = self._run(
-            SQL("SELECT originator_id, key FROM {} WHERE originator_id = ANY(%s)").format(
-                self._keys
-            ),
-            (wanted,),
-        )
+        with self._lock:
+            try:
+                # One transaction: the new keys commit before this returns, and the read
+                # after the insert sees a key another process inserted first (the insert
+                # waited for it and left it), as a read after a commit of its own would.
+                with self._conn.transaction(), self._conn.cursor() as curs:
+                    if create:
+                        curs.executemany(
+                            self._insert_keys,
+                            [(i, self._wrapping.wrap(os.urandom(KEY_SIZE))) for i in wanted],
+                        )
+                    curs.execute(self._select_keys, (wanted,))
+                    rows = curs.fetchall()
+            except psycopg.Error as error:
+                raise KeyStoreError(f"key store {self.display}: {error}") from None
         return {UUID(str(row[0])): self._wrapping.unwrap(bytes(row[1])) for row in rows}
 
     def destroy(self, id_: UUID) -> bool:

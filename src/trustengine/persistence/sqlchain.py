@@ -88,6 +88,27 @@ class ChainSQL:
     None: the two are run one after the other."""
 
 
+def one_stream(stored_events: Sequence[StoredEvent]) -> bool:
+    """Whether ``stored_events`` (not empty) continue one stream, so that
+    :attr:`ChainSQL.stream_state` tells all their chain needs."""
+    first = stored_events[0]
+    return first.originator_version > 0 and all(
+        s.originator_id == first.originator_id for s in stored_events
+    )
+
+
+def stream_links(rows: Any, stored_events: Sequence[StoredEvent]) -> tuple[list[ChainLink], Seal]:
+    """The links and new head of one stream's events, from the rows
+    :attr:`ChainSQL.stream_state` gave for them."""
+    head, previous = Seal(0, GENESIS), None
+    for row in rows:
+        if row["stream"] is None:
+            head = Seal(int(row["position"]), str(row["hash"]))
+        elif row["hash"] is not None:
+            previous = str(row["hash"])
+    return link(stored_events, lambda _stream, _position: previous, head)
+
+
 class SQLChain(ABC):
     """The chain's writes and reads over :class:`ChainSQL` statements; a recorder mixin.
 
@@ -101,6 +122,11 @@ class SQLChain(ABC):
     def _chain_reading(self) -> AbstractContextManager[Cursor]:
         """A cursor in a transaction of its own that commits nothing."""
 
+    def _chain_writing(self, cursor: Cursor) -> ChainSQL:
+        """The statements :meth:`_append_chain` runs on ``cursor``: :attr:`chain_sql`, or
+        a copy a store has made ready to send once for all (see the PostgreSQL one)."""
+        return self.chain_sql
+
     def _append_chain(self, cursor: Cursor, stored_events: Sequence[StoredEvent]) -> None:
         """Record the hashes of ``stored_events``, just inserted, and the new head.
 
@@ -110,14 +136,9 @@ class SQLChain(ABC):
         """
         if not stored_events:  # e.g. only a tracking record: the chain is as it was
             return
-        sql = self.chain_sql
-        first = stored_events[0]
-        if (
-            sql.stream_state is not None
-            and first.originator_version > 0
-            and all(s.originator_id == first.originator_id for s in stored_events)
-        ):
-            self._append_stream(cursor, stored_events)
+        sql = self._chain_writing(cursor)
+        if sql.stream_state is not None and one_stream(stored_events):
+            self._append_stream(cursor, sql, stored_events)
             return
         wanted: dict[str, tuple[UUID | str, int]] = {}
         for stored in stored_events:
@@ -138,27 +159,23 @@ class SQLChain(ABC):
         def recorded(stream: UUID | str, position: int) -> str | None:
             return found.get((norm_stream(str(stream)), position))
 
-        self._write_links(cursor, *link(stored_events, recorded, head))
+        self._write_links(cursor, sql, *link(stored_events, recorded, head))
 
-    def _append_stream(self, cursor: Cursor, stored_events: Sequence[StoredEvent]) -> None:
+    def _append_stream(
+        self, cursor: Cursor, sql: ChainSQL, stored_events: Sequence[StoredEvent]
+    ) -> None:
         """:meth:`_append_chain` for a batch of one stream (a command's): the head and the
         hash before the batch in one lookup by the key, the same links and head after."""
-        sql = self.chain_sql
         first = stored_events[0]
         cursor.execute(
             sql.stream_state,
             (sql.stream(first.originator_id), first.originator_version - 1),
         )
-        head, previous = Seal(0, GENESIS), None
-        for row in cursor.fetchall():
-            if row["stream"] is None:
-                head = Seal(int(row["position"]), str(row["hash"]))
-            elif row["hash"] is not None:
-                previous = str(row["hash"])
-        self._write_links(cursor, *link(stored_events, lambda _s, _p: previous, head))
+        self._write_links(cursor, sql, *stream_links(cursor.fetchall(), stored_events))
 
-    def _write_links(self, cursor: Cursor, links: Sequence[ChainLink], head: Seal) -> None:
-        sql = self.chain_sql
+    def _write_links(
+        self, cursor: Cursor, sql: ChainSQL, links: Sequence[ChainLink], head: Seal
+    ) -> None:
         if sql.insert_link is not None and len(links) <= SMALL_BATCH:
             cursor.executemany(
                 sql.insert_link,
@@ -208,4 +225,6 @@ __all__ = [
     "ChainSQL",
     "Cursor",
     "SQLChain",
+    "one_stream",
+    "stream_links",
 ]
