@@ -99,9 +99,17 @@ class PostgresKeyStore:
             self._conn.close()
             raise
         # Composed once: psycopg composes an sql.Composed again on every execute.
-        self._insert_keys = (
-            SQL("INSERT INTO {} VALUES (%s, %s) ON CONFLICT DO NOTHING")
-            .format(self._keys)
+        # (ids, new keys, ids) -> the id and key of each id: the new key of each id that
+        # had none (the INSERT's rows), the stored key of each that had one (read from the
+        # statement's snapshot, which the INSERT's own rows are not in).
+        self._create_keys = (
+            SQL(
+                "WITH added AS (INSERT INTO {keys} SELECT * FROM unnest(%s::uuid[], %s::bytea[]) "
+                "ON CONFLICT DO NOTHING RETURNING originator_id, key) "
+                "SELECT originator_id, key FROM added UNION ALL "
+                "SELECT originator_id, key FROM {keys} WHERE originator_id = ANY(%s)"
+            )
+            .format(keys=self._keys)
             .as_bytes(self._conn)
         )
         self._select_keys = (
@@ -132,17 +140,20 @@ class PostgresKeyStore:
         wanted = list(ids)
         with self._lock:
             try:
-                # One transaction: the new keys commit before this returns, and the read
-                # after the insert sees a key another process inserted first (the insert
-                # waited for it and left it), as a read after a commit of its own would.
                 with self._conn.transaction(), self._conn.cursor() as curs:
                     if create:
-                        curs.executemany(
-                            self._insert_keys,
-                            [(i, self._wrapping.wrap(os.urandom(KEY_SIZE))) for i in wanted],
-                        )
-                    curs.execute(self._select_keys, (wanted,))
+                        # The new keys and the ones already there in one statement.
+                        made = [self._wrapping.wrap(os.urandom(KEY_SIZE)) for _ in wanted]
+                        curs.execute(self._create_keys, (wanted, made, wanted))
+                    else:
+                        curs.execute(self._select_keys, (wanted,))
                     rows = curs.fetchall()
+                    if create and len(rows) < len(wanted):
+                        # A key another writer was inserting as the statement began: the
+                        # insert waited for it and left it, and the statement could not
+                        # see it; a read now does.
+                        curs.execute(self._select_keys, (wanted,))
+                        rows = curs.fetchall()
             except psycopg.Error as error:
                 raise KeyStoreError(f"key store {self.display}: {error}") from None
         return {UUID(str(row[0])): self._wrapping.unwrap(bytes(row[1])) for row in rows}

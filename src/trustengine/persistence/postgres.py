@@ -5,6 +5,7 @@ Kept apart from :mod:`.recorders` so that the embedded store needs no PostgreSQL
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections import deque
 from collections.abc import Mapping, Sequence
@@ -12,6 +13,7 @@ from contextlib import AbstractContextManager
 from typing import Any, NamedTuple
 from uuid import UUID
 
+import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import Factory as PostgresFactory
 from eventsourcing.postgres import (
@@ -20,8 +22,9 @@ from eventsourcing.postgres import (
     PostgresProcessRecorder,
 )
 from eventsourcing.utils import Environment, EnvType, retry
-from psycopg import Cursor
+from psycopg import Connection, Cursor
 from psycopg.errors import LockNotAvailable
+from psycopg.pq import TransactionStatus
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
@@ -204,48 +207,64 @@ class ChainedPostgresRecorder(SQLChain, PostgresApplicationRecorder):
         the record commits with the events, or alone when there are none.
         """
         ids: list[int] = []
-        with (
-            self.datastore.get_connection() as conn,
-            conn.transaction(),
-            conn.cursor() as curs,
-        ):
-            self._insert_events(curs, stored_events, **kwargs)
-            if not stored_events:
-                return ids
-            ready = self._writing(curs)
-            state = self._stream_state(ready, stored_events)
+        with self.datastore.get_connection() as conn:
+            ready = self._writing(conn)
+            state = None
+            if kwargs.get("tracking") is None and not set(kwargs) - {"tracking"}:
+                state = self._stream_state(ready, stored_events)
             if state is not None:
-                # A command's batch: the lock, the NOTIFY and the chain's state in one
-                # round trip, then the events, their hashes and the head in one statement.
-                curs.execute(ready.lock_and_notify + b"; " + state)
+                return self._insert_command(conn, ready, state, stored_events)
+            with conn.transaction(), conn.cursor() as curs:
+                self._insert_events(curs, stored_events, **kwargs)
+                if not stored_events:
+                    return ids
+                curs.execute(ready.lock_and_notify)
+                for start in range(0, len(stored_events), SLICE_EVENTS):
+                    part = stored_events[start : start + SLICE_EVENTS]
+                    curs.execute(ready.insert, (self._rows(part),))
+                    ids.extend(int(row["notification_id"]) for row in curs.fetchall())
+                self._append_chain(curs, stored_events)
+        return ids
+
+    def _insert_command(
+        self,
+        conn: Connection[DictRow],
+        ready: Ready,
+        state: bytes,
+        stored_events: Sequence[StoredEvent],
+    ) -> list[int]:
+        """:meth:`_insert_chained` for a batch of one customer's events (a command's),
+        in three round trips: ``BEGIN``, the lock, the NOTIFY and the chain's state in
+        one; the events, their hashes and the new head in one statement; ``COMMIT``.
+        psycopg's ``transaction()`` would send the ``BEGIN`` alone. The connection is in
+        autocommit mode (eventsourcing's), so the transaction is the server's, ended here
+        by ``COMMIT`` or, on any error, ``ROLLBACK``."""
+        with conn.cursor() as curs:
+            try:
+                curs.execute(b"BEGIN; " + ready.lock_and_notify + b"; " + state)
                 while curs.nextset():
                     pass
                 links, head = stream_links(curs.fetchall(), stored_events)
-                rows = [
-                    self.construct_pg_stored_event(
-                        e.originator_id, e.originator_version, e.topic, e.state
-                    )
-                    for e in stored_events
-                ]
-                params = (*ready.chain.links(links), head.events, head.head, rows)
-                curs.execute(ready.chained_insert, params)
-                ids.extend(int(row["notification_id"]) for row in curs.fetchall())
-                return ids
-            curs.execute(ready.lock_and_notify)
-            for start in range(0, len(stored_events), SLICE_EVENTS):
-                part = stored_events[start : start + SLICE_EVENTS]
-                rows = [
-                    self.construct_pg_stored_event(
-                        e.originator_id, e.originator_version, e.topic, e.state
-                    )
-                    for e in part
-                ]
-                curs.execute(ready.insert, (rows,))
-                ids.extend(int(row["notification_id"]) for row in curs.fetchall())
-            self._append_chain(curs, stored_events)
+                params = (*ready.chain.links(links), head.events, head.head)
+                curs.execute(ready.chained_insert, (*params, self._rows(stored_events)))
+                ids = [int(row["notification_id"]) for row in curs.fetchall()]
+                curs.execute(b"COMMIT")
+            except BaseException:
+                if conn.info.transaction_status != TransactionStatus.IDLE:
+                    # The error raised is the one that stopped the write, not the
+                    # rollback's (a broken connection is the pool's to drop).
+                    with contextlib.suppress(psycopg.Error):
+                        conn.rollback()
+                raise
         return ids
 
-    def _writing(self, curs: Cursor[DictRow]) -> Ready:
+    def _rows(self, stored_events: Sequence[StoredEvent]) -> list[Any]:
+        return [
+            self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
+            for e in stored_events
+        ]
+
+    def _writing(self, curs: Cursor[DictRow] | Connection[DictRow]) -> Ready:
         """The write's statements, composed to bytes once.
 
         psycopg composes an ``sql.Composed`` statement again on every ``execute`` (about
@@ -278,6 +297,8 @@ class ChainedPostgresRecorder(SQLChain, PostgresApplicationRecorder):
         """The chain-state query of a batch of one customer's events as a statement with
         its values written in (a uuid and a number, so nothing to quote), to go with the
         lock in one round trip; None for any other batch."""
+        if not stored_events:
+            return None
         first = stored_events[0]
         if (
             len(stored_events) > SLICE_EVENTS
@@ -339,7 +360,7 @@ class Ready(NamedTuple):
     chain: ChainSQL
 
 
-def as_bytes(statement: Any, curs: Cursor[DictRow]) -> bytes:
+def as_bytes(statement: Any, curs: Cursor[DictRow] | Connection[DictRow]) -> bytes:
     """``statement`` (an ``sql.Composable``, or already text or bytes) as the bytes sent."""
     if isinstance(statement, bytes):
         return statement
