@@ -197,7 +197,9 @@ class ChainedPostgresRecorder(CommandWrites, SQLChain, PostgresApplicationRecord
 
         eventsourcing's hook :meth:`_insert_events` runs first in the transaction, as
         eventsourcing runs it: a process recorder writes its tracking record there, so
-        the record commits with the events, or alone when there are none.
+        the record commits with the events, or alone when there are none. A batch of one
+        customer's events with no tracking record (a command, where the hook has nothing
+        to write) goes in fewer round trips, see :meth:`_insert_command`.
         """
         ids: list[int] = []
         with self.datastore.get_connection() as conn:
