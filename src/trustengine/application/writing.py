@@ -335,7 +335,7 @@ class WritingMixin(_Base):
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """``Application.save`` for customers, without its per-aggregate checks against
-        eventsourcing's runtime protocols (~85 us a command on Python 3.11).
+        eventsourcing's runtime protocols (85 us a command on Python 3.11 by cProfile, 7%).
 
         The same steps otherwise: the pending events put in one transaction, the saved
         customers cached when fast-forwarding is off, the ``_notify`` and ``notify``
