@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from contextlib import contextmanager
 
     from eventsourcing.application import Application
+    from eventsourcing.persistence import Recording
 
     from trustengine.domain.base import Channel, Key, Text
     from trustengine.persistence.atrest import AtRest
@@ -331,6 +332,28 @@ class WritingMixin(_Base):
         if problems:
             raise BatchRejectedError(problems, causes)
         return [c for c in customers.values() if c.pending_events], stored
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """``Application.save`` for customers, without its per-aggregate checks against
+        eventsourcing's runtime protocols (85 us a command on Python 3.11 by cProfile, 7%).
+
+        The same steps otherwise: the pending events put in one transaction, the saved
+        customers cached when fast-forwarding is off, the ``_notify`` and ``notify``
+        hooks called. Anything else (events, other aggregates, tracking, snapshotting
+        turned on in ``env``) goes to eventsourcing's own.
+        """
+        if kwargs or self.snapshots is not None or any(type(o) is not Customer for o in objs):
+            return super().save(*objs, **kwargs)
+        customers = cast(tuple[Customer, ...], objs)
+        events = [event for customer in customers for event in customer.collect_events()]
+        recordings = self.events.put(events)
+        cache = self.repository.cache
+        if cache and not self.repository.fastforward:
+            for customer in customers:
+                cache.put(customer.id, customer)
+        self._notify(recordings)
+        self.notify(events)  # type: ignore[arg-type]  # eventsourcing's deprecated hook
+        return recordings
 
     def _store_is_empty(self) -> bool:
         # Events are never deleted: once the store has one, skip the query for good.

@@ -98,6 +98,25 @@ class PostgresKeyStore:
         except KeyStoreError:
             self._conn.close()
             raise
+        # Composed once: psycopg composes an sql.Composed again on every execute.
+        # (ids, new keys, ids) -> the id and key of each id: the new key of each id that
+        # had none (the INSERT's rows), the stored key of each that had one (read from the
+        # statement's snapshot, which the INSERT's own rows are not in).
+        self._create_keys = (
+            SQL(
+                "WITH added AS (INSERT INTO {keys} SELECT * FROM unnest(%s::uuid[], %s::bytea[]) "
+                "ON CONFLICT DO NOTHING RETURNING originator_id, key) "
+                "SELECT originator_id, key FROM added UNION ALL "
+                "SELECT originator_id, key FROM {keys} WHERE originator_id = ANY(%s)"
+            )
+            .format(keys=self._keys)
+            .as_bytes(self._conn)
+        )
+        self._select_keys = (
+            SQL("SELECT originator_id, key FROM {} WHERE originator_id = ANY(%s)")
+            .format(self._keys)
+            .as_bytes(self._conn)
+        )
 
     def _run(self, statement: Any, params: Any = None, *, many: bool = False) -> list[Any]:
         import psycopg
@@ -116,19 +135,27 @@ class PostgresKeyStore:
     def keys(self, ids: Iterable[UUID], *, create: bool) -> dict[UUID, bytes]:
         import os
 
+        import psycopg
+
         wanted = list(ids)
-        if create:
-            self._run(
-                SQL("INSERT INTO {} VALUES (%s, %s) ON CONFLICT DO NOTHING").format(self._keys),
-                [(i, self._wrapping.wrap(os.urandom(KEY_SIZE))) for i in wanted],
-                many=True,
-            )
-        rows = self._run(
-            SQL("SELECT originator_id, key FROM {} WHERE originator_id = ANY(%s)").format(
-                self._keys
-            ),
-            (wanted,),
-        )
+        with self._lock:
+            try:
+                with self._conn.transaction(), self._conn.cursor() as curs:
+                    if create:
+                        # The new keys and the ones already there in one statement.
+                        made = [self._wrapping.wrap(os.urandom(KEY_SIZE)) for _ in wanted]
+                        curs.execute(self._create_keys, (wanted, made, wanted))
+                    else:
+                        curs.execute(self._select_keys, (wanted,))
+                    rows = curs.fetchall()
+                    if create and len(rows) < len(wanted):
+                        # A key another writer was inserting as the statement began: the
+                        # insert waited for it and left it, and the statement could not
+                        # see it; a read now does.
+                        curs.execute(self._select_keys, (wanted,))
+                        rows = curs.fetchall()
+            except psycopg.Error as error:
+                raise KeyStoreError(f"key store {self.display}: {error}") from None
         return {UUID(str(row[0])): self._wrapping.unwrap(bytes(row[1])) for row in rows}
 
     def destroy(self, id_: UUID) -> bool:

@@ -23,6 +23,10 @@ from trustengine.persistence.chain import GENESIS, ChainLink, Seal, link, norm_s
 
 CHAIN_SLICE = 2000
 """Hashes per insert statement, so no statement's parameters grow with the batch."""
+SMALL_BATCH = 8
+"""Up to this many hashes, a store with :attr:`ChainSQL.insert_link` inserts them one
+row at a time (a command's batch); a larger batch goes in statements of
+:data:`CHAIN_SLICE`."""
 
 
 class Cursor(Protocol):
@@ -70,6 +74,39 @@ class ChainSQL:
     table's key, so one customer costs what its own events cost."""
     stream: Callable[[UUID | str], object]
     """A stream id as the store's ``originator_id`` columns hold it."""
+    stream_state: Any = None
+    """(stream, position) → what :attr:`chain_state` gives for that one pair, by the
+    hashes table's key and without building a list of pairs: a command's batch is one
+    customer's. None: :attr:`chain_state` is used for every batch."""
+    insert_link: Any = None
+    """(stream, position, hash) of one event, run once per event of a small batch, in
+    place of :attr:`insert_hashes` (whose parameters cost more to build and read than a
+    command's one row). None: :attr:`insert_hashes` is used for every batch."""
+    links_and_head: Any = None
+    """(``links`` of some events, then events and head): :attr:`insert_hashes` and
+    :attr:`write_head` as one statement, for a store where each is a round trip.
+    None: the two are run one after the other."""
+
+
+def one_stream(stored_events: Sequence[StoredEvent]) -> bool:
+    """Whether ``stored_events`` (not empty) continue one stream, so that
+    :attr:`ChainSQL.stream_state` tells all their chain needs."""
+    first = stored_events[0]
+    return first.originator_version > 0 and all(
+        s.originator_id == first.originator_id for s in stored_events
+    )
+
+
+def stream_links(rows: Any, stored_events: Sequence[StoredEvent]) -> tuple[list[ChainLink], Seal]:
+    """The links and new head of one stream's events, from the rows
+    :attr:`ChainSQL.stream_state` gave for them."""
+    head, previous = Seal(0, GENESIS), None
+    for row in rows:
+        if row["stream"] is None:
+            head = Seal(int(row["position"]), str(row["hash"]))
+        elif row["hash"] is not None:
+            previous = str(row["hash"])
+    return link(stored_events, lambda _stream, _position: previous, head)
 
 
 class SQLChain(ABC):
@@ -85,6 +122,11 @@ class SQLChain(ABC):
     def _chain_reading(self) -> AbstractContextManager[Cursor]:
         """A cursor in a transaction of its own that commits nothing."""
 
+    def _chain_writing(self, cursor: Cursor) -> ChainSQL:
+        """The statements :meth:`_append_chain` runs on ``cursor``: :attr:`chain_sql`, or
+        a copy a store has made ready to send once for all (see the PostgreSQL one)."""
+        return self.chain_sql
+
     def _append_chain(self, cursor: Cursor, stored_events: Sequence[StoredEvent]) -> None:
         """Record the hashes of ``stored_events``, just inserted, and the new head.
 
@@ -94,7 +136,10 @@ class SQLChain(ABC):
         """
         if not stored_events:  # e.g. only a tracking record: the chain is as it was
             return
-        sql = self.chain_sql
+        sql = self._chain_writing(cursor)
+        if sql.stream_state is not None and one_stream(stored_events):
+            self._append_stream(cursor, sql, stored_events)
+            return
         wanted: dict[str, tuple[UUID | str, int]] = {}
         for stored in stored_events:
             key = norm_stream(str(stored.originator_id))
@@ -114,9 +159,34 @@ class SQLChain(ABC):
         def recorded(stream: UUID | str, position: int) -> str | None:
             return found.get((norm_stream(str(stream)), position))
 
-        links, head = link(stored_events, recorded, head)
-        for start in range(0, len(links), CHAIN_SLICE):
-            cursor.execute(sql.insert_hashes, sql.links(links[start : start + CHAIN_SLICE]))
+        self._write_links(cursor, sql, *link(stored_events, recorded, head))
+
+    def _append_stream(
+        self, cursor: Cursor, sql: ChainSQL, stored_events: Sequence[StoredEvent]
+    ) -> None:
+        """:meth:`_append_chain` for a batch of one stream (a command's): the head and the
+        hash before the batch in one lookup by the key, the same links and head after."""
+        first = stored_events[0]
+        cursor.execute(
+            sql.stream_state,
+            (sql.stream(first.originator_id), first.originator_version - 1),
+        )
+        self._write_links(cursor, sql, *stream_links(cursor.fetchall(), stored_events))
+
+    def _write_links(
+        self, cursor: Cursor, sql: ChainSQL, links: Sequence[ChainLink], head: Seal
+    ) -> None:
+        if sql.insert_link is not None and len(links) <= SMALL_BATCH:
+            cursor.executemany(
+                sql.insert_link,
+                [(sql.stream(k.originator_id), k.originator_version, k.hash) for k in links],
+            )
+        elif sql.links_and_head is not None and len(links) <= CHAIN_SLICE:
+            cursor.execute(sql.links_and_head, (*sql.links(links), head.events, head.head))
+            return
+        else:
+            for start in range(0, len(links), CHAIN_SLICE):
+                cursor.execute(sql.insert_hashes, sql.links(links[start : start + CHAIN_SLICE]))
         cursor.execute(sql.write_head, (head.events, head.head))
 
     def _read_head(self, cursor: Cursor) -> Seal:
@@ -151,7 +221,10 @@ class SQLChain(ABC):
 
 __all__ = [
     "CHAIN_SLICE",
+    "SMALL_BATCH",
     "ChainSQL",
     "Cursor",
     "SQLChain",
+    "one_stream",
+    "stream_links",
 ]
