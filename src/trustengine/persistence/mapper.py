@@ -77,7 +77,7 @@ class PydanticMapper(Mapper[UUID]):
                 state = self.cipher.decrypt(state)
             if self.compressor:
                 state = self.compressor.decompress(state)
-            return cast(dict[str, Any], json.loads(_text(state)))
+            return cast(dict[str, Any], _parse(_text(state)))
         except Exception as error:
             raise MapperDeserialisationError(_describe(stored, error)) from error
 
@@ -144,6 +144,17 @@ def _text(state: bytes | str) -> bytes | str:
         except UnicodeDecodeError:
             return state
     return state
+
+
+def _parse(text: bytes | str) -> Any:
+    """``json.loads(text)``: text without a BOM goes straight to the decoder that
+    ``json.loads`` would hand it to, without the checks in between."""
+    if isinstance(text, str) and not text.startswith("\ufeff"):
+        return _DECODER.decode(text)
+    return json.loads(text)
+
+
+_DECODER = json.JSONDecoder()  # json.loads's own, for text without options
 
 
 def _class_version(cls: type) -> int:
