@@ -86,7 +86,8 @@ class PersonalData:
         """Read the keys of those of ``ids`` not in memory, in one round trip, creating
         none: what a reader does before unsealing a batch of many customers' events. A
         customer without a key (erased) is remembered as such, as :meth:`unseal` would."""
-        missing = list(dict.fromkeys(i for i in ids if i not in self._cache))
+        cache = self._cache
+        missing = list(dict.fromkeys([i for i in ids if i not in cache]))
         if not missing:
             return
         found = self.store.keys(missing, create=False)
