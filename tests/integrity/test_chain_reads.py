@@ -15,6 +15,7 @@ from trustengine import TrustEngine
 from trustengine.domain import customer_id
 from trustengine.integrity.verify import verify, verify_customer
 from trustengine.persistence.chain import GENESIS, event_hash
+from trustengine.testing.synth import generate_history
 
 
 def chained(engine: TrustEngine, customer: str) -> dict[int, str]:
@@ -174,3 +175,38 @@ def test_a_tampered_store_gets_the_same_report_whatever_the_batch_size(tmp_path:
 def test_verify_refuses_a_batch_of_no_events(engine: TrustEngine) -> None:
     with pytest.raises(ValueError, match="batch must be at least 1, not 0"):
         verify(engine, batch=0)
+
+
+def test_verify_reads_a_batchs_keys_at_once_and_still_names_a_lost_key(tmp_path: Path) -> None:
+    db = str(tmp_path / "trust.db")
+    engine = TrustEngine(db)
+    engine.record_many(generate_history(30, 300, seed=3))
+    assert engine.erase("cust-00002", legal_basis="GDPR art. 17")  # no key, and rightly so
+    keys = engine.key_store.display
+    engine.close()
+    with sqlite3.connect(Path(db).with_suffix(".keys")) as conn:  # a key lost behind its back
+        conn.execute(
+            "DELETE FROM customer_keys WHERE originator_id = ?", (customer_id("cust-00005").hex,)
+        )
+    reopened = TrustEngine(db)
+    read = reopened.personal.store.keys
+    calls: list[int] = []
+
+    def counted(ids: Any, *, create: bool) -> dict[Any, bytes]:
+        wanted = list(ids)
+        calls.append(len(wanted))
+        assert not create
+        return read(wanted, create=create)
+
+    reopened.personal.store.keys = counted  # type: ignore[method-assign]
+    report = verify(reopened, batch=50)
+    reopened.close()
+
+    assert report.events == 301
+    assert len(calls) <= 7  # one read per batch of 50 events at most, not one per customer
+    assert sum(calls) == 30
+    assert report.problems == [
+        "customer 'cust-00005': their key is missing from the key store "
+        f"{keys}, though they were never erased: their personal data cannot be read (a key "
+        "deleted, or the wrong --keys)"
+    ]

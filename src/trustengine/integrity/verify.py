@@ -9,7 +9,7 @@ and what is wrong.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -19,7 +19,15 @@ from eventsourcing.persistence import MapperDeserialisationError, Notification
 from trustengine.domain.base import CustomerEvent
 from trustengine.domain.customer import customer_id
 from trustengine.exceptions import CustomerNotFoundError
-from trustengine.persistence.chain import GENESIS, Seal, advance_head, event_hash, norm_stream
+from trustengine.persistence.chain import (
+    GENESIS,
+    Seal,
+    advance_head,
+    chained_hash,
+    event_hash,
+    norm_stream,
+    stream_hex,
+)
 from trustengine.persistence.recorders import READ_BATCH, Progress
 
 if TYPE_CHECKING:
@@ -48,16 +56,29 @@ class VerifyReport:
         }
 
 
+@dataclass(slots=True)
+class _Stream:
+    """What the walk keeps of one stream (one customer) between its events."""
+
+    name: str
+    """How problems name the stream: the customer, once one of its events decoded."""
+    version: int = 0
+    """The position of the stream's last event walked."""
+    hash: str = GENESIS
+    """The hash recomputed for the stream's last event walked."""
+    customer: str | None = None
+    """The customer key the stream's id was checked against (so once per stream)."""
+    named: bool = False
+    hex: str = ""
+    """The stream id as the chain hashes it (:func:`stream_hex`), once it was a UUID."""
+
+
 @dataclass
 class _Walk:
     against: Seal | None
     links: dict[int, str] = field(default_factory=dict)
     """The stored hashes of the batch being checked, by notification id."""
-    last_version: dict[str, int] = field(default_factory=dict)
-    last_hash: dict[str, str] = field(default_factory=dict)
-    names: dict[str, str] = field(default_factory=dict)
-    keys: dict[str, str] = field(default_factory=dict)
-    """The customer key each stream's id was checked against (so once per stream)."""
+    streams: dict[str, _Stream] = field(default_factory=dict)
     head: str = GENESIS
     count: int = 0
     mark: int = 0
@@ -93,6 +114,8 @@ def verify(
     recorded = reader.links_count()
     for notifications in _batches(engine, batch):
         walk.links = reader.links_between(notifications[0].id, notifications[-1].id)
+        # The batch's customers' keys in one read, not one read per customer.
+        engine.personal.preload(_ids(notifications))
         for notification in notifications:
             report.events += 1
             if progress is not None:
@@ -141,53 +164,72 @@ def _batches(engine: Ledger, size: int) -> Iterator[Sequence[Notification]]:
         start = notifications[-1].id + 1
 
 
+def _ids(notifications: Sequence[Notification]) -> Iterable[UUID]:
+    """The customer ids of a batch's events, each once (a stream that is not a UUID has
+    no key); told apart by their number, which hashes faster than a UUID does."""
+    ids: dict[int, UUID] = {}
+    for notification in notifications:
+        id_ = notification.originator_id
+        if isinstance(id_, UUID):
+            ids[id_.int] = id_
+    return ids.values()
+
+
 def _check(engine: Ledger, walk: _Walk, notification: Notification, problems: list[str]) -> None:
     originator = notification.originator_id
     # A UUID's text is already the canonical spelling; anything else is normalised.
     stream = str(originator) if isinstance(originator, UUID) else norm_stream(str(originator))
     version = notification.originator_version
-    name = walk.names.get(stream, stream)
-    expected = walk.last_version.get(stream, 0) + 1
-    walk.last_version[stream] = version
+    kept = walk.streams.get(stream)
+    if kept is None:
+        kept = walk.streams[stream] = _Stream(stream)
+    expected = kept.version + 1
+    kept.version = version
     if version != expected:
         problems.append(
-            f"{_at(name, version, notification)}: follows position {expected - 1}: "
+            f"{_at(kept.name, version, notification)}: follows position {expected - 1}: "
             "events missing or reordered"
         )
     try:
         event = engine.mapper.to_domain_event(notification)
     except MapperDeserialisationError as error:
-        problems.append(f"{_at(name, version, notification)}: does not decode: {error}")
+        problems.append(f"{_at(kept.name, version, notification)}: does not decode: {error}")
     else:
         if isinstance(event, CustomerEvent):
-            named = walk.names.get(stream)
-            if named is None:
-                named = walk.names[stream] = f"customer {event.customer!r}"
-            name = named
+            if not kept.named:
+                kept.name, kept.named = f"customer {event.customer!r}", True
             # The stream's id is derived from the customer's key: checked once per key.
-            if walk.keys.get(stream) != event.customer:
+            if kept.customer != event.customer:
                 if str(customer_id(event.customer)) == stream:
-                    walk.keys[stream] = event.customer
+                    kept.customer = event.customer
                 else:
                     problems.append(
-                        f"{_at(name, version, notification)}: names a customer whose id "
+                        f"{_at(kept.name, version, notification)}: names a customer whose id "
                         "is not this stream's"
                     )
         else:
             problems.append(
-                f"{_at(name, version, notification)}: not a customer event ({notification.topic})"
+                f"{_at(kept.name, version, notification)}: not a customer event "
+                f"({notification.topic})"
             )
-    hashed = event_hash(walk.last_hash.get(stream, GENESIS), notification)
-    walk.last_hash[stream] = hashed
+    if isinstance(originator, UUID):
+        # Every UUID spelling of this stream is the same UUID: its hex is worked out once.
+        text = kept.hex or originator.hex
+        kept.hex = text
+    else:
+        text = stream_hex(originator)
+    hashed = kept.hash = chained_hash(
+        kept.hash, notification.topic, text, version, notification.state
+    )
     recorded = walk.links.get(notification.id)
     if recorded is None:
         problems.append(
-            f"{_at(name, version, notification)}: no chain hash recorded: "
+            f"{_at(kept.name, version, notification)}: no chain hash recorded: "
             "inserted outside the engine"
         )
     elif recorded != hashed:
         problems.append(
-            f"{_at(name, version, notification)}: hash mismatch: its type, time, payload "
+            f"{_at(kept.name, version, notification)}: hash mismatch: its type, time, payload "
             "or position was changed"
         )
     walk.count += 1

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from math import isfinite
+from typing import Annotated, Any, TypeVar, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import PlainSerializer, ValidationError, WrapSerializer
 
 from trustengine.domain.base import CustomerEvent
 from trustengine.domain.events import EVENT_TYPES, EventCorrected
@@ -167,8 +168,10 @@ def to_contract(event: CustomerEvent, *, with_id: bool = False) -> dict[str, Any
     """The contract-shaped dict of ``event`` (JSON-ready: times as ISO 8601 strings); with
     ``with_id``, a stored event's ``id`` first (as export writes it)."""
     out: dict[str, Any] = {}
-    if with_id and event.event_id is not None:
-        out["id"] = event.event_id
+    if with_id:
+        stored_id = event.event_id
+        if stored_id is not None:
+            out["id"] = stored_id
     out["type"] = event.type_name
     out["customer"] = event.customer
     if event.case is not None:
@@ -178,6 +181,16 @@ def to_contract(event: CustomerEvent, *, with_id: bool = False) -> dict[str, Any
         out["actor"] = event.actor
     if event.channel is not None:
         out["channel"] = event.channel
+    data = _data(event)
+    out["data"] = _dumped_data(event) if data is None else data
+    if event.source is not None:
+        out["source"] = event.source.model_dump(exclude_none=True)
+    return out
+
+
+def _dumped_data(event: CustomerEvent) -> dict[str, Any]:
+    """The ``data`` object through pydantic's dump: what :func:`_data` gives, for any
+    value it does not take on itself (the reference it is tested against)."""
     data = event.model_dump(mode="json", include=set(event.data_fields()), exclude_none=True)
     for name in data:
         value = getattr(event, name)
@@ -188,10 +201,84 @@ def to_contract(event: CustomerEvent, *, with_id: bool = False) -> dict[str, Any
             data[name] = _json_number(value)
         elif isinstance(value, CustomerEvent):
             data[name] = to_contract(value)  # a correction's replacement
-    out["data"] = data
-    if event.source is not None:
-        out["source"] = event.source.model_dump(exclude_none=True)
-    return out
+    return data
+
+
+def _data(event: CustomerEvent) -> dict[str, Any] | None:
+    """The ``data`` object read off the model's fields, without pydantic's dump, or None
+    when a value is not one whose dump is known here (then :func:`_dumped_data` makes it).
+
+    The same dict as :func:`_dumped_data`, key for key and in the same order: the fields
+    in the model's order, None left out (``exclude_none``); a time, an amount and a
+    replacement converted as there; and a value of exactly ``str``, ``int``, ``bool`` or
+    a finite ``float`` as it is, which is what pydantic's JSON-mode dump of such a value
+    is for a field with no serializer of its own (a field that has one is taken as it
+    is only for a replacement, which is converted whatever its serializer does).
+    """
+    data: dict[str, Any] = {}
+    for name, custom in _data_plan(type(event)):
+        value = getattr(event, name)
+        if value is None:
+            continue
+        kind = type(value)
+        if kind is str or kind is int or kind is bool:
+            if custom:
+                return None
+            data[name] = value
+        elif kind is float:
+            if custom or not isfinite(value):
+                return None
+            data[name] = value
+        elif isinstance(value, datetime):
+            data[name] = value.isoformat()
+        elif isinstance(value, Decimal):
+            data[name] = _json_number(value)
+        elif isinstance(value, CustomerEvent):
+            data[name] = to_contract(value)
+        else:
+            return None
+    return data
+
+
+def _data_plan(cls: type[CustomerEvent]) -> tuple[tuple[str, bool], ...]:
+    """Each data field of ``cls`` in the model's order, with whether pydantic would dump
+    it through a serializer of its own (then :func:`_data` leaves it to the dump)."""
+    try:
+        return _DATA_PLANS[cls]
+    except KeyError:
+        decorators = cls.__pydantic_decorators__
+        whole = bool(decorators.model_serializers)
+        by_decorator = {
+            name for item in decorators.field_serializers.values() for name in item.info.fields
+        }
+        plan = _DATA_PLANS[cls] = tuple(
+            (
+                name,
+                whole
+                or name in by_decorator
+                or "*" in by_decorator
+                or _has_serializer(cls.model_fields[name].metadata)
+                or _has_serializer_in(cls.model_fields[name].annotation),
+            )
+            for name in cls.data_fields()
+        )
+        return plan
+
+
+def _has_serializer(metadata: Iterable[object]) -> bool:
+    return any(isinstance(item, _SERIALIZERS) for item in metadata)
+
+
+def _has_serializer_in(annotation: object) -> bool:
+    """Whether a serializer sits anywhere in ``annotation`` (an ``Annotated`` in a union)."""
+    if get_origin(annotation) is Annotated:
+        inner, *metadata = get_args(annotation)
+        return _has_serializer(metadata) or _has_serializer_in(inner)
+    return any(_has_serializer_in(arg) for arg in get_args(annotation))
+
+
+_SERIALIZERS = (PlainSerializer, WrapSerializer)
+_DATA_PLANS: dict[type[CustomerEvent], tuple[tuple[str, bool], ...]] = {}
 
 
 def _json_number(value: Decimal) -> int | float | str:
@@ -206,12 +293,12 @@ def _json_number(value: Decimal) -> int | float | str:
 
 def dumps(event: CustomerEvent, *, with_id: bool = False) -> str:
     """One JSON Lines line (without the newline) for ``event`` (see :func:`to_contract`)."""
-    return json.dumps(
-        to_contract(event, with_id=with_id),
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
-    )
+    return _ENCODER.encode(to_contract(event, with_id=with_id))
+
+
+# What json.dumps(..., separators=(",", ":"), ensure_ascii=False, allow_nan=False) builds
+# on every call, built once (it keeps no state between calls).
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 def _name(key: str) -> str:

@@ -43,11 +43,21 @@ def norm_stream(stream: str) -> str:
 
 def event_hash(previous: str, stored: StoredEvent) -> str:
     """The chained hash of ``stored``, following the customer's ``previous`` hash."""
+    return chained_hash(
+        previous,
+        stored.topic,
+        stream_hex(stored.originator_id),
+        stored.originator_version,
+        stored.state,
+    )
+
+
+def chained_hash(previous: str, topic: str, stream_text: str, version: int, state: bytes) -> str:
+    """:func:`event_hash` from its parts, ``stream_text`` being :func:`stream_hex` of the
+    stream id (a walk over many events of one stream works it out once)."""
     # The same bytes as updating part by part, each followed by the separator, in one go.
-    stream_text = stream_hex(stored.originator_id)
-    head = f"{previous}\x1f{stored.topic}\x1f{stream_text}\x1f{stored.originator_version}\x1f"
-    digest = hashlib.sha256(head.encode())
-    digest.update(stored.state)
+    digest = hashlib.sha256(f"{previous}\x1f{topic}\x1f{stream_text}\x1f{version}\x1f".encode())
+    digest.update(state)
     return digest.hexdigest()
 
 
@@ -115,6 +125,7 @@ __all__ = [
     "Recorded",
     "Seal",
     "advance_head",
+    "chained_hash",
     "event_hash",
     "link",
     "norm_stream",

@@ -83,18 +83,18 @@ class PersonalData:
             self._cache.update(self.store.keys(missing, create=True))
 
     def preload(self, ids: Iterable[UUID]) -> None:
-        """Read the keys of ``ids`` that are not in memory, in one round trip, creating
-        none (before reading a batch of events: one query, not one per customer). A
-        customer found without a key is looked up again when a key is asked for, as
-        before; the oldest keys in memory make room."""
-        missing = [i for i in dict.fromkeys(ids) if i not in self._cache]
+        """Read the keys of those of ``ids`` not in memory, in one round trip, creating
+        none: what a reader does before unsealing a batch of many customers' events. A
+        customer without a key (erased) is remembered as such, as :meth:`unseal` would."""
+        cache = self._cache
+        missing = list(dict.fromkeys([i for i in ids if i not in cache]))
         if not missing:
             return
         found = self.store.keys(missing, create=False)
-        cache = self._cache
-        while cache and len(cache) + len(found) > CACHE_LIMIT:
-            cache.pop(next(iter(cache)))
-        cache.update(found)
+        for id_ in missing:
+            if len(self._cache) >= CACHE_LIMIT:
+                self._cache.pop(next(iter(self._cache)))
+            self._cache[id_] = found.get(id_)
 
     def forget(self, id_: UUID) -> bool:
         """Destroy the customer's key, so their personal fields can never be read again."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from functools import lru_cache
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
@@ -201,6 +202,19 @@ class ChainedSQLiteRecorder(SQLChain, SQLiteApplicationRecorder):
 
     def _chain_reading(self) -> AbstractContextManager[SQLiteCursor]:
         return self.datastore.transaction(commit=False)
+
+    def convert_originator_id(self, originator_id: str) -> UUID | str:
+        # eventsourcing parses the id of every row it reads; a customer's rows share one
+        # (immutable) UUID instead, which later lookups by id also find faster.
+        if self.datastore.originator_id_type == "uuid":
+            return _parsed_uuid(originator_id)
+        return originator_id
+
+
+@lru_cache(maxsize=1 << 16)
+def _parsed_uuid(text: str) -> UUID:
+    """``UUID(text)``, bounded-cached: a long read meets each customer's id again and again."""
+    return UUID(text)
 
 
 class ChainedSQLiteProcessRecorder(ChainedSQLiteRecorder, SQLiteProcessRecorder):
