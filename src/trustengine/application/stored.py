@@ -24,6 +24,7 @@ from trustengine.persistence.recorders import READ_BATCH, ChainReader
 if TYPE_CHECKING:
     from eventsourcing.application import Application
 
+    from trustengine.persistence.personal import PersonalData
     from trustengine.persistence.target import StoreTarget
 
     _Base = Application[UUID]
@@ -35,6 +36,7 @@ class StoreReadsMixin(_Base):
     """Reads of the event store itself (no read model)."""
 
     target: StoreTarget
+    personal: PersonalData
 
     def history(
         self,
@@ -98,11 +100,23 @@ class StoreReadsMixin(_Base):
             start = batch[-1].id + 1
 
     def all_events(self) -> Iterator[CustomerEvent]:
-        """Every stored event, decoded, in the order the store recorded them."""
-        for notification in self.notifications():
+        """Every stored event, decoded, in the order the store recorded them.
+
+        Read a batch at a time; the batch's keys are read in one query before it is
+        decoded (not one query per customer once the key cache is full)."""
+        start = 1
+        decode = self.mapper.to_domain_event
+        while True:
+            batch = self.recorder.select_notifications(start, READ_BATCH)
+            if not batch:
+                return
+            self.personal.preload(
+                {n.originator_id for n in batch if isinstance(n.originator_id, UUID)}
+            )
             with self._decoding():
-                event = self.mapper.to_domain_event(notification)
-            yield cast(CustomerEvent, event)
+                events = [cast(CustomerEvent, decode(n)) for n in batch]
+            yield from events
+            start = batch[-1].id + 1
 
     @contextmanager
     def _decoding(self) -> Iterator[None]:
