@@ -51,7 +51,6 @@ from trustengine.readmodel.queries import AT_RISK_PHASES, CustomerSort
 from trustengine.readmodel.read_model import ReadModel
 from trustengine.readmodel.snapshots import FoldSnapshots
 from trustengine.readmodel.timeline import timeline_rows
-from trustengine.report import build_report
 from trustengine.scoring.history import as_of as history_as_of
 from trustengine.scoring.policy import DEFAULT_TRUST_POLICY
 from trustengine.scoring.sla import DEFAULT_SLA_POLICY
@@ -277,6 +276,8 @@ class ReadingMixin:
         either open), grouped by ``week`` or ``month``: see :mod:`trustengine.report`.
         Raises :class:`ReportWindowError` for a backwards window or a bad grouping."""
         with self.read_model() as model:
+            from trustengine.report import build_report  # here: only a report needs it (start-up)
+
             return Report.model_validate(build_report(model.db, since=since, until=until, by=by))
 
     # --- helpers -------------------------------------------------------------------

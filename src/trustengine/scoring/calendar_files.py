@@ -19,8 +19,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
-
 from trustengine.exceptions import PolicyError
 from trustengine.scoring.calendars import WEEKDAYS, Block, Calendar
 from trustengine.scoring.policy import load_toml, policy_dir
@@ -171,6 +169,8 @@ def _holidays(source: Mapping[str, Any], path: Path) -> Callable[[date], str | N
 
 
 def _country(country: str, subdivision: object, path: Path) -> Callable[[date], str | None]:
+    import holidays  # here, not above: only a calendar naming a country needs it (start-up)
+
     sub = None if subdivision is None else str(subdivision)
     try:
         table = holidays.country_holidays(country, subdiv=sub)
