@@ -22,7 +22,7 @@ order :meth:`record_numbered` stores one batch in.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Container, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -104,15 +104,23 @@ class StreamingMixin(_Base):
             pass
         refused.raise_any()
 
-    def record_spooled(self, spool: Spool, *, progress: Progress | None = None) -> tuple[int, int]:
+    def record_spooled(
+        self,
+        spool: Spool,
+        *,
+        progress: Progress | None = None,
+        leave_out: Container[int] = (),
+    ) -> tuple[int, int]:
         """Store the spool's lines all or nothing, a customer at a time, in one transaction;
         (events stored, lines skipped for erased customers). Facts already stored are
         skipped, as by :meth:`record_numbered`; a bad line anywhere raises
-        :class:`BatchRejectedError` listing every bad line, and nothing is stored."""
+        :class:`BatchRejectedError` listing every bad line, and nothing is stored. The
+        lines at the positions in ``leave_out`` are not read (a quarantine set them aside).
+        """
         with self._write_lock:
             for _ in range(MAX_ATTEMPTS):
                 try:
-                    return self._record_spooled(spool, progress)
+                    return self._record_spooled(spool, progress, leave_out)
                 except IntegrityError:
                     self.conflicts += 1
                     continue
@@ -133,7 +141,9 @@ class StreamingMixin(_Base):
             f"the positions this import writes kept being taken; gave up after {MAX_ATTEMPTS} tries"
         )
 
-    def _record_spooled(self, spool: Spool, progress: Progress | None) -> tuple[int, int]:
+    def _record_spooled(
+        self, spool: Spool, progress: Progress | None, leave_out: Container[int]
+    ) -> tuple[int, int]:
         refused = _Refusals()
         self.at_rest.settle()
         erasing: list[UUID] = []
@@ -142,7 +152,8 @@ class StreamingMixin(_Base):
             # Read once the lock is held: no event stored after it can be earlier.
             now = self.clock()
             chunk = _Chunk(self, insert, erasing)
-            for customers, count, skipped in self._staged(spool, now, refused, progress):
+            staged = self._staged(spool, now, refused, progress, leave_out)
+            for customers, count, skipped in staged:
                 erased += skipped
                 if refused:
                     continue  # it will roll back: nothing more to write, only to check
@@ -162,10 +173,13 @@ class StreamingMixin(_Base):
         now: datetime,
         refused: _Refusals,
         progress: Progress | None,
+        leave_out: Container[int] = (),
     ) -> Iterable[tuple[list[Customer], int, int]]:
         """Each customer's lines parsed and staged: (customers with events to store, how
         many, lines skipped for an erased customer); refusals go to ``refused``."""
         for group in spool.customers():
+            if leave_out:
+                group = [(position, text) for position, text in group if position not in leave_out]
             drafts, positions, problems, causes = parse_numbered(group)
             refused.parsed.extend(
                 (position, text, cause)

@@ -42,7 +42,7 @@ from trustengine.interchange.jsonl import (
     import_spool,
     spooled_file,
 )
-from trustengine.interchange.quarantine import decode_each, import_quarantined
+from trustengine.interchange.quarantine import import_spool_quarantined, spooled_each
 from trustengine.persistence.chain import Seal
 from trustengine.readmodel.check import ViewsReport, check_views
 from trustengine.scoring.policy import DEFAULT_TRUST_POLICY
@@ -184,13 +184,14 @@ def import_(
 
 
 def _import_quarantined(file: IO[bytes], name: str, rejects: str, db: str) -> None:
-    items, bad = decode_each(file)
+    spool, bad = spooled_each(file)
     with (
+        spool,
         whole_output("--quarantine", rejects, private=True) as out,
         open_engine(db, create=True) as engine,
-        progress_bar(f"Importing {name}", len(items)) as advance,
+        progress_bar(f"Importing {name}", spool.lines) as advance,
     ):
-        result = import_quarantined(engine, items, out, name=name, bad=bad, progress=advance)
+        result = import_spool_quarantined(engine, spool, out, name=name, bad=bad, progress=advance)
     count = len(result.rejected)
     dependants = f" ({result.dependants} of them dependants)" if result.dependants else ""
     click.echo(
