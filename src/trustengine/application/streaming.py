@@ -29,7 +29,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, OperationalError
 
-from trustengine.application.drafts import erased_now, parse_numbered
+from trustengine.application.drafts import erased_now, gc_paused, parse_numbered
 from trustengine.domain.customer import Customer
 from trustengine.exceptions import (
     BatchRejectedError,
@@ -77,6 +77,7 @@ class StreamingMixin(_Base):
     personal: PersonalData
     _write_lock: threading.RLock
     _has_events: bool
+    _known_empty: bool
 
     if TYPE_CHECKING:  # provided by the other parts of the ledger
 
@@ -93,6 +94,8 @@ class StreamingMixin(_Base):
 
         def _distrust(self, ids: Iterable[UUID]) -> None: ...
 
+        def _store_is_empty(self) -> bool: ...
+
         def _prepare_keys(self, customers: Sequence[Customer]) -> None: ...
 
     def check_spooled(self, spool: Spool) -> None:
@@ -100,8 +103,9 @@ class StreamingMixin(_Base):
         raise :class:`BatchRejectedError` listing every bad line."""
         refused = _Refusals()
         now = self.clock()
-        for _ in self._staged(spool, now, refused, None):
-            pass
+        with gc_paused():
+            for _ in self._staged(spool, now, refused, None):
+                pass
         refused.raise_any()
 
     def record_spooled(
@@ -117,7 +121,7 @@ class StreamingMixin(_Base):
         :class:`BatchRejectedError` listing every bad line, and nothing is stored. The
         lines at the positions in ``leave_out`` are not read (a quarantine set them aside).
         """
-        with self._write_lock:
+        with self._write_lock, gc_paused():
             for _ in range(MAX_ATTEMPTS):
                 try:
                     return self._record_spooled(spool, progress, leave_out)
@@ -152,13 +156,19 @@ class StreamingMixin(_Base):
             # Read once the lock is held: no event stored after it can be earlier.
             now = self.clock()
             chunk = _Chunk(self, insert, erasing)
-            staged = self._staged(spool, now, refused, progress, leave_out)
-            for customers, count, skipped in staged:
-                erased += skipped
-                if refused:
-                    continue  # it will roll back: nothing more to write, only to check
-                stored += count
-                chunk.add(customers)
+            # Empty now, empty until this transaction ends (its own rows are not seen by
+            # the reads of loading): no customer needs loading, and no query says so.
+            self._known_empty = self._store_is_empty()
+            try:
+                staged = self._staged(spool, now, refused, progress, leave_out)
+                for customers, count, skipped in staged:
+                    erased += skipped
+                    if refused:
+                        continue  # it will roll back: nothing more to write, only to check
+                    stored += count
+                    chunk.add(customers)
+            finally:
+                self._known_empty = False
             refused.raise_any()  # rolls the transaction back
             chunk.flush()
         for id_ in erasing:
