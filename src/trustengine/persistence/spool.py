@@ -50,15 +50,20 @@ class Spool:
         self._db.execute(
             "CREATE TABLE lines (grp INTEGER NOT NULL, position INTEGER NOT NULL, text TEXT)"
         )
-        self._groups: dict[str, int] = {}
+        self._groups: dict[str, int] | None = {}
+        """Customer key to their group, while lines are added (dropped once read back)."""
+        self._customers = 0
         self._buffer: list[tuple[int, int, str]] = []
         self.lines = 0
         """How many lines were added."""
 
     def add(self, position: int, text: str) -> None:
         """Keep line ``text``, at ``position`` (its line number) in the file."""
+        groups = self._groups
+        if groups is None:
+            raise ValueError("the spool was read back: it takes no more lines")
         key = customer_of(text)
-        group = UNKEYED if key is None else self._groups.setdefault(key, len(self._groups))
+        group = UNKEYED if key is None else groups.setdefault(key, len(groups))
         self._buffer.append((group, position, text))
         self.lines += 1
         if len(self._buffer) >= INSERT_ROWS:
@@ -73,7 +78,7 @@ class Spool:
     @property
     def customers_count(self) -> int:
         """How many customers the lines name."""
-        return len(self._groups)
+        return self._customers if self._groups is None else len(self._groups)
 
     def _flush(self) -> None:
         if self._buffer:
@@ -84,8 +89,11 @@ class Spool:
 
     def customers(self) -> Iterator[list[tuple[int, str]]]:
         """The lines customer by customer (those naming none first), each customer's in
-        file order, as lists of (line number, text); may be read again."""
+        file order, as lists of (line number, text); may be read again. Once read, the
+        spool takes no more lines (its customers' keys are let go)."""
         self._flush()
+        if self._groups is not None:
+            self._customers, self._groups = len(self._groups), None
         rows = self._db.execute("SELECT grp, position, text FROM lines ORDER BY grp, position")
         group: list[tuple[int, str]] = []
         current: int | None = None

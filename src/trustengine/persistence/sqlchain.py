@@ -72,6 +72,14 @@ class ChainSQL:
     """A stream id as the store's ``originator_id`` columns hold it."""
 
 
+def _canonical(stream: UUID | str) -> str:
+    """:func:`norm_stream` without its cache for a UUID (whose text is canonical already):
+    appending a batch of new customers would otherwise fill the cache with each of them."""
+    if isinstance(stream, UUID):
+        return str(stream)
+    return norm_stream(str(stream))
+
+
 class SQLChain(ABC):
     """The chain's writes and reads over :class:`ChainSQL` statements; a recorder mixin.
 
@@ -97,7 +105,7 @@ class SQLChain(ABC):
         sql = self.chain_sql
         wanted: dict[str, tuple[UUID | str, int]] = {}
         for stored in stored_events:
-            key = norm_stream(str(stored.originator_id))
+            key = _canonical(stored.originator_id)
             if key not in wanted:
                 wanted[key] = (stored.originator_id, stored.originator_version - 1)
         # A stream may start at position 0 (an aggregate's INITIAL_VERSION), so its
@@ -109,10 +117,10 @@ class SQLChain(ABC):
             if row["stream"] is None:
                 head = Seal(int(row["position"]), str(row["hash"]))
             elif row["hash"] is not None:
-                found[norm_stream(str(row["stream"])), int(row["position"])] = str(row["hash"])
+                found[_canonical(row["stream"]), int(row["position"])] = str(row["hash"])
 
         def recorded(stream: UUID | str, position: int) -> str | None:
-            return found.get((norm_stream(str(stream)), position))
+            return found.get((_canonical(stream), position))
 
         links, head = link(stored_events, recorded, head)
         for start in range(0, len(links), CHAIN_SLICE):
