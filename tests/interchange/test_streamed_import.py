@@ -4,6 +4,7 @@ what it stores is what one batch stores, all or nothing, on every backend."""
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -18,7 +19,7 @@ from tests.examples import event
 from trustengine import TrustEngine
 from trustengine.application import streaming
 from trustengine.application.engine import Ledger
-from trustengine.exceptions import ImportRejectedError
+from trustengine.exceptions import ImportRejectedError, LockTimeoutError
 from trustengine.integrity.verify import verify
 from trustengine.interchange.codec import dumps
 from trustengine.interchange.jsonl import import_lines
@@ -268,3 +269,20 @@ def test_a_kill_mid_import_leaves_nothing_of_it_stored(durable_target: str, tmp_
     assert import_lines(reopened, lines_of(HISTORY)).stored == 400
     assert verify(reopened).ok
     reopened.close()
+
+
+def test_an_import_that_cannot_have_the_lock_says_so_and_stores_nothing(tmp_path: Path) -> None:
+    db = tmp_path / "trust.db"
+    TrustEngine(str(db)).close()
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer, mid-transaction
+    engine = TrustEngine(str(db), lock_timeout=1)
+    try:
+        with pytest.raises(LockTimeoutError, match="waited 1 s for the lock"):
+            import_lines(engine, lines_of(HISTORY))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert engine.recorder.max_notification_id() in (0, None)
+    assert import_lines(engine, lines_of(HISTORY)).stored == 400
+    engine.close()
