@@ -22,7 +22,7 @@ from trustengine.application.engine import Ledger
 from trustengine.exceptions import ImportRejectedError, LockTimeoutError
 from trustengine.integrity.verify import verify
 from trustengine.interchange.codec import dumps
-from trustengine.interchange.jsonl import import_lines
+from trustengine.interchange.jsonl import import_items, import_lines
 from trustengine.persistence.spool import Spool
 from trustengine.testing.synth import generate_history
 
@@ -231,7 +231,7 @@ KILLED = """
 import os, signal, sys
 from trustengine import TrustEngine
 from trustengine.application import streaming
-from trustengine.interchange.jsonl import import_lines
+from trustengine.interchange.jsonl import import_items, import_lines
 
 streaming.CHUNK_EVENTS = 7
 flush, flushes = streaming._Chunk.flush, []
@@ -286,3 +286,20 @@ def test_an_import_that_cannot_have_the_lock_says_so_and_stores_nothing(tmp_path
     assert engine.recorder.max_notification_id() in (0, None)
     assert import_lines(engine, lines_of(HISTORY)).stored == 400
     engine.close()
+
+
+def test_a_line_with_a_lone_surrogate_is_refused_in_words_as_by_one_batch() -> None:
+    line = json.dumps(event("CustomerRegistered", "cust-1", name="A"), ensure_ascii=False)
+    line = line.replace('"A"', '"A\ud800"')
+    batch, streamed = Ledger(":memory:"), Ledger(":memory:")
+    outcomes = []
+    for engine, run in (
+        (batch, lambda e: import_items(e, [(1, line)])),
+        (streamed, lambda e: import_lines(e, [line])),
+    ):
+        try:
+            outcomes.append(("stored", run(engine).stored))
+        except ImportRejectedError as refused:
+            outcomes.append(("refused", refused.lines))
+        engine.close()
+    assert outcomes[0] == outcomes[1]

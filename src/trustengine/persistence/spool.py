@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 CACHE_KIB = 16384
 """The spool's page cache (and sorter memory), in KiB: the most it holds in memory."""
@@ -41,19 +42,23 @@ def customer_of(text: str) -> str | None:
 class Spool:
     """Numbered lines of an import, kept on a private temporary database by customer."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, objects: bool = False) -> None:
+        self.objects = objects
+        """Whether lines are read back as the JSON objects they hold (decoded as
+        ``json.loads`` does, floats as floats) rather than as text: for events that were
+        dicts before they were spooled, so that they are parsed as those dicts were."""
         # "" opens a private temporary database on disk, deleted when it is closed.
         self._db = sqlite3.connect("", isolation_level=None)
         self._db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         self._db.execute("PRAGMA journal_mode = OFF")
         self._db.execute("PRAGMA synchronous = OFF")
         self._db.execute(
-            "CREATE TABLE lines (grp INTEGER NOT NULL, position INTEGER NOT NULL, text TEXT)"
+            "CREATE TABLE lines (grp INTEGER NOT NULL, position INTEGER NOT NULL, text BLOB)"
         )
         self._groups: dict[str, int] | None = {}
         """Customer key to their group, while lines are added (dropped once read back)."""
         self._customers = 0
-        self._buffer: list[tuple[int, int, str]] = []
+        self._buffer: list[tuple[int, int, bytes]] = []
         self.lines = 0
         """How many lines were added."""
 
@@ -64,7 +69,9 @@ class Spool:
             raise ValueError("the spool was read back: it takes no more lines")
         key = customer_of(text)
         group = UNKEYED if key is None else groups.setdefault(key, len(groups))
-        self._buffer.append((group, position, text))
+        # As bytes: a str from the library may hold lone surrogates, which SQLite's text
+        # (UTF-8) cannot; "surrogatepass" gives them back as they were.
+        self._buffer.append((group, position, text.encode("utf-8", "surrogatepass")))
         self.lines += 1
         if len(self._buffer) >= INSERT_ROWS:
             self._flush()
@@ -87,22 +94,24 @@ class Spool:
             self._db.execute("COMMIT")
             self._buffer = []
 
-    def customers(self) -> Iterator[list[tuple[int, str]]]:
+    def customers(self) -> Iterator[list[tuple[int, Any]]]:
         """The lines customer by customer (those naming none first), each customer's in
-        file order, as lists of (line number, text); may be read again. Once read, the
+        file order, as lists of (line number, text, or object with :attr:`objects`); may
+        be read again. Once read, the
         spool takes no more lines (its customers' keys are let go)."""
         self._flush()
         if self._groups is not None:
             self._customers, self._groups = len(self._groups), None
         rows = self._db.execute("SELECT grp, position, text FROM lines ORDER BY grp, position")
-        group: list[tuple[int, str]] = []
+        group: list[tuple[int, Any]] = []
         current: int | None = None
-        for grp, position, text in rows:
+        for grp, position, raw in rows:
             if grp != current and group:
                 yield group
                 group = []
             current = grp
-            group.append((position, text))
+            text = raw.decode("utf-8", "surrogatepass")
+            group.append((position, json.loads(text) if self.objects else text))
         if group:
             yield group
 
