@@ -27,6 +27,7 @@ from trustengine.application.drafts import EventInput, utc_now
 from trustengine.application.keyed import KeysMixin
 from trustengine.application.loading import LoadingMixin
 from trustengine.application.stored import StoreReadsMixin, check_times
+from trustengine.application.streaming import StreamingMixin
 from trustengine.application.writing import WritingMixin
 from trustengine.domain.times import parse_duration
 from trustengine.exceptions import StoreError
@@ -73,6 +74,7 @@ def default_future_tolerance() -> timedelta:
 
 class Ledger(
     WritingMixin,
+    StreamingMixin,
     LoadingMixin,
     StoreReadsMixin,
     KeysMixin,

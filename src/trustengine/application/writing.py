@@ -83,6 +83,7 @@ class WritingMixin(_Base):
     personal: PersonalData
     _write_lock: threading.RLock
     _has_events: bool
+    _known_empty = False
 
     if TYPE_CHECKING:  # provided by the other parts of the ledger
 
@@ -356,6 +357,8 @@ class WritingMixin(_Base):
         return recordings
 
     def _store_is_empty(self) -> bool:
+        if self._known_empty:  # a streamed import holds the lock on a store it found empty
+            return True
         # Events are never deleted: once the store has one, skip the query for good.
         if not self._has_events:
             self._has_events = bool(self.recorder.max_notification_id())

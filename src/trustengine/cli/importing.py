@@ -30,6 +30,7 @@ from trustengine.interchange.adapters import cfpb, csvmap, freshdesk, zendesk
 from trustengine.interchange.adapters.mapping import NO_MAPPING, Mapping, load_mapping
 from trustengine.interchange.adapters.report import ConversionReport
 from trustengine.interchange.quarantine import import_quarantined
+from trustengine.persistence.spool import Spool
 from trustengine.terminal.escape import escape_controls
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -221,24 +222,28 @@ def _counted(title: str, counts: dict[str, int]) -> list[str]:
 def store(converted: Converted, db: str, *, max_errors: int) -> tuple[int, int]:
     """Store the converted events all or nothing; (stored, erased). A refusal names each
     refused event by its place and source and stores nothing."""
-    items = converted.items()
+    # Spooled as JSON and read back as the same dicts: checked and written a customer at
+    # a time (application/streaming.py), the converted events are all that is held.
+    spool = Spool(objects=True).extend(
+        (position, json.dumps(event)) for position, event in converted.items()
+    )
     try:
-        if is_new_store(db):
-            # Checked first, so that a refused import leaves no new store behind.
-            scratch = Ledger(":memory:", future_tolerance=current_tolerance())
-            try:
-                scratch.check_numbered(items, erased=[])
-            finally:
-                scratch.close()
-        erased: list[int] = []
-        with (
-            open_engine(db, create=True) as engine,
-            progress_bar(f"Importing {converted.path}", len(items)) as advance,
-        ):
-            stored = engine.record_numbered(items, progress=advance, erased=erased)
+        with spool:
+            if is_new_store(db):
+                # Checked first, so that a refused import leaves no new store behind.
+                scratch = Ledger(":memory:", future_tolerance=current_tolerance())
+                try:
+                    scratch.check_spooled(spool)
+                finally:
+                    scratch.close()
+            with (
+                open_engine(db, create=True) as engine,
+                progress_bar(f"Importing {converted.path}", spool.lines) as advance,
+            ):
+                stored, erased = engine.record_spooled(spool, progress=advance)
     except BatchRejectedError as rejected:
         raise InputError(_refused(converted, rejected.problems, max_errors)) from None
-    return stored, len(erased)
+    return stored, erased
 
 
 def _refused(converted: Converted, problems: list[tuple[int, str]], max_errors: int) -> str:
@@ -256,9 +261,7 @@ def store_quarantined(converted: Converted, db: str, rejects: str) -> tuple[int,
     """Store every good converted event and write each refused one, as a contract line
     with ``_rejected`` (its ``line`` the event's place in the conversion), to
     ``rejects``; (stored, already stored, rejected)."""
-    lines = [
-        (position, json.dumps(event, ensure_ascii=False)) for position, event in converted.items()
-    ]
+    lines = [(position, json.dumps(event)) for position, event in converted.items()]
     with (
         whole_output("--quarantine", rejects, private=True) as out,
         open_engine(db, create=True) as engine,

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Sequence
 from importlib import resources
 from typing import IO, Any
 
 import click
 
-from trustengine.application.engine import EventInput
 from trustengine.cli import importing
 from trustengine.cli.checkpoints import (
     checkpoint_consistency,
@@ -37,14 +35,14 @@ from trustengine.integrity.verify import verify as verify_store
 from trustengine.interchange.jsonl import (
     MAX_ERRORS,
     ImportResult,
-    check_items,
+    check_spool,
     decoded_lines,
     export_lines,
-    import_items,
     import_lines,
-    numbered_lines,
+    import_spool,
+    spooled_file,
 )
-from trustengine.interchange.quarantine import decode_each, import_quarantined
+from trustengine.interchange.quarantine import import_spool_quarantined, spooled_each
 from trustengine.persistence.chain import Seal
 from trustengine.readmodel.check import ViewsReport, check_views
 from trustengine.scoring.policy import DEFAULT_TRUST_POLICY
@@ -168,31 +166,32 @@ def import_(
             raise InputError("--quarantine sets lines aside: an --archive is restored whole")
         _import_quarantined(binary, name, quarantine, db)
         return
-    lines = decoded_lines(binary, name=name)
     if archive:
-        restore(db, lines, name, public_key)
+        restore(db, decoded_lines(binary, name=name), name, public_key)
         return
-    items: Sequence[tuple[int, EventInput]] = list(numbered_lines(lines))
-    if is_new_store(db):
-        items = check_items(
-            items, name=name, max_errors=max_errors, future_tolerance=current_tolerance()
-        )
-    with (
-        open_engine(db, create=True) as engine,
-        progress_bar(f"Importing {name}", len(items)) as advance,
-    ):
-        result = import_items(engine, items, name=name, progress=advance, max_errors=max_errors)
+    with spooled_file(binary, name=name) as spool:
+        if is_new_store(db):
+            # Checked first, so that a refused import leaves no new store behind.
+            check_spool(
+                spool, name=name, max_errors=max_errors, future_tolerance=current_tolerance()
+            )
+        with (
+            open_engine(db, create=True) as engine,
+            progress_bar(f"Importing {name}", spool.lines) as advance,
+        ):
+            result = import_spool(engine, spool, name=name, progress=advance, max_errors=max_errors)
     click.echo(f"Imported {result.stored} events ({_skipped(result)}) from {name}.")
 
 
 def _import_quarantined(file: IO[bytes], name: str, rejects: str, db: str) -> None:
-    items, bad = decode_each(file)
+    spool, bad = spooled_each(file)
     with (
+        spool,
         whole_output("--quarantine", rejects, private=True) as out,
         open_engine(db, create=True) as engine,
-        progress_bar(f"Importing {name}", len(items)) as advance,
+        progress_bar(f"Importing {name}", spool.lines) as advance,
     ):
-        result = import_quarantined(engine, items, out, name=name, bad=bad, progress=advance)
+        result = import_spool_quarantined(engine, spool, out, name=name, bad=bad, progress=advance)
     count = len(result.rejected)
     dependants = f" ({result.dependants} of them dependants)" if result.dependants else ""
     click.echo(

@@ -22,6 +22,7 @@ from trustengine.domain.events import EVENT_TYPES
 from trustengine.exceptions import BatchRejectedError, ImportRejectedError, InvalidEventError
 from trustengine.interchange.codec import REJECTED_KEY, parse_line
 from trustengine.persistence.recorders import Progress
+from trustengine.persistence.spool import Spool
 
 LINE_KEY = "_line"
 """The key of a rejected line that is no JSON object, kept as text."""
@@ -174,7 +175,7 @@ def _cause(
 
 def import_quarantined(
     engine: Ledger,
-    items: Sequence[tuple[int, str]],
+    items: Iterable[tuple[int, str]],
     rejects: IO[str],
     *,
     name: str = "-",
@@ -182,19 +183,67 @@ def import_quarantined(
     progress: Progress | None = None,
 ) -> QuarantineResult:
     """Store every good line of ``items`` (all or nothing) and write the rejected ones to
-    ``rejects``; return what was done."""
-    events, rejected = sort_out(engine, items, bad=bad)
-    erased: list[int] = []
+    ``rejects``; return what was done (see :func:`import_spool_quarantined`)."""
+    with Spool().extend(items) as spool:
+        return import_spool_quarantined(
+            engine, spool, rejects, name=name, bad=bad, progress=progress
+        )
+
+
+def import_spool_quarantined(
+    engine: Ledger,
+    spool: Spool,
+    rejects: IO[str],
+    *,
+    name: str = "-",
+    bad: Sequence[Rejected] = (),
+    progress: Progress | None = None,
+) -> QuarantineResult:
+    """Store every good line of ``spool`` (all or nothing) and write the rejected ones to
+    ``rejects``, a customer at a time: each customer's lines are sorted out on their own
+    (a line depends only on lines of its customer), then the good ones of every customer
+    are stored in one transaction (:meth:`Ledger.record_spooled`). Only the rejected
+    lines are held in memory."""
+    rejected: list[Rejected] = list(bad)
+    for group in spool.customers():
+        _, refused = sort_out(engine, group)
+        rejected.extend(refused)
+    rejected.sort(key=lambda item: item.line)
     try:
-        stored = engine.record_numbered(events, progress=progress, erased=erased)
+        stored, erased = engine.record_spooled(
+            spool, progress=progress, leave_out={item.line for item in rejected}
+        )
     except BatchRejectedError as refused:  # another writer changed these customers since
-        raise ImportRejectedError(name, refused.problems, total=len(items)) from None
+        raise ImportRejectedError(name, refused.problems, total=spool.lines) from None
     for item in rejected:
         rejects.write(rejected_line(item))
         rejects.write("\n")
     return QuarantineResult(
-        lines=len(items) + len(bad), stored=stored, erased=len(erased), rejected=rejected
+        lines=spool.lines + len(bad), stored=stored, erased=erased, rejected=rejected
     )
+
+
+def spooled_each(stream: Iterable[bytes]) -> tuple[Spool, list[Rejected]]:
+    """As :func:`decode_each`, with the good lines set aside in a :class:`Spool` (on disk)
+    rather than in a list."""
+    spool = Spool()
+    bad: list[Rejected] = []
+    try:
+        for number, raw in enumerate(stream, start=1):
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                byte = raw[error.start]
+                reason = f"not UTF-8 (byte 0x{byte:02x} at column {error.start + 1})"
+                bad.append(Rejected(number, raw.decode("utf-8", "backslashreplace"), reason))
+                continue
+            text = text.removeprefix("\ufeff") if number == 1 else text
+            if text.strip():
+                spool.add(number, text)
+    except BaseException:
+        spool.close()
+        raise
+    return spool, bad
 
 
 __all__ = [
@@ -203,6 +252,8 @@ __all__ = [
     "Rejected",
     "decode_each",
     "import_quarantined",
+    "import_spool_quarantined",
     "rejected_line",
     "sort_out",
+    "spooled_each",
 ]

@@ -15,6 +15,7 @@ import json
 import os
 from base64 import b64decode, b64encode
 from collections.abc import Iterable
+from itertools import islice
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -76,9 +77,11 @@ class PersonalData:
     def prepare(self, ids: Iterable[UUID], found: dict[UUID, bytes] | None = None) -> None:
         """Make sure each customer in ``ids`` has a key (one round trip for a batch);
         ``found`` are keys already read."""
+        wanted = list(ids)
+        self._make_room(len(wanted), keep=set(wanted))
         if found:
             self._cache.update(found)
-        missing = self.uncached(ids)
+        missing = self.uncached(wanted)
         if missing:
             self._cache.update(self.store.keys(missing, create=True))
 
@@ -95,6 +98,16 @@ class PersonalData:
             if len(self._cache) >= CACHE_LIMIT:
                 self._cache.pop(next(iter(self._cache)))
             self._cache[id_] = found.get(id_)
+
+    def _make_room(self, count: int, *, keep: set[UUID]) -> None:
+        """Drop the oldest cached keys (not those in ``keep``) so that ``count`` more fit
+        within :data:`CACHE_LIMIT`: an import of many customers keeps memory flat."""
+        excess = len(self._cache) + count - CACHE_LIMIT
+        if excess <= 0:
+            return
+        old = list(islice((i for i in self._cache if i not in keep), excess))
+        for id_ in old:
+            del self._cache[id_]
 
     def forget(self, id_: UUID) -> bool:
         """Destroy the customer's key, so their personal fields can never be read again."""

@@ -27,7 +27,7 @@ from trustengine.persistence.sqlchain import ChainSQL, one_stream, stream_links
 
 if TYPE_CHECKING:
     from eventsourcing.postgres import PostgresDatastore
-    from psycopg.sql import Composable, Composed
+    from psycopg.sql import Composed
 
 SLICE_EVENTS = 2000
 """Events per ``INSERT`` statement: a big batch is sent as several statements of at most
@@ -60,7 +60,7 @@ class CommandWrites:
     chain_sql: ChainSQL
     datastore: PostgresDatastore
     insert_events_statement: Composed
-    _lock_and_notify: Composable
+    _lock_and_notify: Composed
     _ready: Ready | None
 
     if TYPE_CHECKING:  # eventsourcing's recorder

@@ -109,6 +109,14 @@ def stream_links(rows: Any, stored_events: Sequence[StoredEvent]) -> tuple[list[
     return link(stored_events, lambda _stream, _position: previous, head)
 
 
+def _canonical(stream: UUID | str) -> str:
+    """:func:`norm_stream` without its cache for a UUID (whose text is canonical already):
+    appending a batch of new customers would otherwise fill the cache with each of them."""
+    if isinstance(stream, UUID):
+        return str(stream)
+    return norm_stream(str(stream))
+
+
 class SQLChain(ABC):
     """The chain's writes and reads over :class:`ChainSQL` statements; a recorder mixin.
 
@@ -142,7 +150,7 @@ class SQLChain(ABC):
             return
         wanted: dict[str, tuple[UUID | str, int]] = {}
         for stored in stored_events:
-            key = norm_stream(str(stored.originator_id))
+            key = _canonical(stored.originator_id)
             if key not in wanted:
                 wanted[key] = (stored.originator_id, stored.originator_version - 1)
         # A stream may start at position 0 (an aggregate's INITIAL_VERSION), so its
@@ -154,10 +162,10 @@ class SQLChain(ABC):
             if row["stream"] is None:
                 head = Seal(int(row["position"]), str(row["hash"]))
             elif row["hash"] is not None:
-                found[norm_stream(str(row["stream"])), int(row["position"])] = str(row["hash"])
+                found[_canonical(row["stream"]), int(row["position"])] = str(row["hash"])
 
         def recorded(stream: UUID | str, position: int) -> str | None:
-            return found.get((norm_stream(str(stream)), position))
+            return found.get((_canonical(stream), position))
 
         self._write_links(cursor, sql, *link(stored_events, recorded, head))
 
