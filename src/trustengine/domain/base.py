@@ -193,7 +193,9 @@ _NOT_FACT_FIELDS = _PLACEMENT_FIELDS | {"source"}
 class CustomerEvent(BaseModel, CanMutateAggregate[UUID]):
     """Something that happened in a customer relationship; immutable once recorded."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=False)
+    # defer_build: each event class builds its validator when first used, not at import;
+    # a command that reads only the read model (state, due) validates no event at all.
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=False, defer_build=True)
 
     originator_id: UUID = NIL_ID
     """The customer's aggregate id (assigned when the customer records the event)."""
