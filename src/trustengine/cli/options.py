@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -15,7 +15,6 @@ from trustengine.cli.files import write_whole as write_whole  # re-exported for 
 from trustengine.domain.jalali import CALENDARS, Calendar
 from trustengine.domain.times import parse_duration, parse_time
 from trustengine.exceptions import CheckpointError, StoreTargetError
-from trustengine.integrity.checkpoint import Checkpoint
 from trustengine.persistence.chain import Seal
 from trustengine.persistence.files import readable_by_others
 from trustengine.persistence.target import (
@@ -26,6 +25,9 @@ from trustengine.persistence.target import (
 )
 from trustengine.readmodel import DEFAULT_VIEWS, VIEWS_ENV_VAR
 from trustengine.scoring.policy import policy_dir
+
+if TYPE_CHECKING:
+    from trustengine.integrity.checkpoint import Checkpoint
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -214,6 +216,9 @@ class AgainstParam(click.ParamType):  # type: ignore[type-arg]
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> Seal | Checkpoint:
+        # Here, not above: only --against reads a checkpoint (signatures cost start-up).
+        from trustengine.integrity.checkpoint import Checkpoint
+
         if isinstance(value, Seal | Checkpoint):
             return value
         text = str(value)

@@ -22,7 +22,6 @@ from typing import Any, TypeVar, cast
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from trustengine.cli.files import write_whole as write_whole  # re-exported for commands
 from trustengine.cli.options import current_calendar
@@ -40,6 +39,15 @@ def progress_bar(label: str, total: int | None) -> Iterator[Callable[[int], None
     if not console.is_terminal:
         yield lambda _n: None
         return
+    # Here, not above: only long work draws a bar, and rich.progress costs start-up.
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     columns = (
         TextColumn("{task.description}", markup=False),
         BarColumn(),
