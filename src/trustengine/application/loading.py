@@ -15,22 +15,15 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 
 from trustengine.application.drafts import replay
+from trustengine.application.parts import LedgerParts
 from trustengine.domain.customer import Customer, customer_id
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
 
-    from eventsourcing.application import Application
 
-    _Base = Application[UUID]
-else:
-    _Base = object
-
-
-class LoadingMixin(_Base):
+class LoadingMixin(LedgerParts):
     """The customers a write stages on, and the cache of those it saved."""
-
-    _wrote_last: dict[UUID, int]
 
     if TYPE_CHECKING:  # provided by the store's reads
 

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import MapperDeserialisationError, Notification
 
+from trustengine.application.parts import LedgerParts
 from trustengine.domain.base import CustomerEvent
 from trustengine.domain.customer import customer_id
 from trustengine.exceptions import CustomerNotFoundError, InvalidTimeError, StoreError
@@ -22,21 +23,11 @@ from trustengine.persistence.mapper import PydanticMapper
 from trustengine.persistence.recorders import READ_BATCH, ChainReader
 
 if TYPE_CHECKING:
-    from eventsourcing.application import Application
-
-    from trustengine.persistence.personal import PersonalData
-    from trustengine.persistence.target import StoreTarget
-
-    _Base = Application[UUID]
-else:
-    _Base = object
+    pass
 
 
-class StoreReadsMixin(_Base):
+class StoreReadsMixin(LedgerParts):
     """Reads of the event store itself (no read model)."""
-
-    target: StoreTarget
-    personal: PersonalData
 
     def history(
         self,

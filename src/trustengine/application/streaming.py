@@ -21,15 +21,15 @@ order :meth:`record_numbered` stores one batch in.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Container, Iterable, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Container, Iterable, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, OperationalError
 
 from trustengine.application.drafts import erased_now, gc_paused, parse_numbered
+from trustengine.application.parts import LedgerParts
 from trustengine.domain.customer import Customer
 from trustengine.exceptions import (
     BatchRejectedError,
@@ -40,19 +40,10 @@ from trustengine.exceptions import (
 from trustengine.persistence.bulk import Insert, bulk_insert
 
 if TYPE_CHECKING:
-    from eventsourcing.application import Application
-
     from trustengine.domain.base import CustomerEvent
-    from trustengine.persistence.atrest import AtRest
-    from trustengine.persistence.keystore import KeyStore
-    from trustengine.persistence.personal import PersonalData
     from trustengine.persistence.recorders import Progress
     from trustengine.persistence.spool import Spool
-    from trustengine.persistence.target import StoreTarget
 
-    _Base = Application[UUID]
-else:
-    _Base = object
 
 CHUNK_EVENTS = 2000
 """Staged events written to the open transaction at once (and keys prepared for)."""
@@ -64,20 +55,8 @@ again all the same, from the first customer, before it gives up."""
 Problem = tuple[int, str, Exception]
 
 
-class StreamingMixin(_Base):
+class StreamingMixin(LedgerParts):
     """``record_spooled`` and ``check_spooled``: an import a customer at a time."""
-
-    target: StoreTarget
-    clock: Callable[[], datetime]
-    future_tolerance: timedelta
-    lock_timeout: int
-    conflicts: int
-    at_rest: AtRest
-    key_store: KeyStore
-    personal: PersonalData
-    _write_lock: threading.RLock
-    _has_events: bool
-    _known_empty: bool
 
     if TYPE_CHECKING:  # provided by the other parts of the ledger
 

@@ -9,10 +9,9 @@ when another writer changed the same customers first.
 from __future__ import annotations
 
 import random
-import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
@@ -30,6 +29,7 @@ from trustengine.application.drafts import (
     latest_time,
     parse_numbered,
 )
+from trustengine.application.parts import LedgerParts
 from trustengine.domain.base import CustomerEvent
 from trustengine.domain.customer import Customer, customer_id
 from trustengine.exceptions import (
@@ -47,18 +47,10 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from contextlib import contextmanager
 
-    from eventsourcing.application import Application
     from eventsourcing.persistence import Recording
 
     from trustengine.domain.base import Channel, Key, Text
-    from trustengine.persistence.atrest import AtRest
-    from trustengine.persistence.keystore import KeyStore
-    from trustengine.persistence.personal import PersonalData
-    from trustengine.persistence.target import StoreTarget
 
-    _Base = Application[UUID]
-else:
-    _Base = object
 
 MAX_ATTEMPTS = 100
 """How many times a write is tried when another writer changed the same customers.
@@ -69,20 +61,9 @@ MAX_PAUSE = 0.1
 """The longest pause, in seconds, before a retry (the pause is jittered below it)."""
 
 
-class WritingMixin(_Base):
+class WritingMixin(LedgerParts):
     """``record``, ``record_many``, ``record_numbered``, ``check_numbered`` and ``erase``."""
 
-    target: StoreTarget
-    clock: Callable[[], datetime]
-    future_tolerance: timedelta
-    lock_timeout: int
-    conflicts: int
-    stamped: datetime | None
-    at_rest: AtRest
-    key_store: KeyStore
-    personal: PersonalData
-    _write_lock: threading.RLock
-    _has_events: bool
     _known_empty = False
 
     if TYPE_CHECKING:  # provided by the other parts of the ledger
