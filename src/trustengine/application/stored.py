@@ -6,7 +6,7 @@ read model's questions are :mod:`trustengine.application.reading`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
@@ -20,6 +20,7 @@ from trustengine.domain.customer import customer_id
 from trustengine.exceptions import CustomerNotFoundError, InvalidTimeError, StoreError
 from trustengine.persistence.atrest import FirstEvent, first_event
 from trustengine.persistence.mapper import PydanticMapper
+from trustengine.persistence.personal import customer_ids
 from trustengine.persistence.recorders import READ_BATCH, ChainReader
 
 if TYPE_CHECKING:
@@ -81,33 +82,30 @@ class StoreReadsMixin(LedgerParts):
         """The store's tamper-evidence chain: every event's stored hash, and the head."""
         return cast(ChainReader, self.recorder)
 
+    def notification_batches(
+        self, *, start: int = 1, size: int = READ_BATCH
+    ) -> Iterator[Sequence[Notification]]:
+        """Every stored event record in the order it was stored, ``size`` at a time."""
+        while batch := self.recorder.select_notifications(start, size):
+            yield batch
+            start = batch[-1].id + 1
+
     def notifications(self, *, start: int = 1) -> Iterator[Notification]:
         """Every stored event record in the order it was stored, read in bulk."""
-        while True:
-            batch = self.recorder.select_notifications(start, READ_BATCH)
-            if not batch:
-                return
+        for batch in self.notification_batches(start=start):
             yield from batch
-            start = batch[-1].id + 1
 
     def all_events(self) -> Iterator[CustomerEvent]:
         """Every stored event, decoded, in the order the store recorded them.
 
         Read a batch at a time; the batch's keys are read in one query before it is
         decoded (not one query per customer once the key cache is full)."""
-        start = 1
         decode = self.mapper.to_domain_event
-        while True:
-            batch = self.recorder.select_notifications(start, READ_BATCH)
-            if not batch:
-                return
-            self.personal.preload(
-                {n.originator_id for n in batch if isinstance(n.originator_id, UUID)}
-            )
+        for batch in self.notification_batches():
+            self.personal.preload(customer_ids(batch))
             with self._decoding():
                 events = [cast(CustomerEvent, decode(n)) for n in batch]
             yield from events
-            start = batch[-1].id + 1
 
     @contextmanager
     def _decoding(self) -> Iterator[None]:

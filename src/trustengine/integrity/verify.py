@@ -9,7 +9,6 @@ and what is wrong.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -28,6 +27,7 @@ from trustengine.persistence.chain import (
     norm_stream,
     stream_hex,
 )
+from trustengine.persistence.personal import customer_ids
 from trustengine.persistence.recorders import READ_BATCH, Progress
 
 if TYPE_CHECKING:
@@ -112,10 +112,10 @@ def verify(
     if walk.mark == 0:
         walk.head_at_mark = GENESIS
     recorded = reader.links_count()
-    for notifications in _batches(engine, batch):
+    for notifications in engine.notification_batches(size=batch):
         walk.links = reader.links_between(notifications[0].id, notifications[-1].id)
         # The batch's customers' keys in one read, not one read per customer.
-        engine.personal.preload(_ids(notifications))
+        engine.personal.preload(customer_ids(notifications))
         for notification in notifications:
             report.events += 1
             if progress is not None:
@@ -154,25 +154,6 @@ def _head_holds(walk: _Walk, start: Seal, end: Seal) -> bool:
     if end.events == walk.count:
         return end.head == walk.head
     return end.events > walk.count
-
-
-def _batches(engine: Ledger, size: int) -> Iterator[Sequence[Notification]]:
-    """The stored events, ``size`` at a time, in the order the store recorded them."""
-    start = 1
-    while notifications := engine.recorder.select_notifications(start, size):
-        yield notifications
-        start = notifications[-1].id + 1
-
-
-def _ids(notifications: Sequence[Notification]) -> Iterable[UUID]:
-    """The customer ids of a batch's events, each once (a stream that is not a UUID has
-    no key); told apart by their number, which hashes faster than a UUID does."""
-    ids: dict[int, UUID] = {}
-    for notification in notifications:
-        id_ = notification.originator_id
-        if isinstance(id_, UUID):
-            ids[id_.int] = id_
-    return ids.values()
 
 
 def _check(engine: Ledger, walk: _Walk, notification: Notification, problems: list[str]) -> None:

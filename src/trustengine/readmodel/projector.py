@@ -37,7 +37,6 @@ import gc
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, cast
-from uuid import UUID
 
 import sqlite_utils
 from eventsourcing.persistence import (
@@ -49,7 +48,7 @@ from eventsourcing.persistence import (
 from trustengine.domain import events as ev
 from trustengine.domain.base import CustomerEvent
 from trustengine.exceptions import ReadModelError
-from trustengine.persistence.personal import PersonalData
+from trustengine.persistence.personal import PersonalData, customer_ids
 from trustengine.readmodel.buffer import RowBuffer
 from trustengine.readmodel.erasure import erase, scrub
 from trustengine.readmodel.fold import fold_into, fold_step
@@ -251,7 +250,7 @@ class Projector:
         personal: PersonalData | None = getattr(self.mapper, "personal", None)
         if personal is not None:
             # The batch's customers' keys in one query, not one per customer.
-            personal.preload(_uuid(n.originator_id) for n in notifications)
+            personal.preload(customer_ids(notifications))
         buffer = RowBuffer(self.db, personal)
         erasures: list[Erasure] = []
         refolds: dict[str, CustomerEvent] = {}
@@ -395,10 +394,6 @@ class Projector:
                 {"customer": key, "position": folded_version(state), "state": dumps_state(state)},
             )
         self._dirty.clear()
-
-
-def _uuid(value: object) -> UUID:
-    return value if isinstance(value, UUID) else UUID(str(value))
 
 
 def _erasure(event: CustomerEvent) -> Erasure:
