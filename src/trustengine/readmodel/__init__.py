@@ -30,11 +30,44 @@ opened by the read API; they are rewritten to ``[erased]`` when a customer is er
 
 from __future__ import annotations
 
-from trustengine.readmodel.fold import CustomerFold, fold_customer
-from trustengine.readmodel.location import DEFAULT_VIEWS, VIEWS_ENV_VAR, views_location
-from trustengine.readmodel.read_model import ReadModel
-from trustengine.readmodel.schema import READ_TABLES, TABLE_NAMES
-from trustengine.readmodel.table import Row
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from trustengine.readmodel.fold import CustomerFold, fold_customer
+    from trustengine.readmodel.location import DEFAULT_VIEWS, VIEWS_ENV_VAR, views_location
+    from trustengine.readmodel.read_model import ReadModel
+    from trustengine.readmodel.schema import READ_TABLES, TABLE_NAMES
+    from trustengine.readmodel.table import Row
+
+_WHERE = {
+    "CustomerFold": "trustengine.readmodel.fold",
+    "fold_customer": "trustengine.readmodel.fold",
+    "DEFAULT_VIEWS": "trustengine.readmodel.location",
+    "VIEWS_ENV_VAR": "trustengine.readmodel.location",
+    "views_location": "trustengine.readmodel.location",
+    "ReadModel": "trustengine.readmodel.read_model",
+    "READ_TABLES": "trustengine.readmodel.schema",
+    "TABLE_NAMES": "trustengine.readmodel.schema",
+    "Row": "trustengine.readmodel.table",
+}
+"""Where each name of :data:`__all__` lives: imported on first use, so that a module of
+the read side that needs no projection (where the tables live, their declarations) does
+not load the projections and the event models with it."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'trustengine.readmodel' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # the next lookup is a plain one
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_WHERE])
+
 
 __all__ = [
     "DEFAULT_VIEWS",

@@ -15,7 +15,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from trustengine.domain.values import SCORE_RANGES
 from trustengine.exceptions import PolicyError
 
 COMPONENTS = ("distributive", "procedural", "interactional")
@@ -100,6 +99,9 @@ class SatisfactionBands:
 
     def as_dict(self) -> dict[str, dict[str, list[int]]]:
         """Each band's lowest and highest score, per metric (as the report states them)."""
+        # Here, not above: the values module loads pydantic, and a policy is read without it.
+        from trustengine.domain.values import SCORE_RANGES
+
         nps_low, nps_high = SCORE_RANGES["nps"]
         csat_low, csat_high = SCORE_RANGES["csat"]
         return {
