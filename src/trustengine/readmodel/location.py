@@ -16,12 +16,14 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from trustengine.exceptions import ReadModelError
 from trustengine.persistence.files import create_private
 from trustengine.persistence.target import StoreTarget
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 DEFAULT_VIEWS = "./trustengine-views.db"
 VIEWS_ENV_VAR = "TRUSTENGINE_VIEWS"
@@ -100,6 +102,8 @@ def open_views(location: str, *, shared: bool = False) -> sqlite_utils.Database:
     ``secure_delete`` makes SQLite zero what it overwrites or frees, so an erased
     customer's text does not linger in free space (see :mod:`.erasure`).
     """
+    import sqlite_utils  # here: where the tables live is known without it (start-up)
+
     if location != MEMORY:
         create_private(location)  # personal text: 0600, and its -wal and -shm follow it
     try:

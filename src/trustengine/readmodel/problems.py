@@ -29,13 +29,14 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-
-import sqlite_utils
-from eventsourcing.persistence import Notification, PersistenceError
+from typing import TYPE_CHECKING, Any
 
 from trustengine.exceptions import ReadModelError
 from trustengine.readmodel.table import Column, Row, Table
+
+if TYPE_CHECKING:  # for types only: the tables' declaration is read without them
+    import sqlite_utils
+    from eventsourcing.persistence import Notification
 
 TABLE = Table(
     "problems",
@@ -80,6 +81,8 @@ def is_event_fault(error: Exception) -> bool:
     Constraint, binding and range errors (``OverflowError``) and anything the mapper or
     the trust model raised are.
     """
+    from eventsourcing.persistence import PersistenceError  # here: only a failure needs it
+
     if isinstance(error, ReadModelError | PersistenceError | MemoryError | OSError):
         return False
     if isinstance(error, sqlite3.Error):

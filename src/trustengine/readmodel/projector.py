@@ -56,14 +56,12 @@ from trustengine.readmodel.problems import is_event_fault, one_line
 from trustengine.readmodel.projection import Dispatch, folded_version, last_at
 from trustengine.readmodel.projections import DISPATCH, PROJECTED_TABLES
 from trustengine.readmodel.refuted import settles_again
-from trustengine.readmodel.schema import VIEW_STATE
+from trustengine.readmodel.schema import PROJECTION, VIEW_STATE
 from trustengine.readmodel.setaside import Erasure, SetAside
 from trustengine.readmodel.state import ViewState, dumps_state, loads_state
 from trustengine.scoring.history import LedgerStep, is_amendment
 from trustengine.scoring.trust import TrustModel
 
-PROJECTION = "read-model"
-"""The name of this projection's row in ``view_tracking``."""
 BATCH_SIZE = 1000
 """Events per transaction when catching up: short holds of the write lock on a store
 file that writers share."""

@@ -1,7 +1,8 @@
 """Answers from the read-model tables, in the shapes the commands print.
 
 :func:`customer_state` gives the keys of :meth:`TrustState.as_dict` (the contract's
-``state --json``), built from ``customers`` and ``score_history``; :func:`customer_timeline`
+``state --json``), built from ``customers`` and ``score_history`` (in :mod:`.state_query`,
+which needs no projection); :func:`customer_timeline`
 gives the rows of :func:`trustengine.readmodel.timeline.timeline_rows`, from ``timeline``. For the
 same events and policies they equal what a replay gives (the tests check this).
 
@@ -18,55 +19,14 @@ from typing import Any, Literal
 
 import sqlite_utils
 
-from trustengine.readmodel.projections.cases import TABLE as CASES
-from trustengine.readmodel.projections.clocks import TABLE as CLOCKS
-from trustengine.readmodel.projections.compensation import TABLE as COMPENSATION
-from trustengine.readmodel.projections.customers import TABLE as CUSTOMERS
-from trustengine.readmodel.projections.promises import TABLE as PROMISES
-from trustengine.readmodel.projections.score_history import TABLE as SCORE_HISTORY
-from trustengine.readmodel.projections.timeline import TABLE as TIMELINE
+from trustengine.readmodel.state_query import customer_state
+from trustengine.readmodel.state_query import rows as _rows
 from trustengine.readmodel.table import Table
+from trustengine.readmodel.tables import CASES, COMPENSATION, CUSTOMERS, PROMISES, TIMELINE
+from trustengine.readmodel.tables import SLA_CLOCKS as CLOCKS
 from trustengine.readmodel.timeline import DEFAULT_LATE_AFTER, timeline_step
-from trustengine.scoring.policy import COMPONENTS
 
-_EXPLANATION = (
-    SCORE_HISTORY.select("at", "type", "case", "delta", "reason", "score", "phase", "position")
-    + " WHERE customer = ? ORDER BY seq"
-)
 _TIMELINE = TIMELINE.select() + " WHERE customer = ?"
-
-
-def _rows(db: sqlite_utils.Database, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
-    cursor = db.execute(sql, params)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def customer_state(
-    db: sqlite_utils.Database, customer: str, *, explanation: bool = True
-) -> dict[str, Any] | None:
-    """``customer``'s trust state as ``state --json`` shows it; None if unknown."""
-    found = _rows(db, CUSTOMERS.select() + " WHERE customer = ?", (customer,))
-    if not found:
-        return None
-    row = found[0]
-    out: dict[str, Any] = {
-        "customer": row["customer"],
-        "score": row["score"],
-        "phase": row["phase"],
-        "components": {c: row[c] for c in COMPONENTS},
-        "open_cases": row["open_cases"],
-        "broken_promises": row["broken_promises"],
-        "cases": row["cases"],
-        "events": row["events"],
-        "last_event_at": row["last_event_at"],
-        "ceiling": row["ceiling"],
-        "policy": row["policy"],
-        "sla_policy": row["sla_policy"],
-    }
-    if explanation:
-        out["explanation"] = _rows(db, _EXPLANATION, (customer,))
-    return out
 
 
 def customer_timeline(

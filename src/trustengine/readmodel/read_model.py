@@ -20,16 +20,15 @@ next catch-up rebuilds the tables rather than mix two models in one table.
 from __future__ import annotations
 
 import functools
-import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import fields
 from datetime import timedelta
 from functools import cache
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from trustengine.exceptions import CustomerNotFoundError, ReadModelError, UnknownCaseError
+from trustengine.readmodel.fingerprint import VIEWS_VERSION, sql_views_hash, tables_fingerprint
 from trustengine.readmodel.location import (
     has_read_model,
     open_views,
@@ -53,63 +52,24 @@ from trustengine.readmodel.queries import (
     customer_state,
     customer_timeline,
 )
-from trustengine.readmodel.schema import TABLES, create_tables, drop_all, drop_views, view_files
+from trustengine.readmodel.schema import TABLES, create_tables, drop_all, drop_views
 from trustengine.readmodel.sealing import reveal
-from trustengine.scoring.policy import DEFAULT_TRUST_POLICY, load_trust_policy, policy_path
-from trustengine.scoring.sla import DEFAULT_SLA_POLICY, load_sla_policy
-from trustengine.scoring.trust import CaseTrack, TrustModel, TrustState
+from trustengine.scoring.policy import DEFAULT_TRUST_POLICY, load_trust_policy
+from trustengine.scoring.sla import DEFAULT_SLA_POLICY
+from trustengine.scoring.trust import TrustModel
 
 if TYPE_CHECKING:
     from trustengine.application.engine import Ledger
 
-VIEWS_VERSION = "9"
-"""Bump when the tables' meaning changes: read models built before are rebuilt.
-
-2: the ``satisfaction`` table (a views file of version 1 has no scores in it).
-3: the ``follow_up`` clock stops at what the trust model counts as the follow-up, and at
-a reopening.
-4: the ``follow_up`` clock stops at the first follow-up act, whatever it found, and at a
-reopening.
-5: ``compensation.amount_exact``, each amount as exact decimal text, and the
-``problems`` table (events the projector set aside).
-6: personal text sealed under the customer's key (:mod:`.sealing`): a read model built
-before holds it in the clear, and the rebuild drops it (the connection runs with
-``secure_delete``).
-7: pauses, received times, the customer's calendar, ``next_reply`` and
-``periodic_update`` (``sla_clocks.run``, ``paused_at``, ``paused_seconds``,
-``due_explained``; ``cases.awaiting_since``, ``paused_seconds``, ``pauses``).
-8: ``timeline.source``, where an imported event came from.
-9: business-time order: ``seq`` in ``timeline`` and ``score_history``, retracted and
-corrected events (``timeline.counted``, ``amendment``...), event ids.
-"""
-
 
 @cache
 def fingerprint(policy: str, sla: str) -> str:
-    """What the tables' contents depend on besides the events, as a short hash.
+    """What the tables' contents depend on besides the events, as a short hash (see
+    :func:`~trustengine.readmodel.fingerprint.tables_fingerprint`).
 
     Computed once per process, as the policies themselves are loaded once per process.
     """
-    digest = hashlib.sha256(VIEWS_VERSION.encode())
-    digest.update(policy_path(policy).read_bytes())
-    # A trust policy takes the settings it leaves out from trust-v1 (scoring/policy.py).
-    digest.update(policy_path(DEFAULT_TRUST_POLICY).read_bytes())
-    # The SLA policy's file and each calendar file it counts on: editing a calendar (a
-    # holiday added by hand) moves due times, so it rebuilds the tables too.
-    for source in load_sla_policy(sla).sources:
-        digest.update(source.read_bytes())
-    for cls in (TrustState, CaseTrack):
-        digest.update(",".join(f.name for f in fields(cls)).encode())
-    for spec in TABLES:
-        digest.update(f"{spec.name}:{','.join(spec.columns)};".encode())
-    return digest.hexdigest()[:16]
-
-
-def _sql_views_hash() -> str:
-    digest = hashlib.sha256()
-    for path in view_files():
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
+    return tables_fingerprint(VIEWS_VERSION, TABLES, policy, sla)
 
 
 P = ParamSpec("P")
@@ -214,7 +174,7 @@ class ReadModel:
             "policy": policy,
             "sla_policy": sla,
             "fingerprint": fingerprint(policy, sla),
-            "sql_views": _sql_views_hash(),
+            "sql_views": sql_views_hash(),
         }
         self.db.table("view_meta").insert_all(
             [{"key": key, "value": value} for key, value in values.items()], replace=True
@@ -248,7 +208,7 @@ class ReadModel:
                 f"not of {self.store}: give another --views file, or rebuild it for this store "
                 "with trustengine rebuild --views"
             )
-        if ready and meta.get("sql_views") == _sql_views_hash() and "fingerprint" in meta:
+        if ready and meta.get("sql_views") == sql_views_hash() and "fingerprint" in meta:
             return None
         return meta
 
@@ -265,7 +225,7 @@ class ReadModel:
             meta = self._checked(adopt=adopt)
             if meta is None:
                 return  # another process finished it meanwhile
-            if meta.get("sql_views") != _sql_views_hash():
+            if meta.get("sql_views") != sql_views_hash():
                 drop_views(self.db)  # the .sql files changed: create them anew
             create_tables(self.db)
             self.db.execute(

@@ -1,8 +1,10 @@
 """The read-model tables, created with sqlite-utils, and the SQL views auditors read.
 
-Each table is declared where it is written: a projection's in its module of
-:mod:`trustengine.readmodel.projections`, ``problems`` in :mod:`.problems`, the
-processor's own three here. This module puts them together and creates them.
+Each table is declared once: the projections' in :mod:`.tables` (each projection of
+:mod:`trustengine.readmodel.projections` names its own), ``problems`` in :mod:`.problems`,
+the processor's own three here. None of these imports an event model, so the tables'
+names and columns are known without loading the projections. This module puts them
+together and creates them.
 
 Times are ISO 8601 text exactly as the events carry them (with their offsets); the SQL
 views compare them with ``julianday()``, which understands offsets. Booleans are 0/1.
@@ -19,14 +21,16 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from trustengine.readmodel.problems import TABLE as PROBLEMS
-from trustengine.readmodel.projections import PROJECTED_TABLES
 from trustengine.readmodel.snapshot_tables import TABLES as SNAPSHOT_TABLES
 from trustengine.readmodel.table import Column, Table
+from trustengine.readmodel.tables import PROJECTED_TABLES
 from trustengine.scoring.policy import policy_dir
+
+if TYPE_CHECKING:  # for types only: the tables' names and columns are read without it
+    import sqlite_utils
 
 VIEW_STATE = Table(
     "view_state",
@@ -43,6 +47,8 @@ VIEW_TRACKING = Table(
     Column("originator_version", int),
     doc="The last notification id whose rows are in the tables (exactly-once).",
 )
+PROJECTION = "read-model"
+"""The name of the projector's row in ``view_tracking``."""
 VIEW_META = Table(
     "view_meta",
     Column("key", str, key=True),
@@ -104,6 +110,7 @@ def drop_all(db: sqlite_utils.Database) -> None:
 
 
 __all__ = [
+    "PROJECTION",
     "READ_TABLES",
     "SPECS",
     "TABLES",

@@ -25,8 +25,9 @@ from trustengine.domain.customer import customer_id
 from trustengine.exceptions import ReadModelError
 from trustengine.persistence.personal import CACHE_LIMIT, ERASED, PersonalData
 from trustengine.readmodel.schema import TABLES
+from trustengine.readmodel.table import SEALED_PREFIX
 
-PREFIX = "sealed:v1:"
+PREFIX = SEALED_PREFIX
 SEALED_COLUMNS: dict[str, tuple[str, ...]] = {t.name: t.sealed for t in TABLES if t.sealed}
 """The read-model columns that copy personal text (declared ``personal``), by table."""
 _NAMES = frozenset(name for names in SEALED_COLUMNS.values() for name in names)

@@ -6,11 +6,12 @@ made, dropped by a rebuild, and compared by ``verify --views`` with snapshots ma
 
 from __future__ import annotations
 
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from trustengine.readmodel.table import Column, Table
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 FOLDS = Table(
     "replay_folds",

@@ -20,6 +20,8 @@ from typing import Any
 
 Row = dict[str, Any]
 """One row of a table: column name -> plain SQLite value (bool columns hold 0/1)."""
+SEALED_PREFIX = "sealed:v1:"
+"""How the value of a personal column starts when it is sealed (see :mod:`.sealing`)."""
 
 
 @dataclass(frozen=True)
@@ -103,4 +105,4 @@ def _one(name: str) -> Any:
     return lambda row: (row[name],)
 
 
-__all__ = ["Column", "Row", "Table"]
+__all__ = ["SEALED_PREFIX", "Column", "Row", "Table"]

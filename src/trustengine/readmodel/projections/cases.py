@@ -20,37 +20,11 @@ from datetime import datetime
 from trustengine.domain import events as ev
 from trustengine.domain.base import CustomerEvent
 from trustengine.readmodel.projection import Change, Projection, Rows, handles
-from trustengine.readmodel.table import Column, Row, Table
+from trustengine.readmodel.table import Row
+from trustengine.readmodel.tables import CASES
 
-TABLE = Table(
-    "cases",
-    Column("customer", str, key=True),
-    Column("case", str, key=True),
-    Column("status", str, not_null=True),
-    Column("opened_at", str, not_null=True),
-    Column("severity", int),
-    Column("category", str),
-    Column("cause", str),
-    Column("summary", str, personal=True),
-    Column("owner", str),
-    Column("hand_offs", int),
-    Column("escalation_level", int),
-    Column("acknowledged_at", str),
-    Column("proposed_at", str),
-    Column("resolved_at", str),
-    Column("closed_at", str),
-    Column("confirmed_by_customer", bool),
-    Column("reopened", int),
-    Column("reopened_at", str),
-    Column("broken_promises", int),
-    Column("sla_breaches", int),
-    Column("last_event_at", str),
-    Column("awaiting_since", str),
-    Column("paused_seconds", float, not_null=True),
-    Column("pauses", str, personal=True),
-    indexes=(("status", "opened_at"), ("owner",)),
-    doc="One row per case (status open/closed; reopened counts reopenings).",
-)
+TABLE = CASES
+"""This projection's table (declared in :mod:`trustengine.readmodel.tables`)."""
 
 
 def case_row(rows: Rows, event: CustomerEvent) -> Row | None:

@@ -34,30 +34,12 @@ from trustengine.domain import events as ev
 from trustengine.domain.base import CustomerEvent
 from trustengine.readmodel.projection import Change, Projection, Rows, handles
 from trustengine.readmodel.projections.cases import case_row, period
-from trustengine.readmodel.table import Column, Row, Table
+from trustengine.readmodel.table import Row
+from trustengine.readmodel.tables import SLA_CLOCKS
 from trustengine.scoring.sla import SlaPolicy
 
-TABLE = Table(
-    "sla_clocks",
-    Column("customer", str, key=True),
-    Column("case", str, key=True),
-    Column("clock", str, key=True),
-    Column("period", int, key=True),
-    Column("run", int, key=True),
-    Column("started_at", str),
-    Column("due", str),
-    Column("stopped_at", str),
-    Column("breached", bool, not_null=True),
-    Column("policy", str, not_null=True),
-    Column("paused_at", str),
-    Column("paused_seconds", float, not_null=True),
-    Column("due_explained", str),
-    indexes=(("clock", "breached"),),
-    doc="Service-level clocks per case; period 1 is the case as filed, n+1 after its "
-    "n-th reopening; run numbers the runs of next_reply and periodic_update. due comes "
-    "from the SLA policy for the customer's tier and calendar (due_explained says how), "
-    "moved by the time paused (docs/service-levels.md).",
-)
+TABLE = SLA_CLOCKS
+"""This projection's table (declared in :mod:`trustengine.readmodel.tables`)."""
 
 MULTI_RUN = ("next_reply", "periodic_update")
 """Clocks that run many times in a case, one run at a time (``run`` numbers them)."""

@@ -9,27 +9,10 @@ from __future__ import annotations
 
 from trustengine.domain import events as ev
 from trustengine.readmodel.projection import Change, Projection, handles
-from trustengine.readmodel.table import Column, Table
+from trustengine.readmodel.tables import COMPENSATION
 
-TABLE = Table(
-    "compensation",
-    Column("customer", str, key=True),
-    Column("offer", str, key=True),
-    Column("case", str),
-    Column("kind", str),
-    Column("amount", float),
-    Column("amount_exact", str),
-    Column("currency", str),
-    Column("addresses_failure", bool),
-    Column("status", str, not_null=True),
-    Column("at", str, not_null=True),
-    Column("settled_at", str),
-    Column("reason", str, personal=True),
-    indexes=(("status",),),
-    doc="Offers of redress: status offered|accepted|declined. amount is a float for SQL "
-    "arithmetic; amount_exact is the same amount as exact decimal text (add money up "
-    "from it, as the report does).",
-)
+TABLE = COMPENSATION
+"""This projection's table (declared in :mod:`trustengine.readmodel.tables`)."""
 
 
 class Compensation(Projection):

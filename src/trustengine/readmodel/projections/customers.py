@@ -14,31 +14,12 @@ from trustengine.domain import events as ev
 from trustengine.domain.base import CustomerEvent
 from trustengine.readmodel.projection import Change, Projection, Rows, handles
 from trustengine.readmodel.state import ViewState
-from trustengine.readmodel.table import Column, Row, Table
+from trustengine.readmodel.table import Row
+from trustengine.readmodel.tables import CUSTOMERS
 from trustengine.scoring.policy import COMPONENTS
 
-TABLE = Table(
-    "customers",
-    Column("customer", str, key=True),
-    Column("score", float, not_null=True),
-    Column("phase", str, not_null=True),
-    *(Column(component, float) for component in COMPONENTS),
-    Column("open_cases", int),
-    Column("broken_promises", int),
-    Column("cases", int),
-    Column("events", int, not_null=True),
-    Column("last_event_at", str),
-    Column("last_contact_at", str),
-    Column("changed_at", str),
-    Column("phase_since", str),
-    Column("ceiling", float),
-    Column("tier", str),
-    Column("policy", str, not_null=True),
-    Column("sla_policy", str, not_null=True),
-    indexes=(("phase", "score"),),
-    doc="One row per customer: where trust stands now (changed_at: recorded time of "
-    "the last event folded in; phase_since: business time the phase began).",
-)
+TABLE = CUSTOMERS
+"""This projection's table (declared in :mod:`trustengine.readmodel.tables`)."""
 
 
 def customer_row(state: ViewState, changed_at: str) -> Row:

@@ -15,26 +15,10 @@ from typing import Any
 
 from trustengine.domain import events as ev
 from trustengine.readmodel.projection import Change, Projection, handles
-from trustengine.readmodel.table import Column, Table
+from trustengine.readmodel.tables import PROMISES
 
-TABLE = Table(
-    "promises",
-    Column("customer", str, key=True),
-    Column("kind", str, key=True),
-    Column("id", str, key=True),
-    Column("case", str),
-    Column("description", str, personal=True),
-    Column("made_at", str, not_null=True),
-    Column("due", str),
-    Column("settled_at", str),
-    Column("status", str, not_null=True),
-    Column("on_time", bool),
-    Column("prevents_recurrence", bool),
-    Column("note", str, personal=True, erased_unless="kind = 'follow_up'"),
-    indexes=(("status", "due"),),
-    doc="Commitments: kind promise|action|follow_up; status open|kept|broken|completed. "
-    "Overdue is computed at query time (view overdue_commitments).",
-)
+TABLE = PROMISES
+"""This projection's table (declared in :mod:`trustengine.readmodel.tables`)."""
 
 
 def _make(e: Any, change: Change, kind: str, ident: str, description: str | None) -> None:

@@ -9,23 +9,10 @@ from __future__ import annotations
 
 from trustengine.domain import events as ev
 from trustengine.readmodel.projection import Change, Projection, handles
-from trustengine.readmodel.table import Column, Table
+from trustengine.readmodel.tables import SATISFACTION
 
-TABLE = Table(
-    "satisfaction",
-    Column("customer", str, key=True),
-    Column("position", int, key=True),
-    Column("case", str),
-    Column("metric", str, not_null=True),
-    Column("score", int, not_null=True),
-    Column("at", str, not_null=True),
-    Column("phase_before", str),
-    doc="One row per SatisfactionRecorded: metric nps (0-10) or csat (1-5), the score, "
-    "and phase_before, the customer's phase just before it (a score given while "
-    "restored or advocate is a recovered customer's). The comment is personal text and "
-    "is not copied here.",
-    append_only=True,
-)
+TABLE = SATISFACTION
+"""This projection's table (declared in :mod:`trustengine.readmodel.tables`)."""
 
 
 class Satisfaction(Projection):

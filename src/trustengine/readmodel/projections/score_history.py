@@ -4,26 +4,11 @@ from __future__ import annotations
 
 from trustengine.domain.base import CustomerEvent
 from trustengine.readmodel.projection import Change, Projection, handles
-from trustengine.readmodel.table import Column, Table
+from trustengine.readmodel.tables import SCORE_HISTORY
 from trustengine.scoring.policy import COMPONENTS
 
-TABLE = Table(
-    "score_history",
-    Column("customer", str, key=True),
-    Column("position", int, key=True),
-    Column("at", str, not_null=True),
-    Column("type", str, not_null=True),
-    Column("case", str),
-    Column("delta", float, not_null=True),
-    Column("score", float, not_null=True),
-    Column("phase", str, not_null=True),
-    Column("reason", str, not_null=True),
-    *(Column(component, float) for component in COMPONENTS),
-    Column("seq", int, not_null=True),
-    doc="One row per counted event per customer, in business-time order (seq): its "
-    "effect on trust, and why.",
-    append_only=True,
-)
+TABLE = SCORE_HISTORY
+"""This projection's table (declared in :mod:`trustengine.readmodel.tables`)."""
 
 
 class ScoreHistory(Projection):

@@ -14,37 +14,12 @@ from __future__ import annotations
 
 from trustengine.domain.base import CustomerEvent
 from trustengine.readmodel.projection import Change, Projection, Rows, handles
-from trustengine.readmodel.table import Column, Table
+from trustengine.readmodel.tables import TIMELINE
 from trustengine.readmodel.timeline import timeline_row
 from trustengine.scoring.history import LedgerStep
 
-TABLE = Table(
-    "timeline",
-    Column("customer", str, key=True),
-    Column("position", int, key=True),
-    Column("at", str, not_null=True),
-    Column("recorded_at", str, not_null=True),
-    Column("type", str, not_null=True),
-    Column("case", str),
-    Column("actor", str),
-    Column("channel", str),
-    Column("summary", str, not_null=True, personal=True),
-    Column("seq", int, not_null=True),
-    Column("event_id", str, not_null=True),
-    Column("counted", bool, not_null=True),
-    Column("amendment", str),
-    Column("amended_by", str),
-    Column("amended_at", str),
-    Column("amended_actor", str),
-    Column("amend_reason", str, personal=True),
-    Column("met_at", str),
-    Column("late_entry", bool, not_null=True),
-    Column("source", str),
-    indexes=(("type",),),
-    doc="One row per event: the remediation steps, as `trustengine timeline` shows them.",
-    append_only=True,
-    redacted=True,
-)
+TABLE = TIMELINE
+"""This projection's table (declared in :mod:`trustengine.readmodel.tables`)."""
 
 
 class Timeline(Projection):
