@@ -16,19 +16,20 @@ encrypted under a key not given, and the open is refused without writing anythin
 from __future__ import annotations
 
 import base64
-import hmac as std_hmac
+import hashlib
+import hmac
 import json
 from collections.abc import Callable, Mapping
-from typing import Literal, Protocol
-
-from cryptography.hazmat.primitives import hashes, hmac
-from eventsourcing.persistence import Cipher
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from trustengine.exceptions import (
     StoreEncryptedError,
     StoreNotEncryptedError,
     WrongCipherKeyError,
 )
+
+if TYPE_CHECKING:
+    from eventsourcing.persistence import Cipher
 
 ENCRYPTION = "encryption"
 KEY_CHECK = "key_check"
@@ -56,9 +57,7 @@ class StoreMeta(Protocol):
 
 def key_check(key: str) -> str:
     """The check value of a cipher key (base64, as the settings hold it)."""
-    mac = hmac.HMAC(base64.b64decode(key), hashes.SHA256())
-    mac.update(_CHECKED_TEXT)
-    return mac.finalize().hex()
+    return hmac.new(base64.b64decode(key), _CHECKED_TEXT, hashlib.sha256).hexdigest()
 
 
 def first_event(state: bytes | None, cipher: Cipher | None) -> FirstEvent:
@@ -126,7 +125,7 @@ class AtRest:
         if (
             found.get(ENCRYPTION) == AES_GCM
             and self.key is not None
-            and std_hmac.compare_digest(found.get(KEY_CHECK, ""), key_check(self.key))
+            and hmac.compare_digest(found.get(KEY_CHECK, ""), key_check(self.key))
         ):
             self.settled = True
             return

@@ -16,9 +16,11 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+if TYPE_CHECKING:  # for types only: a seal is read and checked without eventsourcing
+    from eventsourcing.persistence import StoredEvent
 
 GENESIS = "0" * 64
 """The 'previous hash' of a customer's first event, and the head of an empty store."""

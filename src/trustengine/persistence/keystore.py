@@ -28,7 +28,8 @@ which costs one query of an empty table on a normal open.
 from __future__ import annotations
 
 import base64
-import hmac as std_hmac
+import hashlib
+import hmac
 import os
 import sqlite3
 import threading
@@ -37,14 +38,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Protocol
 from uuid import UUID
-
-from cryptography.hazmat.primitives import hashes, hmac
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.keywrap import (
-    InvalidUnwrap,
-    aes_key_unwrap,
-    aes_key_wrap,
-)
 
 from trustengine.exceptions import KeyStoreError
 from trustengine.persistence.files import create_private
@@ -97,6 +90,10 @@ class KeyStore(Protocol):
 
 def derive_kek(cipher_key: str) -> bytes:
     """The key-encryption key for a store encrypted under ``cipher_key`` (base64)."""
+    # Here, not above: a key store without wrapping is opened without cryptography.
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_KEK_LABEL).derive(
         base64.b64decode(cipher_key)
     )
@@ -113,9 +110,8 @@ class Wrapping:
         """The metadata rows a key store made with this wrapping holds."""
         if self.kek is None:
             return {WRAPPING: NONE}
-        mac = hmac.HMAC(self.kek, hashes.SHA256())
-        mac.update(_CHECKED_TEXT)
-        return {WRAPPING: AES_KW, KEK_CHECK: mac.finalize().hex()}
+        check = hmac.new(self.kek, _CHECKED_TEXT, hashlib.sha256).hexdigest()
+        return {WRAPPING: AES_KW, KEK_CHECK: check}
 
     def check(self, found: dict[str, str]) -> None:
         """Refuse a key store made with another wrapping, or another cipher key."""
@@ -129,17 +125,23 @@ class Wrapping:
                 f"the key store {self.where} does not wrap its keys, but the store is "
                 "encrypted: it is not this store's key store (check --keys)"
             )
-        if not std_hmac.compare_digest(found.get(KEK_CHECK, ""), wanted.get(KEK_CHECK, "")):
+        if not hmac.compare_digest(found.get(KEK_CHECK, ""), wanted.get(KEK_CHECK, "")):
             raise KeyStoreError(
                 f"the key store {self.where} was made under another cipher key (check --keys)"
             )
 
     def wrap(self, key: bytes) -> bytes:
-        return key if self.kek is None else aes_key_wrap(self.kek, key)
+        if self.kek is None:
+            return key
+        from cryptography.hazmat.primitives.keywrap import aes_key_wrap
+
+        return aes_key_wrap(self.kek, key)
 
     def unwrap(self, stored: bytes) -> bytes:
         if self.kek is None:
             return stored
+        from cryptography.hazmat.primitives.keywrap import InvalidUnwrap, aes_key_unwrap
+
         try:
             return aes_key_unwrap(self.kek, stored)
         except InvalidUnwrap:
@@ -187,6 +189,8 @@ class MemoryKeyStore:
         pass
 
 
+KEY_TABLES = ("customer_keys", "erasing", "key_meta")
+"""The tables of an SQLite key store: the keys, the erasures marked, the wrapping."""
 _SQLITE_SCHEMA = (
     "CREATE TABLE IF NOT EXISTS customer_keys "
     "(originator_id TEXT PRIMARY KEY, key BLOB NOT NULL) WITHOUT ROWID",
@@ -313,6 +317,12 @@ def default_keys(store: StoreTarget) -> str:
     return ""  # PostgreSQL: the store's own database, see open_key_store
 
 
+def key_store_target(store: StoreTarget, keys: str | None = None) -> str:
+    """The ``--keys`` text of ``store``'s key store: ``keys`` when given (not blank), else
+    :func:`default_keys` (empty for a PostgreSQL store: its own database)."""
+    return keys.strip() if keys is not None and keys.strip() else default_keys(store)
+
+
 def keys_schema(store: StoreTarget) -> str:
     """The default PostgreSQL schema of a PostgreSQL store's keys (63 bytes at most)."""
     base = store.env.get("POSTGRES_SCHEMA") or "public"
@@ -327,7 +337,7 @@ def open_key_store(
     lock_timeout: float = 30,
 ) -> KeyStore:
     """Open (creating when missing) the key store of ``store``; ``keys`` overrides where."""
-    text = keys.strip() if keys is not None and keys.strip() else default_keys(store)
+    text = key_store_target(store, keys)
     kek = derive_kek(cipher_key) if cipher_key is not None else None
     if not text:  # a PostgreSQL store's default: a schema of its own, same database
         from trustengine.persistence.pgkeys import PostgresKeyStore
@@ -358,12 +368,14 @@ def open_key_store(
 
 
 __all__ = [
+    "KEY_TABLES",
     "KeyStore",
     "MemoryKeyStore",
     "SQLiteKeyStore",
     "Wrapping",
     "default_keys",
     "derive_kek",
+    "key_store_target",
     "keys_schema",
     "open_key_store",
 ]

@@ -26,7 +26,7 @@ from eventsourcing.sqlite import (
 )
 
 from trustengine.persistence.chain import GENESIS, Seal, link, norm_stream, stream_hex
-from trustengine.persistence.sqlchain import ChainSQL, SQLChain
+from trustengine.persistence.sqlchain import ChainSQL, SQLChain, sqlite_chain_tables
 
 Progress = Callable[[int], None]
 """Told how many more events a long read or write has done (a progress bar's callback)."""
@@ -64,18 +64,6 @@ class ChainReader(Protocol):
 
 
 # --- SQLite ------------------------------------------------------------------------------
-
-
-def sqlite_chain_tables(events_table: str) -> tuple[str, str]:
-    """The hashes and head tables that keep the chain of ``events_table``.
-
-    The default events table keeps the names every store has had (``event_hashes`` and
-    ``ledger_head``); another events table gets tables named after it, so two events
-    tables in one file never share, nor mix, one chain.
-    """
-    if events_table == "stored_events":
-        return "event_hashes", "ledger_head"
-    return f"{events_table}_hashes", f"{events_table}_head"
 
 
 def _quoted(name: str) -> str:

@@ -14,12 +14,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
-
 from trustengine.persistence.chain import GENESIS, ChainLink, Seal, link, norm_stream
+
+if TYPE_CHECKING:
+    from eventsourcing.persistence import StoredEvent
 
 CHAIN_SLICE = 2000
 """Hashes per insert statement, so no statement's parameters grow with the batch."""
@@ -27,6 +28,18 @@ SMALL_BATCH = 8
 """Up to this many hashes, a store with :attr:`ChainSQL.insert_link` inserts them one
 row at a time (a command's batch); a larger batch goes in statements of
 :data:`CHAIN_SLICE`."""
+
+
+def sqlite_chain_tables(events_table: str) -> tuple[str, str]:
+    """The hashes and head tables that keep the chain of ``events_table``.
+
+    The default events table keeps the names every store has had (``event_hashes`` and
+    ``ledger_head``); another events table gets tables named after it, so two events
+    tables in one file never share, nor mix, one chain.
+    """
+    if events_table == "stored_events":
+        return "event_hashes", "ledger_head"
+    return f"{events_table}_hashes", f"{events_table}_head"
 
 
 class Cursor(Protocol):
@@ -234,5 +247,6 @@ __all__ = [
     "Cursor",
     "SQLChain",
     "one_stream",
+    "sqlite_chain_tables",
     "stream_links",
 ]
