@@ -8,7 +8,6 @@ in :mod:`trustengine.interchange.codec`; scoring in the projections.
 
 from __future__ import annotations
 
-import os
 import random
 import sqlite3
 import threading
@@ -28,8 +27,12 @@ from trustengine.application.keyed import KeysMixin
 from trustengine.application.loading import LoadingMixin
 from trustengine.application.stored import StoreReadsMixin, check_times
 from trustengine.application.streaming import StreamingMixin
+from trustengine.application.tolerance import (
+    FUTURE_TOLERANCE,
+    FUTURE_TOLERANCE_ENV,
+    default_future_tolerance,
+)
 from trustengine.application.writing import WritingMixin
-from trustengine.domain.times import parse_duration
 from trustengine.exceptions import StoreError
 from trustengine.persistence.atrest import AtRest, StoreMeta
 from trustengine.persistence.files import create_private
@@ -52,24 +55,6 @@ CACHE_SETTINGS = {
     "AGGREGATE_CACHE_MAXSIZE": "1000",
     "DEEPCOPY_FROM_AGGREGATE_CACHE": "n",
 }
-FUTURE_TOLERANCE = timedelta(days=1)
-"""How far past the store's clock an event's ``at`` may be (clocks differ, zones are
-mistyped); an ``at`` later than that is refused, so a mistyped year cannot lock a
-customer. A setting: ``TrustEngine(future_tolerance=...)``, ``--future-tolerance``, or the
-environment variable :data:`FUTURE_TOLERANCE_ENV` (e.g. ``12h``)."""
-FUTURE_TOLERANCE_ENV = "TRUSTENGINE_FUTURE_TOLERANCE"
-
-
-def default_future_tolerance() -> timedelta:
-    """The future tolerance when none is given: ``$TRUSTENGINE_FUTURE_TOLERANCE`` (``1d``,
-    ``12h``, ``90m``, ``0``), else :data:`FUTURE_TOLERANCE`."""
-    text = os.environ.get(FUTURE_TOLERANCE_ENV)
-    if not text:
-        return FUTURE_TOLERANCE
-    try:
-        return parse_duration(text)
-    except ValueError as error:
-        raise StoreError(f"${FUTURE_TOLERANCE_ENV}: {error}") from None
 
 
 class Ledger(

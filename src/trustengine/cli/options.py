@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from trustengine.application.engine import default_future_tolerance
+from trustengine.application.tolerance import default_future_tolerance
 from trustengine.cli.files import write_whole as write_whole  # re-exported for commands
 from trustengine.domain.jalali import CALENDARS, Calendar
 from trustengine.domain.times import parse_duration, parse_time
@@ -23,7 +23,7 @@ from trustengine.persistence.target import (
     LOCK_TIMEOUT,
     check_cipher_key,
 )
-from trustengine.readmodel import DEFAULT_VIEWS, VIEWS_ENV_VAR
+from trustengine.readmodel.location import DEFAULT_VIEWS, VIEWS_ENV_VAR
 from trustengine.scoring.policy import policy_dir
 
 if TYPE_CHECKING:
