@@ -197,18 +197,22 @@ def handle_errors(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        # Imported here, not at the top: `trustengine --help` loads no store code.
-        from eventsourcing.persistence import MapperDeserialisationError, PersistenceError
-
         try:
             return func(*args, **kwargs)
         except TrustEngineError as error:
             raise InputError(str(error)) from None
-        except PersistenceError as error:
-            raise InputError(f"store error: {error}") from None
-        except MapperDeserialisationError as error:
-            raise InputError(
-                f"cannot read the store: {error} (is it encrypted? give --cipher-key-file)"
-            ) from None
+        except Exception as error:
+            # eventsourcing's errors can only come from code that loaded it: a command
+            # that never did (`--help`, a read of a current read model) does not load it.
+            persistence = sys.modules.get("eventsourcing.persistence")
+            if persistence is None:
+                raise
+            if isinstance(error, persistence.PersistenceError):
+                raise InputError(f"store error: {error}") from None
+            if isinstance(error, persistence.MapperDeserialisationError):
+                raise InputError(
+                    f"cannot read the store: {error} (is it encrypted? give --cipher-key-file)"
+                ) from None
+            raise
 
     return wrapper  # type: ignore[return-value]

@@ -21,7 +21,7 @@ from trustengine.cli.render import (
     render_state,
     trend_line,
 )
-from trustengine.cli.session import caught_up, open_engine
+from trustengine.cli.session import caught_up, current_trust_state, open_engine
 from trustengine.scoring.policy import DEFAULT_TRUST_POLICY
 from trustengine.scoring.sla import DEFAULT_SLA_POLICY
 
@@ -96,12 +96,15 @@ def state(
     unless --policy/--sla name others.
     """
     replay = any(option is not None for option in (as_of, as_known_at, policy, sla_policy))
-    with open_engine(db, views=views) as engine:
-        if not replay:
-            caught_up(engine, customer)
-        found = engine.state(
-            customer, as_of=as_of, as_known_at=as_known_at, policy=policy, sla=sla_policy
-        ).model_dump(mode="json")
+    # A read model with nothing to catch up is read without opening the engine.
+    found = None if replay else current_trust_state(db, customer, views)
+    if found is None:
+        with open_engine(db, views=views) as engine:
+            if not replay:
+                caught_up(engine, customer)
+            found = engine.state(
+                customer, as_of=as_of, as_known_at=as_known_at, policy=policy, sla=sla_policy
+            ).model_dump(mode="json")
     if as_json:
         click.echo(json.dumps(found, indent=2, ensure_ascii=False, allow_nan=False))
         return

@@ -21,7 +21,6 @@ from datetime import datetime
 from typing import Any, TypeVar, cast
 
 import click
-from rich.console import Console
 
 from trustengine.cli.files import write_whole as write_whole  # re-exported for commands
 from trustengine.cli.options import current_calendar
@@ -35,6 +34,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 @contextmanager
 def progress_bar(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
     """A progress bar on stderr when it is a terminal; otherwise silent."""
+    from rich.console import Console  # here: a table needs no console (start-up)
+
     console = Console(stderr=True)
     if not console.is_terminal:
         yield lambda _n: None

@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from trustengine.application.facade import TrustEngine
+from trustengine.application.tolerance import default_future_tolerance
 from trustengine.cli.errors import InputError
 from trustengine.cli.files import write_whole as write_whole  # re-exported for commands
 from trustengine.cli.options import CIPHER_KEY, KEYS_KEY, LOCK_TIMEOUT_KEY, TOLERANCE_KEY
 from trustengine.cli.render import progress_bar
+from trustengine.exceptions import TrustEngineError
+from trustengine.persistence.settled import is_settled
 from trustengine.persistence.target import (
     APPLICATION_NAME,
     LOCK_TIMEOUT,
     parse_target,
 )
-from trustengine.readmodel import ReadModel
+from trustengine.readmodel.current import current_state
 from trustengine.readmodel.problems import count_problems
+
+if TYPE_CHECKING:  # imported where used: a current read model is read without the engine
+    from trustengine.application.facade import TrustEngine
+    from trustengine.readmodel.read_model import ReadModel
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -52,7 +59,7 @@ def open_engine(
     ctx = click.get_current_context(silent=True)
     meta = ctx.meta if ctx is not None else {}
     name = f"trustengine {ctx.info_name}" if ctx is not None else "trustengine"
-    engine = TrustEngine(
+    engine = _engine_class()(
         db,
         cipher_key=meta.get(CIPHER_KEY),
         lock_timeout=meta.get(LOCK_TIMEOUT_KEY, LOCK_TIMEOUT),
@@ -75,6 +82,22 @@ def open_engine(
         engine.close()
 
 
+def __getattr__(name: str) -> Any:
+    # TrustEngine is imported when a command first opens a store (a current read model is
+    # read without it), and looked up here each time, so that it can be replaced here.
+    if name == "TrustEngine":
+        from trustengine.application.facade import TrustEngine
+
+        globals()[name] = TrustEngine
+        return TrustEngine
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _engine_class() -> type[TrustEngine]:
+    engine_class: type[TrustEngine] = sys.modules[__name__].TrustEngine
+    return engine_class
+
+
 def caught_up(engine: TrustEngine, customer: str | None = None) -> TrustEngine:
     """``engine`` with its read model caught up with every stored event, showing progress
     on stderr (the read methods would catch it up anyway, silently).
@@ -90,6 +113,33 @@ def caught_up(engine: TrustEngine, customer: str | None = None) -> TrustEngine:
     return engine
 
 
+def current_trust_state(db: str, customer: str, views: str | None) -> dict[str, Any] | None:
+    """``state CUSTOMER``'s answer (the dict ``--json`` prints) read straight from the read
+    model, when opening the engine would find nothing to do: the store settled
+    (:func:`~trustengine.persistence.settled.is_settled`: nothing to create, mark, move,
+    finish or refuse) and its read model current
+    (:func:`~trustengine.readmodel.current.current_state`: nothing to catch up, nothing
+    set aside). Else None: the command opens the engine, which does what is left, or
+    refuses, as always. The answer is validated as the engine's is
+    (:class:`~trustengine.application.answers.CustomerState`)."""
+    ctx = click.get_current_context(silent=True)
+    meta = ctx.meta if ctx is not None else {}
+    try:
+        default_future_tolerance()  # a malformed setting refuses the command: the engine says so
+        target = parse_target(db, cipher_key=meta.get(CIPHER_KEY))
+    except TrustEngineError:
+        return None
+    if not is_settled(target, meta.get(KEYS_KEY)):
+        return None
+    found = current_state(target, views, customer)
+    if found is None:
+        return None
+    from trustengine.application.answers import CustomerState  # pydantic: only for an answer
+
+    answer: dict[str, Any] = CustomerState.model_validate(found).model_dump(mode="json")
+    return answer
+
+
 def warn_of_problems(model: ReadModel, customer: str | None = None) -> None:
     """Say on stderr, in one line, what the read model leaves out (nothing if nothing)."""
     found = count_problems(model.db, customer) if customer is not None else None
@@ -103,6 +153,8 @@ def warn_of_problems(model: ReadModel, customer: str | None = None) -> None:
 def erase_from_read_model(engine: TrustEngine, views: str | None) -> None:
     """After an erasure: bring an existing read model up to date, which rewrites the
     customer's personal text there to ``[erased]`` (a store with none is left alone)."""
+    from trustengine.readmodel.read_model import ReadModel
+
     model = ReadModel.existing(engine, views)
     if model is not None:
         with model:
@@ -112,6 +164,7 @@ def erase_from_read_model(engine: TrustEngine, views: str | None) -> None:
 __all__ = [
     "MISSING_STORE",
     "caught_up",
+    "current_trust_state",
     "erase_from_read_model",
     "is_new_store",
     "open_engine",

@@ -33,9 +33,12 @@ STORE_TABLES = (EVENTS_TABLE, *sqlite_chain_tables(EVENTS_TABLE), "store_meta")
 """The tables opening an SQLite store creates when they are missing."""
 
 
-def read_only(path: Path) -> sqlite3.Connection:
-    """A connection to the SQLite file at ``path`` that cannot create it or write to it."""
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+def existing(path: Path) -> sqlite3.Connection:
+    """A connection to the SQLite file at ``path``, which it never creates; what is asked
+    here only reads. (Not ``mode=ro``: a read-only connection leaves the ``-wal`` and
+    ``-shm`` files behind, where closing the last connection removes them, as the
+    engine's do.)"""
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True)
 
 
 def tables(conn: sqlite3.Connection) -> set[str]:
@@ -59,7 +62,7 @@ def is_settled(target: StoreTarget, keys: str | None = None) -> bool:
         return False
     cipher_key = target.env.get("CIPHER_KEY")
     try:
-        conn = read_only(target.path)
+        conn = existing(target.path)
         try:
             found = tables(conn)
             if not set(STORE_TABLES) <= found or OLD_TABLE in found or not in_wal(conn):
@@ -99,7 +102,7 @@ def _keys_settled(target: StoreTarget, keys: str | None, cipher_key: str | None)
     if where.path.resolve() == target.path.resolve():
         return False
     try:
-        conn = read_only(where.path)
+        conn = existing(where.path)
         try:
             if not set(KEY_TABLES) <= tables(conn) or not in_wal(conn):
                 return False
@@ -120,4 +123,4 @@ def _keys_settled(target: StoreTarget, keys: str | None, cipher_key: str | None)
     return True
 
 
-__all__ = ["EVENTS_TABLE", "STORE_TABLES", "in_wal", "is_settled", "read_only", "tables"]
+__all__ = ["EVENTS_TABLE", "STORE_TABLES", "existing", "in_wal", "is_settled", "tables"]

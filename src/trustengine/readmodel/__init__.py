@@ -4,8 +4,9 @@
   (tracking, transaction, state cache); it builds no rows;
 - :mod:`.projections`: one module per table family (``customers``, ``cases``,
   ``timeline``, ``promises``, ``compensation``, ``sla_clocks``, ``score_history``,
-  ``satisfaction``), each declaring its table (:mod:`.table`) and its handler per event
-  class (:mod:`.projection`); the registry is :data:`.projections.PROJECTIONS`;
+  ``satisfaction``), each owning its table (:mod:`.table`, declared in :mod:`.tables`)
+  and its handler per event class (:mod:`.projection`); the registry is
+  :data:`.projections.PROJECTIONS`;
 - :mod:`.fold`: :func:`fold_customer`, one customer's rows folded from scratch in memory
   (the public fold the audit uses);
 - :mod:`.schema`: every table (the projections', ``problems``, and the processor's own
@@ -19,6 +20,9 @@
 - :mod:`.state`: the per-customer fold kept in ``view_state``;
 - :mod:`.queries`, :mod:`.due` and :mod:`.misses`: answers from the tables (``state``,
   ``timeline``, ``customers``, ``case``, the due list, and what the sweep records);
+- :mod:`.fingerprint`: ``VIEWS_VERSION`` and what else the tables depend on (a change
+  rebuilds them); :mod:`.current`: a customer's state read from a read model that is
+  current, without the engine (``state CUST``), through :mod:`.state_query`;
 - :mod:`.read_model`: :class:`ReadModel`, the tables of one store (what
   :class:`~trustengine.TrustEngine`'s read methods, :mod:`trustengine.application.reading`, ask).
 
