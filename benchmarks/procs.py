@@ -86,9 +86,16 @@ def cli() -> list[str]:
 
 
 def measure(
-    argv: Sequence[str], *, ok: Sequence[int] = (0,), stdout_to: Path | None = None
+    argv: Sequence[str],
+    *,
+    ok: Sequence[int] = (0,),
+    stdout_to: Path | None = None,
+    env: dict[str, str] | None = None,
 ) -> Measured:
-    """Run ``argv`` to the end: wall, CPU and peak RSS; fail on an exit status not in ``ok``."""
+    """Run ``argv`` to the end: wall, CPU and peak RSS; fail on an exit status not in ``ok``.
+
+    ``env`` is the child's environment (default: the one :func:`child_env` set, else this
+    process's)."""
     with (
         tempfile.TemporaryFile() as err,
         (
@@ -96,7 +103,7 @@ def measure(
         ) as out,
     ):
         start = time.perf_counter()
-        proc = subprocess.Popen(list(argv), stdout=out, stderr=err, env=_ENV or None)
+        proc = subprocess.Popen(list(argv), stdout=out, stderr=err, env=env or _ENV or None)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)

@@ -205,3 +205,25 @@ def test_growth_bench_prints_a_row_per_size_and_draws_the_svg(tmp_path: Path) ->
             rf"^\| {size} \| -?\d+\.\d \| -?\d+\.\d \| \d+ MiB \| \d+ MiB \|$", done.stdout, re.M
         )
     assert drawn.read_text(encoding="utf-8").startswith("<svg ")
+
+
+def test_startup_ab_prints_both_sides_and_their_ratio(tmp_path: Path) -> None:
+    results = tmp_path / "ab.json"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "startup_ab.py"),
+            *("--old", str(BENCHMARKS.parent), "--rounds", "1", "--json", str(results)),
+            *("--", "--help"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    for side in ("old", "new"):
+        assert re.search(rf"^{side}: median \d+ ms CPU, \d+ ms wall", done.stdout, re.M), side
+    assert re.search(r"^new/old CPU: \d+\.\d{3}$", done.stdout, re.M)
+    assert len(json.loads(results.read_text(encoding="utf-8"))["old"]["runs_cpu_ms"]) == 1
