@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from typing import cast
+from typing import TYPE_CHECKING, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Repository
@@ -26,6 +26,9 @@ from trustengine.persistence.keystore import KeyStore
 from trustengine.persistence.mapper import PydanticMapper
 from trustengine.persistence.personal import SEALED, PersonalData
 from trustengine.persistence.target import StoreTarget
+
+if TYPE_CHECKING:
+    from trustengine.persistence.pgkeys import NewKeys
 
 
 class KeysMixin:
@@ -74,13 +77,22 @@ class KeysMixin:
             else:
                 self.key_store.unmark(id_)
 
-    def _prepare_keys(self, customers: Sequence[Customer]) -> None:
+    def _prepare_keys(
+        self, customers: Sequence[Customer], *, inline: bool = False
+    ) -> NewKeys | None:
         """Make sure each customer has a key, refusing to make a new one for a customer
         whose stored events are sealed under a key the key store no longer holds (a new
-        key would seal new text under one key and leave the old unreadable beside it)."""
+        key would seal new text under one key and leave the old unreadable beside it).
+
+        With ``inline``, the keys of customers with nothing stored are made in memory
+        when the key store can take them in the events' own transaction (a PostgreSQL
+        key store in the store's database): they are returned, for the caller to pass
+        to the save, and forgotten (:meth:`PersonalData.discard`) if the save fails.
+        See docs/keys.md, "A new customer's key".
+        """
         wanted = self.personal.uncached(c.id for c in customers)
         if not wanted:
-            return
+            return None
         # A customer whose first pending event is their first has nothing stored, so
         # nothing sealed: their key is made (or found, if a write stopped after making
         # it) by ``prepare`` without a lookup first, one key-store query less a new
@@ -97,7 +109,14 @@ class KeysMixin:
                     f"store {self.key_store.display}: it was lost or deleted (verify reports "
                     "it); restore the key store from its backup, or give the right --keys"
                 )
+        minted = None
+        if inline:
+            new = [i for i in wanted if i not in asked]
+            minted = self.key_store.mint(new) if new else None
+        if minted is not None:
+            found = {**found, **minted[0]}
         self.personal.prepare(wanted, found)
+        return None if minted is None else minted[1]
 
     def _has_sealed(self, id_: UUID) -> bool:
         mapper = cast(PydanticMapper, self.mapper)

@@ -41,6 +41,7 @@ from trustengine.persistence.bulk import Insert, bulk_insert
 
 if TYPE_CHECKING:
     from trustengine.domain.base import CustomerEvent
+    from trustengine.persistence.pgkeys import NewKeys
     from trustengine.persistence.recorders import Progress
     from trustengine.persistence.spool import Spool
 
@@ -75,7 +76,9 @@ class StreamingMixin(LedgerParts):
 
         def _store_is_empty(self) -> bool: ...
 
-        def _prepare_keys(self, customers: Sequence[Customer]) -> None: ...
+        def _prepare_keys(
+            self, customers: Sequence[Customer], *, inline: bool = False
+        ) -> NewKeys | None: ...
 
     def check_spooled(self, spool: Spool) -> None:
         """Check the spool's lines as :meth:`record_spooled` would, storing nothing;

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from eventsourcing.persistence import Recording
 
     from trustengine.domain.base import Channel, Key, Text
+    from trustengine.persistence.pgkeys import NewKeys
 
 
 MAX_ATTEMPTS = 100
@@ -76,7 +77,9 @@ class WritingMixin(LedgerParts):
 
         def _distrust(self, ids: Iterable[UUID]) -> None: ...
 
-        def _prepare_keys(self, customers: Sequence[Customer]) -> None: ...
+        def _prepare_keys(
+            self, customers: Sequence[Customer], *, inline: bool = False
+        ) -> NewKeys | None: ...
 
         @contextmanager
         def _decoding(self) -> Iterator[None]: ...
@@ -192,6 +195,9 @@ class WritingMixin(LedgerParts):
         at_now: bool = False,
     ) -> int:
         positions = positions or range(1, len(drafts) + 1)
+        # New customers' keys go in the events' transaction where the key store allows
+        # (docs/keys.md); after a write refused for a conflict, in commits of their own.
+        inline = True
         with self._write_lock:
             for attempt in range(1, MAX_ATTEMPTS + 1):
                 skipped: list[int] | None = [] if erased is not None else None
@@ -217,14 +223,28 @@ class WritingMixin(LedgerParts):
                     extend(erased, skipped)
                     return 0
                 erasing = [c.id for c in customers if erased_now(c)]
+                new_keys = None
                 try:
-                    self.at_rest.settle()
-                    self._prepare_keys(customers)
-                    if erasing:
-                        # Marked first: a kill after the save leaves the mark, and the next
-                        # open destroys the key (see _finish_erasures).
-                        self.key_store.mark_erasing(erasing)
-                    self.save(*customers)
+                    try:
+                        self.at_rest.settle()
+                        new_keys = self._prepare_keys(customers, inline=inline)
+                        if erasing:
+                            # Marked first: a kill after the save leaves the mark, and the
+                            # next open destroys the key (see _finish_erasures).
+                            self.key_store.mark_erasing(erasing)
+                        if new_keys is None:
+                            self.save(*customers)
+                        else:
+                            self.save(*customers, new_keys=new_keys)
+                    except BaseException as error:
+                        if new_keys is not None:
+                            # Not stored with the events: what the store holds now (another
+                            # writer's key, or none) is read again at the next attempt,
+                            # whose keys take commits of their own (they find a key that
+                            # is there already instead of failing on it again).
+                            self.personal.discard(new_keys.ids)
+                            inline = not isinstance(error, IntegrityError)
+                        raise
                 except IntegrityError:
                     # Another writer appended to one of these customers first: reload, recheck.
                     self.conflicts += 1
@@ -322,13 +342,20 @@ class WritingMixin(LedgerParts):
         The same steps otherwise: the pending events put in one transaction, the saved
         customers cached when fast-forwarding is off, the ``_notify`` and ``notify``
         hooks called. Anything else (events, other aggregates, tracking, snapshotting
-        turned on in ``env``) goes to eventsourcing's own.
+        turned on in ``env``) goes to eventsourcing's own. ``new_keys`` (new customers'
+        keys, see docs/keys.md) go to the recorder with the events either way.
         """
+        new_keys = kwargs.pop("new_keys", None)
         if kwargs or self.snapshots is not None or any(type(o) is not Customer for o in objs):
+            if new_keys is not None:
+                kwargs["new_keys"] = new_keys  # passed on to the recorder's insert
             return super().save(*objs, **kwargs)
         customers = cast(tuple[Customer, ...], objs)
         events = [event for customer in customers for event in customer.collect_events()]
-        recordings = self.events.put(events)
+        if new_keys is None:
+            recordings = self.events.put(events)
+        else:
+            recordings = self.events.put(events, new_keys=new_keys)
         cache = self.repository.cache
         if cache and not self.repository.fastforward:
             for customer in customers:

@@ -36,12 +36,15 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
 
 from trustengine.exceptions import KeyStoreError
 from trustengine.persistence.files import create_private
 from trustengine.persistence.target import StoreTarget, parse_target
+
+if TYPE_CHECKING:
+    from trustengine.persistence.pgkeys import NewKeys
 
 KEY_SIZE = 32
 KEYS_SUFFIX = ".keys"
@@ -81,6 +84,12 @@ class KeyStore(Protocol):
 
     def add(self, keys: dict[UUID, bytes]) -> None:
         """Store ``keys`` as they are, keeping any key already there (migration)."""
+        ...
+
+    def mint(self, ids: Iterable[UUID]) -> tuple[dict[UUID, bytes], NewKeys] | None:
+        """New keys for ``ids`` to be stored in the events' own transaction, or None when
+        this key store cannot be written there (only a PostgreSQL key store in the event
+        store's database can: see docs/keys.md, "A new customer's key")."""
         ...
 
     def close(self) -> None:
@@ -184,6 +193,9 @@ class MemoryKeyStore:
     def add(self, keys: dict[UUID, bytes]) -> None:
         for id_, key in keys.items():
             self._keys.setdefault(id_, self._wrapping.wrap(key))
+
+    def mint(self, ids: Iterable[UUID]) -> None:
+        return None  # a key made here costs no commit: nothing to save
 
     def close(self) -> None:
         pass
@@ -300,6 +312,9 @@ class SQLiteKeyStore:
                 [(i.hex, self._wrapping.wrap(k)) for i, k in keys.items()],
             )
 
+    def mint(self, ids: Iterable[UUID]) -> None:
+        return None  # the keys never share a file, so never a transaction, with the events
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()
@@ -348,6 +363,7 @@ def open_key_store(
             Wrapping(kek, ""),
             store.display,
             lock_timeout=lock_timeout,
+            same_database=True,
         )
     target = parse_target(text)
     if target.backend == "memory":

@@ -14,9 +14,10 @@ holds the key only wrapped under the key-encryption key, which lives in no datab
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from psycopg.sql import SQL, Identifier
@@ -25,8 +26,25 @@ from trustengine.exceptions import KeyStoreError
 from trustengine.persistence.keystore import KEY_SIZE, Wrapping
 
 
+class NewKeys(NamedTuple):
+    """New customers' keys to insert in the events' own transaction (see
+    :meth:`PostgresKeyStore.mint` and docs/keys.md, "A new customer's key")."""
+
+    table: bytes
+    """The key table, qualified and quoted, as the statement's text."""
+    ids: list[UUID]
+    wrapped: list[bytes]
+    """Each key as the table stores it (wrapped under the key-encryption key when the
+    store is encrypted at rest)."""
+
+
 class PostgresKeyStore:
-    """Keys in ``<schema>.customer_keys``, erasing marks in ``<schema>.erasing``."""
+    """Keys in ``<schema>.customer_keys``, erasing marks in ``<schema>.erasing``.
+
+    ``same_database`` says that the event store is in the same database (the default
+    ``<store schema>_keys``), so that a new customer's key can be inserted in the events'
+    own transaction (:meth:`mint`) instead of a commit of its own.
+    """
 
     def __init__(
         self,
@@ -36,6 +54,7 @@ class PostgresKeyStore:
         display: str,
         *,
         lock_timeout: float = 30,
+        same_database: bool = False,
     ) -> None:
         import psycopg
 
@@ -117,6 +136,19 @@ class PostgresKeyStore:
             .format(self._keys)
             .as_bytes(self._conn)
         )
+        self._table = self._keys.as_bytes(self._conn) if same_database else None
+
+    def mint(self, ids: Iterable[UUID]) -> tuple[dict[UUID, bytes], NewKeys] | None:
+        """New keys for ``ids``, stored nowhere yet: the keys, and the rows for the
+        event store's recorder to insert in the events' transaction, where an existing
+        key of one of them makes the whole write fail (and be retried, see
+        :meth:`trustengine.application.keyed.KeysMixin._prepare_keys`). None when the
+        event store is not in this database."""
+        if self._table is None:
+            return None
+        keys = {id_: os.urandom(KEY_SIZE) for id_ in ids}
+        wrapped = [self._wrapping.wrap(key) for key in keys.values()]
+        return keys, NewKeys(self._table, list(keys), wrapped)
 
     def _run(self, statement: Any, params: Any = None, *, many: bool = False) -> list[Any]:
         import psycopg
@@ -133,8 +165,6 @@ class PostgresKeyStore:
                 raise KeyStoreError(f"key store {self.display}: {error}") from None
 
     def keys(self, ids: Iterable[UUID], *, create: bool) -> dict[UUID, bytes]:
-        import os
-
         import psycopg
 
         wanted = list(ids)
@@ -210,4 +240,4 @@ class PostgresKeyStore:
             self._conn.close()
 
 
-__all__ = ["PostgresKeyStore"]
+__all__ = ["NewKeys", "PostgresKeyStore"]

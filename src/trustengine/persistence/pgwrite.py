@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from eventsourcing.postgres import PostgresDatastore
     from psycopg.sql import Composed
 
+    from trustengine.persistence.pgkeys import NewKeys
+
 SLICE_EVENTS = 2000
 """Events per ``INSERT`` statement: a big batch is sent as several statements of at most
 this many (about 0.5 MB each) in its one transaction, not as one statement of its size."""
@@ -75,13 +77,15 @@ class CommandWrites:
         ready: Ready,
         state: bytes,
         stored_events: Sequence[StoredEvent],
+        new_keys: NewKeys | None = None,
     ) -> list[int]:
         """:meth:`_insert_chained` for a batch of one customer's events (a command's),
         in three round trips: ``BEGIN``, the lock, the NOTIFY and the chain's state in
         one; the events, their hashes and the new head in one statement; ``COMMIT``.
         psycopg's ``transaction()`` would send the ``BEGIN`` alone. The connection is in
         autocommit mode (eventsourcing's), so the transaction is the server's, ended here
-        by ``COMMIT`` or, on any error, ``ROLLBACK``."""
+        by ``COMMIT`` or, on any error, ``ROLLBACK``. A new customer's key
+        (``new_keys``) goes in the events' statement too (docs/keys.md)."""
         with conn.cursor() as curs:
             try:
                 curs.execute(b"BEGIN; " + ready.lock_and_notify + b"; " + state)
@@ -89,7 +93,13 @@ class CommandWrites:
                     pass
                 links, head = stream_links(curs.fetchall(), stored_events)
                 params = (*ready.chain.links(links), head.events, head.head)
-                curs.execute(ready.chained_insert, (*params, self._rows(stored_events)))
+                if new_keys is None:
+                    curs.execute(ready.chained_insert, (*params, self._rows(stored_events)))
+                else:
+                    curs.execute(
+                        keyed(new_keys.table, ready.chained_insert),
+                        (new_keys.ids, new_keys.wrapped, *params, self._rows(stored_events)),
+                    )
                 ids = [int(row["notification_id"]) for row in curs.fetchall()]
                 curs.execute(b"COMMIT")
             except BaseException:
@@ -157,4 +167,17 @@ class CommandWrites:
         return self._writing(cursor).chain
 
 
-__all__ = ["SLICE_EVENTS", "CommandWrites", "Ready", "as_bytes"]
+def insert_keys(table: bytes) -> bytes:
+    """The statement that inserts new customers' keys (ids, wrapped keys) into ``table``:
+    a plain ``INSERT``, so a key already there fails the write (docs/keys.md)."""
+    return b"INSERT INTO " + table + b" SELECT * FROM unnest(%s::uuid[], %s::bytea[])"
+
+
+def keyed(table: bytes, chained_insert: bytes) -> bytes:
+    """``chained_insert`` (a ``WITH ...`` statement) with the keys' insert as its first
+    data-modifying part, so the keys cost the command no round trip of their own."""
+    assert chained_insert.startswith(b"WITH ")
+    return b"WITH keyed AS (" + insert_keys(table) + b"), " + chained_insert[len(b"WITH ") :]
+
+
+__all__ = ["SLICE_EVENTS", "CommandWrites", "Ready", "as_bytes", "insert_keys", "keyed"]

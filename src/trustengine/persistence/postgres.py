@@ -26,7 +26,7 @@ from psycopg.sql import SQL, Identifier
 
 from trustengine.exceptions import LockTimeoutError
 from trustengine.persistence.pgnames import derived_name
-from trustengine.persistence.pgwrite import SLICE_EVENTS, CommandWrites, Ready
+from trustengine.persistence.pgwrite import SLICE_EVENTS, CommandWrites, Ready, insert_keys
 from trustengine.persistence.sqlchain import ChainSQL, SQLChain
 from trustengine.persistence.target import APPLICATION_NAME
 
@@ -195,6 +195,9 @@ class ChainedPostgresRecorder(CommandWrites, SQLChain, PostgresApplicationRecord
         listeners on commit. Its own statements also take the place of the database
         function eventsourcing can be set to use, so the chain is written either way.
 
+        ``new_keys`` (:class:`~.pgkeys.NewKeys`, from the key store's ``mint``) are new
+        customers' keys, inserted in the same transaction (docs/keys.md).
+
         eventsourcing's hook :meth:`_insert_events` runs first in the transaction, as
         eventsourcing runs it: a process recorder writes its tracking record there, so
         the record commits with the events, or alone when there are none. A batch of one
@@ -202,18 +205,22 @@ class ChainedPostgresRecorder(CommandWrites, SQLChain, PostgresApplicationRecord
         to write) goes in fewer round trips, see :meth:`_insert_command`.
         """
         ids: list[int] = []
+        new_keys = kwargs.pop("new_keys", None)
         with self.datastore.get_connection() as conn:
             ready = self._writing(conn)
             state = None
             if kwargs.get("tracking") is None and not set(kwargs) - {"tracking"}:
                 state = self._stream_state(ready, stored_events)
             if state is not None:
-                return self._insert_command(conn, ready, state, stored_events)
+                return self._insert_command(conn, ready, state, stored_events, new_keys)
             with conn.transaction(), conn.cursor() as curs:
                 self._insert_events(curs, stored_events, **kwargs)
                 if not stored_events:
                     return ids
                 curs.execute(ready.lock_and_notify)
+                if new_keys is not None:
+                    # New customers' keys, committed with their events (docs/keys.md).
+                    curs.execute(insert_keys(new_keys.table), (new_keys.ids, new_keys.wrapped))
                 for start in range(0, len(stored_events), SLICE_EVENTS):
                     part = stored_events[start : start + SLICE_EVENTS]
                     curs.execute(ready.insert, (self._rows(part),))
