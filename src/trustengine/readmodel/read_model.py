@@ -62,7 +62,7 @@ from trustengine.scoring.trust import CaseTrack, TrustModel, TrustState
 if TYPE_CHECKING:
     from trustengine.application.engine import Ledger
 
-VIEWS_VERSION = "9"
+VIEWS_VERSION = "10"
 """Bump when the tables' meaning changes: read models built before are rebuilt.
 
 2: the ``satisfaction`` table (a views file of version 1 has no scores in it).
@@ -81,6 +81,8 @@ before holds it in the clear, and the rebuild drops it (the connection runs with
 8: ``timeline.source``, where an imported event came from.
 9: business-time order: ``seq`` in ``timeline`` and ``score_history``, retracted and
 corrected events (``timeline.counted``, ``amendment``...), event ids.
+10: partial indexes for the report: ``score_history``'s recovered steps and complaints,
+``timeline``'s late or amended events.
 """
 
 
