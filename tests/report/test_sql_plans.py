@@ -18,6 +18,7 @@ from tests.report.reference import reference_report
 from trustengine import TrustEngine
 from trustengine.readmodel import ReadModel
 from trustengine.report import build_report
+from trustengine.report import clocks as report_clocks
 from trustengine.report import sql as report_sql
 from trustengine.scoring.policy import DEFAULT_TRUST_POLICY, load_trust_policy
 from trustengine.testing.synth import generate_history
@@ -101,3 +102,17 @@ def test_a_clock_without_a_name_or_with_an_unknown_one_is_counted_as_before(
         found = build_report(db, policy=POLICY, **window)
         assert found == reference_report(db, POLICY, **window)
         assert found["sla"][name]["clocks"] > 0
+
+
+def test_more_clocks_than_one_pass_counts_are_counted_in_several_as_before(
+    db: sqlite_utils.Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db.execute(
+        "UPDATE sla_clocks SET clock = clock || '-' || (rowid % 3) WHERE clock = 'resolution'"
+    )
+    monkeypatch.setattr(report_clocks, "CLOCKS_A_PASS", 2)
+
+    for window in WINDOWS.values():
+        found = build_report(db, policy=POLICY, **window)
+        assert found == reference_report(db, POLICY, **window)
+        assert {"resolution-0", "resolution-1", "resolution-2"} <= set(found["sla"])

@@ -17,6 +17,9 @@ from typing import Any
 
 from trustengine.report.sql import TimeSql, plain, truthy
 
+CLOCKS_A_PASS = 32
+"""The most clocks counted in one pass over ``sla_clocks`` (a handful in any policy)."""
+
 
 def _started(sql: TimeSql, periods: set[str], source: str) -> None:
     """The periods of the window's clock starts, some of them odd values."""
@@ -43,6 +46,22 @@ def _clock_names(sql: TimeSql) -> list[Any]:
         "WHERE names.clock IS NOT NULL) SELECT clock FROM names WHERE clock IS NOT NULL"
     )
     return [None] * missing + [name for (name,) in names]
+
+
+def _pass(
+    sql: TimeSql, source: str, names: list[Any], packed: str, rest: str
+) -> tuple[list[Any], list[Any]]:
+    """One pass over ``source``: for each of ``names`` its runs and the sum of ``packed``
+    (in that order, flat), then the values of ``rest``."""
+    per_clock = "".join(
+        f"count(*) FILTER (WHERE clock IS ?), sum({packed}) FILTER (WHERE clock IS ?), "
+        for _ in names
+    )
+    (row,) = sql.rows(
+        f"SELECT {per_clock}{rest} FROM {source}",  # noqa: S608 - built from constants
+        [name for name in names for _ in range(2)],
+    )
+    return list(row[: 2 * len(names)]), list(row[2 * len(names) :])
 
 
 def read_clocks(
@@ -72,16 +91,14 @@ def read_clocks(
         f"CASE WHEN {unstarted} THEN NULL WHEN {plain('started_at')} "
         "THEN COALESCE(date(started_at), '~') ELSE '~' END"
     )
+    # The policy's clocks are a handful; a table with more names (edited by hand) takes a
+    # pass per CLOCKS_A_PASS of them, the periods and pauses asked in the first.
     names = _clock_names(sql)
-    per_clock = "".join(
-        f"count(*) FILTER (WHERE clock IS ?), sum({packed}) FILTER (WHERE clock IS ?), "
-        for _ in names
-    )
-    ((*found, first, last, paused_runs),) = sql.rows(
-        f"SELECT {per_clock}min(date(started_at)), max({latest}), "  # noqa: S608 - built from constants
-        f"sum(paused_seconds IS NOT 0) FROM {source}",
-        [name for name in names for _ in range(2)],
-    )
+    passes = [names[i : i + CLOCKS_A_PASS] for i in range(0, len(names), CLOCKS_A_PASS)] or [[]]
+    rest = f"min(date(started_at)), max({latest}), sum(paused_seconds IS NOT 0)"
+    found, (first, last, paused_runs) = _pass(sql, source, passes[0], packed, rest)
+    for chosen in passes[1:]:
+        found += _pass(sql, source, chosen, packed, "0")[0]
     counts: Counter[tuple[Any, str]] = Counter()
     for clock, runs, packed_sum in zip(names, found[::2], found[1::2], strict=True):
         breached, met = (packed_sum or 0) & 0xFFFFFFFF, (packed_sum or 0) >> 32
@@ -112,4 +129,4 @@ def read_clocks(
     return counts, paused
 
 
-__all__ = ["read_clocks"]
+__all__ = ["CLOCKS_A_PASS", "read_clocks"]
