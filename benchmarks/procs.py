@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -90,12 +90,10 @@ def measure(
     *,
     ok: Sequence[int] = (0,),
     stdout_to: Path | None = None,
-    env: dict[str, str] | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> Measured:
     """Run ``argv`` to the end: wall, CPU and peak RSS; fail on an exit status not in ``ok``.
-
-    ``env`` is the child's environment (default: the one :func:`child_env` set, else this
-    process's)."""
+    ``env``: variables to set for this child, over those of :func:`child_env`."""
     with (
         tempfile.TemporaryFile() as err,
         (
@@ -103,7 +101,7 @@ def measure(
         ) as out,
     ):
         start = time.perf_counter()
-        proc = subprocess.Popen(list(argv), stdout=out, stderr=err, env=env or _ENV or None)
+        proc = subprocess.Popen(list(argv), stdout=out, stderr=err, env=_env(env))
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - start
         proc.returncode = os.waitstatus_to_exitcode(status)
@@ -115,9 +113,15 @@ def measure(
     return Measured(wall, usage.ru_utime + usage.ru_stime, rss)
 
 
-def run_json(argv: Sequence[str]) -> str:
+def _env(extra: Mapping[str, str] | None) -> dict[str, str] | None:
+    if not extra:
+        return _ENV or None
+    return {**(_ENV or os.environ), **extra}
+
+
+def run_json(argv: Sequence[str], *, env: Mapping[str, str] | None = None) -> str:
     """Run a child that prints its result as the last line of stdout; that line."""
-    done = subprocess.run(list(argv), capture_output=True, text=True, check=False, env=_ENV or None)
+    done = subprocess.run(list(argv), capture_output=True, text=True, check=False, env=_env(env))
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(argv)} exited {done.returncode}:\n{done.stderr[-4000:]}")
     return done.stdout.strip().splitlines()[-1]

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -40,9 +39,8 @@ def main(argv: list[str] | None = None) -> None:
     argv_of = [sys.executable, "-m", "trustengine", *args.command]
     runs: dict[str, list[Measured]] = {"old": [], "new": []}
     with tempfile.TemporaryDirectory() as cache:
-        base = dict(os.environ)
-        base.pop("PYTHONDONTWRITEBYTECODE", None)
-        base.pop("PYTHONPATH", None)
+        # measure()'s env is set over this process's: an empty value unsets these two
+        base = {"PYTHONDONTWRITEBYTECODE": "", "PYTHONPATH": ""}
         sides = {
             "old": {**base, "PYTHONPATH": str(old_src), "PYTHONPYCACHEPREFIX": f"{cache}/old"},
             "new": {**base, "PYTHONPYCACHEPREFIX": f"{cache}/new"},

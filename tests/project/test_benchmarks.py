@@ -227,3 +227,44 @@ def test_startup_ab_prints_both_sides_and_their_ratio(tmp_path: Path) -> None:
         assert re.search(rf"^{side}: median \d+ ms CPU, \d+ ms wall", done.stdout, re.M), side
     assert re.search(r"^new/old CPU: \d+\.\d{3}$", done.stdout, re.M)
     assert len(json.loads(results.read_text(encoding="utf-8"))["old"]["runs_cpu_ms"]) == 1
+
+
+def test_report_bench_compares_two_codes_and_their_output_at_a_tiny_size(tmp_path: Path) -> None:
+    stores = []
+    for name in ("old", "new"):
+        db = tmp_path / f"{name}.db"
+        made = subprocess.run(
+            [sys.executable, "-m", "trustengine", "demo", "--db", str(db)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert made.returncode == 0, made.stderr
+        stores.append(str(db))
+    results = tmp_path / "report.json"
+    src = BENCHMARKS.parent / "src"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "report_bench.py"),
+            *("--db", stores[1], "--old-src", str(src), "--old-db", stores[0]),
+            *("--repeat", "1", "--json-too", "--queries", "--json", str(results)),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    for form in ("text", "json"):
+        assert re.search(
+            rf"^report {form}: new \d+\.\d{{3}} s CPU .* old / new \d+\.\d\dx by CPU, "
+            r"\d+\.\d\dx by wall; output identical$",
+            done.stdout,
+            re.M,
+        ), form
+    assert re.search(r"^  _recovery +\d+\.\d{3} +\d+\.\d{3}$", done.stdout, re.M)
+    written = json.loads(results.read_text(encoding="utf-8"))
+    assert sorted(written["runs"]) == ["new json", "new text", "old json", "old text"]

@@ -20,7 +20,7 @@ from trustengine.scoring.policy import DEFAULT_TRUST_POLICY, policy_path
 from trustengine.scoring.sla import load_sla_policy
 from trustengine.scoring.trust_state import CaseTrack, TrustState
 
-VIEWS_VERSION = "9"
+VIEWS_VERSION = "10"
 """Bump when the tables' meaning changes: read models built before are rebuilt.
 
 2: the ``satisfaction`` table (a views file of version 1 has no scores in it).
@@ -39,6 +39,8 @@ before holds it in the clear, and the rebuild drops it (the connection runs with
 8: ``timeline.source``, where an imported event came from.
 9: business-time order: ``seq`` in ``timeline`` and ``score_history``, retracted and
 corrected events (``timeline.counted``, ``amendment``...), event ids.
+10: partial indexes for the report: ``score_history``'s recovered steps and complaints,
+``timeline``'s late or amended events.
 """
 
 

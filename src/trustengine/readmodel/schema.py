@@ -87,6 +87,8 @@ def create_tables(db: sqlite_utils.Database) -> None:
             table.create(spec.columns, pk=spec.pk, not_null=set(spec.not_null))
         for columns in spec.indexes:
             table.create_index(columns, if_not_exists=True)
+        for index in spec.partial:
+            db.execute(index.sql(spec.name))
     existing = set(db.view_names())
     for path in view_files():
         sql = path.read_text(encoding="utf-8")

@@ -40,13 +40,34 @@ class Column:
     the value (it is not personal there), e.g. ``"kind = 'follow_up'"``."""
 
 
+@dataclass(frozen=True)
+class PartialIndex:
+    """An index of only the rows where ``where`` (an SQL condition on the table's
+    columns) holds. SQLite reads it for a query whose ``WHERE`` has that very condition
+    among its terms (the same text, up to spacing), so a query that wants it builds its
+    condition from the same constant; a query written otherwise is still right, only
+    slower (it scans the table)."""
+
+    name: str
+    columns: tuple[str, ...]
+    where: str
+
+    def sql(self, table: str) -> str:
+        """``CREATE INDEX IF NOT EXISTS`` of this index on ``table``."""
+        listed = ", ".join(f'"{c}"' for c in self.columns)
+        return (
+            f'CREATE INDEX IF NOT EXISTS "{self.name}" ON "{table}" ({listed}) WHERE {self.where}'
+        )
+
+
 class Table:
     """A table: its columns in order, then how it is written and indexed.
 
     ``append_only``: rows are only ever added (one per event), never read back and
     changed. ``redacted``: its personal columns are rewritten on erasure by the table's
     own rule (the timeline's summaries are summarised again from the redacted events)
-    instead of being blanked.
+    instead of being blanked. ``partial``: indexes of only some rows
+    (:class:`PartialIndex`), beside the full ones of ``indexes``.
     """
 
     def __init__(
@@ -54,6 +75,7 @@ class Table:
         name: str,
         *fields: Column,
         indexes: tuple[tuple[str, ...], ...] = (),
+        partial: tuple[PartialIndex, ...] = (),
         doc: str = "",
         append_only: bool = False,
         redacted: bool = False,
@@ -61,6 +83,7 @@ class Table:
         self.name = name
         self.fields = fields
         self.indexes = indexes
+        self.partial = partial
         self.doc = doc
         self.append_only = append_only
         self.redacted = redacted
@@ -77,6 +100,10 @@ class Table:
             raise ValueError(f"table {name}: a column is declared twice")
         if not self.pk:
             raise ValueError(f"table {name}: no key column")
+        for index in partial:
+            unknown = [c for c in index.columns if c not in self.columns]
+            if unknown:
+                raise ValueError(f"table {name}: index {index.name} names no column {unknown}")
 
     def __repr__(self) -> str:
         return f"Table({self.name!r}, {', '.join(self.columns)})"
@@ -105,4 +132,4 @@ def _one(name: str) -> Any:
     return lambda row: (row[name],)
 
 
-__all__ = ["SEALED_PREFIX", "Column", "Row", "Table"]
+__all__ = ["SEALED_PREFIX", "Column", "PartialIndex", "Row", "Table"]

@@ -10,8 +10,30 @@ step).
 
 from __future__ import annotations
 
-from trustengine.readmodel.table import Column, Table
+from trustengine.readmodel.table import Column, PartialIndex, Table
 from trustengine.scoring.policy import COMPONENTS
+from trustengine.scoring.trust_state import RECOVERED_PHASES
+
+_RECOVERED = ", ".join(f"'{phase}'" for phase in RECOVERED_PHASES)
+
+RECOVERED_STEPS = PartialIndex(
+    "idx_score_history_recovered",
+    ("customer", "seq", "at", "phase"),
+    where=f"phase IN ({_RECOVERED})",
+)
+"""The steps into or within a recovered phase, per customer in business-time order."""
+COMPLAINTS = PartialIndex(
+    "idx_score_history_complaints",
+    ("customer", "case", "seq", "type"),
+    where="type = 'ComplaintFiled'",
+)
+"""The complaints filed, per customer and case, in business-time order."""
+LATE_OR_AMENDED = PartialIndex(
+    "idx_timeline_late_or_amended",
+    ("at", "recorded_at", "late_entry", "amendment", "type"),
+    where="late_entry IS NOT 0 OR amendment IS NOT NULL",
+)
+"""The events entered late or amended (few): what the report's late-entries figure reads."""
 
 CUSTOMERS = Table(
     "customers",
@@ -89,6 +111,7 @@ TIMELINE = Table(
     Column("late_entry", bool, not_null=True),
     Column("source", str),
     indexes=(("type",),),
+    partial=(LATE_OR_AMENDED,),
     doc="One row per event: the remediation steps, as `trustengine timeline` shows them.",
     append_only=True,
     redacted=True,
@@ -168,6 +191,7 @@ SCORE_HISTORY = Table(
     Column("reason", str, not_null=True),
     *(Column(component, float) for component in COMPONENTS),
     Column("seq", int, not_null=True),
+    partial=(RECOVERED_STEPS, COMPLAINTS),
     doc="One row per counted event per customer, in business-time order (seq): its "
     "effect on trust, and why.",
     append_only=True,
@@ -205,9 +229,12 @@ PROJECTED_TABLES: tuple[Table, ...] = (
 __all__ = [
     "CASES",
     "COMPENSATION",
+    "COMPLAINTS",
     "CUSTOMERS",
+    "LATE_OR_AMENDED",
     "PROJECTED_TABLES",
     "PROMISES",
+    "RECOVERED_STEPS",
     "SATISFACTION",
     "SCORE_HISTORY",
     "SLA_CLOCKS",

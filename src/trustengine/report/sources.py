@@ -30,13 +30,21 @@ from typing import Any
 
 import sqlite_utils
 
+from trustengine.report.clocks import read_clocks
 from trustengine.report.sql import TimeSql, truthy
 from trustengine.report.window import Window
-
-RECOVERED_PHASES = ("restored", "advocate")
-"""The phases in which a complainant counts as recovered."""
+from trustengine.scoring.trust_state import RECOVERED_PHASES
 
 _RECOVERED = ", ".join(f"'{phase}'" for phase in RECOVERED_PHASES)
+
+# The conditions of the read model's partial indexes (readmodel/projections/), written
+# the same way here: SQLite reads such an index only for a query that has its condition.
+RECOVERED_STEP = f"phase IN ({_RECOVERED})"
+"""A step in a recovered phase (``score_history``)."""
+COMPLAINT = "type = 'ComplaintFiled'"
+"""A complaint filed (``score_history``)."""
+LATE_OR_AMENDED = "late_entry IS NOT 0 OR amendment IS NOT NULL"
+"""An event entered late or amended (``timeline``)."""
 
 
 @dataclass
@@ -155,33 +163,29 @@ def _response_hours(sql: TimeSql, cases: Cases) -> None:
 def _recovery(sql: TimeSql, cases: Cases) -> None:
     """How many of the window's complainants entered a recovered phase after their first
     complaint of the window (by its place in their ledger), inside the window."""
-    # One pass over score_history (a row per counted event) finds both: a case's place is
-    # that of its (last) ComplaintFiled, asked only for the customers who entered a
-    # recovered phase in the window; an entry is a step into a recovered phase from any
-    # other, or from none: a recovered step whose nearest recovered step before it
-    # (prior) is not the step just before it, which it is when their places are
-    # consecutive, or when no step lies between them.
+    # The recovered steps come from score_history's partial index on them, in order per
+    # customer, and each with the nearest recovered step before it (prior): a step is an
+    # entry into a recovered phase (from any other, or from none) unless prior is the
+    # step just before it, which it is when their places are consecutive, or when no step
+    # lies between them. A case's place is that of its (last) ComplaintFiled, from the
+    # partial index on complaints, asked only for the customers who entered a recovered
+    # phase in the window.
     opened = sql.holds("c.opened_at")
     # A window open at both ends needs no opened_at: the key's index has the rest.
     scan = "" if opened == "1" else " NOT INDEXED"
     ((complainants, recovered),) = sql.rows(
-        'WITH marks AS MATERIALIZED (SELECT customer, "case", seq, at, '  # noqa: S608 - built from constants
-        f"type = 'ComplaintFiled' AS filed, phase IN ({_RECOVERED}) AS recovered "
-        f"FROM score_history NOT INDEXED WHERE phase IN ({_RECOVERED}) "
-        "OR type = 'ComplaintFiled'), "
-        "recovered AS MATERIALIZED (SELECT customer, seq, at FROM marks WHERE recovered), "
-        "priors AS MATERIALIZED (SELECT r.customer, r.seq, r.at, (SELECT max(q.seq) "
-        "FROM recovered q WHERE q.customer = r.customer AND q.seq < r.seq) AS prior "
-        "FROM recovered r), "
+        "WITH priors AS MATERIALIZED (SELECT customer, seq, at, max(seq) OVER ("  # noqa: S608 - built from constants
+        "PARTITION BY customer ORDER BY seq GROUPS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING"
+        f") AS prior FROM score_history WHERE {RECOVERED_STEP}), "
         "entered AS MATERIALIZED (SELECT customer, max(seq) AS last FROM priors "
         "WHERE (prior IS NULL OR (prior < seq - 1 AND EXISTS (SELECT 1 FROM score_history b "
         "WHERE b.customer = priors.customer AND b.seq > prior AND b.seq < priors.seq))) "
         f"AND {sql.holds('at')} GROUP BY customer) "
         f"SELECT (SELECT count(*) FROM (SELECT DISTINCT customer FROM cases c{scan} "
         f"WHERE {opened})), (SELECT count(*) FROM entered e WHERE e.last > ("
-        "SELECT min(COALESCE((SELECT max(f.seq) FROM marks f WHERE f.customer = c.customer "
-        f'AND f."case" = c."case" AND f.filed), 0)) FROM cases c '
-        f"WHERE c.customer = e.customer AND {opened}))"
+        "SELECT min(COALESCE((SELECT max(f.seq) FROM score_history f "
+        f'WHERE f.customer = c.customer AND f."case" = c."case" AND f.{COMPLAINT}), 0)) '
+        f"FROM cases c WHERE c.customer = e.customer AND {opened}))"
     )
     cases.complainants, cases.recovered = complainants, recovered
 
@@ -221,94 +225,6 @@ def _groups(sql: TimeSql) -> tuple[Group, Group]:
     return groups
 
 
-def _bounds(sql: TimeSql, periods: set[str], x: str, source: str, found: tuple[Any, ...]) -> None:
-    """Add the periods of the earliest and latest plain time (``found``: their days, how
-    many there were, how many times in all) of column ``x`` of ``source``; when some
-    time was not plain, add the period of each such time, from Python: the range of
-    periods a report shows runs from the earliest to the latest, so these are enough."""
-    first, last, plain_times, times = found
-    if first is not None:
-        periods.update((sql.label(first), sql.label(last)))
-    if plain_times != times:
-        rows = sql.rows(f"SELECT DISTINCT {sql.odd_key(x)} FROM {source}")  # noqa: S608 - built from constants
-        periods.update(sql.label(key) for (key,) in rows if key is not None)
-
-
-def _started(sql: TimeSql, periods: set[str], source: str) -> None:
-    """The periods of the window's clock starts, some of them odd values."""
-    day = sql.day("started_at")
-    ((first, last, plain_times, times),) = sql.rows(
-        f"SELECT min({day}), max({day}), count({day}), sum({truthy('started_at')}) "  # noqa: S608 - built from constants
-        f"FROM {source}"
-    )
-    _bounds(
-        sql,
-        periods,
-        "started_at",
-        f"{source} AND {truthy('started_at')}",
-        (first, last, plain_times, times),
-    )
-
-
-def _clocks(
-    sql: TimeSql, periods: set[str]
-) -> tuple[Counter[tuple[Any, str]], dict[Any, list[float]]]:
-    # A clock known only from its breach has no start: its due time places it (as
-    # COALESCE(NULLIF(started_at, ''), due) would, written out to read each column once).
-    unstarted = "(started_at IS NULL OR started_at = '')"
-    holds = f"CASE WHEN {unstarted} THEN {sql.holds('due')} ELSE {sql.holds('started_at')} END"
-    if sql.holds("due") == "1":
-        holds = "1"
-    source = f"sla_clocks NOT INDEXED WHERE NOT ({unstarted} AND due IS NULL) AND {holds}"
-    # Breached runs counted in the low 32 bits, met ones above them: one sum, one pass.
-    # The starts' days are taken as SQLite reads them, and checked in the same pass: if
-    # any start is not plain, or SQLite read one as no day, the periods come from
-    # _bounds (plain ones by SQLite, the others by Python) instead.
-    odd = (
-        "(started_at <> '' AND (length(started_at) NOT IN (25, 32) "
-        "OR started_at < '1000' OR started_at >= '9999'))"
-    )
-    rows = sql.rows(
-        "SELECT clock, count(*), sum(CASE WHEN breached IS 0 THEN "  # noqa: S608 - built from constants
-        f"(stopped_at IS NOT NULL) * 4294967296 WHEN {truthy('breached')} THEN 1 "
-        "WHEN stopped_at IS NOT NULL THEN 4294967296 ELSE 0 END), "
-        "min(date(started_at)), max(date(started_at)), count(date(started_at)), "
-        f"sum(started_at <> ''), sum({odd}), sum(paused_seconds IS NOT 0) "
-        f"FROM {source} GROUP BY clock"
-    )
-    counts: Counter[tuple[Any, str]] = Counter()
-    for clock, runs, packed, *_ in rows:
-        breached, met = packed & 0xFFFFFFFF, packed >> 32
-        for status, n in (("met", met), ("breached", breached), ("running", runs - met - breached)):
-            if n:
-                counts[(clock, status)] += n
-    read = sum(row[5] for row in rows) == sum(row[6] or 0 for row in rows)
-    if read and not any(row[7] for row in rows):
-        days = [row for row in rows if row[3] is not None]
-        if days:
-            periods.add(sql.label(min(row[3] for row in days)))
-            periods.add(sql.label(max(row[4] for row in days)))
-    else:
-        _started(sql, periods, source)
-    # The cheap test first: most runs never paused.
-    paused_source = (
-        f"sla_clocks NOT INDEXED WHERE paused_seconds IS NOT 0 AND {truthy('paused_seconds')} "
-        f"AND NOT ({unstarted} AND due IS NULL) AND {holds}"
-    )
-    paused: dict[Any, list[float]] = {}
-    if not any(row[8] for row in rows):
-        return counts, paused
-    for clock, seconds in sql.rows(
-        'WITH paused AS MATERIALIZED (SELECT customer, "case", clock, period, run, '  # noqa: S608 - built from constants
-        f"paused_seconds FROM {paused_source}) "
-        'SELECT clock, paused_seconds FROM paused ORDER BY customer, "case", clock, period, run'
-    ):
-        stood = timedelta(seconds=seconds or 0) / timedelta(hours=1)
-        if stood:
-            paused.setdefault(clock, []).append(stood)
-    return counts, paused
-
-
 def _promises(sql: TimeSql, periods: set[str]) -> Counter[tuple[Any, bool]]:
     found: Counter[tuple[Any, bool]] = Counter()
     source = f"promises NOT INDEXED WHERE kind = 'promise' AND {sql.holds('made_at')}"
@@ -326,7 +242,7 @@ def _promises(sql: TimeSql, periods: set[str]) -> Counter[tuple[Any, bool]]:
         sum(row[5] for row in rows),
         sum(row[2] for row in rows),
     )
-    _bounds(sql, periods, "made_at", source, bounds)
+    sql.add_bounds(periods, "made_at", source, bounds)
     return found
 
 
@@ -347,7 +263,7 @@ def _offers(sql: TimeSql, periods: set[str]) -> Offers:
         sum(row[6] for row in rows),
         sum(row[3] for row in rows),
     )
-    _bounds(sql, periods, "at", source, bounds)
+    sql.add_bounds(periods, "at", source, bounds)
     for kind, status, amount, currency in sql.rows(
         f"SELECT kind, status, amount_exact, currency FROM {source} "  # noqa: S608 - built from constants
         "AND amount_exact IS NOT NULL ORDER BY customer, offer"
@@ -362,7 +278,7 @@ def _late(sql: TimeSql) -> tuple[Counter[str], Counter[Any]]:
     for day, amendment, is_late, count in sql.rows(
         f"SELECT {sql.key('at')} AS day, amendment, "  # noqa: S608 - built from constants
         f"amendment IS NOT 'retracted' AND {sql.late('at', 'recorded_at', 'late_entry')} "
-        "AS late, count(*) FROM timeline WHERE (late_entry IS NOT 0 OR amendment IS NOT NULL) "
+        f"AS late, count(*) FROM timeline WHERE ({LATE_OR_AMENDED}) "
         f"AND type NOT IN ('EventRetracted', 'EventCorrected') AND {sql.holds('at')} "
         "GROUP BY day, amendment, late"
     ):
@@ -383,7 +299,7 @@ def read_sources(db: sqlite_utils.Database, window: Window, late_after: timedelt
         _recovery(sql, cases)
         ratings = _ratings(sql, periods)
         recovered, never = _groups(sql)
-        clocks, paused = _clocks(sql, periods)
+        clocks, paused = read_clocks(sql, periods)
         promises = _promises(sql, periods)
         offers = _offers(sql, periods)
         late, amended = _late(sql)
@@ -407,4 +323,15 @@ def read_sources(db: sqlite_utils.Database, window: Window, late_after: timedelt
     )
 
 
-__all__ = ["RECOVERED_PHASES", "Cases", "Group", "Offer", "Offers", "Sources", "read_sources"]
+__all__ = [
+    "COMPLAINT",
+    "LATE_OR_AMENDED",
+    "RECOVERED_PHASES",
+    "RECOVERED_STEP",
+    "Cases",
+    "Group",
+    "Offer",
+    "Offers",
+    "Sources",
+    "read_sources",
+]

@@ -189,6 +189,19 @@ class TimeSql:
             f"ELSE {_LATE}({at}, {recorded_at}, {late_entry}) END)"
         )
 
+    def add_bounds(self, periods: set[str], x: str, source: str, found: tuple[Any, ...]) -> None:
+        """Add to ``periods`` those of the earliest and latest plain time (``found``:
+        their days, how many there were, how many times in all) of column ``x`` of
+        ``source``; when some time was not plain, add the period of each such time, from
+        Python: the range of periods a report shows runs from the earliest to the latest,
+        so these are enough."""
+        first, last, plain_times, times = found
+        if first is not None:
+            periods.update((self.label(first), self.label(last)))
+        if plain_times != times:
+            rows = self.rows(f"SELECT DISTINCT {self.odd_key(x)} FROM {source}")  # noqa: S608 - built from constants
+            periods.update(self.label(key) for (key,) in rows if key is not None)
+
     # --- running them ---------------------------------------------------------------
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:

@@ -14,6 +14,9 @@ from typing import Any
 from trustengine.scoring.policy import COMPONENTS
 
 PHASES = ("steady", "damaged", "recovering", "restored", "advocate", "at_risk", "lost")
+RECOVERED_PHASES = ("restored", "advocate")
+"""The phases in which a complainant counts as recovered (the report's recovery rate and
+recovery paradox)."""
 
 
 @dataclass
@@ -114,4 +117,4 @@ class TrustState:
         return out
 
 
-__all__ = ["PHASES", "CaseTrack", "Contribution", "TrustState"]
+__all__ = ["PHASES", "RECOVERED_PHASES", "CaseTrack", "Contribution", "TrustState"]

@@ -1,4 +1,10 @@
-"""``score_history``: one row per event, its effect on the customer's trust and why."""
+"""``score_history``: one row per event, its effect on the customer's trust and why.
+
+Two partial indexes (declared with the table, :mod:`trustengine.readmodel.tables`) serve
+the report's recovery rate (:mod:`trustengine.report.sources`) without a pass over every
+row: the steps in a recovered phase, in business-time order per customer, and the
+complaints filed, per case.
+"""
 
 from __future__ import annotations
 
