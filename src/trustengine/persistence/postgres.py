@@ -121,6 +121,15 @@ class ChainedPostgresRecorder(CommandWrites, SQLChain, PostgresApplicationRecord
             ).format(hashes=hashes, id_type=id_type, head=head),
         )
 
+        # A bulk import's rows, in COPY's binary format (see :mod:`.pgbulk`).
+        self.copy_events = SQL(
+            "COPY {}.{} (originator_id, originator_version, topic, state) "
+            "FROM STDIN (FORMAT BINARY)"
+        ).format(schema, Identifier(events_table_name))
+        self.copy_hashes = SQL(
+            "COPY {} (originator_id, originator_version, hash) FROM STDIN (FORMAT BINARY)"
+        ).format(hashes)
+
         # The table lock, its timeout and the NOTIFY in one simple-protocol round trip.
         self._lock_and_notify = SQL("; ").join(
             [*self.lock_table_statements, SQL("NOTIFY {}").format(Identifier(self.channel_name))]
