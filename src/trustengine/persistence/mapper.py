@@ -18,7 +18,7 @@ from eventsourcing.persistence import Mapper, MapperDeserialisationError, Stored
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import ValidationError
 
-from trustengine.domain.base import CustomerEvent
+from trustengine.domain.base import CustomerEvent, has_member
 from trustengine.domain.door import STORED_CONTEXT
 from trustengine.persistence.personal import PERSONAL_FIELDS, SEALED, PersonalData
 
@@ -180,9 +180,10 @@ def _uuid(value: object) -> UUID:
 
 
 def _has_personal(event: CustomerEvent) -> bool:
-    inner = getattr(event, _REPLACEMENT, None)
-    if isinstance(inner, CustomerEvent) and _has_personal(inner):
-        return True
+    if has_member(type(event), _REPLACEMENT):
+        inner = getattr(event, _REPLACEMENT)
+        if isinstance(inner, CustomerEvent) and _has_personal(inner):
+            return True
     names = _PERSONAL_BY_TYPE.get(type(event))
     if names is None:
         names = _PERSONAL_BY_TYPE[type(event)] = tuple(
