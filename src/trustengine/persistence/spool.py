@@ -18,19 +18,22 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from trustengine.persistence.jsontext import exact_loads
+
 CACHE_KIB = 16384
 """The spool's page cache (and sorter memory), in KiB: the most it holds in memory."""
 INSERT_ROWS = 5000
 """Lines buffered before one insert into the spool."""
 UNKEYED = -1
 """The group of lines that name no customer (they are refused when read back)."""
+_loads = exact_loads(fallback=json.loads)
 
 
 def customer_of(text: str) -> str | None:
     """The customer a line names (its ``customer`` key, when it is a string), or None when
     the line is no JSON object or names none; such a line is refused when parsed."""
     try:
-        obj = json.loads(text)
+        obj = _loads(text)
     except (ValueError, RecursionError):
         return None
     if not isinstance(obj, dict):
