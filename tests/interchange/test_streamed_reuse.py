@@ -10,6 +10,7 @@ from typing import Any
 from tests.examples import event
 from trustengine import TrustEngine
 from trustengine.application.engine import Ledger
+from trustengine.domain.customer import customer_id
 from trustengine.integrity.verify import verify
 from trustengine.interchange.codec import dumps
 from trustengine.interchange.jsonl import import_lines
@@ -91,3 +92,27 @@ def test_an_import_after_another_writer_stages_on_what_that_writer_stored(
     finally:
         importer.close()
         writer.close()
+
+
+def test_customers_the_store_has_never_seen_are_not_read_one_by_one(durable_target: str) -> None:
+    """Holding the lock, an import asks once which of its customers the store has: a new
+    one is not looked up by a query of its own, one the store has is read as always."""
+    first = HISTORY[:150]
+    known = {str(e["customer"]) for e in first}
+    assert 0 < len(known) < len({str(e["customer"]) for e in HISTORY})
+    writer, importer = TrustEngine(durable_target), TrustEngine(durable_target)
+    try:
+        import_lines(writer, lines_of(first))
+        reads = counting_reads(importer)  # a fresh engine: it trusts nothing it saved
+        assert import_lines(importer, lines_of(HISTORY[150:])).stored == 250
+        again = {str(e["customer"]) for e in HISTORY[150:]} & known
+        assert sorted(map(str, reads)) == sorted(str(customer_id(k)) for k in again)
+        batches = Ledger(":memory:")
+        batches.record_many(first)
+        batches.record_many(HISTORY[150:])
+        assert stored(importer) == stored(batches)
+        assert verify(importer).ok
+        batches.close()
+    finally:
+        writer.close()
+        importer.close()

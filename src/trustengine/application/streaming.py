@@ -30,7 +30,7 @@ from eventsourcing.persistence import IntegrityError, OperationalError
 
 from trustengine.application.drafts import erased_now, gc_paused, parse_numbered
 from trustengine.application.parts import LedgerParts
-from trustengine.domain.customer import Customer
+from trustengine.domain.customer import Customer, customer_id
 from trustengine.exceptions import (
     BatchRejectedError,
     ConcurrencyError,
@@ -155,6 +155,8 @@ class StreamingMixin(LedgerParts):
             # Empty now, empty until this transaction ends (its own rows are not seen by
             # the reads of loading): no customer needs loading, and no query says so.
             self._known_empty = not top
+            if top:
+                self._absent = self._never_stored(spool, trusted)
             try:
                 staged = self._staged(spool, now, refused, progress, leave_out, trusted)
                 for customers, count, skipped in staged:
@@ -165,6 +167,7 @@ class StreamingMixin(LedgerParts):
                     chunk.add(customers)
             finally:
                 self._known_empty = False
+                self._absent = frozenset()
             refused.raise_any()  # rolls the transaction back
             chunk.flush()
         for id_ in erasing:
@@ -177,6 +180,20 @@ class StreamingMixin(LedgerParts):
             # only if it still is (see above); a gap only costs that import the reads.
             self._wrote_up_to = top + chunk.rows
         return stored, erased
+
+    def _never_stored(self, spool: Spool, trusted: list[UUID] | None) -> set[UUID]:
+        """The spool's customers the store has no event of, asked in one query (each
+        would be a query of its own when loaded), but for those staged on as this engine
+        saved them; none when the spool let its keys go or the store cannot tell."""
+        keys = spool.customer_keys()
+        ask = getattr(self.recorder, "streams_stored", None)
+        if not keys or ask is None:
+            return set()
+        ids = [customer_id(key) for key in keys]
+        if trusted is not None:
+            ids = [id_ for id_ in ids if id_ not in self._wrote_last]
+        stored: set[UUID | str] | None = ask(ids)
+        return set() if stored is None else set(ids).difference(stored)
 
     def _staged(
         self,

@@ -21,8 +21,10 @@ from eventsourcing.persistence import ApplicationRecorder, OperationalError, Sto
 from psycopg import Cursor
 from psycopg.errors import LockNotAvailable
 from psycopg.rows import DictRow
+from psycopg.sql import SQL, Composed, Identifier
 
 from trustengine.persistence.bulk import Insert
+from trustengine.persistence.pgnames import derived_name
 from trustengine.persistence.postgres import SLICE_EVENTS, ChainedPostgresRecorder, lock_timed_out
 
 EVENT_TYPES = ("uuid", "int8", "text", "bytea")
@@ -39,6 +41,7 @@ def postgres_bulk(recorder: ApplicationRecorder) -> Iterator[Insert]:
     :meth:`ChainedPostgresRecorder._insert_chained` does for one batch)."""
     assert isinstance(recorder, ChainedPostgresRecorder)
     copying = recorder.datastore.originator_id_type == "uuid"
+    statements = copy_statements(recorder)
     try:
         with (
             recorder.datastore.get_connection() as conn,
@@ -51,7 +54,7 @@ def postgres_bulk(recorder: ApplicationRecorder) -> Iterator[Insert]:
                 if not events:
                     return
                 if copying:
-                    copy_chunk(recorder, curs, events)
+                    copy_chunk(recorder, curs, events, statements)
                     return
                 for start in range(0, len(events), SLICE_EVENTS):
                     curs.execute(
@@ -68,19 +71,39 @@ def postgres_bulk(recorder: ApplicationRecorder) -> Iterator[Insert]:
         raise
 
 
+def copy_statements(recorder: ChainedPostgresRecorder) -> tuple[Composed, Composed]:
+    """The ``COPY`` statements of ``recorder``'s events and of their hashes (binary)."""
+    schema = Identifier(recorder.datastore.schema)
+    table = recorder.events_table_name
+    columns = "originator_id, originator_version"
+    return (
+        SQL("COPY {}.{} ({}, topic, state) FROM STDIN (FORMAT BINARY)").format(
+            schema, Identifier(table), SQL(columns)
+        ),
+        SQL("COPY {}.{} ({}, hash) FROM STDIN (FORMAT BINARY)").format(
+            schema, Identifier(derived_name(table, "_hashes")), SQL(columns)
+        ),
+    )
+
+
 def copy_chunk(
-    recorder: ChainedPostgresRecorder, curs: Cursor[DictRow], events: Sequence[StoredEvent]
+    recorder: ChainedPostgresRecorder,
+    curs: Cursor[DictRow],
+    events: Sequence[StoredEvent],
+    statements: tuple[Composed, Composed],
 ) -> None:
     """``events`` (not empty, ids uuids) and their chain links written by ``COPY`` in the
-    open transaction, and the new head: what :meth:`SQLChain._append_chain` writes."""
-    with curs.copy(recorder.copy_events) as copy:
+    open transaction (``statements``: :func:`copy_statements`), and the new head: what
+    :meth:`SQLChain._append_chain` writes."""
+    copy_events, copy_hashes = statements
+    with curs.copy(copy_events) as copy:
         copy.set_types(EVENT_TYPES)
         write = copy.write_row
         for e in events:
             write((e.originator_id, e.originator_version, e.topic, e.state))
     sql = recorder._chain_writing(curs)
     links, head = recorder._linked(curs, sql, events)
-    with curs.copy(recorder.copy_hashes) as copy:
+    with curs.copy(copy_hashes) as copy:
         copy.set_types(HASH_TYPES)
         write = copy.write_row
         for k in links:
@@ -89,4 +112,4 @@ def copy_chunk(
     curs.execute(sql.write_head, params)
 
 
-__all__ = ["EVENT_TYPES", "HASH_TYPES", "copy_chunk", "postgres_bulk"]
+__all__ = ["EVENT_TYPES", "HASH_TYPES", "copy_chunk", "copy_statements", "postgres_bulk"]
