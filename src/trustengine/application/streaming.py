@@ -8,7 +8,10 @@ customer at a time, parses and stages each customer's lines exactly as
 drafts, the same loading, the same ``_stage``), and writes the staged events a chunk at a
 time into **one** store transaction (:func:`~trustengine.persistence.bulk.bulk_insert`).
 What is held in memory is one customer's lines and rule state and one chunk of records,
-whatever the size of the file.
+whatever the size of the file, plus bounded helps: the customers last written (as many as
+the aggregate cache holds, cached on commit so that the engine's next import stages on
+them without reading them again) and, for up to :data:`~trustengine.persistence.spool.KEPT_KEYS`
+customers, which of them the store has never seen (asked once, not once each).
 
 All or nothing is the transaction's: once a line is refused nothing more is written, the
 other lines are still checked (so every bad line is reported), and the transaction rolls
