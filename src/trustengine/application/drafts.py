@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from trustengine.domain.base import CustomerEvent
+from trustengine.domain.base import CustomerEvent, has_member
 from trustengine.domain.customer import Customer
 from trustengine.domain.events import CustomerErased
 from trustengine.exceptions import DomainRuleError, FutureEventError, InvalidEventError
@@ -94,7 +94,9 @@ def as_draft(event: EventInput, *, at_now: bool = False) -> CustomerEvent:
 
 def latest_time(draft: CustomerEvent) -> datetime:
     """The latest business time ``draft`` gives: its own, or its replacement's."""
-    replacement = getattr(draft, "replacement", None)
+    if not has_member(type(draft), "replacement"):
+        return draft.timestamp
+    replacement = getattr(draft, "replacement")  # noqa: B009 - not every event has one
     if isinstance(replacement, CustomerEvent) and replacement.timestamp > draft.timestamp:
         return replacement.timestamp
     return draft.timestamp

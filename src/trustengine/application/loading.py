@@ -7,7 +7,7 @@ engine saved it last, as it was saved) and stages its change on a copy.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
 from uuid import UUID
@@ -25,6 +25,10 @@ if TYPE_CHECKING:
 class LoadingMixin(LedgerParts):
     """The customers a write stages on, and the cache of those it saved."""
 
+    _absent: Container[UUID] = frozenset()
+    """Customers a streamed import, holding the store's lock, found the store has no
+    event of (see ``StreamingMixin._record_spooled``): loaded without a query."""
+
     if TYPE_CHECKING:  # provided by the store's reads
 
         def _decoding(self) -> AbstractContextManager[None]: ...
@@ -40,6 +44,8 @@ class LoadingMixin(LedgerParts):
             if own is not None:
                 trusted.append(id_)
                 return own.clone()
+        if id_ in self._absent:  # asked already: the store has never seen them
+            return Customer.blank(id_, key, first_at)
         try:
             with self._decoding():
                 cached: Customer = self.repository.get(id_, projector_func=replay)

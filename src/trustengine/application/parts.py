@@ -9,7 +9,7 @@ eventsourcing ``Application``, at run time a plain class with no behaviour.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -42,6 +42,7 @@ class LedgerParts(_Base):
     _write_lock: threading.RLock
     _has_events: bool
     _known_empty: bool
+    _absent: Container[UUID]
     _wrote_last: dict[UUID, int]
 
 

@@ -8,7 +8,10 @@ customer at a time, parses and stages each customer's lines exactly as
 drafts, the same loading, the same ``_stage``), and writes the staged events a chunk at a
 time into **one** store transaction (:func:`~trustengine.persistence.bulk.bulk_insert`).
 What is held in memory is one customer's lines and rule state and one chunk of records,
-whatever the size of the file.
+whatever the size of the file, plus bounded helps: the customers last written (as many as
+the aggregate cache holds, cached on commit so that the engine's next import stages on
+them without reading them again) and, for up to :data:`~trustengine.persistence.spool.KEPT_KEYS`
+customers, which of them the store has never seen (asked once, not once each).
 
 All or nothing is the transaction's: once a line is refused nothing more is written, the
 other lines are still checked (so every bad line is reported), and the transaction rolls
@@ -30,7 +33,7 @@ from eventsourcing.persistence import IntegrityError, OperationalError
 
 from trustengine.application.drafts import erased_now, gc_paused, parse_numbered
 from trustengine.application.parts import LedgerParts
-from trustengine.domain.customer import Customer
+from trustengine.domain.customer import Customer, customer_id
 from trustengine.exceptions import (
     BatchRejectedError,
     ConcurrencyError,
@@ -79,6 +82,12 @@ class StreamingMixin(LedgerParts):
         def _prepare_keys(
             self, customers: Sequence[Customer], *, inline: bool = False
         ) -> NewKeys | None: ...
+
+        def _keep_saved(self, customers: Sequence[Customer], erasing: Sequence[UUID]) -> None: ...
+
+    _wrote_up_to: int | None = None
+    """The store's last notification id when this engine's last streamed import committed
+    (None: unknown, or another write since)."""
 
     def check_spooled(self, spool: Spool) -> None:
         """Check the spool's lines as :meth:`record_spooled` would, storing nothing;
@@ -134,15 +143,28 @@ class StreamingMixin(LedgerParts):
         self.at_rest.settle()
         erasing: list[UUID] = []
         stored = erased = 0
+        wrote_up_to, self._wrote_up_to = self._wrote_up_to, None  # until this one commits
         with bulk_insert(self.recorder) as insert:
             # Read once the lock is held: no event stored after it can be earlier.
             now = self.clock()
+            # Read under the lock too: what is committed now stays so until this ends.
+            top = self.recorder.max_notification_id() or 0
+            # Nothing stored since this engine's last import committed (the store's last
+            # notification id is the one it left): the customers it saved then are the
+            # store's, and are staged on without reading them again.
+            trusted: list[UUID] | None = [] if top and top == wrote_up_to else None
+            if trusted is None:
+                # Another write since (or none known): what this engine saved before may
+                # be stale, so none of it is trusted after this import either.
+                self._wrote_last.clear()
             chunk = _Chunk(self, insert, erasing)
             # Empty now, empty until this transaction ends (its own rows are not seen by
             # the reads of loading): no customer needs loading, and no query says so.
-            self._known_empty = self._store_is_empty()
+            self._known_empty = not top
+            if top:
+                self._absent = self._never_stored(spool, trusted)
             try:
-                staged = self._staged(spool, now, refused, progress, leave_out)
+                staged = self._staged(spool, now, refused, progress, leave_out, trusted)
                 for customers, count, skipped in staged:
                     erased += skipped
                     if refused:
@@ -151,13 +173,33 @@ class StreamingMixin(LedgerParts):
                     chunk.add(customers)
             finally:
                 self._known_empty = False
+                self._absent = frozenset()
             refused.raise_any()  # rolls the transaction back
             chunk.flush()
         for id_ in erasing:
             self.personal.forget(id_)
-        if stored:
+        self._keep_saved(list(chunk.saved.values()), erasing)
+        if chunk.rows:
             self._has_events = True
+            # Ids are taken in order under the lock: with no gap (no other writer, no
+            # rolled-back insert), the store's last id is now this. Trusted next time
+            # only if it still is (see above); a gap only costs that import the reads.
+            self._wrote_up_to = top + chunk.rows
         return stored, erased
+
+    def _never_stored(self, spool: Spool, trusted: list[UUID] | None) -> set[UUID]:
+        """The spool's customers the store has no event of, asked in one query (each
+        would be a query of its own when loaded), but for those staged on as this engine
+        saved them; none when the spool let its keys go or the store cannot tell."""
+        keys = spool.customer_keys()
+        ask = getattr(self.recorder, "streams_stored", None)
+        if not keys or ask is None:
+            return set()
+        ids = [customer_id(key) for key in keys]
+        if trusted is not None:
+            ids = [id_ for id_ in ids if id_ not in self._wrote_last]
+        stored: set[UUID | str] | None = ask(ids)
+        return set() if stored is None else set(ids).difference(stored)
 
     def _staged(
         self,
@@ -166,9 +208,12 @@ class StreamingMixin(LedgerParts):
         refused: _Refusals,
         progress: Progress | None,
         leave_out: Container[int] = (),
+        trusted: list[UUID] | None = None,
     ) -> Iterable[tuple[list[Customer], int, int]]:
         """Each customer's lines parsed and staged: (customers with events to store, how
-        many, lines skipped for an erased customer); refusals go to ``refused``."""
+        many, lines skipped for an erased customer); refusals go to ``refused``. With a
+        ``trusted`` list, a customer this engine saved last is staged on as it was saved
+        (see ``_stage``)."""
         for group in spool.customers():
             if leave_out:
                 group = [(position, text) for position, text in group if position not in leave_out]
@@ -181,7 +226,9 @@ class StreamingMixin(LedgerParts):
                 continue
             skipped: list[int] = []
             try:
-                customers, count = self._stage(drafts, positions, now, progress, skipped=skipped)
+                customers, count = self._stage(
+                    drafts, positions, now, progress, skipped=skipped, trusted=trusted
+                )
             except BatchRejectedError as rejected:
                 refused.ruled.extend(
                     (position, text, cause)
@@ -218,7 +265,8 @@ def _position(problem: Problem) -> int:
 
 
 class _Chunk:
-    """Staged customers gathered until :data:`CHUNK_EVENTS` events, then written."""
+    """Staged customers gathered until :data:`CHUNK_EVENTS` events, then written; the
+    last ones written (as many as the aggregate cache holds) kept to cache on commit."""
 
     def __init__(self, ledger: StreamingMixin, insert: Insert, erasing: list[UUID]) -> None:
         self.ledger = ledger
@@ -226,6 +274,12 @@ class _Chunk:
         self.erasing = erasing
         self.customers: list[Customer] = []
         self.events = 0
+        self.rows = 0
+        """Stored events written so far."""
+        self.saved: dict[UUID, Customer] = {}
+        cache = ledger.repository.cache
+        self.keep: int | None = 0 if cache is None else getattr(cache, "maxsize", None)
+        """How many of :attr:`saved` to keep (None: all, for an unbounded cache)."""
 
     def add(self, customers: list[Customer]) -> None:
         self.customers.extend(customers)
@@ -244,8 +298,18 @@ class _Chunk:
             ledger.key_store.mark_erasing(erasing)
             self.erasing.extend(erasing)
         to_stored = ledger.mapper.to_stored_event
-        self.insert([to_stored(e) for c in self.customers for e in c.collect_events()])
+        rows = [to_stored(e) for c in self.customers for e in c.collect_events()]
+        self.insert(rows)
+        self.rows += len(rows)
         ledger._distrust(c.id for c in self.customers)
+        if self.keep != 0:
+            saved = self.saved
+            for customer in self.customers:
+                saved.pop(customer.id, None)
+                saved[customer.id] = customer
+            if self.keep is not None:
+                while len(saved) > self.keep:
+                    del saved[next(iter(saved))]
         self.customers = []
         self.events = 0
 

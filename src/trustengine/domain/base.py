@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from functools import cache
 from operator import attrgetter
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from uuid import UUID
@@ -316,6 +317,15 @@ def _fact_fields(cls: type[CustomerEvent]) -> tuple[str, ...]:
         return names
 
 
+@cache
+def has_member(cls: type[CustomerEvent], name: str) -> bool:
+    """Whether events of ``cls`` have ``name`` (a field, or a property like ``resumes``):
+    asked of the class once, so that reading an optional one needs no ``getattr`` with a
+    default, which on a pydantic model that lacks it goes through the model's slow
+    ``__getattr__`` (about 7 us an event of an import, by cProfile, for three such reads)."""
+    return name in cls.model_fields or hasattr(cls, name)
+
+
 __all__ = [
     "EPOCH",
     "KEY_MAX_LENGTH",
@@ -331,4 +341,5 @@ __all__ = [
     "Source",
     "SourceTime",
     "Text",
+    "has_member",
 ]

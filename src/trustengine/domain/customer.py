@@ -25,6 +25,8 @@ from trustengine.domain.events import EventCorrected, EventRetracted
 from trustengine.domain.history import Commitment, Entry, RuleState, replay
 from trustengine.exceptions import CustomerErasedError, InvalidEventError
 
+_CHECKED = "_checked"
+"""Where :meth:`Customer.record` leaves the entry its check made while the event applies."""
 _NAMESPACE = uuid.UUID("6f1d0f55-3f8a-4c55-9b61-2f4f2f1c7a10")
 
 
@@ -144,13 +146,20 @@ class Customer(BaseAggregate[uuid.UUID]):
         Raises a :class:`~trustengine.exceptions.DomainRuleError` subclass, naming the rule,
         when the draft would break one; nothing is appended then.
         """
-        self._check(draft)
+        entry = self._check(draft)
         event: CustomerEvent = draft.placed(self.id, self.version + 1, recorded_at)
-        event.mutate(self)
+        # The check's entry is the event's (the same fields at the same version): while
+        # the event is applied, :meth:`note` takes it rather than making it again.
+        self.__dict__[_CHECKED] = entry
+        try:
+            event.mutate(self)
+        finally:
+            self.__dict__.pop(_CHECKED, None)
         self.pending_events.append(event)
         return event
 
-    def _check(self, draft: CustomerEvent) -> None:
+    def _check(self, draft: CustomerEvent) -> Entry:
+        """Raise if ``draft`` breaks a rule; its entry, at the next version."""
         name = draft.type_name
         if self.erased:
             raise CustomerErasedError(
@@ -165,15 +174,16 @@ class Customer(BaseAggregate[uuid.UUID]):
         if isinstance(draft, (EventRetracted, EventCorrected)):
             state.check(entry)  # the scope: no case
             check_amendment(self, draft)
-            return
+            return entry
         if state.last_at is None or entry.at >= state.last_at:
             state.check(entry)
-            return
+            return entry
         # A late entry: it, and every event after it in business time, must keep the rules.
         effective = [*self.effective(), entry]
         _, failures = replay(effective, stop=True)
         if failures:
             raise late_entry_error(self, entry, failures[0], effective)
+        return entry
 
     # --- state changes, called only by events' apply() -------------------------------
 
@@ -194,7 +204,10 @@ class Customer(BaseAggregate[uuid.UUID]):
             self.replaced[target] = Entry.of(event.replacement, target)
             self.stale = True
             return
-        entry = self.entries[version] = Entry.of(event, version)
+        checked: Entry | None = self.__dict__.pop(_CHECKED, None)
+        if checked is None or checked.version != version:
+            checked = Entry.of(event, version)
+        entry = self.entries[version] = checked
         last = self.rules.last_at
         if self.stale or (last is not None and entry.at < last):
             self.stale = True  # a late entry: the state is replayed when next needed

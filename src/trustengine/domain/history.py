@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from trustengine.domain.base import CommitmentKind, CustomerEvent
+from trustengine.domain.base import CommitmentKind, CustomerEvent, has_member
 from trustengine.domain.events import PromiseBroken, PromiseKept
 from trustengine.exceptions import (
     CaseAlreadyAwaitingError,
@@ -70,8 +70,11 @@ class Entry:
     def of(cls, event: CustomerEvent, version: int) -> Entry:
         """The entry of ``event``, placed at ``version`` (a replacement takes the version
         of the event it replaces, so it keeps that event's id and arrival)."""
-        resumes = bool(getattr(event, "resumes", False))
-        due = getattr(event, "due", None) if event.creates is not None else None
+        kind = type(event)
+        resumes = has_member(kind, "resumes") and bool(event.resumes)  # type: ignore[attr-defined]
+        due = None
+        if event.creates is not None and has_member(kind, "due"):
+            due = event.due  # type: ignore[attr-defined]
         return cls(
             version,
             event.timestamp,

@@ -23,6 +23,7 @@ from trustengine.domain.base import CustomerEvent
 from trustengine.domain.events import EVENT_TYPES, EventCorrected
 from trustengine.domain.quoting import excerpt, quoted
 from trustengine.exceptions import InvalidEventError, UnknownEventTypeError
+from trustengine.persistence.jsontext import exact_loads
 
 E = TypeVar("E", bound=CustomerEvent)
 REJECTED_KEY = "_rejected"
@@ -72,6 +73,7 @@ pydantic error; any other kind is the rule ``type`` (a value of the wrong JSON t
 text that is no number or time)."""
 # One decoder for every line: json.loads(..., parse_float=...) builds a new one per call.
 _DECODER = json.JSONDecoder(parse_float=Decimal)
+_DECODE = exact_loads(_DECODER)
 
 
 def _data_field_set(cls: type[CustomerEvent]) -> frozenset[str]:
@@ -155,7 +157,7 @@ def parse_line(line: str) -> CustomerEvent:
         # Decimal keeps money amounts exact; float fields take a Decimal as well.
         if line.startswith("\ufeff"):  # what json.loads reports, kept word for word
             raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", line, 0)
-        obj = _DECODER.decode(line)
+        obj = _DECODE(line)
     except json.JSONDecodeError as error:
         raise InvalidEventError(f"not valid JSON: {error.msg} at column {error.colno}") from None
     except (ValueError, RecursionError) as error:

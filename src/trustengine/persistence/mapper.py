@@ -9,7 +9,6 @@ way out).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any, cast
 from uuid import UUID
@@ -18,8 +17,9 @@ from eventsourcing.persistence import Mapper, MapperDeserialisationError, Stored
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import ValidationError
 
-from trustengine.domain.base import CustomerEvent
+from trustengine.domain.base import CustomerEvent, has_member
 from trustengine.domain.door import STORED_CONTEXT
+from trustengine.persistence.jsontext import exact_loads
 from trustengine.persistence.personal import PERSONAL_FIELDS, SEALED, PersonalData
 
 # Fields the stored record keeps in its own columns rather than in the payload.
@@ -136,20 +136,15 @@ class PydanticMapper(Mapper[UUID]):
             raise MapperDeserialisationError(_describe(stored_event, error)) from error
 
 
-_SCAN: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # set in JSONDecoder.__init__, not declared in typeshed
+_LOADS = exact_loads(fallback=json.loads)
 
 
 def _loads(text: bytes | str) -> Any:
     """``json.loads(text)``, for a payload as :meth:`PydanticMapper.encode` writes it
-    (no whitespace around it) without the wrapper's two regular-expression passes; any
+    without the wrapper's two regular-expression passes (see :mod:`.jsontext`); any
     other text goes to ``json.loads`` as it is, so that it parses or fails as always."""
     if isinstance(text, str):
-        try:
-            value, end = _SCAN(text, 0)
-        except (StopIteration, ValueError):
-            return json.loads(text)
-        if end == len(text):
-            return value
+        return _LOADS(text)
     return json.loads(text)
 
 
@@ -180,9 +175,10 @@ def _uuid(value: object) -> UUID:
 
 
 def _has_personal(event: CustomerEvent) -> bool:
-    inner = getattr(event, _REPLACEMENT, None)
-    if isinstance(inner, CustomerEvent) and _has_personal(inner):
-        return True
+    if has_member(type(event), _REPLACEMENT):
+        inner = getattr(event, _REPLACEMENT)
+        if isinstance(inner, CustomerEvent) and _has_personal(inner):
+            return True
     names = _PERSONAL_BY_TYPE.get(type(event))
     if names is None:
         names = _PERSONAL_BY_TYPE[type(event)] = tuple(

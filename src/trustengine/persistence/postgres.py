@@ -9,6 +9,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
@@ -121,6 +122,11 @@ class ChainedPostgresRecorder(CommandWrites, SQLChain, PostgresApplicationRecord
             ).format(hashes=hashes, id_type=id_type, head=head),
         )
 
+        self._streams_stored = SQL(
+            "SELECT w.stream FROM unnest(%s::{}[]) AS w(stream) "
+            "WHERE EXISTS (SELECT FROM {}.{} WHERE originator_id = w.stream)"
+        ).format(id_type, schema, Identifier(events_table_name))
+
         # The table lock, its timeout and the NOTIFY in one simple-protocol round trip.
         self._lock_and_notify = SQL("; ").join(
             [*self.lock_table_statements, SQL("NOTIFY {}").format(Identifier(self.channel_name))]
@@ -151,6 +157,17 @@ class ChainedPostgresRecorder(CommandWrites, SQLChain, PostgresApplicationRecord
                 for statement in missing:
                     curs.execute(statement)
         self.datastore.register_type_adapters()
+
+    def streams_stored(self, streams: Sequence[UUID | str]) -> set[UUID | str] | None:
+        """Those of ``streams`` that have an event stored, in one query (by the key); None
+        for a store whose stream ids are text (how a uuid is spelt there is the driver's)."""
+        if self.datastore.originator_id_type != "uuid":
+            return None
+        if not streams:
+            return set()
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self._streams_stored, (list(streams),))
+            return {row["stream"] for row in curs.fetchall()}
 
     def read_meta(self) -> dict[str, str]:
         """The rows of ``<table>_meta`` (see :mod:`.atrest`)."""

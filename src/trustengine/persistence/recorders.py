@@ -133,6 +133,19 @@ class ChainedSQLiteRecorder(SQLChain, SQLiteApplicationRecorder):
         super().__init__(*args, **kwargs)
         # The chain's statements name this recorder's own events table, never another.
         self.chain_sql = sqlite_chain_sql(self.events_table_name)
+        self._streams_stored = _naming(
+            "SELECT DISTINCT originator_id AS stream FROM {events} "
+            "WHERE originator_id IN (SELECT value FROM json_each(?))",
+            self.events_table_name,
+        )
+
+    def streams_stored(self, streams: Sequence[UUID | str]) -> set[UUID | str] | None:
+        """Those of ``streams`` that have an event stored, in one query (by the key)."""
+        if not streams:
+            return set()
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self._streams_stored, (json.dumps([stream_hex(s) for s in streams]),))
+            return {self.convert_originator_id(row["stream"]) for row in c.fetchall()}
 
     def construct_create_table_statements(self) -> list[str]:
         return [

@@ -18,19 +18,25 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from typing import Any
 
+from trustengine.persistence.jsontext import exact_loads
+
 CACHE_KIB = 16384
 """The spool's page cache (and sorter memory), in KiB: the most it holds in memory."""
 INSERT_ROWS = 5000
 """Lines buffered before one insert into the spool."""
 UNKEYED = -1
 """The group of lines that name no customer (they are refused when read back)."""
+KEPT_KEYS = 20_000
+"""Up to this many customers, the spool keeps their keys once read back (see
+:meth:`Spool.customer_keys`); a larger one lets them go."""
+_loads = exact_loads(fallback=json.loads)
 
 
 def customer_of(text: str) -> str | None:
     """The customer a line names (its ``customer`` key, when it is a string), or None when
     the line is no JSON object or names none; such a line is refused when parsed."""
     try:
-        obj = json.loads(text)
+        obj = _loads(text)
     except (ValueError, RecursionError):
         return None
     if not isinstance(obj, dict):
@@ -58,6 +64,7 @@ class Spool:
         self._groups: dict[str, int] | None = {}
         """Customer key to their group, while lines are added (dropped once read back)."""
         self._customers = 0
+        self._keys: list[str] | None = None
         self._buffer: list[tuple[int, int, bytes]] = []
         self.lines = 0
         """How many lines were added."""
@@ -87,6 +94,11 @@ class Spool:
         """How many customers the lines name."""
         return self._customers if self._groups is None else len(self._groups)
 
+    def customer_keys(self) -> list[str] | None:
+        """The keys of the customers the lines name, in the order :meth:`customers` gives
+        them; None once read back when there were more than :data:`KEPT_KEYS`."""
+        return list(self._groups) if self._groups is not None else self._keys
+
     def _flush(self) -> None:
         if self._buffer:
             self._db.execute("BEGIN")
@@ -97,11 +109,13 @@ class Spool:
     def customers(self) -> Iterator[list[tuple[int, Any]]]:
         """The lines customer by customer (those naming none first), each customer's in
         file order, as lists of (line number, text, or object with :attr:`objects`); may
-        be read again. Once read, the
-        spool takes no more lines (its customers' keys are let go)."""
+        be read again. Once read, the spool takes no more lines (its customers' keys are
+        let go, but for up to :data:`KEPT_KEYS` of them)."""
         self._flush()
         if self._groups is not None:
-            self._customers, self._groups = len(self._groups), None
+            groups = self._groups
+            self._customers, self._groups = len(groups), None
+            self._keys = list(groups) if len(groups) <= KEPT_KEYS else None
         rows = self._db.execute("SELECT grp, position, text FROM lines ORDER BY grp, position")
         group: list[tuple[int, Any]] = []
         current: int | None = None
@@ -126,4 +140,4 @@ class Spool:
         self.close()
 
 
-__all__ = ["CACHE_KIB", "INSERT_ROWS", "UNKEYED", "Spool", "customer_of"]
+__all__ = ["CACHE_KIB", "INSERT_ROWS", "KEPT_KEYS", "UNKEYED", "Spool", "customer_of"]

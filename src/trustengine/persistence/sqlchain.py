@@ -161,6 +161,13 @@ class SQLChain(ABC):
         if sql.stream_state is not None and one_stream(stored_events):
             self._append_stream(cursor, sql, stored_events)
             return
+        self._write_links(cursor, sql, *self._linked(cursor, sql, stored_events))
+
+    def _linked(
+        self, cursor: Cursor, sql: ChainSQL, stored_events: Sequence[StoredEvent]
+    ) -> tuple[list[ChainLink], Seal]:
+        """The links and new head of ``stored_events`` (not empty), just inserted: the head
+        and the previous hash of every stream the batch continues read in one query."""
         wanted: dict[str, tuple[UUID | str, int]] = {}
         for stored in stored_events:
             key = _canonical(stored.originator_id)
@@ -180,7 +187,7 @@ class SQLChain(ABC):
         def recorded(stream: UUID | str, position: int) -> str | None:
             return found.get((_canonical(stream), position))
 
-        self._write_links(cursor, sql, *link(stored_events, recorded, head))
+        return link(stored_events, recorded, head)
 
     def _append_stream(
         self, cursor: Cursor, sql: ChainSQL, stored_events: Sequence[StoredEvent]
