@@ -109,6 +109,14 @@ class PersonalData:
         for id_ in old:
             del self._cache[id_]
 
+    def release(self, ids: Iterable[UUID]) -> None:
+        """Drop the cached keys and ciphers of ``ids`` (customers a reader is done with,
+        as a rebuild customer by customer is with each batch's)."""
+        for id_ in ids:
+            self._cache.pop(id_, None)
+            self._ciphers.pop(id_, None)
+            self._texts.pop(id_, None)
+
     def forget(self, id_: UUID) -> bool:
         """Destroy the customer's key, so their personal fields can never be read again."""
         self._cache[id_] = None
