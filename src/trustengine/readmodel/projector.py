@@ -28,14 +28,17 @@ recorder.
 Memory stays flat as the store grows: a batch holds at most ``batch_size`` events and
 their rows; customers' states live in an LRU of ``cache_size`` entries, re-read from
 ``view_state`` on a miss. The cache is dropped whenever a batch fails or another
-projector moved the position, so it never holds an uncommitted fold.
+projector moved the position, so it never holds an uncommitted fold. A rebuild walks the
+store customer by customer instead (:mod:`.by_customer`), so that each customer's state
+is built once whatever the store's size.
 """
 
 from __future__ import annotations
 
 import gc
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, cast
 
 import sqlite_utils
@@ -50,6 +53,15 @@ from trustengine.domain.base import CustomerEvent
 from trustengine.exceptions import ReadModelError
 from trustengine.persistence.personal import PersonalData, customer_ids
 from trustengine.readmodel.buffer import RowBuffer
+from trustengine.readmodel.by_customer import (
+    InStoredOrder,
+    Walk,
+    abandon_walk,
+    end_walk,
+    walk_of,
+    walk_reader,
+    walked,
+)
 from trustengine.readmodel.erasure import erase, scrub
 from trustengine.readmodel.fold import fold_into, fold_step
 from trustengine.readmodel.problems import is_event_fault, one_line
@@ -111,7 +123,14 @@ class Projector:
     # --- tracking -------------------------------------------------------------------
 
     def position(self) -> int:
-        """The last notification id whose rows are committed (0: none)."""
+        """The last notification id whose rows are committed (0: none); while a rebuild
+        walks the store in customer order (:mod:`.by_customer`), how many events it has
+        folded so far."""
+        tracked = self._tracked()
+        walk = walk_of(self.db) if not tracked else None
+        return walk.done if walk is not None else tracked
+
+    def _tracked(self) -> int:
         row = self.db.execute(
             "SELECT notification_id FROM view_tracking WHERE name = ?", (PROJECTION,)
         ).fetchone()
@@ -180,8 +199,30 @@ class Projector:
 
         An event that cannot be projected is set aside with its customer's later events
         (see :mod:`.problems`) and the others are projected; the tracked position passes
-        them all the same.
+        them all the same. While a rebuild walks the store in customer order, the batch
+        is the walk's next (:mod:`.by_customer`).
         """
+        try:
+            return self._run_batch()
+        except InStoredOrder:
+            with self._locked():
+                if walk_of(self.db) is not None:
+                    abandon_walk(self.db)
+            return self._run_batch()
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _run_batch(self) -> int:
         conn = self.db.conn
         conn.execute("BEGIN IMMEDIATE")
         erasures: list[Erasure] = []
@@ -193,14 +234,18 @@ class Projector:
             # batch's objects when it ends; the collector runs again between batches.
             gc.disable()
         try:
-            position = self.position()
+            position = self._tracked()
             if position != self._committed:
                 self._cache.clear()
             self._check_fingerprint()
-            notifications = self.recorder.select_notifications(
-                position, self.batch_size, stop=self.stop, inclusive_of_start=False
-            )
-            if notifications:
+            walk = walk_of(self.db) if not position else None
+            if walk is not None:
+                notifications, erasures, position = self._walk_batch(walk)
+            else:
+                notifications = self.recorder.select_notifications(
+                    position, self.batch_size, stop=self.stop, inclusive_of_start=False
+                )
+            if walk is None and notifications:
                 erasures = self._fold_batch(position, notifications)
                 self._advance(position, notifications[-1])
                 position = notifications[-1].id
@@ -217,6 +262,37 @@ class Projector:
         if erasures:
             scrub(self.db)
         return len(notifications)
+
+    def _walk_batch(self, walk: Walk) -> tuple[Sequence[Notification], list[Erasure], int]:
+        """The walk's next batch, folded (see :mod:`.by_customer`): its events, erasures
+        and the tracked position after it (0 until the walk's last batch, then the cut)."""
+        reader = walk_reader(self.recorder)
+        found = reader.select_notifications_by_stream(walk.after, walk.cut, self.batch_size + 1)
+        notifications = found[: self.batch_size]
+        self.aside.strict = True
+        try:
+            erasures = self._fold_batch(0, notifications) if notifications else []
+        finally:
+            self.aside.strict = False
+        # A customer walked is not met again (one split by a batch is read back once):
+        # their state, key and ciphers go.
+        self._cache.clear()
+        personal: PersonalData | None = getattr(self.mapper, "personal", None)
+        if personal is not None:
+            personal.release(customer_ids(notifications))
+        if len(found) > len(notifications):
+            last = notifications[-1]
+            after = (reader.stream_key(last.originator_id), last.originator_version)
+            walked(self.db, walk, after, len(notifications))
+            return notifications, erasures, 0
+        end = self.recorder.select_notifications(walk.cut, 1)
+        if not end or end[0].id != walk.cut:
+            raise ReadModelError(
+                f"the store no longer holds event {walk.cut}: run trustengine rebuild"
+            )
+        self._advance(0, end[0])
+        end_walk(self.db)
+        return notifications, erasures, walk.cut
 
     def forget(self) -> None:
         """Drop every cached state (after the tables were dropped or rebuilt, or a fold
