@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from tests.readmodel.conftest import dump
 from tests.readmodel.late_history import arrival_order, by_customer, generated
 from tests.readmodel.problem_stores import corrupt, store_unchecked
-from trustengine import TrustEngine
+from trustengine import TrustEngine, customer_id
 from trustengine.readmodel import ReadModel
 from trustengine.readmodel.by_customer import CUT, walk_of
 
@@ -175,3 +175,18 @@ def test_an_event_that_cannot_be_folded_is_set_aside_in_a_walk_as_in_stored_orde
 
     assert rebuilt(synth_engine, tmp_path / "walked.db", 300) == expected
     assert [row[5][:30] for row in expected["problems"]] == ["its rows cannot be written: Ov"]
+
+
+def test_a_walk_keeps_no_walked_customers_keys_in_memory(
+    synth_engine: TrustEngine,
+    synthetic_history: list[dict[str, Any]],
+    read_models: Callable[..., ReadModel],
+    tmp_path: Path,
+) -> None:
+    ids = sorted({customer_id(str(event["customer"])) for event in synthetic_history})
+    synth_engine.personal.preload(ids)
+    assert synth_engine.personal.uncached(ids) == []
+
+    read_models(synth_engine, str(tmp_path / "walked.db"), batch_size=500).rebuild()
+
+    assert synth_engine.personal.uncached(ids) == ids
