@@ -240,13 +240,14 @@ class ChainedSQLiteRecorder(SQLChain, SQLiteApplicationRecorder):
             c.execute(statement, (*after, stop, limit))
             rows = c.fetchall()
         found: list[Notification] = []
-        text, stream = None, None
+        text: str | None = None
+        stream: UUID | str = ""
+        uuid = self.datastore.originator_id_type == "uuid"
         for row in rows:
             if row[1] != text:
                 # A stream's events come together: its id parsed once, and not kept in
                 # the bounded cache, which a walk over every stream would only fill.
-                text = row[1]
-                uuid = self.datastore.originator_id_type == "uuid"
+                text = str(row[1])
                 stream = UUID(text) if uuid else text
             found.append(
                 Notification(

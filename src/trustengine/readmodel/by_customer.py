@@ -33,15 +33,17 @@ rebuild from another goes in stored order.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlite_utils
-from eventsourcing.persistence import ApplicationRecorder
+from eventsourcing.persistence import ApplicationRecorder, Notification
 
 from trustengine.exceptions import ReadModelError
 from trustengine.persistence.recorders import ByStream, StreamCursor
 from trustengine.readmodel.buffer import BUFFERED
 from trustengine.readmodel.problems import TABLE as PROBLEMS
+from trustengine.readmodel.tracking import advance
 
 CUT = "walk_cut"
 """``view_meta`` key: the last notification id the walk folds."""
@@ -88,9 +90,34 @@ def walk_of(db: sqlite_utils.Database) -> Walk | None:
     return Walk(int(found[CUT]), (stream, int(position or 0)), int(found.get(DONE, 0)))
 
 
-def walked(db: sqlite_utils.Database, walk: Walk, after: StreamCursor, count: int) -> None:
-    """Record that the walk folded ``count`` more events, the last at ``after``."""
-    _write(db, Walk(walk.cut, after, walk.done + count))
+def next_of_walk(
+    recorder: ApplicationRecorder, walk: Walk, size: int
+) -> tuple[list[Notification], bool]:
+    """The walk's next batch of at most ``size`` events, and whether it is the last."""
+    found = walk_reader(recorder).select_notifications_by_stream(walk.after, walk.cut, size + 1)
+    return found[:size], len(found) <= size
+
+
+def walked(
+    db: sqlite_utils.Database,
+    recorder: ApplicationRecorder,
+    walk: Walk,
+    batch: Sequence[Notification],
+    last: bool,
+) -> int:
+    """Record that the walk folded ``batch`` (inside its transaction); after the ``last``
+    batch, end the walk and track the cut. Return the tracked position (0 until then)."""
+    if not last:
+        end = batch[-1]
+        after = (walk_reader(recorder).stream_key(end.originator_id), end.originator_version)
+        _write(db, Walk(walk.cut, after, walk.done + len(batch)))
+        return 0
+    found = recorder.select_notifications(walk.cut, 1)
+    if not found or found[0].id != walk.cut:
+        raise ReadModelError(f"the store no longer holds event {walk.cut}: run trustengine rebuild")
+    advance(db, 0, found[0])
+    end_walk(db)
+    return walk.cut
 
 
 def end_walk(db: sqlite_utils.Database) -> None:
@@ -130,6 +157,7 @@ __all__ = [
     "Walk",
     "abandon_walk",
     "end_walk",
+    "next_of_walk",
     "start_walk",
     "walk_of",
     "walk_reader",

@@ -57,9 +57,8 @@ from trustengine.readmodel.by_customer import (
     InStoredOrder,
     Walk,
     abandon_walk,
-    end_walk,
+    next_of_walk,
     walk_of,
-    walk_reader,
     walked,
 )
 from trustengine.readmodel.erasure import erase, scrub
@@ -71,11 +70,16 @@ from trustengine.readmodel.refuted import settles_again
 from trustengine.readmodel.schema import VIEW_STATE
 from trustengine.readmodel.setaside import Erasure, SetAside
 from trustengine.readmodel.state import ViewState, dumps_state, loads_state
+from trustengine.readmodel.tracking import (
+    PROJECTION,
+    advance,
+    check_fingerprint,
+    check_in_step,
+    tracked,
+)
 from trustengine.scoring.history import LedgerStep, is_amendment
 from trustengine.scoring.trust import TrustModel
 
-PROJECTION = "read-model"
-"""The name of this projection's row in ``view_tracking``."""
 BATCH_SIZE = 1000
 """Events per transaction when catching up: short holds of the write lock on a store
 file that writers share."""
@@ -126,58 +130,13 @@ class Projector:
         """The last notification id whose rows are committed (0: none); while a rebuild
         walks the store in customer order (:mod:`.by_customer`), how many events it has
         folded so far."""
-        tracked = self._tracked()
-        walk = walk_of(self.db) if not tracked else None
-        return walk.done if walk is not None else tracked
-
-    def _tracked(self) -> int:
-        row = self.db.execute(
-            "SELECT notification_id FROM view_tracking WHERE name = ?", (PROJECTION,)
-        ).fetchone()
-        return int(row[0]) if row else 0
+        position = tracked(self.db)
+        walk = walk_of(self.db) if not position else None
+        return walk.done if walk is not None else position
 
     def check_in_step(self) -> None:
         """Raise :class:`ReadModelError` when the tracked event is not the store's."""
-        row = self.db.execute(
-            "SELECT notification_id, originator_id, originator_version FROM view_tracking "
-            "WHERE name = ?",
-            (PROJECTION,),
-        ).fetchone()
-        if row is None or not row[0]:
-            return
-        found = self.recorder.select_notifications(int(row[0]), 1)
-        if (
-            not found
-            or found[0].id != row[0]
-            or str(found[0].originator_id) != row[1]
-            or found[0].originator_version != row[2]
-        ):
-            raise ReadModelError(
-                f"the read model is at event {row[0]}, which this store does not hold as "
-                "processed: it was built from another store; run trustengine rebuild"
-            )
-
-    def _check_fingerprint(self) -> None:
-        if self.fingerprint is None:
-            return
-        row = self.db.execute("SELECT value FROM view_meta WHERE key = 'fingerprint'").fetchone()
-        if row is None or row[0] != self.fingerprint:
-            raise ReadModelError(
-                "the read model was rebuilt under other policies by another process: "
-                "open it again to continue"
-            )
-
-    def _advance(self, old: int, last: Notification) -> None:
-        cursor = self.db.execute(
-            "UPDATE view_tracking SET notification_id = ?, originator_id = ?, "
-            "originator_version = ? WHERE name = ? AND notification_id = ?",
-            (last.id, str(last.originator_id), last.originator_version, PROJECTION, old),
-        )
-        if cursor.rowcount != 1:
-            raise ReadModelError(
-                f"another projector moved the read model on from event {old}; "
-                "this batch was rolled back"
-            )
+        check_in_step(self.db, self.recorder)
 
     # --- catching up ----------------------------------------------------------------
 
@@ -234,10 +193,10 @@ class Projector:
             # batch's objects when it ends; the collector runs again between batches.
             gc.disable()
         try:
-            position = self._tracked()
+            position = tracked(self.db)
             if position != self._committed:
                 self._cache.clear()
-            self._check_fingerprint()
+            check_fingerprint(self.db, self.fingerprint)
             walk = walk_of(self.db) if not position else None
             if walk is not None:
                 notifications, erasures, position = self._walk_batch(walk)
@@ -247,7 +206,7 @@ class Projector:
                 )
             if walk is None and notifications:
                 erasures = self._fold_batch(position, notifications)
-                self._advance(position, notifications[-1])
+                advance(self.db, position, notifications[-1])
                 position = notifications[-1].id
             conn.execute("COMMIT")
         except BaseException:
@@ -266,9 +225,7 @@ class Projector:
     def _walk_batch(self, walk: Walk) -> tuple[Sequence[Notification], list[Erasure], int]:
         """The walk's next batch, folded (see :mod:`.by_customer`): its events, erasures
         and the tracked position after it (0 until the walk's last batch, then the cut)."""
-        reader = walk_reader(self.recorder)
-        found = reader.select_notifications_by_stream(walk.after, walk.cut, self.batch_size + 1)
-        notifications = found[: self.batch_size]
+        notifications, last = next_of_walk(self.recorder, walk, self.batch_size)
         self.aside.strict = True
         try:
             erasures = self._fold_batch(0, notifications) if notifications else []
@@ -280,19 +237,7 @@ class Projector:
         personal: PersonalData | None = getattr(self.mapper, "personal", None)
         if personal is not None:
             personal.release(customer_ids(notifications))
-        if len(found) > len(notifications):
-            last = notifications[-1]
-            after = (reader.stream_key(last.originator_id), last.originator_version)
-            walked(self.db, walk, after, len(notifications))
-            return notifications, erasures, 0
-        end = self.recorder.select_notifications(walk.cut, 1)
-        if not end or end[0].id != walk.cut:
-            raise ReadModelError(
-                f"the store no longer holds event {walk.cut}: run trustengine rebuild"
-            )
-        self._advance(0, end[0])
-        end_walk(self.db)
-        return notifications, erasures, walk.cut
+        return notifications, erasures, walked(self.db, self.recorder, walk, notifications, last)
 
     def forget(self) -> None:
         """Drop every cached state (after the tables were dropped or rebuilt, or a fold
