@@ -205,3 +205,33 @@ def test_growth_bench_prints_a_row_per_size_and_draws_the_svg(tmp_path: Path) ->
             rf"^\| {size} \| -?\d+\.\d \| -?\d+\.\d \| \d+ MiB \| \d+ MiB \|$", done.stdout, re.M
         )
     assert drawn.read_text(encoding="utf-8").startswith("<svg ")
+
+
+def test_rebuild_order_bench_runs_both_codes_and_compares_their_tables(tmp_path: Path) -> None:
+    from trustengine import TrustEngine
+    from trustengine.testing.synth import generate_history
+
+    store = tmp_path / "store" / "tiny.db"
+    store.parent.mkdir()
+    engine = TrustEngine(str(store))
+    engine.record_many(generate_history(20, 200, seed=3))
+    engine.close()
+    src = Path(__file__).resolve().parents[2] / "src"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "rebuild_order.py"),
+            str(store),
+            *("--other", str(src), "--repeat", "1", "--compare"),
+            *("--scratch", str(tmp_path / "scratch")),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    found = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert [(row["code"], row["events"]) for row in found] == [("other", 200), ("this", 200)]
+    assert "tiny.db: tables same" in done.stdout
