@@ -268,3 +268,33 @@ def test_report_bench_compares_two_codes_and_their_output_at_a_tiny_size(tmp_pat
     assert re.search(r"^  _recovery +\d+\.\d{3} +\d+\.\d{3}$", done.stdout, re.M)
     written = json.loads(results.read_text(encoding="utf-8"))
     assert sorted(written["runs"]) == ["new json", "new text", "old json", "old text"]
+
+
+def test_rebuild_order_bench_runs_both_codes_and_compares_their_tables(tmp_path: Path) -> None:
+    from trustengine import TrustEngine
+    from trustengine.testing.synth import generate_history
+
+    store = tmp_path / "store" / "tiny.db"
+    store.parent.mkdir()
+    engine = TrustEngine(str(store))
+    engine.record_many(generate_history(20, 200, seed=3))
+    engine.close()
+    src = Path(__file__).resolve().parents[2] / "src"
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "rebuild_order.py"),
+            str(store),
+            *("--other", str(src), "--repeat", "1", "--compare"),
+            *("--scratch", str(tmp_path / "scratch")),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    found = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert [(row["code"], row["events"]) for row in found] == [("other", 200), ("this", 200)]
+    assert "tiny.db: tables same" in done.stdout

@@ -110,8 +110,10 @@ class PersonalData:
             del self._cache[id_]
 
     def discard(self, ids: Iterable[UUID]) -> None:
-        """Drop the keys of ``ids`` from memory, destroying nothing: keys made for a write
-        that failed (the store may hold another, or none)."""
+        """Drop the cached keys and ciphers of ``ids`` from memory, destroying nothing:
+        keys made for a write that failed (the store may hold another, or none), or
+        customers a reader is done with (a rebuild customer by customer, after each
+        batch)."""
         for id_ in ids:
             self._cache.pop(id_, None)
             self._ciphers.pop(id_, None)

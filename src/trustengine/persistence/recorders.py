@@ -14,7 +14,7 @@ from functools import lru_cache
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.popo import Factory as POPOFactory
 from eventsourcing.popo import POPOApplicationRecorder, POPOProcessRecorder
 from eventsourcing.sqlite import Factory as SQLiteFactory
@@ -60,6 +60,29 @@ class ChainReader(Protocol):
 
     def chain_head(self) -> Seal:
         """The head the store keeps."""
+        ...
+
+
+StreamCursor = tuple[str, int]
+"""Where a read stream by stream stands: a stream's key (:meth:`ByStream.stream_key`) and
+a position in it; ``("", 0)`` is before every stream."""
+
+
+@runtime_checkable
+class ByStream(Protocol):
+    """A recorder that reads its events stream by stream, as well as in stored order (what
+    a rebuild in customer order reads: :mod:`trustengine.readmodel.by_customer`)."""
+
+    def select_notifications_by_stream(
+        self, after: StreamCursor, stop: int, limit: int
+    ) -> list[Notification]:
+        """Up to ``limit`` of the events stored with a notification id up to ``stop``,
+        ordered by stream (by :meth:`stream_key`), then by position, from just after
+        position ``after[1]`` of stream ``after[0]``."""
+        ...
+
+    def stream_key(self, stream: UUID | str) -> str:
+        """How :meth:`select_notifications_by_stream` names and orders ``stream``."""
         ...
 
 
@@ -204,6 +227,44 @@ class ChainedSQLiteRecorder(SQLChain, SQLiteApplicationRecorder):
     def _chain_reading(self) -> AbstractContextManager[SQLiteCursor]:
         return self.datastore.transaction(commit=False)
 
+    def select_notifications_by_stream(
+        self, after: StreamCursor, stop: int, limit: int
+    ) -> list[Notification]:
+        """See :class:`ByStream`: read through the primary key's index (stream, position)."""
+        statement = (
+            f"SELECT rowid, originator_id, originator_version, topic, state "  # noqa: S608
+            f"FROM {_quoted(self.events_table_name)} "
+            "WHERE (originator_id, originator_version) > (?, ?) AND rowid <= ? "
+            "ORDER BY originator_id, originator_version LIMIT ?"
+        )
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, (*after, stop, limit))
+            rows = c.fetchall()
+        found: list[Notification] = []
+        text: str | None = None
+        stream: UUID | str = ""
+        uuid = self.datastore.originator_id_type == "uuid"
+        for row in rows:
+            if row[1] != text:
+                # A stream's events come together: its id parsed once, and not kept in
+                # the bounded cache, which a walk over every stream would only fill.
+                text = str(row[1])
+                stream = UUID(text) if uuid else text
+            found.append(
+                Notification(
+                    id=row[0],
+                    originator_id=stream,
+                    originator_version=row[2],
+                    topic=row[3],
+                    state=row[4],
+                )
+            )
+        return found
+
+    def stream_key(self, stream: UUID | str) -> str:
+        # As eventsourcing stores a stream's id: a UUID's hex digits.
+        return stream.hex if isinstance(stream, UUID) else str(stream)
+
     def convert_originator_id(self, originator_id: str) -> UUID | str:
         # eventsourcing parses the id of every row it reads; a customer's rows share one
         # (immutable) UUID instead, which later lookups by id also find faster.
@@ -279,6 +340,33 @@ class ChainedPOPORecorder(POPOApplicationRecorder):
         with self._database_lock:
             return dict(self._meta)
 
+    def select_notifications_by_stream(
+        self, after: StreamCursor, stop: int, limit: int
+    ) -> list[Notification]:
+        found: list[Notification] = []
+        with self._database_lock:
+            index = self._stored_events_index
+            for key in sorted(key for key in index if key >= after[0]):
+                for version, at in sorted(index[key].items()):
+                    if (key, version) <= after or at >= stop:
+                        continue  # at is the notification id less one
+                    stored = self._stored_events[at]
+                    found.append(
+                        Notification(
+                            id=at + 1,
+                            originator_id=stored.originator_id,
+                            originator_version=stored.originator_version,
+                            topic=stored.topic,
+                            state=stored.state,
+                        )
+                    )
+                    if len(found) == limit:
+                        return found
+        return found
+
+    def stream_key(self, stream: UUID | str) -> str:
+        return str(stream)  # as eventsourcing's in-memory recorder keys its streams
+
     def add_meta(self, values: Mapping[str, str]) -> None:
         with self._database_lock:
             self._meta = {**values, **self._meta}
@@ -297,6 +385,7 @@ class ChainedPOPOFactory(POPOFactory):
 
 
 __all__ = [
+    "ByStream",
     "ChainReader",
     "ChainedPOPOFactory",
     "ChainedPOPOProcessRecorder",
@@ -304,6 +393,7 @@ __all__ = [
     "ChainedSQLiteFactory",
     "ChainedSQLiteProcessRecorder",
     "ChainedSQLiteRecorder",
+    "StreamCursor",
     "sqlite_chain_sql",
     "sqlite_chain_tables",
 ]

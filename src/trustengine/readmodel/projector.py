@@ -28,14 +28,17 @@ recorder.
 Memory stays flat as the store grows: a batch holds at most ``batch_size`` events and
 their rows; customers' states live in an LRU of ``cache_size`` entries, re-read from
 ``view_state`` on a miss. The cache is dropped whenever a batch fails or another
-projector moved the position, so it never holds an uncommitted fold.
+projector moved the position, so it never holds an uncommitted fold. A rebuild walks the
+store customer by customer instead (:mod:`.by_customer`), so that each customer's state
+is built once whatever the store's size.
 """
 
 from __future__ import annotations
 
 import gc
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, cast
 
 import sqlite_utils
@@ -50,15 +53,30 @@ from trustengine.domain.base import CustomerEvent
 from trustengine.exceptions import ReadModelError
 from trustengine.persistence.personal import PersonalData, customer_ids
 from trustengine.readmodel.buffer import RowBuffer
+from trustengine.readmodel.by_customer import (
+    InStoredOrder,
+    Walk,
+    abandon_walk,
+    next_of_walk,
+    walk_of,
+    walked,
+)
 from trustengine.readmodel.erasure import erase, scrub
 from trustengine.readmodel.fold import fold_into, fold_step
 from trustengine.readmodel.problems import is_event_fault, one_line
 from trustengine.readmodel.projection import Dispatch, folded_version, last_at
 from trustengine.readmodel.projections import DISPATCH, PROJECTED_TABLES
 from trustengine.readmodel.refuted import settles_again
-from trustengine.readmodel.schema import PROJECTION, VIEW_STATE
+from trustengine.readmodel.schema import VIEW_STATE
 from trustengine.readmodel.setaside import Erasure, SetAside
 from trustengine.readmodel.state import ViewState, dumps_state, loads_state
+from trustengine.readmodel.tracking import (
+    PROJECTION,
+    advance,
+    check_fingerprint,
+    check_in_step,
+    tracked,
+)
 from trustengine.scoring.history import LedgerStep, is_amendment
 from trustengine.scoring.trust import TrustModel
 
@@ -109,54 +127,16 @@ class Projector:
     # --- tracking -------------------------------------------------------------------
 
     def position(self) -> int:
-        """The last notification id whose rows are committed (0: none)."""
-        row = self.db.execute(
-            "SELECT notification_id FROM view_tracking WHERE name = ?", (PROJECTION,)
-        ).fetchone()
-        return int(row[0]) if row else 0
+        """The last notification id whose rows are committed (0: none); while a rebuild
+        walks the store in customer order (:mod:`.by_customer`), how many events it has
+        folded so far."""
+        position = tracked(self.db)
+        walk = walk_of(self.db) if not position else None
+        return walk.done if walk is not None else position
 
     def check_in_step(self) -> None:
         """Raise :class:`ReadModelError` when the tracked event is not the store's."""
-        row = self.db.execute(
-            "SELECT notification_id, originator_id, originator_version FROM view_tracking "
-            "WHERE name = ?",
-            (PROJECTION,),
-        ).fetchone()
-        if row is None or not row[0]:
-            return
-        found = self.recorder.select_notifications(int(row[0]), 1)
-        if (
-            not found
-            or found[0].id != row[0]
-            or str(found[0].originator_id) != row[1]
-            or found[0].originator_version != row[2]
-        ):
-            raise ReadModelError(
-                f"the read model is at event {row[0]}, which this store does not hold as "
-                "processed: it was built from another store; run trustengine rebuild"
-            )
-
-    def _check_fingerprint(self) -> None:
-        if self.fingerprint is None:
-            return
-        row = self.db.execute("SELECT value FROM view_meta WHERE key = 'fingerprint'").fetchone()
-        if row is None or row[0] != self.fingerprint:
-            raise ReadModelError(
-                "the read model was rebuilt under other policies by another process: "
-                "open it again to continue"
-            )
-
-    def _advance(self, old: int, last: Notification) -> None:
-        cursor = self.db.execute(
-            "UPDATE view_tracking SET notification_id = ?, originator_id = ?, "
-            "originator_version = ? WHERE name = ? AND notification_id = ?",
-            (last.id, str(last.originator_id), last.originator_version, PROJECTION, old),
-        )
-        if cursor.rowcount != 1:
-            raise ReadModelError(
-                f"another projector moved the read model on from event {old}; "
-                "this batch was rolled back"
-            )
+        check_in_step(self.db, self.recorder)
 
     # --- catching up ----------------------------------------------------------------
 
@@ -178,8 +158,30 @@ class Projector:
 
         An event that cannot be projected is set aside with its customer's later events
         (see :mod:`.problems`) and the others are projected; the tracked position passes
-        them all the same.
+        them all the same. While a rebuild walks the store in customer order, the batch
+        is the walk's next (:mod:`.by_customer`).
         """
+        try:
+            return self._run_batch()
+        except InStoredOrder:
+            with self._locked():
+                if walk_of(self.db) is not None:
+                    abandon_walk(self.db)
+            return self._run_batch()
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _run_batch(self) -> int:
         conn = self.db.conn
         conn.execute("BEGIN IMMEDIATE")
         erasures: list[Erasure] = []
@@ -191,16 +193,20 @@ class Projector:
             # batch's objects when it ends; the collector runs again between batches.
             gc.disable()
         try:
-            position = self.position()
+            position = tracked(self.db)
             if position != self._committed:
                 self._cache.clear()
-            self._check_fingerprint()
-            notifications = self.recorder.select_notifications(
-                position, self.batch_size, stop=self.stop, inclusive_of_start=False
-            )
-            if notifications:
+            check_fingerprint(self.db, self.fingerprint)
+            walk = walk_of(self.db) if not position else None
+            if walk is not None:
+                notifications, erasures, position = self._walk_batch(walk)
+            else:
+                notifications = self.recorder.select_notifications(
+                    position, self.batch_size, stop=self.stop, inclusive_of_start=False
+                )
+            if walk is None and notifications:
                 erasures = self._fold_batch(position, notifications)
-                self._advance(position, notifications[-1])
+                advance(self.db, position, notifications[-1])
                 position = notifications[-1].id
             conn.execute("COMMIT")
         except BaseException:
@@ -215,6 +221,23 @@ class Projector:
         if erasures:
             scrub(self.db)
         return len(notifications)
+
+    def _walk_batch(self, walk: Walk) -> tuple[Sequence[Notification], list[Erasure], int]:
+        """The walk's next batch, folded (see :mod:`.by_customer`): its events, erasures
+        and the tracked position after it (0 until the walk's last batch, then the cut)."""
+        notifications, last = next_of_walk(self.recorder, walk, self.batch_size)
+        self.aside.strict = True
+        try:
+            erasures = self._fold_batch(0, notifications) if notifications else []
+        finally:
+            self.aside.strict = False
+        # A customer walked is not met again (one split by a batch is read back once):
+        # their state, key and ciphers go.
+        self._cache.clear()
+        personal: PersonalData | None = getattr(self.mapper, "personal", None)
+        if personal is not None:
+            personal.discard(customer_ids(notifications))
+        return notifications, erasures, walked(self.db, self.recorder, walk, notifications, last)
 
     def forget(self) -> None:
         """Drop every cached state (after the tables were dropped or rebuilt, or a fold

@@ -28,6 +28,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from trustengine.exceptions import CustomerNotFoundError, ReadModelError, UnknownCaseError
+from trustengine.readmodel.by_customer import start_walk
 from trustengine.readmodel.fingerprint import VIEWS_VERSION, sql_views_hash, tables_fingerprint
 from trustengine.readmodel.location import (
     has_read_model,
@@ -304,8 +305,10 @@ class ReadModel:
         """Drop every read-model table and replay the whole store into new ones.
 
         ``policy``/``sla`` choose the policies (None: keep the ones the tables have). The
-        tables are recreated in one transaction, then filled batch by batch: a rebuild that
-        is interrupted leaves a consistent prefix that the next catch-up continues.
+        tables are recreated in one transaction, then filled batch by batch, customer by
+        customer where the store can be read so (:mod:`.by_customer`), then in stored
+        order: a rebuild that is interrupted leaves consistent tables that the next
+        catch-up continues.
         """
         meta = self.meta()
         policy = policy or meta.get("policy", DEFAULT_TRUST_POLICY)
@@ -318,6 +321,8 @@ class ReadModel:
                 "INSERT INTO view_tracking (name, notification_id) VALUES (?, 0)", (PROJECTION,)
             )
             self._write_meta(policy, sla)
+            # Customer by customer, where the store can be read so.
+            start_walk(self.db, self.engine.recorder, self.batch_size or REBUILD_BATCH_SIZE)
         if self._projector is not None:
             self._projector.forget()
         self._projector = None

@@ -22,6 +22,7 @@ from eventsourcing.persistence import (
 )
 
 from trustengine.domain.base import CustomerEvent
+from trustengine.readmodel.by_customer import InStoredOrder
 from trustengine.readmodel.problems import (
     event_type,
     held_streams,
@@ -63,6 +64,9 @@ class SetAside:
         """Whether an event of the store has decoded with this mapper."""
         self.tracked = 0
         """The tracked position the batch started from."""
+        self.strict = False
+        """Raise :class:`~.by_customer.InStoredOrder` at an event that does not decode
+        (a rebuild in customer order leaves that judgement to one in stored order)."""
 
     def load(self, tracked: int) -> None:
         """Read the held streams from the table (at the start of each batch attempt)."""
@@ -82,6 +86,8 @@ class SetAside:
         except Exception as error:
             if not is_event_fault(error):
                 raise
+            if self.strict:
+                raise InStoredOrder(f"event {notification.id} does not decode") from error
             if isinstance(error, MapperDeserialisationError):
                 self._check_readable(error, batch)
             customer = self._customer_of(notification)

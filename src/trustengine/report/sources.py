@@ -153,7 +153,11 @@ def _response_hours(sql: TimeSql, cases: Cases) -> None:
         f"CASE WHEN {truthy('resolved_at')} THEN {resolved} "
         f"WHEN closed_at IS NOT NULL THEN {closed} END "
         f"FROM cases NOT INDEXED WHERE {sql.holds('opened_at')} AND "
-        "(acknowledged_at IS NOT NULL OR resolved_at IS NOT NULL OR closed_at IS NOT NULL)"
+        "(acknowledged_at IS NOT NULL OR resolved_at IS NOT NULL OR closed_at IS NOT NULL) "
+        # In key order: the mean of these floats must not depend on the order the rows
+        # were written in (a rebuild writes them customer by customer, a catch-up as the
+        # events came).
+        'ORDER BY customer, "case"'
     )
     # Hours exactly as timedelta.total_seconds() / 3600 gives them (int / int, then / 3600).
     cases.first_response = [first / 10**6 / 3600 for first, _ in rows if first is not None]
