@@ -14,23 +14,15 @@ this user-managed transaction as savepoints), the changed per-customer states
 at all. A crash (or an exception) mid-batch leaves the tables at the previous batch; the
 next run resumes from there, and no event's rows are ever written twice.
 
-A stored event that cannot be projected (it does not decode, the trust model cannot fold
-it, or its rows cannot be written) does not stop the batch: the batch is folded again one
-event at a time, each in a savepoint, and that event is set aside in the ``problems``
-table, with its customer's later events (see :mod:`.problems`), while the tracked
-position passes them.
-
-Events are folded in business-time order; a late entry or an amendment makes the
-processor fold that customer again, once per batch. docs/architecture.md ("The processor")
-says what it owns, when it re-folds, and why it does not use eventsourcing's tracking
+A stored event that cannot be projected (it does not decode, cannot be folded or its rows
+cannot be written) is set aside in ``problems`` (:mod:`.problems`, :mod:`.setaside`) while
+the tracked position passes it. Events are folded in business-time order; a late entry or
+an amendment makes the processor fold that customer again, once per batch. Customers'
+states live in an LRU of ``cache_size`` entries, dropped whenever a batch fails or another
+projector moved the position; a rebuild walks the store customer by customer
+(:mod:`.by_customer`). docs/architecture.md ("The processor") says what it owns, when it
+re-folds, how memory stays flat, and why it does not use eventsourcing's tracking
 recorder.
-
-Memory stays flat as the store grows: a batch holds at most ``batch_size`` events and
-their rows; customers' states live in an LRU of ``cache_size`` entries, re-read from
-``view_state`` on a miss. The cache is dropped whenever a batch fails or another
-projector moved the position, so it never holds an uncommitted fold. A rebuild walks the
-store customer by customer instead (:mod:`.by_customer`), so that each customer's state
-is built once whatever the store's size.
 """
 
 from __future__ import annotations
@@ -42,11 +34,7 @@ from contextlib import contextmanager
 from typing import Any, cast
 
 import sqlite_utils
-from eventsourcing.persistence import (
-    ApplicationRecorder,
-    Mapper,
-    Notification,
-)
+from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 
 from trustengine.domain import events as ev
 from trustengine.domain.base import CustomerEvent
