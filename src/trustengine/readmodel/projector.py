@@ -48,7 +48,7 @@ from eventsourcing.persistence import (
 from trustengine.domain import events as ev
 from trustengine.domain.base import CustomerEvent
 from trustengine.exceptions import ReadModelError
-from trustengine.persistence.personal import PersonalData, customer_ids
+from trustengine.persistence.personal import PersonalData
 from trustengine.readmodel.buffer import RowBuffer
 from trustengine.readmodel.erasure import erase, scrub
 from trustengine.readmodel.fold import fold_into, fold_step
@@ -248,7 +248,7 @@ class Projector:
         personal: PersonalData | None = getattr(self.mapper, "personal", None)
         if personal is not None:
             # The batch's customers' keys in one query, not one per customer.
-            personal.preload(customer_ids(notifications))
+            personal.preload_batch(notifications)
         buffer = RowBuffer(self.db, personal)
         erasures: list[Erasure] = []
         refolds: dict[str, CustomerEvent] = {}
