@@ -5,14 +5,18 @@ read (history, state, timeline, a rebuild), whether it follows the store or not.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.persistence import Notification
 
 from tests.persistence.test_erasure import PRIVATE_NAME, PRIVATE_SUMMARY, history
 from trustengine import TrustEngine
 from trustengine.integrity.verify import verify
-from trustengine.persistence.personal import ERASED
+from trustengine.persistence.personal import ERASED, ERASED_TOPIC, PersonalData
 from trustengine.readmodel import ReadModel
 from trustengine.readmodel.follow import Follower
 
@@ -92,7 +96,9 @@ def test_a_follower_that_cached_the_key_shows_the_customer_erased_on_every_read(
         followed += [model.timeline("cust-z"), model.state("cust-z")]
 
     followed += [reader.history("cust-z"), reader.timeline("cust-z"), reader.state("cust-z")]
-    assert [shows_private(found) for found in followed] == [False] * 7
+    then = {"as_of": datetime(2026, 3, 1, 12, tzinfo=UTC)}
+    followed += [reader.timeline("cust-z", **then), reader.state("cust-z", **then)]
+    assert [shows_private(found) for found in followed] == [False] * 9
     assert followed[0][-1]["summary"].startswith("Personal data erased")
     assert personal_fields(reader, "cust-k")[0] == "Kim Keep"
     assert verify(reader).problems == []
@@ -108,3 +114,46 @@ def test_a_reader_reading_the_whole_store_reads_the_erased_customer_erased_throu
     events = [e for e in reader.all_events() if e.customer == "cust-z"]
     assert [e.type_name for e in events][-1] == "CustomerErased"
     assert not shows_private([e.data() for e in events])
+
+
+class CountingKeys:
+    """A key source that counts the reads it is asked for."""
+
+    def __init__(self, ids: list[UUID]) -> None:
+        self.stored = {id_: bytes(range(32)) for id_ in ids}
+        self.reads: list[list[UUID]] = []
+
+    def keys(self, ids: Iterable[UUID], *, create: bool) -> dict[UUID, bytes]:
+        wanted = list(ids)
+        self.reads.append(wanted)
+        return {i: self.stored[i] for i in wanted if i in self.stored}
+
+    def destroy(self, id_: UUID) -> bool:
+        return self.stored.pop(id_, None) is not None
+
+
+def notification(position: int, id_: UUID, topic: str) -> Notification:
+    return Notification(
+        id=position, originator_id=id_, originator_version=position, topic=topic, state=b""
+    )
+
+
+def test_a_batch_holding_an_erasure_drops_that_key_and_reads_the_key_store_no_more() -> None:
+    erased, kept = uuid4(), uuid4()
+    source = CountingKeys([erased, kept])
+    personal = PersonalData(source)
+    personal.preload([erased, kept])
+    sealed = personal.seal(erased, {"name": PRIVATE_NAME})
+    other = personal.seal(kept, {"name": "Kim Keep"})
+    token = personal.seal_text(erased, PRIVATE_SUMMARY)
+    assert token is not None
+
+    personal.preload_batch(
+        [notification(1, kept, "x:Other"), notification(2, erased, ERASED_TOPIC)]
+    )
+
+    assert personal.unseal(erased, dict(sealed)) == {"name": ERASED}
+    assert personal.open_text(erased, token) == ERASED
+    assert personal.unseal(kept, dict(other)) == {"name": "Kim Keep"}
+    assert source.reads == [[erased, kept]]  # the one preload before: nothing since
+    assert erased in source.stored  # dropping from memory destroys nothing
