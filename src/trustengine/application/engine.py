@@ -18,7 +18,7 @@ from typing import ClassVar, cast
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import PersistenceError
+from eventsourcing.persistence import EventStore, PersistenceError
 
 from trustengine.application.amending import AmendingMixin
 from trustengine.application.commands import CommandsMixin
@@ -35,6 +35,7 @@ from trustengine.application.tolerance import (
 from trustengine.application.writing import WritingMixin
 from trustengine.exceptions import StoreError
 from trustengine.persistence.atrest import AtRest, StoreMeta
+from trustengine.persistence.eventstore import ErasureAwareEventStore
 from trustengine.persistence.files import create_private
 from trustengine.persistence.keystore import KeyStore, open_key_store
 from trustengine.persistence.mapper import PydanticMapper
@@ -163,6 +164,11 @@ class Ledger(
         except BaseException:
             self.close()  # refused: give the connections back
             raise
+
+    def construct_event_store(self) -> EventStore[UUID]:
+        """An event store that drops an erased customer's cached key before decoding
+        their stream (:mod:`trustengine.persistence.eventstore`)."""
+        return ErasureAwareEventStore(mapper=self.mapper, recorder=self.recorder)
 
     def _open_reading(self, views: str | None) -> None:
         """Where a subclass that reads remembers its read model (the ledger has none)."""

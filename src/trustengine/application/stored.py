@@ -19,8 +19,8 @@ from trustengine.domain.base import CustomerEvent
 from trustengine.domain.customer import customer_id
 from trustengine.exceptions import CustomerNotFoundError, InvalidTimeError, StoreError
 from trustengine.persistence.atrest import FirstEvent, first_event
+from trustengine.persistence.eventstore import note_erasure
 from trustengine.persistence.mapper import PydanticMapper
-from trustengine.persistence.personal import customer_ids
 from trustengine.persistence.recorders import READ_BATCH, ChainReader
 
 if TYPE_CHECKING:
@@ -66,6 +66,7 @@ class StoreReadsMixin(LedgerParts):
         stored = self.recorder.select_events(id_)
         if not stored:
             return []
+        note_erasure(self.personal, stored)  # erased by another engine: drop the key first
         mapper = cast(PydanticMapper, self.mapper)
         kept = (mapper.to_domain_event_until(record, as_of) for record in stored)
         events = [cast(CustomerEvent, event) for event in kept if event is not None]
@@ -102,7 +103,7 @@ class StoreReadsMixin(LedgerParts):
         decoded (not one query per customer once the key cache is full)."""
         decode = self.mapper.to_domain_event
         for batch in self.notification_batches():
-            self.personal.preload(customer_ids(batch))
+            self.personal.preload_batch(batch)
             with self._decoding():
                 events = [cast(CustomerEvent, decode(n)) for n in batch]
             yield from events

@@ -27,7 +27,6 @@ from trustengine.persistence.chain import (
     norm_stream,
     stream_hex,
 )
-from trustengine.persistence.personal import customer_ids
 from trustengine.persistence.recorders import READ_BATCH, Progress
 
 if TYPE_CHECKING:
@@ -115,7 +114,7 @@ def verify(
     for notifications in engine.notification_batches(size=batch):
         walk.links = reader.links_between(notifications[0].id, notifications[-1].id)
         # The batch's customers' keys in one read, not one read per customer.
-        engine.personal.preload(customer_ids(notifications))
+        engine.personal.preload_batch(notifications)
         for notification in notifications:
             report.events += 1
             if progress is not None:

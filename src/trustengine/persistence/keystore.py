@@ -6,8 +6,9 @@ live somewhere else, backed up on their own terms (see README, "What to back up"
 - an SQLite store ``trustengine.db`` keeps them in ``trustengine.keys`` beside it (the
   store's path with its suffix replaced by ``.keys``), created mode 0600;
 - a PostgreSQL store keeps them in a schema of their own in the same database,
-  ``<store schema>_keys`` (``public_keys`` for a store in ``public``), so that a dump of
-  the store's schema leaves them out;
+  ``<store schema>_keys`` (``public_keys`` for a store in ``public``; a name too long for
+  PostgreSQL is shortened with a hash, see :func:`keys_schema`), so that a dump of the
+  store's schema leaves them out;
 - a ``:memory:`` store keeps them in memory;
 - ``keys`` given explicitly (``--keys TARGET``) names another SQLite file or a
   ``postgresql://`` URL (its ``?schema=``, else ``<store schema>_keys``).
@@ -41,6 +42,7 @@ from uuid import UUID
 
 from trustengine.exceptions import KeyStoreError
 from trustengine.persistence.files import create_private
+from trustengine.persistence.pgnames import IDENTIFIER_BYTES, derived_name
 from trustengine.persistence.target import StoreTarget, parse_target
 
 if TYPE_CHECKING:
@@ -338,10 +340,30 @@ def key_store_target(store: StoreTarget, keys: str | None = None) -> str:
     return keys.strip() if keys is not None and keys.strip() else default_keys(store)
 
 
+KEYS_SCHEMA_SUFFIX = "_keys"
+
+
+def store_schema(store: StoreTarget) -> str:
+    """The PostgreSQL schema of ``store``'s events."""
+    return store.env.get("POSTGRES_SCHEMA") or "public"
+
+
 def keys_schema(store: StoreTarget) -> str:
-    """The default PostgreSQL schema of a PostgreSQL store's keys (63 bytes at most)."""
-    base = store.env.get("POSTGRES_SCHEMA") or "public"
-    return base.encode()[: 63 - len(b"_keys")].decode(errors="ignore") + "_keys"
+    """The default PostgreSQL schema of a PostgreSQL store's keys: ``<schema>_keys``, or
+    when that is longer than PostgreSQL keeps, a name made unique by a hash
+    (:func:`~.pgnames.derived_name`; see docs/keys.md, "The key schema's name")."""
+    return derived_name(store_schema(store), KEYS_SCHEMA_SUFFIX)
+
+
+def cut_keys_schema(store: StoreTarget) -> str | None:
+    """The key schema that versions before the hashed names gave ``store`` when
+    ``<schema>_keys`` is too long (cut to fit, so shared by every schema with the same
+    first bytes); None when the name fits, and so never changed."""
+    base = store_schema(store)
+    if len((base + KEYS_SCHEMA_SUFFIX).encode()) <= IDENTIFIER_BYTES:
+        return None
+    room = IDENTIFIER_BYTES - len(KEYS_SCHEMA_SUFFIX.encode())
+    return base.encode()[:room].decode(errors="ignore") + KEYS_SCHEMA_SUFFIX
 
 
 def open_key_store(
@@ -364,6 +386,7 @@ def open_key_store(
             store.display,
             lock_timeout=lock_timeout,
             same_database=True,
+            cut=(cut_keys_schema(store), store_schema(store)),
         )
     target = parse_target(text)
     if target.backend == "memory":
@@ -371,9 +394,14 @@ def open_key_store(
     if target.backend == "postgres":
         from trustengine.persistence.pgkeys import PostgresKeyStore
 
-        schema = target.env.get("POSTGRES_SCHEMA") or keys_schema(store)
+        named = target.env.get("POSTGRES_SCHEMA")
         return PostgresKeyStore(
-            target.env, schema, Wrapping(kek, ""), target.display, lock_timeout=lock_timeout
+            target.env,
+            named or keys_schema(store),
+            Wrapping(kek, ""),
+            target.display,
+            lock_timeout=lock_timeout,
+            cut=None if named else (cut_keys_schema(store), store_schema(store)),
         )
     assert target.path is not None
     if store.path is not None and target.path.resolve() == store.path.resolve():
@@ -384,14 +412,17 @@ def open_key_store(
 
 
 __all__ = [
+    "KEYS_SCHEMA_SUFFIX",
     "KEY_TABLES",
     "KeyStore",
     "MemoryKeyStore",
     "SQLiteKeyStore",
     "Wrapping",
+    "cut_keys_schema",
     "default_keys",
     "derive_kek",
     "key_store_target",
     "keys_schema",
     "open_key_store",
+    "store_schema",
 ]

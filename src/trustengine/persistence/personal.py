@@ -24,6 +24,9 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM, AESSIV
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from eventsourcing.persistence import Notification
+from eventsourcing.utils import get_topic
+
+from trustengine.domain.events import CustomerErased
 
 PERSONAL_FIELDS = frozenset(
     {
@@ -45,6 +48,8 @@ CACHE_LIMIT = 10_000
 _NONCE = 12
 _TAG = 16
 _TEXT_LABEL = b"trustengine read model: personal text v1"
+ERASED_TOPIC = get_topic(CustomerErased)
+"""The stored topic of ``CustomerErased``: a reader that meets it drops the key it holds."""
 
 
 class KeySource(Protocol):
@@ -98,6 +103,34 @@ class PersonalData:
         self._make_room(len(missing), keep=set(missing))
         for id_ in missing:
             cache[id_] = found.get(id_)
+
+    def preload_batch(self, notifications: Sequence[Notification]) -> None:
+        """:meth:`preload` the keys of a batch of stored events, having first dropped,
+        with :meth:`erased`, the key of each customer whose ``CustomerErased`` is in it:
+        the whole batch then reads as a reader opened after the erasure would read it."""
+        erased = [
+            n.originator_id
+            for n in notifications
+            if n.topic == ERASED_TOPIC and isinstance(n.originator_id, UUID)
+        ]
+        if erased:
+            self.erased(erased)
+        self.preload(customer_ids(notifications))
+
+    def erased(self, ids: Iterable[UUID]) -> None:
+        """Drop from memory the keys of customers whose erasure the store records,
+        destroying nothing (the eraser does): their fields read ``[erased]`` from now on,
+        even when another engine erased them after this one cached the key. Each is
+        remembered as keyless, so reading them asks the key store nothing. See
+        docs/keys.md, "Erased by another process"."""
+        wanted = [i for i in dict.fromkeys(ids) if self._cache.get(i, b"") is not None]
+        if not wanted:
+            return
+        self._make_room(len(wanted), keep=set(wanted))
+        for id_ in wanted:
+            self._cache[id_] = None
+            self._ciphers.pop(id_, None)
+            self._texts.pop(id_, None)
 
     def _make_room(self, count: int, *, keep: set[UUID]) -> None:
         """Drop the oldest cached keys (not those in ``keep``) so that ``count`` more fit
@@ -238,6 +271,7 @@ def customer_ids(notifications: Sequence[Notification]) -> list[UUID]:
 __all__ = [
     "CACHE_LIMIT",
     "ERASED",
+    "ERASED_TOPIC",
     "PERSONAL_FIELDS",
     "SEALED",
     "KeySource",

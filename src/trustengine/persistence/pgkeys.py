@@ -24,6 +24,7 @@ from psycopg.sql import SQL, Identifier
 
 from trustengine.exceptions import KeyStoreError
 from trustengine.persistence.keystore import KEY_SIZE, Wrapping
+from trustengine.persistence.pgkeyschema import settle_cut_schema
 
 
 class NewKeys(NamedTuple):
@@ -43,7 +44,9 @@ class PostgresKeyStore:
 
     ``same_database`` says that the event store is in the same database (the default
     ``<store schema>_keys``), so that a new customer's key can be inserted in the events'
-    own transaction (:meth:`mint`) instead of a commit of its own.
+    own transaction (:meth:`mint`) instead of a commit of its own. ``cut`` is the key
+    schema an older version gave the store when its name is too long, and the store's
+    schema (see :mod:`.pgkeyschema`).
     """
 
     def __init__(
@@ -55,6 +58,7 @@ class PostgresKeyStore:
         *,
         lock_timeout: float = 30,
         same_database: bool = False,
+        cut: tuple[str | None, str] | None = None,
     ) -> None:
         import psycopg
 
@@ -77,6 +81,11 @@ class PostgresKeyStore:
         meta = SQL("{}.key_meta").format(Identifier(schema))
         try:
             with self._lock, self._conn.transaction():
+                old, owner = cut if cut is not None else (None, "")
+                if old is not None:
+                    # The name an older version cut (and locks while creating it) first.
+                    self._conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (old,))
+                    settle_cut_schema(self._conn, schema, old, owner)
                 # Processes starting together may race to create the schema: one lock.
                 self._conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (schema,))
                 self._conn.execute(SQL("CREATE SCHEMA IF NOT EXISTS {}").format(Identifier(schema)))
@@ -112,6 +121,9 @@ class PostgresKeyStore:
         except psycopg.Error as error:
             self._conn.close()
             raise KeyStoreError(f"cannot open key store {self.display}: {error}") from None
+        except KeyStoreError:  # a cut schema that cannot be settled (see .pgkeyschema)
+            self._conn.close()
+            raise
         try:
             wrapping.check(found)
         except KeyStoreError:

@@ -39,7 +39,7 @@ from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 from trustengine.domain import events as ev
 from trustengine.domain.base import CustomerEvent
 from trustengine.exceptions import ReadModelError
-from trustengine.persistence.personal import PersonalData, customer_ids
+from trustengine.persistence.personal import PersonalData
 from trustengine.readmodel.buffer import RowBuffer
 from trustengine.readmodel.by_customer import (
     InStoredOrder,
@@ -259,7 +259,7 @@ class Projector:
         personal: PersonalData | None = getattr(self.mapper, "personal", None)
         if personal is not None:
             # The batch's customers' keys in one query, not one per customer.
-            personal.preload(customer_ids(notifications))
+            personal.preload_batch(notifications)
         buffer = RowBuffer(self.db, personal)
         erasures: list[Erasure] = []
         refolds: dict[str, CustomerEvent] = {}
