@@ -39,7 +39,7 @@ from eventsourcing.persistence import ApplicationRecorder, Mapper, Notification
 from trustengine.domain import events as ev
 from trustengine.domain.base import CustomerEvent
 from trustengine.exceptions import ReadModelError
-from trustengine.persistence.personal import PersonalData
+from trustengine.persistence.personal import PersonalData, customer_ids
 from trustengine.readmodel.buffer import RowBuffer
 from trustengine.readmodel.by_customer import (
     InStoredOrder,
