@@ -57,7 +57,10 @@ def record_interleaved(
     back past later ones) interleaved at random, some contacts entered wrongly and
     corrected or entered by mistake and retracted, and erase some customers at the end."""
     queues = [
-        [events[i] for i in arrival_order(events, rng, late)]
+        sorted(  # an erasure stays a customer's last arrival: nothing is recorded after it
+            (events[i] for i in arrival_order(events, rng, late)),
+            key=lambda event: event["type"] == "CustomerErased",
+        )
         for events in by_customer(history).values()
     ]
     while queues:
