@@ -152,7 +152,11 @@ class Customer(BaseAggregate[uuid.UUID]):
         # the event is applied, :meth:`note` takes it rather than making it again.
         self.__dict__[_CHECKED] = entry
         try:
-            event.mutate(self)
+            # eventsourcing's ``mutate`` without its checks that the event's id and
+            # version are this customer's next: ``placed`` just gave it those.
+            event.apply(self)
+            self.version = event.originator_version
+            self.modified_on = event.timestamp
         finally:
             self.__dict__.pop(_CHECKED, None)
         self.pending_events.append(event)

@@ -26,6 +26,8 @@ from trustengine.persistence.personal import PERSONAL_FIELDS, SEALED, PersonalDa
 _ROW_FIELDS = frozenset({"originator_id", "originator_version"})
 _EXCLUDE = set(_ROW_FIELDS)  # pydantic wants a set; never changed
 _CLASS_VERSIONS: dict[type, int] = {}
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+"""``json.dumps`` with these settings, whose every call builds this encoder anew."""
 _REPLACEMENT = "replacement"  # EventCorrected's field holding a whole event
 _TIME = "timestamp"  # the business time, as the payload names it
 
@@ -47,9 +49,7 @@ class PydanticMapper(Mapper[UUID]):
             if isinstance(inner, dict):  # a correction's replacement has personal text too
                 state[_REPLACEMENT] = self.personal.seal(event.originator_id, inner)
             sealed = self.personal.seal(event.originator_id, state)
-            payload = json.dumps(
-                sealed, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-            ).encode()
+            payload = _ENCODE(sealed).encode()
         else:
             payload = event.model_dump_json(exclude=_EXCLUDE, exclude_none=True).encode()
         class_version = _class_version(type(event))
