@@ -155,7 +155,7 @@ class Customer(BaseAggregate[uuid.UUID]):
         """
         asked = self.__dict__.pop(_FACT, None)
         entry = self._check(draft)
-        event: CustomerEvent = draft.placed(self.id, self.version + 1, recorded_at)
+        event: CustomerEvent = draft.placed(self.id, entry.version, recorded_at)
         # The check's entry is the event's (the same fields at the same version), and so
         # is the fact key :meth:`has_recorded` made of this draft: while the event is
         # applied, :meth:`note` takes them rather than making them again.
@@ -165,7 +165,7 @@ class Customer(BaseAggregate[uuid.UUID]):
             # eventsourcing's ``mutate`` without its checks that the event's id and
             # version are this customer's next: ``placed`` just gave it those.
             event.apply(self)
-            self.version = event.originator_version
+            self.version = entry.version
             self.modified_on = event.timestamp
         finally:
             self.__dict__.pop(_CHECKED, None)
@@ -174,10 +174,9 @@ class Customer(BaseAggregate[uuid.UUID]):
 
     def _check(self, draft: CustomerEvent) -> Entry:
         """Raise if ``draft`` breaks a rule; its entry, at the next version."""
-        name = draft.type_name
         if self.erased:
             raise CustomerErasedError(
-                f"customer {self.key!r} was erased: {name} cannot be recorded for them"
+                f"customer {self.key!r} was erased: {draft.type_name} cannot be recorded for them"
             )
         if draft.customer != self.key:
             raise InvalidEventError(
