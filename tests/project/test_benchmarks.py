@@ -89,6 +89,26 @@ def test_import_bench_runs_at_a_tiny_size(tmp_path: Path) -> None:
     assert re.search(r"^per-command ratio trustengine/raw .*\d\.\d{3}", done.stdout, re.M)
 
 
+def test_import_stages_prints_every_stage_and_floor_at_a_tiny_size() -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(BENCHMARKS / "import_stages.py"),
+            *("--events", "200", "--customers", "20", "--repeat", "1"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    for stage in ("spool", "decode", "parse", "stage", "map and seal", "chain", "SQL"):
+        assert re.search(rf"^{stage} +-?\d+\.\d\d us an event", done.stdout, re.M), stage
+    assert re.search(r"^import_lines +\d+\.\d\d us an event$", done.stdout, re.M)
+    assert re.search(r"^  SHA-256 twice a stored event +\d+\.\d\d us an event$", done.stdout, re.M)
+
+
 def test_render_bench_runs_at_a_tiny_size_and_prints_both_ratios(tmp_path: Path) -> None:
     done = subprocess.run(
         [

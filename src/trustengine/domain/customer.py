@@ -27,6 +27,8 @@ from trustengine.exceptions import CustomerErasedError, InvalidEventError
 
 _CHECKED = "_checked"
 """Where :meth:`Customer.record` leaves the entry its check made while the event applies."""
+_FACT = "_fact"
+"""Where :meth:`Customer.has_recorded` leaves the draft it was asked about and its fact key."""
 _NAMESPACE = uuid.UUID("6f1d0f55-3f8a-4c55-9b61-2f4f2f1c7a10")
 
 
@@ -79,6 +81,7 @@ class Customer(BaseAggregate[uuid.UUID]):
         # __reduce_ex__ round trip (a third of the copy, on every command).
         twin = object.__new__(type(self))
         twin.__dict__.update(self.__dict__)
+        twin.__dict__.pop(_FACT, None)  # a question asked of this one, not of the copy
         twin.entries = dict(self.entries)
         twin.amendments = set(self.amendments)
         twin.retracted = dict(self.retracted)
@@ -138,7 +141,11 @@ class Customer(BaseAggregate[uuid.UUID]):
         source = draft.source
         if source is not None and source.ref() in self.sources:
             return True
-        return draft.fact_key() in self.facts
+        fact = draft.fact_key()
+        # Kept for :meth:`record` of this very draft, which notes the same key (placing
+        # a draft changes none of the fields a fact key is made of).
+        self.__dict__[_FACT] = (draft, fact)
+        return fact in self.facts
 
     def record(self, draft: CustomerEvent, *, recorded_at: datetime) -> CustomerEvent:
         """Check ``draft`` against the contract's rules, then append it to the history.
@@ -146,13 +153,20 @@ class Customer(BaseAggregate[uuid.UUID]):
         Raises a :class:`~trustengine.exceptions.DomainRuleError` subclass, naming the rule,
         when the draft would break one; nothing is appended then.
         """
+        asked = self.__dict__.pop(_FACT, None)
         entry = self._check(draft)
-        event: CustomerEvent = draft.placed(self.id, self.version + 1, recorded_at)
-        # The check's entry is the event's (the same fields at the same version): while
-        # the event is applied, :meth:`note` takes it rather than making it again.
-        self.__dict__[_CHECKED] = entry
+        event: CustomerEvent = draft.placed(self.id, entry.version, recorded_at)
+        # The check's entry is the event's (the same fields at the same version), and so
+        # is the fact key :meth:`has_recorded` made of this draft: while the event is
+        # applied, :meth:`note` takes them rather than making them again.
+        fact = asked[1] if asked is not None and asked[0] is draft else None
+        self.__dict__[_CHECKED] = (entry, fact)
         try:
-            event.mutate(self)
+            # eventsourcing's ``mutate`` without its checks that the event's id and
+            # version are this customer's next: ``placed`` just gave it those.
+            event.apply(self)
+            self.version = entry.version
+            self.modified_on = event.timestamp
         finally:
             self.__dict__.pop(_CHECKED, None)
         self.pending_events.append(event)
@@ -160,10 +174,9 @@ class Customer(BaseAggregate[uuid.UUID]):
 
     def _check(self, draft: CustomerEvent) -> Entry:
         """Raise if ``draft`` breaks a rule; its entry, at the next version."""
-        name = draft.type_name
         if self.erased:
             raise CustomerErasedError(
-                f"customer {self.key!r} was erased: {name} cannot be recorded for them"
+                f"customer {self.key!r} was erased: {draft.type_name} cannot be recorded for them"
             )
         if draft.customer != self.key:
             raise InvalidEventError(
@@ -190,7 +203,11 @@ class Customer(BaseAggregate[uuid.UUID]):
     def note(self, event: CustomerEvent) -> None:
         """Note a recorded event in the rule state."""
         version = event.originator_version
-        self.facts.add(event.fact_key())
+        checked: tuple[Entry, tuple[Any, ...] | None] | None = self.__dict__.pop(_CHECKED, None)
+        entry, fact = checked if checked is not None else (None, None)
+        if entry is None or entry.version != version:
+            entry, fact = None, None  # not the event record() checked
+        self.facts.add(event.fact_key() if fact is None else fact)
         if event.source is not None:
             self.sources.add(event.source.ref())
         if isinstance(event, EventRetracted):
@@ -204,10 +221,9 @@ class Customer(BaseAggregate[uuid.UUID]):
             self.replaced[target] = Entry.of(event.replacement, target)
             self.stale = True
             return
-        checked: Entry | None = self.__dict__.pop(_CHECKED, None)
-        if checked is None or checked.version != version:
-            checked = Entry.of(event, version)
-        entry = self.entries[version] = checked
+        if entry is None:
+            entry = Entry.of(event, version)
+        self.entries[version] = entry
         last = self.rules.last_at
         if self.stale or (last is not None and entry.at < last):
             self.stale = True  # a late entry: the state is replayed when next needed

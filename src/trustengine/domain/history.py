@@ -50,6 +50,20 @@ keeping in time refutes (:func:`refutes`); one by anyone else is a person's word
 only a retraction or a correction takes back."""
 
 
+def _entry_plan(kind: type[CustomerEvent]) -> tuple[bool, bool, str | None]:
+    """What :meth:`Entry.of` reads of an event of ``kind``, asked of the class once:
+    whether it has ``resumes``, whether it makes a commitment and has ``due``, and the
+    field holding the id of the commitment it makes or settles (as ``commitment_id``)."""
+    return (
+        has_member(kind, "resumes"),
+        kind.creates is not None and has_member(kind, "due"),
+        kind.creates or kind.settles,
+    )
+
+
+_ENTRY_PLANS: dict[type[CustomerEvent], tuple[bool, bool, str | None]] = {}
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """What the rules need of one event: where it stands and what it opens or settles."""
@@ -71,18 +85,18 @@ class Entry:
         """The entry of ``event``, placed at ``version`` (a replacement takes the version
         of the event it replaces, so it keeps that event's id and arrival)."""
         kind = type(event)
-        resumes = has_member(kind, "resumes") and bool(event.resumes)  # type: ignore[attr-defined]
-        due = None
-        if event.creates is not None and has_member(kind, "due"):
-            due = event.due  # type: ignore[attr-defined]
+        try:
+            reads_resumes, reads_due, commitment_field = _ENTRY_PLANS[kind]
+        except KeyError:
+            reads_resumes, reads_due, commitment_field = _ENTRY_PLANS[kind] = _entry_plan(kind)
         return cls(
             version,
             event.timestamp,
-            type(event),
+            kind,
             event.case,
-            event.commitment_id(),
-            resumes,
-            due,
+            None if commitment_field is None else str(getattr(event, commitment_field)),
+            reads_resumes and bool(event.resumes),  # type: ignore[attr-defined]
+            event.due if reads_due else None,  # type: ignore[attr-defined]
             event.actor == SYSTEM_ACTOR,
         )
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from uuid import UUID
 
 from eventsourcing.persistence import (
     ApplicationRecorder,
@@ -25,6 +26,7 @@ from eventsourcing.persistence import (
     OperationalError,
     StoredEvent,
 )
+from eventsourcing.sqlite import SQLiteCursor
 
 from trustengine.persistence.recorders import ChainedSQLiteRecorder
 
@@ -73,7 +75,7 @@ def _sqlite(recorder: ChainedSQLiteRecorder) -> Iterator[Insert]:
 
         def insert(events: Sequence[StoredEvent]) -> None:
             try:
-                recorder._insert_events(cursor, events)
+                _insert_chunk(recorder, cursor, events)
             except sqlite3.IntegrityError as error:
                 raise IntegrityError(error) from error
             except sqlite3.OperationalError as error:
@@ -89,6 +91,39 @@ def _sqlite(recorder: ChainedSQLiteRecorder) -> Iterator[Insert]:
         except sqlite3.OperationalError as error:
             raw.rollback()
             raise OperationalError(error) from error
+
+
+def _insert_chunk(
+    recorder: ChainedSQLiteRecorder, cursor: SQLiteCursor, events: Sequence[StoredEvent]
+) -> None:
+    """What the recorder's ``_insert_events`` does with a chunk (the rows, then their
+    hashes and the head), each table by one ``executemany``: the same rows, in the same
+    order (so the same notification ids), without eventsourcing's statement a row and
+    the hashes' JSON array (the recorder keeps those for a command's few rows)."""
+    if not events:
+        return
+    cursor.executemany(
+        recorder.insert_events_statement,
+        [
+            (
+                s.originator_id.hex if isinstance(s.originator_id, UUID) else s.originator_id,
+                s.originator_version,
+                s.topic,
+                s.state,
+            )
+            for s in events
+        ],
+    )
+    sql = recorder.chain_sql
+    if sql.insert_link is None:  # not SQLite's statements: the recorder's own way
+        recorder._append_chain(cursor, events)
+        return
+    links, head = recorder._linked(cursor, sql, events)
+    cursor.executemany(
+        sql.insert_link,
+        [(sql.stream(k.originator_id), k.originator_version, k.hash) for k in links],
+    )
+    cursor.execute(sql.write_head, (head.events, head.head))
 
 
 __all__ = ["Insert", "bulk_insert"]

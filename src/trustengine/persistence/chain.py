@@ -108,16 +108,32 @@ def link(
     previous: dict[str, str] = {}
     links = []
     count, running = head.events, head.head
+    sha256 = hashlib.sha256
+    # A batch holds a customer's events one after another: while the stream id is the
+    # same object, its text, hex and previous hash are the ones worked out for it last
+    # (the same values :func:`event_hash` would work out again for every event).
+    stream: object = None
+    key = text = last = ""
     for stored in stored_events:
-        key = str(stored.originator_id)
-        if key not in previous:
-            version = stored.originator_version
-            found = recorded(stored.originator_id, version - 1) if version > 0 else None
-            previous[key] = found or GENESIS
-        hashed = event_hash(previous[key], stored)
-        previous[key] = hashed
-        links.append(ChainLink(stored.originator_id, stored.originator_version, hashed))
-        count, running = count + 1, advance_head(running, hashed)
+        originator_id = stored.originator_id
+        version = stored.originator_version
+        if originator_id is not stream or stream is None:
+            if stream is not None:
+                previous[key] = last
+            key = str(originator_id)
+            text = stream_hex(originator_id)
+            if key in previous:
+                last = previous[key]
+            else:
+                found = recorded(originator_id, version - 1) if version > 0 else None
+                last = found or GENESIS
+            stream = originator_id
+        # chained_hash and advance_head, inline: the same bytes hashed.
+        digest = sha256(f"{last}\x1f{stored.topic}\x1f{text}\x1f{version}\x1f".encode())
+        digest.update(stored.state)
+        last = digest.hexdigest()
+        links.append(ChainLink(originator_id, version, last))
+        count, running = count + 1, sha256(f"{running}\x1f{last}".encode()).hexdigest()
     return links, Seal(count, running)
 
 

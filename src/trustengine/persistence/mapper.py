@@ -26,6 +26,8 @@ from trustengine.persistence.personal import PERSONAL_FIELDS, SEALED, PersonalDa
 _ROW_FIELDS = frozenset({"originator_id", "originator_version"})
 _EXCLUDE = set(_ROW_FIELDS)  # pydantic wants a set; never changed
 _CLASS_VERSIONS: dict[type, int] = {}
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+"""``json.dumps`` with these settings, whose every call builds this encoder anew."""
 _REPLACEMENT = "replacement"  # EventCorrected's field holding a whole event
 _TIME = "timestamp"  # the business time, as the payload names it
 
@@ -47,9 +49,7 @@ class PydanticMapper(Mapper[UUID]):
             if isinstance(inner, dict):  # a correction's replacement has personal text too
                 state[_REPLACEMENT] = self.personal.seal(event.originator_id, inner)
             sealed = self.personal.seal(event.originator_id, state)
-            payload = json.dumps(
-                sealed, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-            ).encode()
+            payload = _ENCODE(sealed).encode()
         else:
             payload = event.model_dump_json(exclude=_EXCLUDE, exclude_none=True).encode()
         class_version = _class_version(type(event))
@@ -175,19 +175,27 @@ def _uuid(value: object) -> UUID:
 
 
 def _has_personal(event: CustomerEvent) -> bool:
-    if has_member(type(event), _REPLACEMENT):
+    plan = _PERSONAL_BY_TYPE.get(type(event))
+    if plan is None:
+        kind = type(event)
+        plan = _PERSONAL_BY_TYPE[kind] = (
+            has_member(kind, _REPLACEMENT),
+            tuple(PERSONAL_FIELDS & kind.model_fields.keys()),
+        )
+    replaces, names = plan
+    if replaces:
         inner = getattr(event, _REPLACEMENT)
         if isinstance(inner, CustomerEvent) and _has_personal(inner):
             return True
-    names = _PERSONAL_BY_TYPE.get(type(event))
-    if names is None:
-        names = _PERSONAL_BY_TYPE[type(event)] = tuple(
-            PERSONAL_FIELDS & type(event).model_fields.keys()
-        )
-    return any(getattr(event, name) is not None for name in names)
+    values = event.__dict__  # the fields' values (what getattr reads), one lookup each
+    for name in names:  # noqa: SIM110 - any() over a generator costs more, per event
+        if values[name] is not None:
+            return True
+    return False
 
 
-_PERSONAL_BY_TYPE: dict[type[CustomerEvent], tuple[str, ...]] = {}
+_PERSONAL_BY_TYPE: dict[type[CustomerEvent], tuple[bool, tuple[str, ...]]] = {}
+"""Per event type: whether it holds a whole event (a correction), and its personal fields."""
 
 
 def _describe(stored: StoredEvent, error: Exception | str) -> str:

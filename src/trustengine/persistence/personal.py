@@ -50,6 +50,7 @@ _TAG = 16
 _TEXT_LABEL = b"trustengine read model: personal text v1"
 ERASED_TOPIC = get_topic(CustomerErased)
 """The stored topic of ``CustomerErased``: a reader that meets it drops the key it holds."""
+_ABSENT = object()
 
 
 class KeySource(Protocol):
@@ -169,6 +170,10 @@ class PersonalData:
         return cipher
 
     def _key(self, id_: UUID, *, create: bool) -> bytes | None:
+        # One lookup when the key is in memory (a UUID hashes and compares in Python).
+        key = self._cache.get(id_, _ABSENT)
+        if key is not _ABSENT and (key is not None or not create):
+            return key  # type: ignore[return-value]  # not _ABSENT: bytes or None
         if id_ not in self._cache and len(self._cache) >= CACHE_LIMIT:
             self._cache.pop(next(iter(self._cache)))
         if id_ not in self._cache or (create and self._cache[id_] is None):

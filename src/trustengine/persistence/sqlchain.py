@@ -169,7 +169,11 @@ class SQLChain(ABC):
         """The links and new head of ``stored_events`` (not empty), just inserted: the head
         and the previous hash of every stream the batch continues read in one query."""
         wanted: dict[str, tuple[UUID | str, int]] = {}
+        last: object = None
         for stored in stored_events:
+            if stored.originator_id is last:
+                continue  # the same stream as the event before: asked for already
+            last = stored.originator_id
             key = _canonical(stored.originator_id)
             if key not in wanted:
                 wanted[key] = (stored.originator_id, stored.originator_version - 1)
