@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from functools import lru_cache
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -182,15 +182,21 @@ class ChainedSQLiteRecorder(SQLChain, SQLiteApplicationRecorder):
         """eventsourcing's ``insert_events``: the writer's connection from the pool, one
         transaction committed or rolled back (errors raised as eventsourcing's), the
         cursor closed first; here in one frame, not four nested generator context
-        managers, which cost a command about as much as its ``INSERT``."""
+        managers, which cost a command about as much as its ``INSERT``.
+
+        The statements run on the ``sqlite3`` cursor itself, not eventsourcing's wrapper
+        of it (whose methods only pass the call on): an error they raise leaves the
+        transaction the same way, and ``SQLiteTransaction`` rolls back and maps it to
+        eventsourcing's error as before."""
         pool = self.datastore.pool
         connection = pool.get_connection(is_writer=True)
         try:
             with SQLiteTransaction(connection, commit=True) as cursor:
+                bare = cursor.sqlite_cursor
                 try:
-                    return self._insert_events(cursor, stored_events, **kwargs)
+                    return self._insert_events(cast(SQLiteCursor, bare), stored_events, **kwargs)
                 finally:
-                    cursor.sqlite_cursor.close()
+                    bare.close()
         finally:
             pool.put_connection(connection)
 
