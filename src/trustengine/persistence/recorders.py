@@ -8,6 +8,7 @@ was committed. They are selected through ``PERSISTENCE_MODULE`` (see :mod:`.targ
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from functools import lru_cache
@@ -138,6 +139,19 @@ class ChainedSQLiteRecorder(SQLChain, SQLiteApplicationRecorder):
             "WHERE originator_id IN (SELECT value FROM json_each(?))",
             self.events_table_name,
         )
+        self._select_stream = self.select_events_statement + "ORDER BY originator_version ASC "
+        self._update_head = _naming(
+            "UPDATE {head} SET events = ?, head = ? WHERE id = 1", self.events_table_name
+        )
+        self._insert_one: str | None = None
+        if sqlite3.sqlite_version_info >= (3, 35):  # RETURNING
+            self._insert_one = self.insert_events_statement + _naming(
+                " RETURNING rowid AS id, (SELECT events FROM {head} WHERE id = 1) AS events, "
+                "(SELECT head FROM {head} WHERE id = 1) AS head, "
+                "(SELECT hash FROM {hashes} WHERE originator_id = ? "
+                "AND originator_version = ?) AS previous",
+                self.events_table_name,
+            )
 
     def streams_stored(self, streams: Sequence[UUID | str]) -> set[UUID | str] | None:
         """Those of ``streams`` that have an event stored, in one query (by the key)."""
@@ -200,12 +214,76 @@ class ChainedSQLiteRecorder(SQLChain, SQLiteApplicationRecorder):
         finally:
             pool.put_connection(connection)
 
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        """eventsourcing's ``select_events``; a whole stream (a customer a command loads)
+        read in one frame as :meth:`insert_events` writes, not through the datastore's
+        nested context managers: the same reader connection from the pool, the same
+        transaction, committing nothing, errors mapped as eventsourcing maps them."""
+        if gt is not None or lte is not None or desc or limit is not None:
+            return super().select_events(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
+        pool = self.datastore.pool
+        connection = pool.get_connection(is_writer=False)
+        try:
+            with SQLiteTransaction(connection, commit=False) as cursor:
+                bare = cursor.sqlite_cursor
+                try:
+                    bare.execute(self._select_stream, (stream_hex(originator_id),))
+                    rows = bare.fetchall()
+                finally:
+                    bare.close()
+        finally:
+            pool.put_connection(connection)
+        convert = self.convert_originator_id
+        return [
+            StoredEvent(
+                originator_id=convert(row["originator_id"]),
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=row["state"],
+            )
+            for row in rows
+        ]
+
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        if len(stored_events) == 1 and not kwargs and self._insert_one is not None:
+            return self._insert_command(c, stored_events[0])
         ids = super()._insert_events(c, stored_events, **kwargs)
         self._append_chain(c, stored_events)
         return ids
+
+    def _insert_command(self, c: SQLiteCursor, stored: StoredEvent) -> list[int]:
+        """A batch of one event (most commands): its row inserted and the chain's state
+        it follows (the head, and its customer's previous hash) read back by the same
+        statement, then its hash and the new head written as :meth:`_append_chain`
+        writes them."""
+        assert self._insert_one is not None
+        position = stored.originator_version
+        stream = stream_hex(stored.originator_id)
+        c.execute(
+            self._insert_one,
+            (stream, position, stored.topic, stored.state, stream, position - 1),
+        )
+        row = c.fetchone()
+        first = row["events"] is None  # the store's first event: no head row yet
+        head = Seal(0, GENESIS) if first else Seal(int(row["events"]), str(row["head"]))
+        previous = row["previous"]
+        (hashed,), head = link([stored], lambda _stream, _position: previous, head)
+        c.execute(self.chain_sql.insert_link, (stream, position, hashed.hash))
+        # The head row is there after the first event: updated in place, not replaced.
+        c.execute(
+            self.chain_sql.write_head if first else self._update_head, (head.events, head.head)
+        )
+        return [int(row["id"])]
 
     def _chain_reading(self) -> AbstractContextManager[SQLiteCursor]:
         return self.datastore.transaction(commit=False)
