@@ -8,7 +8,6 @@ was committed. They are selected through ``PERSISTENCE_MODULE`` (see :mod:`.targ
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from functools import lru_cache
@@ -143,15 +142,6 @@ class ChainedSQLiteRecorder(SQLChain, SQLiteApplicationRecorder):
         self._update_head = _naming(
             "UPDATE {head} SET events = ?, head = ? WHERE id = 1", self.events_table_name
         )
-        self._insert_one: str | None = None
-        if sqlite3.sqlite_version_info >= (3, 35):  # RETURNING
-            self._insert_one = self.insert_events_statement + _naming(
-                " RETURNING rowid AS id, (SELECT events FROM {head} WHERE id = 1) AS events, "
-                "(SELECT head FROM {head} WHERE id = 1) AS head, "
-                "(SELECT hash FROM {hashes} WHERE originator_id = ? "
-                "AND originator_version = ?) AS previous",
-                self.events_table_name,
-            )
 
     def streams_stored(self, streams: Sequence[UUID | str]) -> set[UUID | str] | None:
         """Those of ``streams`` that have an event stored, in one query (by the key)."""
@@ -255,35 +245,37 @@ class ChainedSQLiteRecorder(SQLChain, SQLiteApplicationRecorder):
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        if len(stored_events) == 1 and not kwargs and self._insert_one is not None:
+        if len(stored_events) == 1 and not kwargs and stored_events[0].originator_version > 0:
             return self._insert_command(c, stored_events[0])
         ids = super()._insert_events(c, stored_events, **kwargs)
         self._append_chain(c, stored_events)
         return ids
 
     def _insert_command(self, c: SQLiteCursor, stored: StoredEvent) -> list[int]:
-        """A batch of one event (most commands): its row inserted and the chain's state
-        it follows (the head, and its customer's previous hash) read back by the same
-        statement, then its hash and the new head written as :meth:`_append_chain`
-        writes them."""
-        assert self._insert_one is not None
+        """A batch of one event (most commands): :meth:`_append_chain`'s statements for
+        one stream without its general steps, and the head row, once there, updated in
+        place rather than replaced (a delete and an insert)."""
         position = stored.originator_version
         stream = stream_hex(stored.originator_id)
-        c.execute(
-            self._insert_one,
-            (stream, position, stored.topic, stored.state, stream, position - 1),
+        c.execute(self.insert_events_statement, (stream, position, stored.topic, stored.state))
+        notification_id = int(c.lastrowid)
+        sql = self.chain_sql
+        c.execute(sql.stream_state, (stream, position - 1))
+        head, previous = None, None
+        for row in c.fetchall():
+            if row["stream"] is None:
+                head = Seal(int(row["position"]), str(row["hash"]))
+            else:
+                previous = row["hash"]
+        (hashed,), new_head = link(
+            [stored], lambda _stream, _position: previous, head or Seal(0, GENESIS)
         )
-        row = c.fetchone()
-        first = row["events"] is None  # the store's first event: no head row yet
-        head = Seal(0, GENESIS) if first else Seal(int(row["events"]), str(row["head"]))
-        previous = row["previous"]
-        (hashed,), head = link([stored], lambda _stream, _position: previous, head)
-        c.execute(self.chain_sql.insert_link, (stream, position, hashed.hash))
-        # The head row is there after the first event: updated in place, not replaced.
+        c.execute(sql.insert_link, (stream, position, hashed.hash))
         c.execute(
-            self.chain_sql.write_head if first else self._update_head, (head.events, head.head)
+            sql.write_head if head is None else self._update_head,
+            (new_head.events, new_head.head),
         )
-        return [int(row["id"])]
+        return [notification_id]
 
     def _chain_reading(self) -> AbstractContextManager[SQLiteCursor]:
         return self.datastore.transaction(commit=False)
