@@ -268,16 +268,16 @@ class SQLiteKeyStore:
         wanted = [i.hex for i in asked]
         found: dict[UUID, bytes] = {}
         if create and len(wanted) == 1:
-            # A new customer's key (a command's): the insert says whether the key made
-            # here is the one stored, so the read back is needed only when it is not.
+            # A new customer's key (a command's): one statement, its own transaction
+            # (committed as the explicit ones are), and the insert says whether the key
+            # made here is the one stored, so it is read back only when it is not.
             key = os.urandom(KEY_SIZE)
-            with self._write() as c:
-                c.execute(
+            with self._lock:
+                made = self._conn.execute(
                     "INSERT OR IGNORE INTO customer_keys VALUES (?, ?)",
                     (wanted[0], self._wrapping.wrap(key)),
-                )
-                made = c.rowcount == 1
-            if made:
+                ).rowcount
+            if made == 1:
                 return {asked[0]: key}
         elif create:
             with self._write() as c:
