@@ -593,3 +593,21 @@ def test_a_sealed_read_model_value_changed_outside_the_engine_is_one_line(store:
         f"Error: customer {CUSTOMER!r}: a sealed value in the read model fails its integrity "
         "check (changed outside the engine): check it with verify --views, and rebuild\n",
     )
+
+
+def test_a_key_made_alone_is_the_one_stored_and_asking_again_returns_it(tmp_path: Path) -> None:
+    from trustengine.persistence.keystore import SQLiteKeyStore, Wrapping
+
+    path, id_ = tmp_path / "k.keys", customer_id("C-1")
+    kek = derive_kek(TEST_CIPHER_KEY)
+    first = SQLiteKeyStore(path, Wrapping(kek, str(path)))
+    made = first.keys([id_], create=True)
+    again = first.keys([id_], create=True)  # already there: read back, not replaced
+    first.close()
+    reopened = SQLiteKeyStore(path, Wrapping(kek, str(path)))
+    stored = reopened.keys([id_], create=False)
+    reopened.close()
+    assert set(made) == {id_}
+    assert len(made[id_]) == 32
+    assert again == made
+    assert stored == made

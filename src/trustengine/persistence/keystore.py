@@ -266,9 +266,22 @@ class SQLiteKeyStore:
             c.execute("COMMIT")
 
     def keys(self, ids: Iterable[UUID], *, create: bool) -> dict[UUID, bytes]:
-        wanted = [i.hex for i in ids]
+        asked = list(ids)
+        wanted = [i.hex for i in asked]
         found: dict[UUID, bytes] = {}
-        if create:
+        if create and len(wanted) == 1:
+            # A new customer's key (a command's): one statement, its own transaction
+            # (committed as the explicit ones are), and the insert says whether the key
+            # made here is the one stored, so it is read back only when it is not.
+            key = os.urandom(KEY_SIZE)
+            with self._lock:
+                made = self._conn.execute(
+                    "INSERT OR IGNORE INTO customer_keys VALUES (?, ?)",
+                    (wanted[0], self._wrapping.wrap(key)),
+                ).rowcount
+            if made == 1:
+                return {asked[0]: key}
+        elif create:
             with self._write() as c:
                 c.executemany(
                     "INSERT OR IGNORE INTO customer_keys VALUES (?, ?)",

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from functools import lru_cache
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 from uuid import UUID
 
 from eventsourcing.persistence import Notification, StoredEvent
@@ -161,6 +161,10 @@ class ChainedSQLiteRecorder(SQLChain, SQLiteApplicationRecorder):
             "WHERE originator_id IN (SELECT value FROM json_each(?))",
             self.events_table_name,
         )
+        self._select_stream = self.select_events_statement + "ORDER BY originator_version ASC "
+        self._update_head = _naming(
+            "UPDATE {head} SET events = ?, head = ? WHERE id = 1", self.events_table_name
+        )
 
     def streams_stored(self, streams: Sequence[UUID | str]) -> set[UUID | str] | None:
         """Those of ``streams`` that have an event stored, in one query (by the key)."""
@@ -205,24 +209,96 @@ class ChainedSQLiteRecorder(SQLChain, SQLiteApplicationRecorder):
         """eventsourcing's ``insert_events``: the writer's connection from the pool, one
         transaction committed or rolled back (errors raised as eventsourcing's), the
         cursor closed first; here in one frame, not four nested generator context
-        managers, which cost a command about as much as its ``INSERT``."""
+        managers, which cost a command about as much as its ``INSERT``.
+
+        The statements run on the ``sqlite3`` cursor itself, not eventsourcing's wrapper
+        of it (whose methods only pass the call on): an error they raise leaves the
+        transaction the same way, and ``SQLiteTransaction`` rolls back and maps it to
+        eventsourcing's error as before."""
         pool = self.datastore.pool
         connection = pool.get_connection(is_writer=True)
         try:
             with SQLiteTransaction(connection, commit=True) as cursor:
+                bare = cursor.sqlite_cursor
                 try:
-                    return self._insert_events(cursor, stored_events, **kwargs)
+                    return self._insert_events(cast(SQLiteCursor, bare), stored_events, **kwargs)
                 finally:
-                    cursor.sqlite_cursor.close()
+                    bare.close()
         finally:
             pool.put_connection(connection)
+
+    def select_events(
+        self,
+        originator_id: UUID | str,
+        *,
+        gt: int | None = None,
+        lte: int | None = None,
+        desc: bool = False,
+        limit: int | None = None,
+    ) -> Sequence[StoredEvent]:
+        """eventsourcing's ``select_events``; a whole stream (a customer a command loads)
+        read in one frame as :meth:`insert_events` writes, not through the datastore's
+        nested context managers: the same reader connection from the pool, the same
+        transaction, committing nothing, errors mapped as eventsourcing maps them."""
+        if gt is not None or lte is not None or desc or limit is not None:
+            return super().select_events(originator_id, gt=gt, lte=lte, desc=desc, limit=limit)
+        pool = self.datastore.pool
+        connection = pool.get_connection(is_writer=False)
+        try:
+            with SQLiteTransaction(connection, commit=False) as cursor:
+                bare = cursor.sqlite_cursor
+                try:
+                    bare.execute(self._select_stream, (stream_hex(originator_id),))
+                    rows = bare.fetchall()
+                finally:
+                    bare.close()
+        finally:
+            pool.put_connection(connection)
+        convert = self.convert_originator_id
+        return [
+            StoredEvent(
+                originator_id=convert(row["originator_id"]),
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=row["state"],
+            )
+            for row in rows
+        ]
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
+        if len(stored_events) == 1 and not kwargs and stored_events[0].originator_version > 0:
+            return self._insert_command(c, stored_events[0])
         ids = super()._insert_events(c, stored_events, **kwargs)
         self._append_chain(c, stored_events)
         return ids
+
+    def _insert_command(self, c: SQLiteCursor, stored: StoredEvent) -> list[int]:
+        """A batch of one event (most commands): :meth:`_append_chain`'s statements for
+        one stream without its general steps, and the head row, once there, updated in
+        place rather than replaced (a delete and an insert)."""
+        position = stored.originator_version
+        stream = stream_hex(stored.originator_id)
+        c.execute(self.insert_events_statement, (stream, position, stored.topic, stored.state))
+        notification_id = int(c.lastrowid)
+        sql = self.chain_sql
+        c.execute(sql.stream_state, (stream, position - 1))
+        head, previous = None, None
+        for row in c.fetchall():
+            if row["stream"] is None:
+                head = Seal(int(row["position"]), str(row["hash"]))
+            else:
+                previous = row["hash"]
+        (hashed,), new_head = link(
+            [stored], lambda _stream, _position: previous, head or Seal(0, GENESIS)
+        )
+        c.execute(sql.insert_link, (stream, position, hashed.hash))
+        c.execute(
+            sql.write_head if head is None else self._update_head,
+            (new_head.events, new_head.head),
+        )
+        return [notification_id]
 
     def _chain_reading(self) -> AbstractContextManager[SQLiteCursor]:
         return self.datastore.transaction(commit=False)

@@ -209,10 +209,10 @@ class SQLChain(ABC):
         self, cursor: Cursor, sql: ChainSQL, links: Sequence[ChainLink], head: Seal
     ) -> None:
         if sql.insert_link is not None and len(links) <= SMALL_BATCH:
-            cursor.executemany(
-                sql.insert_link,
-                [(sql.stream(k.originator_id), k.originator_version, k.hash) for k in links],
-            )
+            for k in links:  # one execute a row: a command's one row costs no list
+                cursor.execute(
+                    sql.insert_link, (sql.stream(k.originator_id), k.originator_version, k.hash)
+                )
         elif sql.links_and_head is not None and len(links) <= CHAIN_SLICE:
             cursor.execute(sql.links_and_head, (*sql.links(links), head.events, head.head))
             return
