@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 __all__ = ["OFFSET_CALENDAR", "WEEKDAYS", "Block", "Calendar", "Computation"]
@@ -267,8 +267,9 @@ def _offset(moment: datetime) -> str:
     found = _OFFSETS.get(key)
     if found is None:
         found = moment.isoformat()[len(moment.replace(tzinfo=None).isoformat()) :]
-        if len(_OFFSETS) < 1024:
-            _OFFSETS[key] = found
+        if len(_OFFSETS) >= 1024:
+            _OFFSETS.clear()  # bounded, whatever odd offsets a store holds
+        _OFFSETS[key] = found
     return found
 
 
