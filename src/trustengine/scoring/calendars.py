@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 __all__ = ["OFFSET_CALENDAR", "WEEKDAYS", "Block", "Calendar", "Computation"]
@@ -255,8 +256,21 @@ def _clock_change(start: datetime, due: datetime) -> str:
     return f" (across a clock change, {_offset(start)} to {_offset(due)})"
 
 
+_OFFSETS: dict[timedelta | None, str] = {}
+"""A UTC offset -> how ``isoformat`` writes it (a handful of offsets: one format each)."""
+
+
 def _offset(moment: datetime) -> str:
-    return moment.isoformat()[len(moment.replace(tzinfo=None).isoformat()) :]
+    # The text ``isoformat`` appends depends on the offset alone, so it is worked out
+    # once per offset (a due-time explanation writes two or three per clock started).
+    key = moment.utcoffset()
+    found = _OFFSETS.get(key)
+    if found is None:
+        found = moment.isoformat()[len(moment.replace(tzinfo=None).isoformat()) :]
+        if len(_OFFSETS) >= 1024:
+            _OFFSETS.clear()  # bounded, whatever odd offsets a store holds
+        _OFFSETS[key] = found
+    return found
 
 
 def _elapsed(start: datetime, end: datetime) -> timedelta:
@@ -270,21 +284,28 @@ def _dates(first: date, last: date) -> Iterator[date]:
         day += _DAY
 
 
+_UNIT_NAMES = {
+    "h": "hour",
+    "d": "calendar day",
+    "w": "week",
+    "bh": "business hour",
+    "bd": "business day",
+}
+
+
 def _label(amount: int, unit: str) -> str:
-    names = {
-        "h": "hour",
-        "d": "calendar day",
-        "w": "week",
-        "bh": "business hour",
-        "bd": "business day",
-    }
-    return f"{amount} {names[unit]}{'s' if amount != 1 else ''}"
+    return f"{amount} {_UNIT_NAMES[unit]}{'s' if amount != 1 else ''}"
 
 
+@lru_cache(maxsize=4096, typed=True)
 def _day(day: date) -> str:
+    # Cached: clocks started in the same weeks name the same days (``strftime`` is the
+    # cost), and a day's name never changes.
     return f"{WEEKDAYS[day.weekday()]} {day.day} {day:%b %Y}"
 
 
 def _moment(moment: datetime) -> str:
     offset = _offset(moment)
-    return f"{_day(moment.date())} {moment:%H:%M:%S}" + (f" {offset}" if offset else "")
+    # ``%H:%M:%S`` written without ``strftime`` (the same zero-padded digits).
+    clock = f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}"
+    return f"{_day(moment.date())} {clock}" + (f" {offset}" if offset else "")

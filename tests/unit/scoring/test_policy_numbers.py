@@ -36,6 +36,8 @@ ALLOWED: dict[tuple[str, str, float], str] = {
     ("scoring/trust.py", "apply", 2): "the explanation's delta and components show 2 places",
     ("scoring/trust.py", "_ceiling", 2): "the ceiling's repeat setting is for failure #2; "
     "each failure after it lowers the ceiling by repeat_step",
+    ("scoring/calendars.py", "_day", 4096): "how many day names are remembered (a cache)",
+    ("scoring/calendars.py", "_offset", 1024): "how many UTC offsets' texts are remembered",
     ("report/figures.py", "_ranked", -2): "the period before the last one, for the change",
 }
 """Numeric literals that are not policy settings, by file, function and value."""
