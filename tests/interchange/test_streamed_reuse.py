@@ -44,13 +44,13 @@ def filed(customer: str, case: str, at: int) -> dict[str, Any]:
 def counting_reads(engine: TrustEngine) -> list[object]:
     """The ids of the customers ``engine`` reads from its store from now on."""
     reads: list[object] = []
-    get = engine.repository.get
+    select = engine.recorder.select_events  # what the repository and the engine read by
 
-    def counted(id_: Any, *args: Any, **kwargs: Any) -> Any:
-        reads.append(id_)
-        return get(id_, *args, **kwargs)
+    def counted(originator_id: Any, *args: Any, **kwargs: Any) -> Any:
+        reads.append(originator_id)
+        return select(originator_id, *args, **kwargs)
 
-    engine.repository.get = counted  # type: ignore[method-assign]
+    engine.recorder.select_events = counted  # type: ignore[method-assign]
     return reads
 
 
