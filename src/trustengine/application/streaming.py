@@ -38,9 +38,9 @@ from trustengine.exceptions import (
     BatchRejectedError,
     ConcurrencyError,
     LockTimeoutError,
-    StoreError,
 )
 from trustengine.persistence.bulk import Insert, bulk_insert
+from trustengine.persistence.write_errors import write_failure
 
 if TYPE_CHECKING:
     from trustengine.domain.base import CustomerEvent
@@ -119,19 +119,8 @@ class StreamingMixin(LedgerParts):
                 except IntegrityError:
                     self.conflicts += 1
                     continue
-                except OperationalError as error:
-                    if "database is locked" in str(error):  # SQLite's busy timeout ran out
-                        raise LockTimeoutError(
-                            f"cannot write to {self.target.display}: waited "
-                            f"{self.lock_timeout} s for the lock another writer holds on it "
-                            "(SQLite does not say which process); try again when it is done, "
-                            "or give a longer --lock-timeout"
-                        ) from None
-                    raise StoreError(f"cannot write to {self.target.display}: {error}") from None
-                except LockTimeoutError as error:
-                    raise LockTimeoutError(
-                        f"cannot write to {self.target.display}: {error}"
-                    ) from None
+                except (OperationalError, LockTimeoutError) as error:
+                    raise write_failure(self.target.display, self.lock_timeout, error) from None
         raise ConcurrencyError(
             f"the positions this import writes kept being taken; gave up after {MAX_ATTEMPTS} tries"
         )

@@ -39,9 +39,9 @@ from trustengine.exceptions import (
     DomainRuleError,
     InvalidEventError,
     LockTimeoutError,
-    StoreError,
 )
 from trustengine.persistence.recorders import Progress
+from trustengine.persistence.write_errors import write_failure
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -252,19 +252,8 @@ class WritingMixin(LedgerParts):
                     pause = min(MAX_PAUSE, 0.005 * 2**attempt)
                     time.sleep(random.uniform(0, pause))  # noqa: S311 (jitter, not crypto)
                     continue
-                except OperationalError as error:
-                    if "database is locked" in str(error):  # SQLite's busy timeout ran out
-                        raise LockTimeoutError(
-                            f"cannot write to {self.target.display}: waited "
-                            f"{self.lock_timeout} s for the lock another "
-                            "writer holds on it (SQLite does not say which process); try again "
-                            "when it is done, or give a longer --lock-timeout"
-                        ) from None
-                    raise StoreError(f"cannot write to {self.target.display}: {error}") from None
-                except LockTimeoutError as error:
-                    raise LockTimeoutError(
-                        f"cannot write to {self.target.display}: {error}"
-                    ) from None
+                except (OperationalError, LockTimeoutError) as error:
+                    raise write_failure(self.target.display, self.lock_timeout, error) from None
                 for id_ in erasing:
                     self.personal.forget(id_)
                 self._keep_saved(customers, erasing)
