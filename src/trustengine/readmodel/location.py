@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -121,3 +123,18 @@ def open_views(location: str, *, shared: bool = False) -> sqlite_utils.Database:
         conn.close()
         raise ReadModelError(f"cannot use views database {location}: {error}") from None
     return db
+
+
+@contextmanager
+def immediate(db: sqlite_utils.Database) -> Iterator[None]:
+    """A transaction on ``db`` begun with ``BEGIN IMMEDIATE`` (the write lock taken at
+    once), committed at the end of the block and rolled back if it raises."""
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

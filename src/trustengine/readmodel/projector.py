@@ -29,8 +29,7 @@ from __future__ import annotations
 
 import gc
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 import sqlite_utils
@@ -51,6 +50,7 @@ from trustengine.readmodel.by_customer import (
 )
 from trustengine.readmodel.erasure import erase, scrub
 from trustengine.readmodel.fold import fold_into, fold_step
+from trustengine.readmodel.location import immediate
 from trustengine.readmodel.problems import is_event_fault, one_line
 from trustengine.readmodel.projection import Dispatch, folded_version, last_at
 from trustengine.readmodel.projections import DISPATCH, PROJECTED_TABLES
@@ -152,22 +152,10 @@ class Projector:
         try:
             return self._run_batch()
         except InStoredOrder:
-            with self._locked():
+            with immediate(self.db):
                 if walk_of(self.db) is not None:
                     abandon_walk(self.db)
             return self._run_batch()
-
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        conn = self.db.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
     def _run_batch(self) -> int:
         conn = self.db.conn

@@ -32,6 +32,7 @@ from trustengine.readmodel.by_customer import start_walk
 from trustengine.readmodel.fingerprint import VIEWS_VERSION, sql_views_hash, tables_fingerprint
 from trustengine.readmodel.location import (
     has_read_model,
+    immediate,
     open_views,
     store_identity,
     views_location,
@@ -150,18 +151,6 @@ class ReadModel:
 
     # --- set-up ---------------------------------------------------------------------
 
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        conn = self.db.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-
     def meta(self) -> dict[str, str]:
         """What ``view_meta`` records: store, policy, sla_policy, fingerprint, sql_views."""
         if not self.db.table("view_meta").exists():
@@ -222,7 +211,7 @@ class ReadModel:
             meta = self._checked(adopt=adopt)
         if meta is None:
             return
-        with self._transaction():
+        with immediate(self.db):
             meta = self._checked(adopt=adopt)
             if meta is None:
                 return  # another process finished it meanwhile
@@ -314,7 +303,7 @@ class ReadModel:
         policy = policy or meta.get("policy", DEFAULT_TRUST_POLICY)
         sla = sla or meta.get("sla_policy", DEFAULT_SLA_POLICY)
         self._model(policy, sla)  # check both load before dropping anything
-        with self._transaction():
+        with immediate(self.db):
             drop_all(self.db)
             create_tables(self.db)
             self.db.execute(
