@@ -3,42 +3,18 @@ reading them again, only while no other write has landed in between."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 from tests.examples import event
+from tests.interchange.test_streamed_import import HISTORY, filed, lines_of, stored
 from trustengine import TrustEngine
 from trustengine.application.engine import Ledger
 from trustengine.domain.customer import customer_id
 from trustengine.integrity.verify import verify
-from trustengine.interchange.codec import dumps
 from trustengine.interchange.jsonl import import_lines
-from trustengine.testing.synth import generate_history
 
 Opener = Callable[..., TrustEngine]
-HISTORY = generate_history(customers=30, events=400, seed=11)
-
-
-def lines_of(events: list[dict[str, Any]]) -> list[str]:
-    return [json.dumps(e) + "\n" for e in events]
-
-
-def stored(engine: Ledger) -> list[tuple[str, str, int, str]]:
-    return [(e.customer, e.type_name, e.originator_version, dumps(e)) for e in engine.all_events()]
-
-
-def filed(customer: str, case: str, at: int) -> dict[str, Any]:
-    return event(
-        "ComplaintFiled",
-        customer,
-        case,
-        at=at,
-        category="delivery",
-        severity=2,
-        cause="other",
-        summary="Late",
-    )
 
 
 def counting_reads(engine: TrustEngine) -> list[object]:
