@@ -26,7 +26,7 @@ from eventsourcing.sqlite import (
 )
 
 from trustengine.persistence.chain import GENESIS, Seal, link, norm_stream, stream_hex
-from trustengine.persistence.sqlchain import ChainSQL, SQLChain, sqlite_chain_tables
+from trustengine.persistence.sqlchain import ChainSQL, SQLChain, sqlite_chain_tables, stream_links
 
 Progress = Callable[[int], None]
 """Told how many more events a long read or write has done (a progress bar's callback)."""
@@ -284,20 +284,11 @@ class ChainedSQLiteRecorder(SQLChain, SQLiteApplicationRecorder):
         notification_id = int(c.lastrowid)
         sql = self.chain_sql
         c.execute(sql.stream_state, (stream, position - 1))
-        head, previous = None, None
-        for row in c.fetchall():
-            if row["stream"] is None:
-                head = Seal(int(row["position"]), str(row["hash"]))
-            else:
-                previous = row["hash"]
-        (hashed,), new_head = link(
-            [stored], lambda _stream, _position: previous, head or Seal(0, GENESIS)
-        )
+        rows = c.fetchall()
+        (hashed,), head = stream_links(rows, [stored])
         c.execute(sql.insert_link, (stream, position, hashed.hash))
-        c.execute(
-            sql.write_head if head is None else self._update_head,
-            (new_head.events, new_head.head),
-        )
+        headless = all(row["stream"] is not None for row in rows)  # the store's first event
+        c.execute(sql.write_head if headless else self._update_head, (head.events, head.head))
         return [notification_id]
 
     def _chain_reading(self) -> AbstractContextManager[SQLiteCursor]:
