@@ -11,10 +11,13 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+import pytest
 from eventsourcing.persistence import Notification
 
 from tests.persistence.test_erasure import PRIVATE_NAME, PRIVATE_SUMMARY, history
 from trustengine import TrustEngine
+from trustengine.domain.customer import customer_id
+from trustengine.exceptions import CustomerErasedError
 from trustengine.integrity.verify import verify
 from trustengine.persistence.personal import ERASED, ERASED_TOPIC, PersonalData
 from trustengine.readmodel import ReadModel
@@ -157,3 +160,24 @@ def test_a_batch_holding_an_erasure_drops_that_key_and_reads_the_key_store_no_mo
     assert personal.unseal(kept, dict(other)) == {"name": "Kim Keep"}
     assert source.reads == [[erased, kept]]  # the one preload before: nothing since
     assert erased in source.stored  # dropping from memory destroys nothing
+
+
+def test_a_writer_loading_a_customer_it_does_not_hold_drops_their_key_once_erased_elsewhere(
+    open_durable_engine: Callable[..., TrustEngine], tmp_path: Path
+) -> None:
+    writer, reader = two_engines(open_durable_engine, tmp_path / "engine-views.db")
+    dropped: list[UUID] = []
+    erased = reader.personal.erased
+
+    def spied(ids: Iterable[UUID]) -> None:
+        ids = list(ids)
+        dropped.extend(ids)
+        erased(ids)
+
+    reader.personal.erased = spied  # type: ignore[method-assign]
+    writer.erase("cust-z", legal_basis="GDPR Art. 17 request")
+
+    with pytest.raises(CustomerErasedError):  # loads cust-z, uncached, to check the rules
+        reader.record({**LATER, "customer": "cust-z"})
+
+    assert dropped == [customer_id("cust-z")]

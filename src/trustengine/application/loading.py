@@ -18,6 +18,7 @@ from trustengine.application.drafts import replay
 from trustengine.application.parts import LedgerParts
 from trustengine.domain.base import CustomerEvent
 from trustengine.domain.customer import Customer, customer_id
+from trustengine.persistence.eventstore import note_erasure
 
 if TYPE_CHECKING:
     from contextlib import AbstractContextManager
@@ -72,6 +73,7 @@ class LoadingMixin(LedgerParts):
         stored = self.recorder.select_events(id_)
         if not stored:
             return False
+        note_erasure(self.personal, stored)  # as the repository's event store would
         with self._decoding():
             events = cast(list[CustomerEvent], [self.mapper.to_domain_event(s) for s in stored])
             customer = replay(None, events)
